@@ -1,0 +1,12 @@
+//! nullsight: find, explain and remove NT AUTHORITY\ANONYMOUS LOGON and legacy NTLM exposure.
+//!
+//! The data flows one way (see DESIGN.md):
+//! `source` (files → raw records) → `event` (typed, normalised events) → `analyze` (findings)
+//! → `report` (terminal, JSON, CSV, HTML). `knowledge` holds the shared tables.
+
+pub mod cli;
+pub mod event;
+pub mod knowledge;
+pub mod report;
+pub mod scan;
+pub mod source;
