@@ -1,1 +1,228 @@
-//! scan orchestration
+//! Scan orchestration: find the inputs, read them in parallel, hand typed events to the caller.
+//!
+//! Files are read by worker threads (OS threads, not rayon workers: the `evtx` pipeline's
+//! consumer blocks while its chunks are parsed on the rayon pool, and a consumer parked on a
+//! rayon worker could starve the pool). A large EVTX file is also split across cores by chunk.
+
+use crate::event::{self, Event};
+use crate::source::{self, InputError, InputKind, Item, Place, RecordFilter};
+use serde::Serialize;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+
+/// Files larger than this are parsed with all cores inside the file.
+const PARALLEL_FILE_BYTES: u64 = 8 << 20;
+
+/// One input file and what became of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputReport {
+    /// The path as given (or as found under a folder that was given).
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<InputKind>,
+    pub bytes: u64,
+    /// Records read (all event ids).
+    pub records: u64,
+    /// Events of interest typed from them.
+    pub events: u64,
+    pub errors: Vec<InputError>,
+    /// Damage that did not cost any record (CRC mismatches, dirty header).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<InputError>,
+}
+
+/// Options for [`scan`].
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub paths: Vec<PathBuf>,
+    /// Worker threads; 0 = one per core.
+    pub threads: usize,
+}
+
+/// Progress callbacks (bytes done), called from worker threads.
+pub trait Progress: Sync {
+    fn start(&self, _total_bytes: u64) {}
+    fn advance(&self, _bytes: u64) {}
+    fn finish(&self) {}
+}
+
+/// No progress display.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+struct CandidateIds;
+impl RecordFilter for CandidateIds {
+    fn wants_event_id(&self, id: u32) -> bool {
+        crate::knowledge::events::is_candidate_id(id)
+    }
+}
+static CANDIDATES: CandidateIds = CandidateIds;
+
+/// Expand the given paths into files (folders recursively, in name order). Problems (missing
+/// paths, unreadable folders, symlink loops) become reports with errors.
+pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputReport>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen_dirs = HashSet::new();
+    for p in paths {
+        walk(p, &mut files, &mut problems, &mut seen_dirs);
+    }
+    (files, problems)
+}
+
+fn problem(path: &Path, reason: String) -> InputReport {
+    InputReport {
+        file: path.display().to_string(),
+        kind: None,
+        bytes: 0,
+        records: 0,
+        events: 0,
+        errors: vec![InputError::new(Place::File, reason)],
+        warnings: vec![],
+    }
+}
+
+fn walk(path: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<InputReport>, seen: &mut HashSet<PathBuf>) {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            let reason = if std::fs::symlink_metadata(path).is_ok() {
+                format!("broken or looping symbolic link: {e}")
+            } else {
+                format!("cannot read: {e}")
+            };
+            problems.push(problem(path, reason));
+            return;
+        }
+    };
+    if meta.is_file() {
+        files.push(path.to_path_buf());
+        return;
+    }
+    if !meta.is_dir() {
+        problems.push(problem(path, "not a regular file or folder, skipped".into()));
+        return;
+    }
+    // A folder reached twice (through a link) is a loop or a duplicate: read it once.
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if !seen.insert(canonical) {
+        problems.push(problem(path, "folder already scanned (symbolic link loop or duplicate), skipped".into()));
+        return;
+    }
+    let entries = match std::fs::read_dir(path) {
+        Ok(rd) => rd,
+        Err(e) => {
+            problems.push(problem(path, format!("cannot list folder: {e}")));
+            return;
+        }
+    };
+    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    children.sort();
+    for child in children {
+        walk(&child, files, problems, seen);
+    }
+}
+
+/// Message from a worker to the consumer.
+enum Msg {
+    Event(Box<Event>),
+    Done(usize, InputReport),
+}
+
+/// Read every input, calling `on_event` (on the calling thread) for each typed event and
+/// returning a report per input, in input order. Bad input never stops the scan.
+pub fn scan(opts: &ScanOptions, progress: &dyn Progress, mut on_event: impl FnMut(Event)) -> Vec<InputReport> {
+    let (files, mut problems) = collect_inputs(&opts.paths);
+    let sizes: Vec<u64> = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).collect();
+    progress.start(sizes.iter().sum());
+    let cores = if opts.threads == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { opts.threads };
+    let workers = cores.min(files.len()).max(1);
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::sync_channel::<Msg>(4096);
+    let mut reports: Vec<Option<InputReport>> = vec![None; files.len()];
+    let files = Arc::new(files);
+    let only_file = files.len() == 1;
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let files = Arc::clone(&files);
+            let next = &next;
+            let sizes = &sizes;
+            s.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= files.len() {
+                    break;
+                }
+                // One big file gets every core; many files get one core each.
+                let threads = if only_file || sizes[i] >= PARALLEL_FILE_BYTES { cores } else { 1 };
+                let report = read_one(&files[i], threads, &tx);
+                progress.advance(sizes[i]);
+                if tx.send(Msg::Done(i, report)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        for msg in rx {
+            match msg {
+                Msg::Event(e) => on_event(*e),
+                Msg::Done(i, r) => reports[i] = Some(r),
+            }
+        }
+    });
+    progress.finish();
+    let mut out: Vec<InputReport> = reports.into_iter().flatten().collect();
+    out.append(&mut problems);
+    out
+}
+
+fn read_one(path: &Path, threads: usize, tx: &mpsc::SyncSender<Msg>) -> InputReport {
+    let file: Arc<str> = Arc::from(path.display().to_string());
+    let mut report = InputReport {
+        file: file.to_string(),
+        kind: None,
+        bytes: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+        records: 0,
+        events: 0,
+        errors: vec![],
+        warnings: vec![],
+    };
+    let kind = match source::detect(path) {
+        Ok(Ok(kind)) => kind,
+        Ok(Err(source::detect::NotEvidence::Empty)) => {
+            report.errors.push(InputError::new(Place::File, "empty file"));
+            return report;
+        }
+        Ok(Err(source::detect::NotEvidence::Unrecognised(why))) => {
+            report.errors.push(InputError::new(Place::File, why));
+            return report;
+        }
+        Err(e) => {
+            report.errors.push(InputError::new(Place::File, format!("cannot read: {e}")));
+            return report;
+        }
+    };
+    report.kind = Some(kind);
+    if kind == InputKind::Evtx {
+        report.warnings = source::evtx::integrity_warnings(path);
+    }
+    let errors = Mutex::new(Vec::new());
+    let mut events = 0u64;
+    let result = source::read_file(path, kind, &CANDIDATES, threads, event::from_raw, &mut |item| match item {
+        Item::Record(mut e) => {
+            e.file = Arc::clone(&file);
+            events += 1;
+            let _ = tx.send(Msg::Event(Box::new(e)));
+        }
+        Item::Error(err) => errors.lock().unwrap().push(err),
+    });
+    report.events = events;
+    report.errors = errors.into_inner().unwrap();
+    match result {
+        Ok(records) => report.records = records,
+        Err(e) => report.errors.insert(0, e),
+    }
+    report
+}

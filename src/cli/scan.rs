@@ -1,15 +1,131 @@
 //! `nullsight scan`: read evidence, type the events, analyse, report.
+
+use crate::analyze::Analysis;
+use crate::report::{self, events::EventsWriter, summary::Summary};
+use crate::scan::{self, Progress, ScanOptions};
 use clap::Args;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
+#[command(
+    about = "Read event logs and explain every anonymous and legacy NTLM logon in them",
+    long_about = "Read event logs and explain every anonymous and legacy NTLM logon in them.
+
+INPUTS are files or folders (read recursively, symbolic links to folders are read once).
+The reader is chosen by content, not by name:
+  * EVTX files (Security, Microsoft-Windows-NTLM/Operational, System, Application...),
+    including dirty, truncated and partly corrupted ones: every readable chunk is used;
+  * XML exports: one <Event>, an <Events> list, or <Event> elements one after another
+    (wevtutil qe /f:xml, Get-WinEvent ... | % { $_.ToXml() }, Event Viewer \"Save as XML\");
+  * JSON Lines: `evtx_dump -o jsonl` output and Winlogbeat / Elastic Common Schema documents.
+
+Only the events nullsight understands are typed (4624 4625 4648 4672 4742 4776 5140 5145 from
+Security-Auditing; NTLM/Operational 8001-8004 and 4001-4004; NETLOGON 5805 5827-5831; SQL Server
+18456), selected by provider and channel as well as id: look-alikes from other providers
+(EventSystem 4625, GroupPolicy 8001) are ignored.
+
+OUTPUT: a summary on standard output (unless --quiet); --events writes one JSON object per
+event of interest (keys: file, record_id, time, computer, provider, channel, event_id, family,
+anonymous, the normalised fields, scenario, findings); --json writes the summary with every
+input and every error. Use - for standard output.
+
+A file that cannot be read (or only in part) is reported with its place (chunk, byte offset,
+record or line) and reason, on stderr and in the summary; the scan goes on with the rest."
+)]
 pub struct ScanArgs {
     /// Files or folders to read (folders recursively).
-    #[arg(required = true)]
+    #[arg(required = true, value_name = "INPUTS")]
     pub paths: Vec<PathBuf>,
+
+    /// Write every event of interest as JSON Lines to FILE (- for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<String>,
+
+    /// Write the summary as JSON to FILE (- for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<String>,
+
+    /// No terminal summary and no progress bar; problems still go to stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
 }
 
-pub fn run(_args: ScanArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("scan is being built")
+struct Bar(indicatif::ProgressBar);
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn advance(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let stdout_taken = args.events.as_deref() == Some("-") || args.json.as_deref() == Some("-");
+    let mut events_out = args.events.as_deref().map(EventsWriter::create).transpose()?;
+    // Refuse early rather than after the scan.
+    if let Some(j) = args.json.as_deref().filter(|j| *j != "-") {
+        std::fs::File::create(j).map_err(|e| anyhow::anyhow!("cannot write {j}: {e}"))?;
+    }
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let bar = Bar(if show_progress {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    });
+    let mut analysis = Analysis::default();
+    let mut write_error: Option<anyhow::Error> = None;
+    let opts = ScanOptions { paths: args.paths.clone(), threads: args.threads };
+    let inputs = scan::scan(&opts, &bar, |e| {
+        analysis.observe(&e);
+        if let (Some(w), None) = (events_out.as_mut(), write_error.as_ref()) {
+            if let Err(err) = w.write(&e) {
+                write_error = Some(err);
+            }
+        }
+    });
+    if let Some(err) = write_error {
+        return Err(err.context("writing --events"));
+    }
+    let outcome = analysis.finish();
+    for i in &inputs {
+        for e in &i.errors {
+            eprintln!(
+                "nullsight: {}: {}: {}",
+                report::escape::terminal(&i.file),
+                e.place,
+                report::escape::terminal(&e.reason)
+            );
+        }
+    }
+    if let Some(w) = events_out.take() {
+        w.finish(&outcome.annotations)?;
+    }
+    if let Some(dest) = &args.json {
+        let mut out = report::open_output(dest)?;
+        serde_json::to_writer_pretty(&mut out, &Summary::new(&inputs, &outcome))?;
+        writeln!(out)?;
+        out.flush()?;
+    }
+    if !args.quiet && !stdout_taken {
+        let mut out = std::io::stdout().lock();
+        report::terminal::render(&mut out, &inputs, &outcome)?;
+    }
+    let any_errors = inputs.iter().any(|i| !i.errors.is_empty());
+    Ok(ExitCode::from(if any_errors { super::EXIT_INPUT_ERRORS } else { super::EXIT_OK }))
 }

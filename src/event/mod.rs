@@ -1,1 +1,485 @@
-//! event
+//! Typed, normalised events.
+//!
+//! A [`crate::source::RawRecord`] becomes an [`Event`] once, here. Nothing downstream reads raw
+//! field maps: SIDs are `S-1-…` strings (names written by SID-resolving collectors are mapped
+//! back), logon ids and status codes are numbers, `-` and `(NULL)` are absent, padding is
+//! trimmed, `%%` insertion codes are decoded, IPv4-mapped IPv6 addresses are plain IPv4.
+
+pub mod fields;
+mod parse;
+
+pub use crate::knowledge::events::Family;
+pub use parse::{from_raw, type_record};
+
+use serde::{Serialize, Serializer};
+use std::sync::Arc;
+
+/// A logon session id (LUID), written as Windows writes it: `0x3e7`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LogonId(pub u64);
+
+impl Serialize for LogonId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{:#x}", self.0))
+    }
+}
+
+impl std::fmt::Display for LogonId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+
+/// An NTSTATUS (or Win32) code, written `0xc000006d`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Status(pub u32);
+
+impl Serialize for Status {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+
+impl Status {
+    /// The symbolic name from the knowledge table, e.g. `STATUS_WRONG_PASSWORD`.
+    pub fn name(self) -> Option<&'static str> {
+        crate::knowledge::ntstatus::lookup(self.0).map(|c| c.name)
+    }
+}
+
+fn ser_time<S: Serializer>(t: &Option<jiff::Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.collect_str(t),
+        None => s.serialize_none(),
+    }
+}
+
+/// One event of interest, typed.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Event {
+    /// The input path as given on the command line.
+    pub file: Arc<str>,
+    pub record_id: u64,
+    #[serde(serialize_with = "ser_time")]
+    pub time: Option<jiff::Timestamp>,
+    pub computer: String,
+    pub provider: String,
+    pub channel: String,
+    pub event_id: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    /// The account concerned is NT AUTHORITY\ANONYMOUS LOGON (S-1-5-7).
+    pub anonymous: bool,
+    #[serde(flatten)]
+    pub kind: Kind,
+}
+
+impl Event {
+    pub fn family(&self) -> Family {
+        self.kind.family()
+    }
+
+    /// Seconds since the Unix epoch (0 when the record had no time).
+    pub fn epoch_seconds(&self) -> i64 {
+        self.time.map(|t| t.as_second()).unwrap_or(0)
+    }
+}
+
+/// The typed payload of each family. Field names are the `--events` keys.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "family", rename_all = "snake_case")]
+pub enum Kind {
+    Logon(Logon),
+    LogonFailure(LogonFailure),
+    ExplicitCredentials(ExplicitCredentials),
+    SpecialPrivileges(SpecialPrivileges),
+    CredentialValidation(CredentialValidation),
+    NtlmOutgoing(NtlmAudit),
+    NtlmIncoming(NtlmAudit),
+    NtlmDomain(NtlmAudit),
+    NtlmPassthrough(NtlmAudit),
+    NtlmBlocked(NtlmAudit),
+    ShareAccess(ShareAccess),
+    ComputerAccountChange(ComputerAccountChange),
+    Netlogon(Netlogon),
+    SqlLoginFailure(SqlLoginFailure),
+}
+
+impl Kind {
+    pub fn family(&self) -> Family {
+        match self {
+            Kind::Logon(_) => Family::Logon,
+            Kind::LogonFailure(_) => Family::LogonFailure,
+            Kind::ExplicitCredentials(_) => Family::ExplicitCredentials,
+            Kind::SpecialPrivileges(_) => Family::SpecialPrivileges,
+            Kind::CredentialValidation(_) => Family::CredentialValidation,
+            Kind::NtlmOutgoing(_) => Family::NtlmOutgoing,
+            Kind::NtlmIncoming(_) => Family::NtlmIncoming,
+            Kind::NtlmDomain(_) => Family::NtlmDomain,
+            Kind::NtlmPassthrough(_) => Family::NtlmPassthrough,
+            Kind::NtlmBlocked(_) => Family::NtlmBlocked,
+            Kind::ShareAccess(_) => Family::ShareAccess,
+            Kind::ComputerAccountChange(_) => Family::ComputerAccountChange,
+            Kind::Netlogon(_) => Family::Netlogon,
+            Kind::SqlLoginFailure(_) => Family::SqlLoginFailure,
+        }
+    }
+}
+
+/// The Subject block of Security events: who caused the event on the logging host.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Subject {
+    #[serde(rename = "subject_sid", skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    #[serde(rename = "subject_user", skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(rename = "subject_domain", skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    #[serde(rename = "subject_logon_id", skip_serializing_if = "Option::is_none")]
+    pub logon_id: Option<LogonId>,
+}
+
+/// The network origin of a logon or share access.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Network {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workstation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+}
+
+/// 4624.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Logon {
+    #[serde(flatten)]
+    pub subject: Subject,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_sid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_domain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_logon_id: Option<LogonId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_linked_logon_id: Option<LogonId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logon_type: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logon_type_name: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logon_process: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_package: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lm_package: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_length: Option<u32>,
+    #[serde(flatten)]
+    pub network: Network,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logon_guid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transmitted_services: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impersonation_level: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restricted_admin_mode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_credential_guard: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub virtual_account: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elevated_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_outbound_user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_outbound_domain: Option<String>,
+}
+
+/// 4625.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct LogonFailure {
+    #[serde(flatten)]
+    pub subject: Subject,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_sid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_domain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_name: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub_status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub_status_name: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logon_type: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logon_type_name: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logon_process: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_package: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lm_package: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_length: Option<u32>,
+    #[serde(flatten)]
+    pub network: Network,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transmitted_services: Option<String>,
+}
+
+impl LogonFailure {
+    /// The status that says why: SubStatus when it is set, else Status.
+    pub fn reason_status(&self) -> Option<Status> {
+        match self.sub_status {
+            Some(s) if s.0 != 0 => Some(s),
+            _ => self.status,
+        }
+    }
+}
+
+/// 4648.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ExplicitCredentials {
+    #[serde(flatten)]
+    pub subject: Subject,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_domain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_server: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_info: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process_name: Option<String>,
+    #[serde(flatten)]
+    pub network: Network,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logon_guid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_logon_guid: Option<String>,
+}
+
+/// 4672.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SpecialPrivileges {
+    #[serde(flatten)]
+    pub subject: Subject,
+    pub privileges: Vec<String>,
+}
+
+/// 4776.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct CredentialValidation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_package: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workstation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_name: Option<&'static str>,
+}
+
+/// Which NTLM stage a blocked (4001–4004) event comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NtlmStage {
+    Outgoing,
+    Incoming,
+    Domain,
+    Passthrough,
+}
+
+/// NTLM/Operational 8001–8004 and 4001–4004. Which fields are present depends on the stage:
+/// 8001 (client): target_name, target_user/domain, process, client LUID and identity;
+/// 8002 (server): process, client LUID and identity; 8003 (domain server): target_user/domain,
+/// workstation, process, logon type; 8004 (DC): schannel, target_user/domain, workstation.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct NtlmAudit {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<NtlmStage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_domain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workstation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_luid: Option<LogonId>,
+    /// The well-known session of `client_luid` (SYSTEM, LOCAL SERVICE...), if it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_luid_name: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_domain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logon_type: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_proc: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mechanism_oid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schannel_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schannel_type: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schannel_type_name: Option<&'static str>,
+}
+
+/// 5140 and 5145.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ShareAccess {
+    #[serde(flatten)]
+    pub subject: Subject,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_type: Option<String>,
+    #[serde(flatten)]
+    pub network: Network,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share_local_path: Option<String>,
+    /// 5145: the file path, or the named pipe for IPC$.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relative_target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_mask: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub access_list: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_reason: Option<String>,
+}
+
+impl ShareAccess {
+    /// The share name without the `\\*\` prefix, upper-case (`IPC$`).
+    pub fn share_name(&self) -> Option<String> {
+        self.share.as_deref().map(|s| s.rsplit('\\').next().unwrap_or(s).to_ascii_uppercase())
+    }
+
+    /// The named pipe opened, for IPC$ accesses (lower-case, without a leading `\`).
+    pub fn pipe(&self) -> Option<String> {
+        if self.share_name().as_deref() != Some("IPC$") {
+            return None;
+        }
+        self.relative_target.as_deref().map(|p| p.trim_start_matches('\\').to_ascii_lowercase())
+    }
+}
+
+/// 4742.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ComputerAccountChange {
+    #[serde(flatten)]
+    pub subject: Subject,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_sid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_domain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sam_account_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_last_set: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_uac: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_uac: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uac_changes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns_host_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_principal_names: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub privileges: Vec<String>,
+}
+
+/// Netlogon 5805 and 5827–5831 (classic events, positional inserts).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Netlogon {
+    /// 5805: the computer that failed; 5827/5829/5830: the machine account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_build: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os_service_pack: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// 5805: the error text (its `%%N` insert decoded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// 5805: the NTSTATUS carried in the binary data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_name: Option<&'static str>,
+    /// 5827/5828: denied; 5829–5831: allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<&'static str>,
+}
+
+/// MSSQL 18456.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SqlLoginFailure {
+    /// The SQL Server instance (the event source: MSSQLSERVER or MSSQL$NAME).
+    pub instance: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// The server and database named in the event's binary data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+}

@@ -6,6 +6,7 @@
 //! several mistakes that are common in public sources (section F there).
 
 pub mod audit_subcategories;
+pub mod events;
 pub mod insertion;
 pub mod logon_types;
 pub mod luids;

@@ -1,1 +1,146 @@
-//! source
+//! Inputs → raw records.
+//!
+//! Every reader (EVTX, XML export, JSON Lines) produces the same [`RawRecord`]: the System
+//! values plus the EventData items in document order, as text. Typing happens once, in
+//! [`crate::event`], so the three readers cannot disagree about what a field means.
+
+pub mod detect;
+pub mod evtx;
+pub mod jsonl;
+pub mod xml;
+
+use std::fmt;
+use std::path::Path;
+
+pub use detect::{detect, InputKind};
+
+/// One EventData (or UserData) item: `<Data Name="X">value</Data>` or an unnamed `<Data>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataItem {
+    pub name: Option<String>,
+    pub value: String,
+}
+
+/// An event record as read from any input, before typing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawRecord {
+    pub record_id: u64,
+    /// `TimeCreated/@SystemTime`.
+    pub time: Option<jiff::Timestamp>,
+    pub event_id: u32,
+    pub qualifiers: Option<u32>,
+    pub version: Option<u32>,
+    pub provider: String,
+    pub provider_guid: Option<String>,
+    pub channel: String,
+    pub computer: String,
+    /// `Security/@UserID`.
+    pub user_sid: Option<String>,
+    /// EventData (or UserData) items in document order.
+    pub data: Vec<DataItem>,
+    /// `<Binary>` as upper-case hex, when present.
+    pub binary: Option<String>,
+}
+
+impl RawRecord {
+    /// The value of the named EventData item (first occurrence).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.data
+            .iter()
+            .find(|d| d.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+            .map(|d| d.value.as_str())
+    }
+
+    /// The value of the n-th EventData item, for classic events whose `<Data>` carry no names.
+    pub fn positional(&self, index: usize) -> Option<&str> {
+        self.data.get(index).map(|d| d.value.as_str())
+    }
+}
+
+/// Where in an input a problem is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Place {
+    /// The whole file.
+    File,
+    /// A byte offset into the file.
+    Offset { offset: u64 },
+    /// An EVTX chunk (0-based chunk number) and its byte offset.
+    Chunk { chunk: u64, offset: u64 },
+    /// An EVTX record, by EventRecordID.
+    Record { record_id: u64 },
+    /// A 1-based line number (XML, JSON Lines).
+    Line { line: u64 },
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::File => write!(f, "whole file"),
+            Place::Offset { offset } => write!(f, "byte offset {offset:#x}"),
+            Place::Chunk { chunk, offset } => write!(f, "chunk {chunk} (byte offset {offset:#x})"),
+            Place::Record { record_id } => write!(f, "record {record_id}"),
+            Place::Line { line } => write!(f, "line {line}"),
+        }
+    }
+}
+
+/// A problem reading part of an input. The rest of the input is still read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InputError {
+    pub place: Place,
+    pub reason: String,
+}
+
+impl InputError {
+    pub fn new(place: Place, reason: impl Into<String>) -> Self {
+        InputError { place, reason: reason.into() }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.place, self.reason)
+    }
+}
+
+/// What a reader hands to its consumer: a record, or a problem with part of the input.
+#[derive(Debug)]
+pub enum Item<T> {
+    Record(T),
+    Error(InputError),
+}
+
+/// Chooses which records to type. Readers that can see the EventID cheaply (EVTX) use it to
+/// skip everything else before rendering.
+pub trait RecordFilter: Sync + Send {
+    fn wants_event_id(&self, event_id: u32) -> bool;
+}
+
+/// Accepts everything.
+pub struct AllRecords;
+impl RecordFilter for AllRecords {
+    fn wants_event_id(&self, _: u32) -> bool {
+        true
+    }
+}
+
+/// Read one input of a known kind, handing each raw record (or error) to `sink`.
+///
+/// `sink` runs on the calling thread for XML and JSON Lines; for EVTX, records are decoded
+/// on rayon workers and `map` (which turns a raw record into the caller's type) runs there,
+/// so the expensive part is parallel. Returns the number of records seen in the input.
+pub fn read_file<T: Send + 'static>(
+    path: &Path,
+    kind: InputKind,
+    filter: &'static dyn RecordFilter,
+    threads: usize,
+    map: fn(RawRecord) -> Option<T>,
+    sink: &mut dyn FnMut(Item<T>),
+) -> Result<u64, InputError> {
+    match kind {
+        InputKind::Evtx => evtx::read(path, filter, threads, map, sink),
+        InputKind::Xml => xml::read(path, filter, map, sink),
+        InputKind::JsonLines => jsonl::read(path, filter, map, sink),
+    }
+}

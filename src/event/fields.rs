@@ -1,0 +1,131 @@
+//! Field normalisation: one place that knows how Windows (and collectors) write values.
+
+use crate::knowledge::{insertion, sids};
+use std::net::IpAddr;
+
+/// `-`, empty, `(NULL)` and `NULL` mean "no value" in Security and NTLM events.
+pub fn is_absent(s: &str) -> bool {
+    let t = s.trim();
+    t.is_empty() || t == "-" || t.eq_ignore_ascii_case("(NULL)") || t == "NULL"
+}
+
+/// A text value, trimmed (LogonProcessName is written `NtLmSsp ` with a trailing space).
+pub fn text(s: Option<&str>) -> Option<String> {
+    let s = s?;
+    if is_absent(s) {
+        return None;
+    }
+    Some(s.trim().to_string())
+}
+
+/// A text value with `%%NNNN` insertion codes replaced by their text.
+pub fn decoded(s: Option<&str>) -> Option<String> {
+    let s = text(s)?;
+    Some(insertion::decode(&s).into_owned())
+}
+
+/// A SID as `S-1-…`. Collectors that resolve SIDs write names (`NULL SID`,
+/// `NT AUTHORITY\ANONYMOUS LOGON`): well-known names are mapped back; other names are kept.
+pub fn sid(s: Option<&str>) -> Option<String> {
+    let s = s?.trim();
+    if s.is_empty() || s == "-" {
+        return None;
+    }
+    if s.len() > 2 && s[..2].eq_ignore_ascii_case("S-") {
+        return Some(format!("S-{}", &s[2..]));
+    }
+    Some(sids::sid_for_name(s).map(str::to_string).unwrap_or_else(|| s.to_string()))
+}
+
+/// A number written in hex (`0x3e7`) or decimal.
+pub fn number(s: Option<&str>) -> Option<u64> {
+    let s = s?.trim();
+    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        return u64::from_str_radix(h, 16).ok();
+    }
+    if let Ok(n) = s.parse::<u64>() {
+        return Some(n);
+    }
+    // Some exports write NTSTATUS as a signed decimal (-1073741715).
+    s.parse::<i64>().ok().filter(|n| *n >= i64::from(i32::MIN)).map(|n| n as i32 as u32 as u64)
+}
+
+/// A 32-bit code (NTSTATUS, access mask, UAC), hex or decimal.
+pub fn code(s: Option<&str>) -> Option<u32> {
+    number(s).and_then(|n| u32::try_from(n).ok())
+}
+
+/// A network address: `-` is absent, `::ffff:a.b.c.d` becomes `a.b.c.d`, others canonical.
+pub fn ip(s: Option<&str>) -> Option<String> {
+    let s = text(s)?;
+    match s.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => Some(match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => v6.to_string(),
+        }),
+        Ok(IpAddr::V4(v4)) => Some(v4.to_string()),
+        // Not an address (a name, or damage): keep what was written.
+        Err(_) => Some(s),
+    }
+}
+
+/// A port: `-` and `0` are absent.
+pub fn port(s: Option<&str>) -> Option<u16> {
+    number(s).and_then(|n| u16::try_from(n).ok()).filter(|p| *p != 0)
+}
+
+/// `true`/`false` as written by NTLM events (InProc).
+pub fn boolean(s: Option<&str>) -> Option<bool> {
+    match s?.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "%%1842" => Some(true),
+        "false" | "0" | "no" | "%%1843" => Some(false),
+        _ => None,
+    }
+}
+
+/// A whitespace-separated list (PrivilegeList, AccessList), each `%%` code decoded.
+pub fn list(s: Option<&str>) -> Vec<String> {
+    let Some(s) = s else { return vec![] };
+    if is_absent(s) {
+        return vec![];
+    }
+    s.split_whitespace().map(|t| insertion::decode(t).into_owned()).collect()
+}
+
+/// A GUID without braces becomes braced upper-case; the all-zero GUID is absent.
+pub fn guid(s: Option<&str>) -> Option<String> {
+    let s = text(s)?;
+    let core = s.trim_start_matches('{').trim_end_matches('}');
+    if core.chars().all(|c| c == '0' || c == '-') {
+        return None;
+    }
+    Some(format!("{{{}}}", core.to_ascii_uppercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalisation() {
+        assert_eq!(text(Some("NtLmSsp ")), Some("NtLmSsp".into()));
+        assert_eq!(text(Some("-")), None);
+        assert_eq!(text(Some("(NULL)")), None);
+        assert_eq!(sid(Some("NT AUTHORITY\\ANONYMOUS LOGON")), Some("S-1-5-7".into()));
+        assert_eq!(sid(Some("NULL SID")), Some("S-1-0-0".into()));
+        assert_eq!(sid(Some("s-1-5-7")), Some("S-1-5-7".into()));
+        assert_eq!(number(Some("0x3E7")), Some(999));
+        assert_eq!(number(Some("4")), Some(4));
+        assert_eq!(code(Some("0xc000006d")), Some(0xC000006D));
+        assert_eq!(code(Some("-1073741715")), Some(0xC000006D));
+        assert_eq!(ip(Some("::ffff:10.0.0.15")), Some("10.0.0.15".into()));
+        assert_eq!(ip(Some("::1")), Some("::1".into()));
+        assert_eq!(ip(Some("-")), None);
+        assert_eq!(port(Some("0")), None);
+        assert_eq!(port(Some("50577")), Some(50577));
+        assert_eq!(decoded(Some("%%1833")), Some("Impersonation".into()));
+        assert_eq!(list(Some("SeDebugPrivilege\n\t\t\tSeBackupPrivilege")), vec!["SeDebugPrivilege", "SeBackupPrivilege"]);
+        assert_eq!(guid(Some("{00000000-0000-0000-0000-000000000000}")), None);
+        assert_eq!(boolean(Some("true")), Some(true));
+    }
+}

@@ -1,0 +1,339 @@
+//! Raw record → typed event. Security and NTLM events are read by field name (4624 has four
+//! schema versions and v3 inserts a field in the middle); classic Netlogon and SQL Server
+//! events have unnamed `<Data>` and are read by position.
+
+use super::fields::{boolean, code, decoded, guid, ip, list, number, port, sid, text};
+use super::*;
+use crate::knowledge::events::{identify, Family};
+use crate::knowledge::{logon_types, luids, secure_channel, sids, win32};
+use crate::source::RawRecord;
+
+/// Type a raw record, if it is an event nullsight understands. `file` is left empty: the
+/// caller sets it (records are typed on worker threads that do not know the path).
+pub fn from_raw(raw: RawRecord) -> Option<Event> {
+    let info = identify(&raw.provider, raw.provider_guid.as_deref(), &raw.channel, raw.event_id)?;
+    let kind = match info.family {
+        Family::Logon => Kind::Logon(logon(&raw)),
+        Family::LogonFailure => Kind::LogonFailure(logon_failure(&raw)),
+        Family::ExplicitCredentials => Kind::ExplicitCredentials(explicit(&raw)),
+        Family::SpecialPrivileges => Kind::SpecialPrivileges(SpecialPrivileges {
+            subject: subject(&raw),
+            privileges: list(raw.get("PrivilegeList")),
+        }),
+        Family::CredentialValidation => {
+            let status = code(raw.get("Status")).map(Status);
+            Kind::CredentialValidation(CredentialValidation {
+                auth_package: text(raw.get("PackageName")),
+                target_user: text(raw.get("TargetUserName")),
+                workstation: text(raw.get("Workstation")),
+                status,
+                status_name: status.and_then(Status::name),
+            })
+        }
+        Family::NtlmOutgoing => Kind::NtlmOutgoing(ntlm(&raw, None)),
+        Family::NtlmIncoming => Kind::NtlmIncoming(ntlm(&raw, None)),
+        Family::NtlmDomain => Kind::NtlmDomain(ntlm(&raw, None)),
+        Family::NtlmPassthrough => Kind::NtlmPassthrough(ntlm(&raw, None)),
+        Family::NtlmBlocked => {
+            let stage = match raw.event_id {
+                4001 => NtlmStage::Outgoing,
+                4002 => NtlmStage::Incoming,
+                4003 => NtlmStage::Domain,
+                _ => NtlmStage::Passthrough,
+            };
+            Kind::NtlmBlocked(ntlm(&raw, Some(stage)))
+        }
+        Family::ShareAccess => Kind::ShareAccess(share(&raw)),
+        Family::ComputerAccountChange => Kind::ComputerAccountChange(computer_change(&raw)),
+        Family::Netlogon => Kind::Netlogon(netlogon(&raw)),
+        Family::SqlLoginFailure => Kind::SqlLoginFailure(sql(&raw)),
+    };
+    let anonymous = is_anonymous(&kind);
+    Some(Event {
+        file: Arc::from(""),
+        record_id: raw.record_id,
+        time: raw.time,
+        computer: raw.computer,
+        provider: raw.provider,
+        channel: raw.channel,
+        event_id: raw.event_id,
+        version: raw.version,
+        anonymous,
+        kind,
+    })
+}
+
+/// [`from_raw`] with the file set, for callers that know it.
+pub fn type_record(raw: RawRecord, file: &Arc<str>) -> Option<Event> {
+    let mut e = from_raw(raw)?;
+    e.file = Arc::clone(file);
+    Some(e)
+}
+
+const ANONYMOUS_NAME: &str = "ANONYMOUS LOGON";
+
+fn is_anonymous(kind: &Kind) -> bool {
+    let anon_sid = |s: &Option<String>| s.as_deref() == Some(sids::ANONYMOUS);
+    // NTLM events carry names, not SIDs. Where the event names a supplied account
+    // (8001, 8003, 8004 and their blocked twins), an empty one is a null session.
+    let anon_ntlm = |n: &NtlmAudit| match n.target_user.as_deref() {
+        Some(u) => u.eq_ignore_ascii_case(ANONYMOUS_NAME),
+        None => n.stage != Some(NtlmStage::Incoming),
+    };
+    match kind {
+        Kind::Logon(l) => anon_sid(&l.target_sid),
+        Kind::LogonFailure(l) => anon_sid(&l.target_sid),
+        Kind::ExplicitCredentials(e) => anon_sid(&e.subject.sid),
+        Kind::SpecialPrivileges(p) => anon_sid(&p.subject.sid),
+        Kind::ShareAccess(s) => anon_sid(&s.subject.sid),
+        Kind::ComputerAccountChange(c) => anon_sid(&c.subject.sid),
+        // 4776 names the account only: ANONYMOUS LOGON is the English well-known name.
+        Kind::CredentialValidation(c) => c.target_user.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(ANONYMOUS_NAME)),
+        Kind::NtlmOutgoing(n) | Kind::NtlmDomain(n) | Kind::NtlmPassthrough(n) => anon_ntlm(n),
+        Kind::NtlmBlocked(n) => anon_ntlm(n),
+        Kind::NtlmIncoming(_) => false,
+        Kind::Netlogon(_) => false,
+        Kind::SqlLoginFailure(s) => s.target_user.as_deref().is_some_and(|u| {
+            u.eq_ignore_ascii_case("NT AUTHORITY\\ANONYMOUS LOGON") || u.eq_ignore_ascii_case(ANONYMOUS_NAME)
+        }),
+    }
+}
+
+fn subject(r: &RawRecord) -> Subject {
+    Subject {
+        sid: sid(r.get("SubjectUserSid")),
+        user: text(r.get("SubjectUserName")),
+        domain: text(r.get("SubjectDomainName")),
+        logon_id: number(r.get("SubjectLogonId")).map(LogonId),
+    }
+}
+
+fn network(r: &RawRecord) -> Network {
+    Network {
+        workstation: text(r.get("WorkstationName")),
+        ip: ip(r.get("IpAddress")),
+        port: port(r.get("IpPort")),
+    }
+}
+
+fn logon(r: &RawRecord) -> Logon {
+    let logon_type = number(r.get("LogonType")).map(|n| n as u32);
+    Logon {
+        subject: subject(r),
+        target_sid: sid(r.get("TargetUserSid")),
+        target_user: text(r.get("TargetUserName")),
+        target_domain: text(r.get("TargetDomainName")),
+        target_logon_id: number(r.get("TargetLogonId")).map(LogonId),
+        target_linked_logon_id: number(r.get("TargetLinkedLogonId")).map(LogonId).filter(|l| l.0 != 0),
+        logon_type,
+        logon_type_name: logon_type.and_then(logon_types::lookup).map(|c| c.name),
+        logon_process: text(r.get("LogonProcessName")),
+        auth_package: text(r.get("AuthenticationPackageName")),
+        lm_package: text(r.get("LmPackageName")),
+        key_length: number(r.get("KeyLength")).map(|n| n as u32),
+        network: network(r),
+        process_id: number(r.get("ProcessId")),
+        process_name: text(r.get("ProcessName")),
+        logon_guid: guid(r.get("LogonGuid")),
+        transmitted_services: text(r.get("TransmittedServices")),
+        impersonation_level: decoded(r.get("ImpersonationLevel")),
+        restricted_admin_mode: decoded(r.get("RestrictedAdminMode")),
+        remote_credential_guard: decoded(r.get("RemoteCredentialGuard")),
+        virtual_account: decoded(r.get("VirtualAccount")),
+        elevated_token: decoded(r.get("ElevatedToken")),
+        target_outbound_user: text(r.get("TargetOutboundUserName")),
+        target_outbound_domain: text(r.get("TargetOutboundDomainName")),
+    }
+}
+
+fn logon_failure(r: &RawRecord) -> LogonFailure {
+    let logon_type = number(r.get("LogonType")).map(|n| n as u32);
+    let status = code(r.get("Status")).map(Status);
+    let sub_status = code(r.get("SubStatus")).map(Status);
+    LogonFailure {
+        subject: subject(r),
+        target_sid: sid(r.get("TargetUserSid")),
+        target_user: text(r.get("TargetUserName")),
+        target_domain: text(r.get("TargetDomainName")),
+        status,
+        status_name: status.and_then(Status::name),
+        sub_status,
+        sub_status_name: sub_status.and_then(Status::name),
+        failure_reason: decoded(r.get("FailureReason")),
+        logon_type,
+        logon_type_name: logon_type.and_then(logon_types::lookup).map(|c| c.name),
+        logon_process: text(r.get("LogonProcessName")),
+        auth_package: text(r.get("AuthenticationPackageName")),
+        lm_package: text(r.get("LmPackageName")),
+        key_length: number(r.get("KeyLength")).map(|n| n as u32),
+        network: network(r),
+        process_id: number(r.get("ProcessId")),
+        process_name: text(r.get("ProcessName")),
+        transmitted_services: text(r.get("TransmittedServices")),
+    }
+}
+
+fn explicit(r: &RawRecord) -> ExplicitCredentials {
+    ExplicitCredentials {
+        subject: subject(r),
+        target_user: text(r.get("TargetUserName")),
+        target_domain: text(r.get("TargetDomainName")),
+        target_server: text(r.get("TargetServerName")),
+        target_info: text(r.get("TargetInfo")),
+        process_id: number(r.get("ProcessId")),
+        process_name: text(r.get("ProcessName")),
+        network: Network { workstation: None, ip: ip(r.get("IpAddress")), port: port(r.get("IpPort")) },
+        logon_guid: guid(r.get("LogonGuid")),
+        target_logon_guid: guid(r.get("TargetLogonGuid")),
+    }
+}
+
+fn ntlm(r: &RawRecord, stage: Option<NtlmStage>) -> NtlmAudit {
+    let client_luid = number(r.get("ClientLUID")).map(LogonId);
+    let schannel_type = number(r.get("SChannelType")).map(|n| n as u32);
+    let is_passthrough = matches!(r.event_id, 8004 | 4004);
+    NtlmAudit {
+        stage,
+        target_name: text(r.get("TargetName")),
+        target_user: text(r.get("UserName")),
+        target_domain: text(r.get("DomainName")),
+        workstation: text(r.get("Workstation")).or_else(|| text(r.get("WorkstationName"))),
+        process_id: number(r.get("CallerPID")),
+        process_name: text(r.get("ProcessName")),
+        client_luid,
+        client_luid_name: client_luid.and_then(|l| luids::lookup(l.0)).map(|c| c.name),
+        client_user: text(r.get("ClientUserName")),
+        client_domain: text(r.get("ClientDomainName")),
+        logon_type: number(r.get("LogonType")).map(|n| n as u32),
+        in_proc: boolean(r.get("InProc")),
+        mechanism_oid: text(r.get("MechanismOID")),
+        schannel_name: text(r.get("SChannelName")).filter(|_| is_passthrough),
+        schannel_type,
+        schannel_type_name: schannel_type.and_then(secure_channel::lookup).map(|c| c.name),
+    }
+}
+
+fn share(r: &RawRecord) -> ShareAccess {
+    ShareAccess {
+        subject: subject(r),
+        object_type: text(r.get("ObjectType")),
+        network: Network { workstation: None, ip: ip(r.get("IpAddress")), port: port(r.get("IpPort")) },
+        share: text(r.get("ShareName")),
+        share_local_path: text(r.get("ShareLocalPath")),
+        relative_target: text(r.get("RelativeTargetName")),
+        access_mask: code(r.get("AccessMask")),
+        access_list: list(r.get("AccessList")),
+        access_reason: decoded(r.get("AccessReason")),
+    }
+}
+
+fn computer_change(r: &RawRecord) -> ComputerAccountChange {
+    ComputerAccountChange {
+        subject: subject(r),
+        target_sid: sid(r.get("TargetSid")),
+        target_user: text(r.get("TargetUserName")),
+        target_domain: text(r.get("TargetDomainName")),
+        sam_account_name: text(r.get("SamAccountName")),
+        password_last_set: decoded(r.get("PasswordLastSet")),
+        old_uac: code(r.get("OldUacValue")),
+        new_uac: code(r.get("NewUacValue")),
+        uac_changes: list(r.get("UserAccountControl")),
+        dns_host_name: text(r.get("DnsHostName")),
+        service_principal_names: text(r.get("ServicePrincipalNames")),
+        privileges: list(r.get("PrivilegeList")),
+    }
+}
+
+/// Little-endian u32 at `index` (in u32 units) of a hex `<Binary>` string.
+fn binary_u32(hex: Option<&str>, index: usize) -> Option<u32> {
+    let hex = hex?;
+    let start = index * 8;
+    let word = hex.get(start..start + 8)?;
+    let bytes = u32::from_str_radix(word, 16).ok()?.to_be_bytes();
+    Some(u32::from_le_bytes(bytes))
+}
+
+fn netlogon(r: &RawRecord) -> Netlogon {
+    let p = |i| text(r.positional(i));
+    match r.event_id {
+        5805 => {
+            let error = r.positional(1).map(|e| {
+                let e = e.trim();
+                match crate::knowledge::insertion::parse_token(e).and_then(win32::lookup) {
+                    Some(c) => c.meaning.to_string(),
+                    None => e.to_string(),
+                }
+            });
+            let status = binary_u32(r.binary.as_deref(), 0).map(Status);
+            Netlogon {
+                account: p(0),
+                error,
+                status,
+                status_name: status.and_then(Status::name),
+                outcome: Some("denied"),
+                ..Default::default()
+            }
+        }
+        5828 | 5831 => Netlogon {
+            account_type: p(0),
+            trust_name: p(1),
+            trust_target: p(2),
+            ip: ip(r.positional(3)),
+            outcome: Some(if r.event_id == 5828 { "denied" } else { "allowed" }),
+            ..Default::default()
+        },
+        _ => Netlogon {
+            account: p(0),
+            domain: p(1),
+            account_type: p(2),
+            os: p(3),
+            os_build: p(4),
+            os_service_pack: p(5),
+            outcome: Some(if r.event_id == 5827 { "denied" } else { "allowed" }),
+            ..Default::default()
+        },
+    }
+}
+
+fn sql(r: &RawRecord) -> SqlLoginFailure {
+    let reason = r.positional(1).map(|s| s.trim().trim_start_matches("Reason:").trim().to_string()).filter(|s| !s.is_empty());
+    let client = r.positional(2).and_then(|s| {
+        let s = s.trim();
+        let inner = s.strip_prefix("[CLIENT:")?.strip_suffix(']')?;
+        ip(Some(inner.trim()))
+    });
+    // The binary data is the error number (18456), the severity, then the server and the
+    // database as counted UTF-16 strings. The state is not in the event (only in ERRORLOG).
+    let (server, database) = sql_binary(r.binary.as_deref()).unwrap_or_default();
+    SqlLoginFailure {
+        instance: r.provider.clone(),
+        target_user: text(r.positional(0)),
+        reason,
+        ip: client,
+        server,
+        database,
+    }
+}
+
+/// Server and database names from an 18456 `<Binary>` (hex).
+fn sql_binary(hex: Option<&str>) -> Option<(Option<String>, Option<String>)> {
+    let hex = hex?;
+    let bytes: Vec<u8> = (0..hex.len() / 2).filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()).collect();
+    let u32_at = |o: usize| bytes.get(o..o + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    if u32_at(0)? != 18456 {
+        return None;
+    }
+    let mut off = 8;
+    let mut names = [None, None];
+    for name in names.iter_mut() {
+        let chars = u32_at(off)? as usize;
+        off += 4;
+        let end = off.checked_add(chars.checked_mul(2)?)?;
+        let units: Vec<u16> = bytes.get(off..end)?.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+        let s = String::from_utf16_lossy(&units).trim_end_matches('\0').to_string();
+        *name = Some(s).filter(|s| !s.is_empty());
+        off = end;
+    }
+    let [server, database] = names;
+    Some((server, database))
+}
