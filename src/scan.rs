@@ -84,7 +84,12 @@ fn problem(path: &Path, reason: String) -> InputReport {
     }
 }
 
-fn walk(path: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<InputReport>, seen: &mut HashSet<PathBuf>) {
+fn walk(
+    path: &Path,
+    files: &mut Vec<PathBuf>,
+    problems: &mut Vec<InputReport>,
+    seen: &mut HashSet<PathBuf>,
+) {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) => {
@@ -102,13 +107,19 @@ fn walk(path: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<InputReport>, 
         return;
     }
     if !meta.is_dir() {
-        problems.push(problem(path, "not a regular file or folder, skipped".into()));
+        problems.push(problem(
+            path,
+            "not a regular file or folder, skipped".into(),
+        ));
         return;
     }
     // A folder reached twice (through a link) is a loop or a duplicate: read it once.
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if !seen.insert(canonical) {
-        problems.push(problem(path, "folder already scanned (symbolic link loop or duplicate), skipped".into()));
+        problems.push(problem(
+            path,
+            "folder already scanned (symbolic link loop or duplicate), skipped".into(),
+        ));
         return;
     }
     let entries = match std::fs::read_dir(path) {
@@ -133,11 +144,24 @@ enum Msg {
 
 /// Read every input, calling `on_event` (on the calling thread) for each typed event and
 /// returning a report per input, in input order. Bad input never stops the scan.
-pub fn scan(opts: &ScanOptions, progress: &dyn Progress, mut on_event: impl FnMut(Event)) -> Vec<InputReport> {
+pub fn scan(
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+    mut on_event: impl FnMut(Event),
+) -> Vec<InputReport> {
     let (files, mut problems) = collect_inputs(&opts.paths);
-    let sizes: Vec<u64> = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).collect();
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .collect();
     progress.start(sizes.iter().sum());
-    let cores = if opts.threads == 0 { std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) } else { opts.threads };
+    let cores = if opts.threads == 0 {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    } else {
+        opts.threads
+    };
     let workers = cores.min(files.len()).max(1);
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::sync_channel::<Msg>(4096);
@@ -156,7 +180,11 @@ pub fn scan(opts: &ScanOptions, progress: &dyn Progress, mut on_event: impl FnMu
                     break;
                 }
                 // One big file gets every core; many files get one core each.
-                let threads = if only_file || sizes[i] >= PARALLEL_FILE_BYTES { cores } else { 1 };
+                let threads = if only_file || sizes[i] >= PARALLEL_FILE_BYTES {
+                    cores
+                } else {
+                    1
+                };
                 let report = read_one(&files[i], threads, &tx);
                 progress.advance(sizes[i]);
                 if tx.send(Msg::Done(i, report)).is_err() {
@@ -192,7 +220,9 @@ fn read_one(path: &Path, threads: usize, tx: &mpsc::SyncSender<Msg>) -> InputRep
     let kind = match source::detect(path) {
         Ok(Ok(kind)) => kind,
         Ok(Err(source::detect::NotEvidence::Empty)) => {
-            report.errors.push(InputError::new(Place::File, "empty file"));
+            report
+                .errors
+                .push(InputError::new(Place::File, "empty file"));
             return report;
         }
         Ok(Err(source::detect::NotEvidence::Unrecognised(why))) => {
@@ -200,7 +230,9 @@ fn read_one(path: &Path, threads: usize, tx: &mpsc::SyncSender<Msg>) -> InputRep
             return report;
         }
         Err(e) => {
-            report.errors.push(InputError::new(Place::File, format!("cannot read: {e}")));
+            report
+                .errors
+                .push(InputError::new(Place::File, format!("cannot read: {e}")));
             return report;
         }
     };
@@ -210,14 +242,21 @@ fn read_one(path: &Path, threads: usize, tx: &mpsc::SyncSender<Msg>) -> InputRep
     }
     let errors = Mutex::new(Vec::new());
     let mut events = 0u64;
-    let result = source::read_file(path, kind, &CANDIDATES, threads, event::from_raw, &mut |item| match item {
-        Item::Record(mut e) => {
-            e.file = Arc::clone(&file);
-            events += 1;
-            let _ = tx.send(Msg::Event(Box::new(e)));
-        }
-        Item::Error(err) => errors.lock().unwrap().push(err),
-    });
+    let result = source::read_file(
+        path,
+        kind,
+        &CANDIDATES,
+        threads,
+        event::from_raw,
+        &mut |item| match item {
+            Item::Record(mut e) => {
+                e.file = Arc::clone(&file);
+                events += 1;
+                let _ = tx.send(Msg::Event(Box::new(e)));
+            }
+            Item::Error(err) => errors.lock().unwrap().push(err),
+        },
+    );
     report.events = events;
     report.errors = errors.into_inner().unwrap();
     match result {

@@ -69,7 +69,10 @@ pub struct EventRef {
 
 impl EventRef {
     pub fn of(e: &Event) -> Self {
-        EventRef { file: Arc::clone(&e.file), record_id: e.record_id }
+        EventRef {
+            file: Arc::clone(&e.file),
+            record_id: e.record_id,
+        }
     }
 }
 
@@ -106,6 +109,9 @@ impl Analysis {
     }
 
     pub fn finish(self) -> Outcome {
-        Outcome { counts: self.counts, annotations: BTreeMap::new() }
+        Outcome {
+            counts: self.counts,
+            annotations: BTreeMap::new(),
+        }
     }
 }

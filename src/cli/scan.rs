@@ -72,7 +72,11 @@ impl Progress for Bar {
 
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let stdout_taken = args.events.as_deref() == Some("-") || args.json.as_deref() == Some("-");
-    let mut events_out = args.events.as_deref().map(EventsWriter::create).transpose()?;
+    let mut events_out = args
+        .events
+        .as_deref()
+        .map(EventsWriter::create)
+        .transpose()?;
     // Refuse early rather than after the scan.
     if let Some(j) = args.json.as_deref().filter(|j| *j != "-") {
         std::fs::File::create(j).map_err(|e| anyhow::anyhow!("cannot write {j}: {e}"))?;
@@ -81,8 +85,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let bar = Bar(if show_progress {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         b
     } else {
@@ -90,7 +96,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     });
     let mut analysis = Analysis::default();
     let mut write_error: Option<anyhow::Error> = None;
-    let opts = ScanOptions { paths: args.paths.clone(), threads: args.threads };
+    let opts = ScanOptions {
+        paths: args.paths.clone(),
+        threads: args.threads,
+    };
     let inputs = scan::scan(&opts, &bar, |e| {
         analysis.observe(&e);
         if let (Some(w), None) = (events_out.as_mut(), write_error.as_ref()) {
@@ -127,5 +136,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         report::terminal::render(&mut out, &inputs, &outcome)?;
     }
     let any_errors = inputs.iter().any(|i| !i.errors.is_empty());
-    Ok(ExitCode::from(if any_errors { super::EXIT_INPUT_ERRORS } else { super::EXIT_OK }))
+    Ok(ExitCode::from(if any_errors {
+        super::EXIT_INPUT_ERRORS
+    } else {
+        super::EXIT_OK
+    }))
 }

@@ -34,7 +34,11 @@ pub fn sid(s: Option<&str>) -> Option<String> {
     if s.len() > 2 && s[..2].eq_ignore_ascii_case("S-") {
         return Some(format!("S-{}", &s[2..]));
     }
-    Some(sids::sid_for_name(s).map(str::to_string).unwrap_or_else(|| s.to_string()))
+    Some(
+        sids::sid_for_name(s)
+            .map(str::to_string)
+            .unwrap_or_else(|| s.to_string()),
+    )
 }
 
 /// A number written in hex (`0x3e7`) or decimal.
@@ -47,7 +51,10 @@ pub fn number(s: Option<&str>) -> Option<u64> {
         return Some(n);
     }
     // Some exports write NTSTATUS as a signed decimal (-1073741715).
-    s.parse::<i64>().ok().filter(|n| *n >= i64::from(i32::MIN)).map(|n| n as i32 as u32 as u64)
+    s.parse::<i64>()
+        .ok()
+        .filter(|n| *n >= i64::from(i32::MIN))
+        .map(|n| n as i32 as u32 as u64)
 }
 
 /// A 32-bit code (NTSTATUS, access mask, UAC), hex or decimal.
@@ -71,7 +78,9 @@ pub fn ip(s: Option<&str>) -> Option<String> {
 
 /// A port: `-` and `0` are absent.
 pub fn port(s: Option<&str>) -> Option<u16> {
-    number(s).and_then(|n| u16::try_from(n).ok()).filter(|p| *p != 0)
+    number(s)
+        .and_then(|n| u16::try_from(n).ok())
+        .filter(|p| *p != 0)
 }
 
 /// `true`/`false` as written by NTLM events (InProc).
@@ -89,7 +98,9 @@ pub fn list(s: Option<&str>) -> Vec<String> {
     if is_absent(s) {
         return vec![];
     }
-    s.split_whitespace().map(|t| insertion::decode(t).into_owned()).collect()
+    s.split_whitespace()
+        .map(|t| insertion::decode(t).into_owned())
+        .collect()
 }
 
 /// A GUID without braces becomes braced upper-case; the all-zero GUID is absent.
@@ -111,7 +122,10 @@ mod tests {
         assert_eq!(text(Some("NtLmSsp ")), Some("NtLmSsp".into()));
         assert_eq!(text(Some("-")), None);
         assert_eq!(text(Some("(NULL)")), None);
-        assert_eq!(sid(Some("NT AUTHORITY\\ANONYMOUS LOGON")), Some("S-1-5-7".into()));
+        assert_eq!(
+            sid(Some("NT AUTHORITY\\ANONYMOUS LOGON")),
+            Some("S-1-5-7".into())
+        );
         assert_eq!(sid(Some("NULL SID")), Some("S-1-0-0".into()));
         assert_eq!(sid(Some("s-1-5-7")), Some("S-1-5-7".into()));
         assert_eq!(number(Some("0x3E7")), Some(999));
@@ -124,7 +138,10 @@ mod tests {
         assert_eq!(port(Some("0")), None);
         assert_eq!(port(Some("50577")), Some(50577));
         assert_eq!(decoded(Some("%%1833")), Some("Impersonation".into()));
-        assert_eq!(list(Some("SeDebugPrivilege\n\t\t\tSeBackupPrivilege")), vec!["SeDebugPrivilege", "SeBackupPrivilege"]);
+        assert_eq!(
+            list(Some("SeDebugPrivilege\n\t\t\tSeBackupPrivilege")),
+            vec!["SeDebugPrivilege", "SeBackupPrivilege"]
+        );
         assert_eq!(guid(Some("{00000000-0000-0000-0000-000000000000}")), None);
         assert_eq!(boolean(Some("true")), Some(true));
     }

@@ -390,7 +390,9 @@ pub struct ShareAccess {
 impl ShareAccess {
     /// The share name without the `\\*\` prefix, upper-case (`IPC$`).
     pub fn share_name(&self) -> Option<String> {
-        self.share.as_deref().map(|s| s.rsplit('\\').next().unwrap_or(s).to_ascii_uppercase())
+        self.share
+            .as_deref()
+            .map(|s| s.rsplit('\\').next().unwrap_or(s).to_ascii_uppercase())
     }
 
     /// The named pipe opened, for IPC$ accesses (lower-case, without a leading `\`).
@@ -398,7 +400,9 @@ impl ShareAccess {
         if self.share_name().as_deref() != Some("IPC$") {
             return None;
         }
-        self.relative_target.as_deref().map(|p| p.trim_start_matches('\\').to_ascii_lowercase())
+        self.relative_target
+            .as_deref()
+            .map(|p| p.trim_start_matches('\\').to_ascii_lowercase())
     }
 }
 

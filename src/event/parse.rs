@@ -11,7 +11,12 @@ use crate::source::RawRecord;
 /// Type a raw record, if it is an event nullsight understands. `file` is left empty: the
 /// caller sets it (records are typed on worker threads that do not know the path).
 pub fn from_raw(raw: RawRecord) -> Option<Event> {
-    let info = identify(&raw.provider, raw.provider_guid.as_deref(), &raw.channel, raw.event_id)?;
+    let info = identify(
+        &raw.provider,
+        raw.provider_guid.as_deref(),
+        &raw.channel,
+        raw.event_id,
+    )?;
     let kind = match info.family {
         Family::Logon => Kind::Logon(logon(&raw)),
         Family::LogonFailure => Kind::LogonFailure(logon_failure(&raw)),
@@ -88,13 +93,17 @@ fn is_anonymous(kind: &Kind) -> bool {
         Kind::ShareAccess(s) => anon_sid(&s.subject.sid),
         Kind::ComputerAccountChange(c) => anon_sid(&c.subject.sid),
         // 4776 names the account only: ANONYMOUS LOGON is the English well-known name.
-        Kind::CredentialValidation(c) => c.target_user.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(ANONYMOUS_NAME)),
+        Kind::CredentialValidation(c) => c
+            .target_user
+            .as_deref()
+            .is_some_and(|u| u.eq_ignore_ascii_case(ANONYMOUS_NAME)),
         Kind::NtlmOutgoing(n) | Kind::NtlmDomain(n) | Kind::NtlmPassthrough(n) => anon_ntlm(n),
         Kind::NtlmBlocked(n) => anon_ntlm(n),
         Kind::NtlmIncoming(_) => false,
         Kind::Netlogon(_) => false,
         Kind::SqlLoginFailure(s) => s.target_user.as_deref().is_some_and(|u| {
-            u.eq_ignore_ascii_case("NT AUTHORITY\\ANONYMOUS LOGON") || u.eq_ignore_ascii_case(ANONYMOUS_NAME)
+            u.eq_ignore_ascii_case("NT AUTHORITY\\ANONYMOUS LOGON")
+                || u.eq_ignore_ascii_case(ANONYMOUS_NAME)
         }),
     }
 }
@@ -124,7 +133,9 @@ fn logon(r: &RawRecord) -> Logon {
         target_user: text(r.get("TargetUserName")),
         target_domain: text(r.get("TargetDomainName")),
         target_logon_id: number(r.get("TargetLogonId")).map(LogonId),
-        target_linked_logon_id: number(r.get("TargetLinkedLogonId")).map(LogonId).filter(|l| l.0 != 0),
+        target_linked_logon_id: number(r.get("TargetLinkedLogonId"))
+            .map(LogonId)
+            .filter(|l| l.0 != 0),
         logon_type,
         logon_type_name: logon_type.and_then(logon_types::lookup).map(|c| c.name),
         logon_process: text(r.get("LogonProcessName")),
@@ -182,7 +193,11 @@ fn explicit(r: &RawRecord) -> ExplicitCredentials {
         target_info: text(r.get("TargetInfo")),
         process_id: number(r.get("ProcessId")),
         process_name: text(r.get("ProcessName")),
-        network: Network { workstation: None, ip: ip(r.get("IpAddress")), port: port(r.get("IpPort")) },
+        network: Network {
+            workstation: None,
+            ip: ip(r.get("IpAddress")),
+            port: port(r.get("IpPort")),
+        },
         logon_guid: guid(r.get("LogonGuid")),
         target_logon_guid: guid(r.get("TargetLogonGuid")),
     }
@@ -209,7 +224,9 @@ fn ntlm(r: &RawRecord, stage: Option<NtlmStage>) -> NtlmAudit {
         mechanism_oid: text(r.get("MechanismOID")),
         schannel_name: text(r.get("SChannelName")).filter(|_| is_passthrough),
         schannel_type,
-        schannel_type_name: schannel_type.and_then(secure_channel::lookup).map(|c| c.name),
+        schannel_type_name: schannel_type
+            .and_then(secure_channel::lookup)
+            .map(|c| c.name),
     }
 }
 
@@ -217,7 +234,11 @@ fn share(r: &RawRecord) -> ShareAccess {
     ShareAccess {
         subject: subject(r),
         object_type: text(r.get("ObjectType")),
-        network: Network { workstation: None, ip: ip(r.get("IpAddress")), port: port(r.get("IpPort")) },
+        network: Network {
+            workstation: None,
+            ip: ip(r.get("IpAddress")),
+            port: port(r.get("IpPort")),
+        },
         share: text(r.get("ShareName")),
         share_local_path: text(r.get("ShareLocalPath")),
         relative_target: text(r.get("RelativeTargetName")),
@@ -279,7 +300,11 @@ fn netlogon(r: &RawRecord) -> Netlogon {
             trust_name: p(1),
             trust_target: p(2),
             ip: ip(r.positional(3)),
-            outcome: Some(if r.event_id == 5828 { "denied" } else { "allowed" }),
+            outcome: Some(if r.event_id == 5828 {
+                "denied"
+            } else {
+                "allowed"
+            }),
             ..Default::default()
         },
         _ => Netlogon {
@@ -289,14 +314,21 @@ fn netlogon(r: &RawRecord) -> Netlogon {
             os: p(3),
             os_build: p(4),
             os_service_pack: p(5),
-            outcome: Some(if r.event_id == 5827 { "denied" } else { "allowed" }),
+            outcome: Some(if r.event_id == 5827 {
+                "denied"
+            } else {
+                "allowed"
+            }),
             ..Default::default()
         },
     }
 }
 
 fn sql(r: &RawRecord) -> SqlLoginFailure {
-    let reason = r.positional(1).map(|s| s.trim().trim_start_matches("Reason:").trim().to_string()).filter(|s| !s.is_empty());
+    let reason = r
+        .positional(1)
+        .map(|s| s.trim().trim_start_matches("Reason:").trim().to_string())
+        .filter(|s| !s.is_empty());
     let client = r.positional(2).and_then(|s| {
         let s = s.trim();
         let inner = s.strip_prefix("[CLIENT:")?.strip_suffix(']')?;
@@ -318,8 +350,14 @@ fn sql(r: &RawRecord) -> SqlLoginFailure {
 /// Server and database names from an 18456 `<Binary>` (hex).
 fn sql_binary(hex: Option<&str>) -> Option<(Option<String>, Option<String>)> {
     let hex = hex?;
-    let bytes: Vec<u8> = (0..hex.len() / 2).filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()).collect();
-    let u32_at = |o: usize| bytes.get(o..o + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let bytes: Vec<u8> = (0..hex.len() / 2)
+        .filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect();
+    let u32_at = |o: usize| {
+        bytes
+            .get(o..o + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
     if u32_at(0)? != 18456 {
         return None;
     }
@@ -329,8 +367,14 @@ fn sql_binary(hex: Option<&str>) -> Option<(Option<String>, Option<String>)> {
         let chars = u32_at(off)? as usize;
         off += 4;
         let end = off.checked_add(chars.checked_mul(2)?)?;
-        let units: Vec<u16> = bytes.get(off..end)?.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
-        let s = String::from_utf16_lossy(&units).trim_end_matches('\0').to_string();
+        let units: Vec<u16> = bytes
+            .get(off..end)?
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        let s = String::from_utf16_lossy(&units)
+            .trim_end_matches('\0')
+            .to_string();
         *name = Some(s).filter(|s| !s.is_empty());
         off = end;
     }

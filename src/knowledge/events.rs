@@ -81,7 +81,10 @@ impl std::fmt::Display for Family {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Writer {
     /// A manifest provider, by name (case-insensitive) or GUID.
-    Provider { name: &'static str, guid: &'static str },
+    Provider {
+        name: &'static str,
+        guid: &'static str,
+    },
     /// A classic event source with this exact name.
     Classic(&'static str),
     /// SQL Server: `MSSQLSERVER` or `MSSQL$<instance>`.
@@ -101,9 +104,18 @@ pub struct EventInfo {
     pub explanation: &'static str,
 }
 
-const SA: Writer = Writer::Provider { name: SECURITY_AUDITING, guid: SECURITY_AUDITING_GUID };
-const NT: Writer = Writer::Provider { name: NTLM, guid: NTLM_GUID };
-const SN: Writer = Writer::Provider { name: SECURITY_NETLOGON, guid: SECURITY_NETLOGON_GUID };
+const SA: Writer = Writer::Provider {
+    name: SECURITY_AUDITING,
+    guid: SECURITY_AUDITING_GUID,
+};
+const NT: Writer = Writer::Provider {
+    name: NTLM,
+    guid: NTLM_GUID,
+};
+const SN: Writer = Writer::Provider {
+    name: SECURITY_NETLOGON,
+    guid: SECURITY_NETLOGON_GUID,
+};
 
 pub static EVENTS: &[EventInfo] = &[
     EventInfo { event_id: 4624, writer: SA, channel: "Security", family: Family::Logon, title: "An account was successfully logged on",
@@ -162,22 +174,32 @@ pub fn is_candidate_id(event_id: u32) -> bool {
 fn writer_matches(w: Writer, provider: &str, guid: Option<&str>) -> bool {
     match w {
         Writer::Provider { name, guid: g } => {
-            provider.eq_ignore_ascii_case(name) || (provider.is_empty() && guid.is_some_and(|x| x.eq_ignore_ascii_case(g)))
+            provider.eq_ignore_ascii_case(name)
+                || (provider.is_empty() && guid.is_some_and(|x| x.eq_ignore_ascii_case(g)))
         }
         Writer::Classic(name) => provider.eq_ignore_ascii_case(name),
         Writer::SqlServer => {
             provider.eq_ignore_ascii_case("MSSQLSERVER")
-                || provider.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("MSSQL$"))
+                || provider
+                    .get(..6)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("MSSQL$"))
         }
     }
 }
 
 /// The event this record is, if nullsight understands it. `channel` is checked when present.
-pub fn identify(provider: &str, guid: Option<&str>, channel: &str, event_id: u32) -> Option<&'static EventInfo> {
+pub fn identify(
+    provider: &str,
+    guid: Option<&str>,
+    channel: &str,
+    event_id: u32,
+) -> Option<&'static EventInfo> {
     EVENTS.iter().find(|e| {
         e.event_id == event_id
             && writer_matches(e.writer, provider, guid)
-            && (channel.is_empty() || channel.eq_ignore_ascii_case(e.channel) || channel.eq_ignore_ascii_case("ForwardedEvents"))
+            && (channel.is_empty()
+                || channel.eq_ignore_ascii_case(e.channel)
+                || channel.eq_ignore_ascii_case("ForwardedEvents"))
     })
 }
 
@@ -193,11 +215,42 @@ mod tests {
     #[test]
     fn traps_are_not_identified() {
         assert!(identify("Microsoft-Windows-EventSystem", None, "Application", 4625).is_none());
-        assert!(identify("Microsoft-Windows-GroupPolicy", None, "Microsoft-Windows-GroupPolicy/Operational", 8001).is_none());
-        assert_eq!(identify("Microsoft-Windows-Security-Netlogon", None, NTLM_CHANNEL, 8004).unwrap().family, Family::NtlmPassthrough);
+        assert!(identify(
+            "Microsoft-Windows-GroupPolicy",
+            None,
+            "Microsoft-Windows-GroupPolicy/Operational",
+            8001
+        )
+        .is_none());
+        assert_eq!(
+            identify(
+                "Microsoft-Windows-Security-Netlogon",
+                None,
+                NTLM_CHANNEL,
+                8004
+            )
+            .unwrap()
+            .family,
+            Family::NtlmPassthrough
+        );
         assert!(identify(NTLM, None, NTLM_CHANNEL, 8004).is_none());
-        assert_eq!(identify("MSSQL$RADAR", None, "Application", 18456).unwrap().family, Family::SqlLoginFailure);
-        assert_eq!(identify("", Some("{54849625-5478-4994-a5ba-3e3b0328c30d}"), "Security", 4624).unwrap().family, Family::Logon);
+        assert_eq!(
+            identify("MSSQL$RADAR", None, "Application", 18456)
+                .unwrap()
+                .family,
+            Family::SqlLoginFailure
+        );
+        assert_eq!(
+            identify(
+                "",
+                Some("{54849625-5478-4994-a5ba-3e3b0328c30d}"),
+                "Security",
+                4624
+            )
+            .unwrap()
+            .family,
+            Family::Logon
+        );
     }
 
     #[test]

@@ -153,7 +153,11 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), SCENARIOS.len());
         for id in ids {
-            assert!(id.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()), "{id}");
+            assert!(
+                id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()),
+                "{id}"
+            );
         }
     }
 }

@@ -22,7 +22,8 @@ pub fn terminal(s: &str) -> Cow<'_, str> {
 }
 
 fn needs_terminal_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 /// For CSV cells: a cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, and the
@@ -83,7 +84,10 @@ mod tests {
         assert_eq!(csv_cell("-2+3"), "'-2+3");
         assert_eq!(csv_cell("@SUM(1)"), "'@SUM(1)");
         assert_eq!(csv_cell("ok"), "ok");
-        assert_eq!(html("<script>alert('x')</script>&"), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;");
+        assert_eq!(
+            html("<script>alert('x')</script>&"),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;"
+        );
         assert!(!json_in_script(r#"{"w":"</script><script>"}"#).contains("</"));
     }
 }

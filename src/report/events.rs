@@ -58,14 +58,20 @@ impl EventsWriter {
             Some(i) => *i,
             None => {
                 self.files.push(Arc::clone(&e.file));
-                self.file_index.insert(Arc::clone(&e.file), self.files.len() - 1);
+                self.file_index
+                    .insert(Arc::clone(&e.file), self.files.len() - 1);
                 self.files.len() - 1
             }
         };
         self.line.clear();
         // serde_json escapes control characters and writes valid UTF-8 whatever the log held.
         serde_json::to_writer(&mut self.line, e)?;
-        writeln!(self.spill, "{idx}\t{}\t{}", e.record_id, std::str::from_utf8(&self.line)?)?;
+        writeln!(
+            self.spill,
+            "{idx}\t{}\t{}",
+            e.record_id,
+            std::str::from_utf8(&self.line)?
+        )?;
         self.written += 1;
         Ok(())
     }
@@ -77,11 +83,17 @@ impl EventsWriter {
         let spill = File::open(&self.spill_path)?;
         let mut out = super::open_output(&self.dest)?;
         let empty = Annotation::default();
-        let mut key = EventRef { file: Arc::from(""), record_id: 0 };
+        let mut key = EventRef {
+            file: Arc::from(""),
+            record_id: 0,
+        };
         for line in BufReader::with_capacity(1 << 20, spill).lines() {
             let line = line?;
             let mut parts = line.splitn(3, '\t');
-            let (Some(idx), Some(rid), Some(json)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            let (Some(idx), Some(rid), Some(json)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
             key.file = Arc::clone(&self.files[idx.parse::<usize>()?]);
             key.record_id = rid.parse()?;
             let ann = annotations.get(&key).unwrap_or(&empty);
@@ -90,7 +102,11 @@ impl EventsWriter {
             if let Some(s) = ann.scenario {
                 write!(out, ",\"scenario\":{}", serde_json::to_string(s)?)?;
             }
-            write!(out, ",\"findings\":{}}}\n", serde_json::to_string(&ann.findings)?)?;
+            writeln!(
+                out,
+                ",\"findings\":{}}}",
+                serde_json::to_string(&ann.findings)?
+            )?;
         }
         out.flush()?;
         Ok(())

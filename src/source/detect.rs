@@ -53,7 +53,11 @@ pub fn detect_bytes(head: &[u8]) -> Result<InputKind, NotEvidence> {
         return Ok(InputKind::Evtx);
     }
     let text = strip_bom(head);
-    let trimmed = text.iter().position(|b| !b.is_ascii_whitespace()).map(|i| &text[i..]).unwrap_or(&[]);
+    let trimmed = text
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map(|i| &text[i..])
+        .unwrap_or(&[]);
     if trimmed.is_empty() {
         return Err(NotEvidence::Empty);
     }
@@ -68,7 +72,17 @@ pub fn detect_bytes(head: &[u8]) -> Result<InputKind, NotEvidence> {
                     "UTF-16 text: convert it to UTF-8 (e.g. `Get-Content f | Set-Content -Encoding utf8`) or scan the original .evtx".into(),
                 ));
             }
-            let shown: String = trimmed.iter().take(8).map(|b| if b.is_ascii_graphic() { *b as char } else { '.' }).collect();
+            let shown: String = trimmed
+                .iter()
+                .take(8)
+                .map(|b| {
+                    if b.is_ascii_graphic() {
+                        *b as char
+                    } else {
+                        '.'
+                    }
+                })
+                .collect();
             Err(NotEvidence::Unrecognised(format!(
                 "not EVTX, XML or JSON (starts with {shown:?}); nullsight reads .evtx files, XML exports (wevtutil qe /f:xml, Get-WinEvent ToXml) and JSON Lines (evtx_dump -o jsonl, Winlogbeat)"
             )))
@@ -87,10 +101,16 @@ mod tests {
     #[test]
     fn by_content() {
         assert_eq!(detect_bytes(b"ElfFile\0rest"), Ok(InputKind::Evtx));
-        assert_eq!(detect_bytes(b"\xEF\xBB\xBF  <?xml version"), Ok(InputKind::Xml));
+        assert_eq!(
+            detect_bytes(b"\xEF\xBB\xBF  <?xml version"),
+            Ok(InputKind::Xml)
+        );
         assert_eq!(detect_bytes(b"\n{\"Event\":{}}"), Ok(InputKind::JsonLines));
         assert_eq!(detect_bytes(b""), Err(NotEvidence::Empty));
         assert_eq!(detect_bytes(b"   \n"), Err(NotEvidence::Empty));
-        assert!(matches!(detect_bytes(b"MZ\x90\0"), Err(NotEvidence::Unrecognised(_))));
+        assert!(matches!(
+            detect_bytes(b"MZ\x90\0"),
+            Err(NotEvidence::Unrecognised(_))
+        ));
     }
 }

@@ -27,10 +27,13 @@ pub fn event_id_from_substitutions(rec: &EvtxRecord<'_>) -> Option<u32> {
 pub fn render(rec: EvtxRecord<'_>) -> Result<RawRecord, EvtxError> {
     let record_id = rec.event_record_id;
     let xml = rec.into_xml()?;
-    let mut raw = super::xml::parse_one(&xml.data).map_err(|reason| EvtxError::FailedToParseRecord {
-        record_id,
-        source: Box::new(EvtxError::CalculationError(format!("rendered XML does not parse: {reason}"))),
-    })?;
+    let mut raw =
+        super::xml::parse_one(&xml.data).map_err(|reason| EvtxError::FailedToParseRecord {
+            record_id,
+            source: Box::new(EvtxError::CalculationError(format!(
+                "rendered XML does not parse: {reason}"
+            ))),
+        })?;
     if raw.record_id == 0 {
         raw.record_id = record_id;
     }
@@ -43,7 +46,10 @@ pub fn render(rec: EvtxRecord<'_>) -> Result<RawRecord, EvtxError> {
 /// Parser settings nullsight uses: no pretty-printing, checksums not enforced (dirty and
 /// damaged files are normal evidence), `threads` workers (0 = all cores).
 pub fn settings(threads: usize) -> ParserSettings {
-    ParserSettings::new().num_threads(threads).indent(false).validate_checksums(false)
+    ParserSettings::new()
+        .num_threads(threads)
+        .indent(false)
+        .validate_checksums(false)
 }
 
 /// Read an EVTX file. See [`super::read_file`].
@@ -54,7 +60,8 @@ pub fn read<T: Send + 'static>(
     map: fn(RawRecord) -> Option<T>,
     sink: &mut dyn FnMut(Item<T>),
 ) -> Result<u64, InputError> {
-    let parser = EvtxParser::from_path(path).map_err(|e| InputError::new(Place::File, describe(&e)))?;
+    let parser =
+        EvtxParser::from_path(path).map_err(|e| InputError::new(Place::File, describe(&e)))?;
     let mut parser = parser.with_configuration(settings(threads));
     let mut seen = 0u64;
     let results = parser.serialized_records(move |rec| {
@@ -94,13 +101,20 @@ enum Outcome<T> {
 /// Where an `evtx` error is, and its whole cause chain as the reason.
 pub fn input_error(e: &EvtxError) -> InputError {
     let place = match e {
-        EvtxError::FailedToParseChunk { chunk_id, .. } => {
-            Place::Chunk { chunk: *chunk_id, offset: FILE_HEADER_SIZE + chunk_id * CHUNK_SIZE }
-        }
-        EvtxError::FailedToParseRecord { record_id, .. } => Place::Record { record_id: *record_id },
-        EvtxError::FailedToReadRecordAt { chunk: Some(c), offset, .. } => {
-            Place::Offset { offset: FILE_HEADER_SIZE + c * CHUNK_SIZE + offset }
-        }
+        EvtxError::FailedToParseChunk { chunk_id, .. } => Place::Chunk {
+            chunk: *chunk_id,
+            offset: FILE_HEADER_SIZE + chunk_id * CHUNK_SIZE,
+        },
+        EvtxError::FailedToParseRecord { record_id, .. } => Place::Record {
+            record_id: *record_id,
+        },
+        EvtxError::FailedToReadRecordAt {
+            chunk: Some(c),
+            offset,
+            ..
+        } => Place::Offset {
+            offset: FILE_HEADER_SIZE + c * CHUNK_SIZE + offset,
+        },
         _ => Place::File,
     };
     InputError::new(place, describe(e))
@@ -126,7 +140,9 @@ fn describe(e: &EvtxError) -> String {
 pub fn integrity_warnings(path: &Path) -> Vec<InputError> {
     use std::io::{Read, Seek, SeekFrom};
     let mut out = Vec::new();
-    let Ok(mut f) = std::fs::File::open(path) else { return out };
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return out;
+    };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     let mut header = [0u8; 128];
     if f.read_exact(&mut header).is_err() || &header[..8] != b"ElfFile\0" {
@@ -142,7 +158,10 @@ pub fn integrity_warnings(path: &Path) -> Vec<InputError> {
     }
     let flags = u32::from_le_bytes(header[120..124].try_into().unwrap());
     if flags & 1 != 0 {
-        out.push(InputError::new(Place::Offset { offset: 120 }, "dirty file (not closed cleanly): header counts may be stale; every chunk was read"));
+        out.push(InputError::new(
+            Place::Offset { offset: 120 },
+            "dirty file (not closed cleanly): header counts may be stale; every chunk was read",
+        ));
     }
     let mut chunk = [0u8; 512];
     let mut bad = 0usize;
@@ -172,7 +191,10 @@ pub fn integrity_warnings(path: &Path) -> Vec<InputError> {
         n += 1;
     }
     if bad > 20 {
-        out.push(InputError::new(Place::File, format!("{} more chunk headers with a CRC32 mismatch", bad - 20)));
+        out.push(InputError::new(
+            Place::File,
+            format!("{} more chunk headers with a CRC32 mismatch", bad - 20),
+        ));
     }
     out
 }

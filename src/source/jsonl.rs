@@ -19,27 +19,34 @@ pub fn read<T>(
     map: fn(RawRecord) -> Option<T>,
     sink: &mut dyn FnMut(Item<T>),
 ) -> Result<u64, InputError> {
-    let file = std::fs::File::open(path).map_err(|e| InputError::new(Place::File, format!("cannot open: {e}")))?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| InputError::new(Place::File, format!("cannot open: {e}")))?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
     let mut seen = 0u64;
-    let mut handle = |value: Value, line: u64, sink: &mut dyn FnMut(Item<T>)| match record_from_json(&value) {
-        Ok(rec) => {
-            seen += 1;
-            if filter.wants_event_id(rec.event_id) {
-                if let Some(t) = map(rec) {
-                    sink(Item::Record(t));
+    let mut handle =
+        |value: Value, line: u64, sink: &mut dyn FnMut(Item<T>)| match record_from_json(&value) {
+            Ok(rec) => {
+                seen += 1;
+                if filter.wants_event_id(rec.event_id) {
+                    if let Some(t) = map(rec) {
+                        sink(Item::Record(t));
+                    }
                 }
             }
-        }
-        Err(reason) => sink(Item::Error(InputError::new(Place::Line { line }, reason))),
-    };
+            Err(reason) => sink(Item::Error(InputError::new(Place::Line { line }, reason))),
+        };
     // A JSON array is one document: read it whole (these exports are small by nature).
     if first_non_space(reader.fill_buf().map_err(io_err)?) == Some(b'[') {
         let mut text = Vec::new();
         reader.read_to_end(&mut text).map_err(io_err)?;
         match serde_json::from_slice::<Vec<Value>>(&text) {
             Ok(values) => values.into_iter().for_each(|v| handle(v, 1, sink)),
-            Err(e) => sink(Item::Error(InputError::new(Place::Line { line: e.line() as u64 }, format!("invalid JSON array: {e}")))),
+            Err(e) => sink(Item::Error(InputError::new(
+                Place::Line {
+                    line: e.line() as u64,
+                },
+                format!("invalid JSON array: {e}"),
+            ))),
         }
         return Ok(seen);
     }
@@ -52,7 +59,10 @@ pub fn read<T>(
         match n {
             LineRead::Eof => break,
             LineRead::TooLong => {
-                sink(Item::Error(InputError::new(Place::Line { line: line_no }, format!("line longer than {MAX_LINE_BYTES} bytes, skipped"))));
+                sink(Item::Error(InputError::new(
+                    Place::Line { line: line_no },
+                    format!("line longer than {MAX_LINE_BYTES} bytes, skipped"),
+                )));
                 continue;
             }
             LineRead::Line => {}
@@ -63,7 +73,10 @@ pub fn read<T>(
         }
         match serde_json::from_slice::<Value>(text) {
             Ok(v) => handle(v, line_no, sink),
-            Err(e) => sink(Item::Error(InputError::new(Place::Line { line: line_no }, format!("invalid JSON: {e}")))),
+            Err(e) => sink(Item::Error(InputError::new(
+                Place::Line { line: line_no },
+                format!("invalid JSON: {e}"),
+            ))),
         }
     }
     Ok(seen)
@@ -90,7 +103,13 @@ fn read_line_bounded<R: BufRead>(r: &mut R, out: &mut Vec<u8>) -> std::io::Resul
     loop {
         let avail = r.fill_buf()?;
         if avail.is_empty() {
-            return Ok(if !any { LineRead::Eof } else if too_long { LineRead::TooLong } else { LineRead::Line });
+            return Ok(if !any {
+                LineRead::Eof
+            } else if too_long {
+                LineRead::TooLong
+            } else {
+                LineRead::Line
+            });
         }
         any = true;
         let (chunk, done) = match memchr_newline(avail) {
@@ -108,7 +127,11 @@ fn read_line_bounded<R: BufRead>(r: &mut R, out: &mut Vec<u8>) -> std::io::Resul
         let consumed = done.unwrap_or(avail.len());
         r.consume(consumed);
         if done.is_some() {
-            return Ok(if too_long { LineRead::TooLong } else { LineRead::Line });
+            return Ok(if too_long {
+                LineRead::TooLong
+            } else {
+                LineRead::Line
+            });
         }
     }
 }
@@ -149,10 +172,17 @@ fn scalar<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
 }
 
 fn attribute<'a>(obj: &'a Map<String, Value>, key: &str, attr: &str) -> Option<&'a Value> {
-    if let Some(a) = obj.get(key).and_then(Value::as_object).and_then(|o| o.get("#attributes")).and_then(Value::as_object) {
+    if let Some(a) = obj
+        .get(key)
+        .and_then(Value::as_object)
+        .and_then(|o| o.get("#attributes"))
+        .and_then(Value::as_object)
+    {
         return a.get(attr);
     }
-    obj.get(&format!("{key}_attributes")).and_then(Value::as_object).and_then(|a| a.get(attr))
+    obj.get(&format!("{key}_attributes"))
+        .and_then(Value::as_object)
+        .and_then(|a| a.get(attr))
 }
 
 fn number(v: Option<&Value>) -> Option<u64> {
@@ -164,21 +194,30 @@ fn number(v: Option<&Value>) -> Option<u64> {
 }
 
 fn from_evtx_json(event: &Map<String, Value>) -> Result<RawRecord, String> {
-    let sys = event.get("System").and_then(Value::as_object).ok_or("event without System")?;
+    let sys = event
+        .get("System")
+        .and_then(Value::as_object)
+        .ok_or("event without System")?;
     let mut rec = RawRecord {
         event_id: number(scalar(sys, "EventID")).ok_or("System has no numeric EventID")? as u32,
         qualifiers: number(attribute(sys, "EventID", "Qualifiers")).map(|q| q as u32),
         version: number(scalar(sys, "Version")).map(|v| v as u32),
         record_id: number(scalar(sys, "EventRecordID")).unwrap_or(0),
-        time: attribute(sys, "TimeCreated", "SystemTime").and_then(Value::as_str).and_then(parse_time),
+        time: attribute(sys, "TimeCreated", "SystemTime")
+            .and_then(Value::as_str)
+            .and_then(parse_time),
         provider: attribute(sys, "Provider", "Name")
             .or_else(|| attribute(sys, "Provider", "EventSourceName"))
             .map(text)
             .unwrap_or_default(),
-        provider_guid: attribute(sys, "Provider", "Guid").and_then(Value::as_str).map(normalise_guid),
+        provider_guid: attribute(sys, "Provider", "Guid")
+            .and_then(Value::as_str)
+            .map(normalise_guid),
         channel: scalar(sys, "Channel").map(text).unwrap_or_default(),
         computer: scalar(sys, "Computer").map(text).unwrap_or_default(),
-        user_sid: attribute(sys, "Security", "UserID").map(text).filter(|s| !s.is_empty()),
+        user_sid: attribute(sys, "Security", "UserID")
+            .map(text)
+            .filter(|s| !s.is_empty()),
         ..Default::default()
     };
     if let Some(data) = event.get("EventData") {
@@ -187,8 +226,14 @@ fn from_evtx_json(event: &Map<String, Value>) -> Result<RawRecord, String> {
         // UserData holds one wrapper element whose children are the fields.
         for (_, inner) in user.iter().filter(|(k, _)| !k.starts_with('#')) {
             if let Value::Object(fields) = inner {
-                for (k, v) in fields.iter().filter(|(k, _)| !k.starts_with('#') && !k.ends_with("_attributes")) {
-                    rec.data.push(DataItem { name: Some(k.clone()), value: text(v) });
+                for (k, v) in fields
+                    .iter()
+                    .filter(|(k, _)| !k.starts_with('#') && !k.ends_with("_attributes"))
+                {
+                    rec.data.push(DataItem {
+                        name: Some(k.clone()),
+                        value: text(v),
+                    });
                 }
             }
         }
@@ -213,16 +258,32 @@ fn event_data(data: &Value, rec: &mut RawRecord) {
                 other => other,
             };
             match inner {
-                Value::Array(items) => items.iter().for_each(|i| rec.data.push(DataItem { name: None, value: text(i) })),
+                Value::Array(items) => items.iter().for_each(|i| {
+                    rec.data.push(DataItem {
+                        name: None,
+                        value: text(i),
+                    })
+                }),
                 Value::Null => {}
-                other => rec.data.push(DataItem { name: None, value: text(other) }),
+                other => rec.data.push(DataItem {
+                    name: None,
+                    value: text(other),
+                }),
             }
             continue;
         }
         match v {
             // Consecutive same-name <Data> items become an array.
-            Value::Array(items) => items.iter().for_each(|i| rec.data.push(DataItem { name: Some(k.clone()), value: text(i) })),
-            other => rec.data.push(DataItem { name: Some(k.clone()), value: text(other) }),
+            Value::Array(items) => items.iter().for_each(|i| {
+                rec.data.push(DataItem {
+                    name: Some(k.clone()),
+                    value: text(i),
+                })
+            }),
+            other => rec.data.push(DataItem {
+                name: Some(k.clone()),
+                value: text(other),
+            }),
         }
     }
 }
@@ -230,7 +291,9 @@ fn event_data(data: &Value, rec: &mut RawRecord) {
 fn from_winlogbeat(doc: &Map<String, Value>, w: &Map<String, Value>) -> RawRecord {
     let event = doc.get("event").and_then(Value::as_object);
     let mut rec = RawRecord {
-        event_id: number(w.get("event_id")).or_else(|| number(event.and_then(|e| e.get("code")))).unwrap_or(0) as u32,
+        event_id: number(w.get("event_id"))
+            .or_else(|| number(event.and_then(|e| e.get("code"))))
+            .unwrap_or(0) as u32,
         record_id: number(w.get("record_id")).unwrap_or(0),
         version: number(w.get("version")).map(|v| v as u32),
         time: doc
@@ -243,10 +306,17 @@ fn from_winlogbeat(doc: &Map<String, Value>, w: &Map<String, Value>) -> RawRecor
             .or_else(|| event.and_then(|e| e.get("provider")))
             .map(text)
             .unwrap_or_default(),
-        provider_guid: w.get("provider_guid").and_then(Value::as_str).map(normalise_guid),
+        provider_guid: w
+            .get("provider_guid")
+            .and_then(Value::as_str)
+            .map(normalise_guid),
         channel: w.get("channel").map(text).unwrap_or_default(),
         computer: w.get("computer_name").map(text).unwrap_or_default(),
-        user_sid: w.get("user").and_then(Value::as_object).and_then(|u| u.get("identifier")).map(text),
+        user_sid: w
+            .get("user")
+            .and_then(Value::as_object)
+            .and_then(|u| u.get("identifier"))
+            .map(text),
         ..Default::default()
     };
     let data = w.get("event_data").or_else(|| w.get("user_data"));
@@ -255,14 +325,31 @@ fn from_winlogbeat(doc: &Map<String, Value>, w: &Map<String, Value>) -> RawRecor
             if k == "Binary" {
                 rec.binary = Some(text(v).to_ascii_uppercase());
             } else if let Value::Array(items) = v {
-                items.iter().for_each(|i| rec.data.push(DataItem { name: Some(k.clone()), value: text(i) }));
+                items.iter().for_each(|i| {
+                    rec.data.push(DataItem {
+                        name: Some(k.clone()),
+                        value: text(i),
+                    })
+                });
             } else {
-                rec.data.push(DataItem { name: Some(k.clone()), value: text(v) });
+                rec.data.push(DataItem {
+                    name: Some(k.clone()),
+                    value: text(v),
+                });
             }
         }
         // Winlogbeat names unnamed classic <Data> items param1, param2...: keep their order.
-        if rec.data.iter().all(|d| d.name.as_deref().is_some_and(|n| n.starts_with("param"))) {
-            rec.data.sort_by_key(|d| d.name.as_deref().and_then(|n| n[5..].parse::<u32>().ok()).unwrap_or(u32::MAX));
+        if rec
+            .data
+            .iter()
+            .all(|d| d.name.as_deref().is_some_and(|n| n.starts_with("param")))
+        {
+            rec.data.sort_by_key(|d| {
+                d.name
+                    .as_deref()
+                    .and_then(|n| n[5..].parse::<u32>().ok())
+                    .unwrap_or(u32::MAX)
+            });
             rec.data.iter_mut().for_each(|d| d.name = None);
         }
     }
@@ -277,7 +364,10 @@ mod tests {
     fn evtx_dump_shape() {
         let v: Value = serde_json::from_str(r##"{"Event":{"#attributes":{"xmlns":"x"},"System":{"Provider":{"#attributes":{"Name":"NETLOGON"}},"EventID":{"#attributes":{"Qualifiers":16384},"#text":5805},"Version":null,"TimeCreated":{"#attributes":{"SystemTime":"2020-09-15T19:28:31.4536470Z"}},"EventRecordID":7,"Channel":"System","Computer":"dc"},"EventData":{"Data":{"#text":["WIN10","%%5"]},"Binary":"220000C0"}}}"##).unwrap();
         let r = record_from_json(&v).unwrap();
-        assert_eq!((r.event_id, r.qualifiers, r.record_id), (5805, Some(16384), 7));
+        assert_eq!(
+            (r.event_id, r.qualifiers, r.record_id),
+            (5805, Some(16384), 7)
+        );
         assert_eq!(r.positional(0), Some("WIN10"));
         assert_eq!(r.binary.as_deref(), Some("220000C0"));
         assert_eq!(r.time.unwrap().to_string(), "2020-09-15T19:28:31.453647Z");
@@ -290,7 +380,13 @@ mod tests {
         assert_eq!(r.provider, "P");
         assert_eq!(r.provider_guid.as_deref(), Some("{AB}"));
         assert_eq!(r.get("LogonType"), Some("3"));
-        assert_eq!(r.data.iter().filter(|d| d.name.as_deref() == Some("Multi")).count(), 2);
+        assert_eq!(
+            r.data
+                .iter()
+                .filter(|d| d.name.as_deref() == Some("Multi"))
+                .count(),
+            2
+        );
     }
 
     #[test]

@@ -47,7 +47,11 @@ impl RawRecord {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.data
             .iter()
-            .find(|d| d.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+            .find(|d| {
+                d.name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
             .map(|d| d.value.as_str())
     }
 
@@ -94,7 +98,10 @@ pub struct InputError {
 
 impl InputError {
     pub fn new(place: Place, reason: impl Into<String>) -> Self {
-        InputError { place, reason: reason.into() }
+        InputError {
+            place,
+            reason: reason.into(),
+        }
     }
 }
 

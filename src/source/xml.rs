@@ -22,10 +22,7 @@ enum Section {
 /// Parses `<Event>` elements from XML text and hands each to `on_event`.
 /// A malformed event is reported with the byte offset where parsing failed; XML that is not
 /// well-formed ends the document (the XML reader cannot resynchronise reliably).
-pub fn parse_events<R: BufRead>(
-    input: R,
-    on_event: &mut dyn FnMut(Result<RawRecord, InputError>),
-) {
+pub fn parse_events<R: BufRead>(input: R, on_event: &mut dyn FnMut(Result<RawRecord, InputError>)) {
     let mut reader = Reader::from_reader(input);
     let config = reader.config_mut();
     config.trim_text(false);
@@ -44,7 +41,9 @@ pub fn parse_events<R: BufRead>(
             Ok(ev) => ev,
             Err(err) => {
                 on_event(Err(InputError::new(
-                    Place::Offset { offset: reader.error_position() },
+                    Place::Offset {
+                        offset: reader.error_position(),
+                    },
                     format!("malformed XML: {err}"),
                 )));
                 return;
@@ -54,7 +53,9 @@ pub fn parse_events<R: BufRead>(
             XmlEvent::Eof => {
                 if section != Section::Outside {
                     on_event(Err(InputError::new(
-                        Place::Offset { offset: reader.buffer_position() },
+                        Place::Offset {
+                            offset: reader.buffer_position(),
+                        },
                         "the file ends inside an <Event> element (truncated export?)",
                     )));
                 }
@@ -109,7 +110,9 @@ pub fn parse_events<R: BufRead>(
                 match section {
                     Section::Outside if name == "Event" => {
                         on_event(Err(InputError::new(
-                            Place::Offset { offset: reader.buffer_position() },
+                            Place::Offset {
+                                offset: reader.buffer_position(),
+                            },
                             "empty <Event/> element",
                         )));
                     }
@@ -117,30 +120,30 @@ pub fn parse_events<R: BufRead>(
                         system_attributes(&e, &name, &mut rec);
                         system_text(&name, "", &mut rec);
                     }
-                    Section::EventData if depth_in_section == 0 => {
-                        if name != "Binary" {
-                            rec.data.push(DataItem { name: attr(&e, "Name"), value: String::new() });
-                        }
+                    Section::EventData if depth_in_section == 0 && name != "Binary" => {
+                        rec.data.push(DataItem {
+                            name: attr(&e, "Name"),
+                            value: String::new(),
+                        });
                     }
                     Section::UserData if depth_in_section == 1 => {
-                        rec.data.push(DataItem { name: Some(name), value: String::new() });
+                        rec.data.push(DataItem {
+                            name: Some(name),
+                            value: String::new(),
+                        });
                     }
                     _ => {}
                 }
             }
-            XmlEvent::Text(t) => {
-                if field.is_some() || userdata_name.is_some() {
-                    match t.unescape() {
-                        Ok(s) => text.push_str(&s),
-                        // Keep going with the raw text: one bad entity must not lose the event.
-                        Err(_) => text.push_str(&String::from_utf8_lossy(&t)),
-                    }
+            XmlEvent::Text(t) if (field.is_some() || userdata_name.is_some()) => {
+                match t.unescape() {
+                    Ok(s) => text.push_str(&s),
+                    // Keep going with the raw text: one bad entity must not lose the event.
+                    Err(_) => text.push_str(&String::from_utf8_lossy(&t)),
                 }
             }
-            XmlEvent::CData(t) => {
-                if field.is_some() || userdata_name.is_some() {
-                    text.push_str(&String::from_utf8_lossy(&t));
-                }
+            XmlEvent::CData(t) if (field.is_some() || userdata_name.is_some()) => {
+                text.push_str(&String::from_utf8_lossy(&t));
             }
             XmlEvent::End(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
@@ -149,7 +152,9 @@ pub fn parse_events<R: BufRead>(
                     Section::Event => {
                         if name == "Event" {
                             section = Section::Outside;
-                            on_event(Ok(std::mem::take(&mut rec)));
+                            let mut done = std::mem::take(&mut rec);
+                            split_string_arrays(&mut done);
+                            on_event(Ok(done));
                         }
                     }
                     Section::System | Section::EventData | Section::UserData | Section::Other => {
@@ -159,14 +164,20 @@ pub fn parse_events<R: BufRead>(
                         }
                         if section == Section::UserData && depth_in_section == 2 {
                             if let Some(n) = userdata_name.take() {
-                                rec.data.push(DataItem { name: Some(n), value: std::mem::take(&mut text) });
+                                rec.data.push(DataItem {
+                                    name: Some(n),
+                                    value: std::mem::take(&mut text),
+                                });
                             }
                         }
                         if depth_in_section == 1 {
                             match field.take() {
                                 Some(Field::System(n)) => system_text(&n, text.trim(), &mut rec),
-                                Some(Field::Data(n)) => rec.data.push(DataItem { name: n, value: std::mem::take(&mut text) }),
-                                Some(Field::Binary) => rec.binary = Some(text.trim().to_ascii_uppercase()),
+                                Some(Field::Data(n)) => rec.data.push(DataItem {
+                                    name: n,
+                                    value: std::mem::take(&mut text),
+                                }),
+                                Some(Field::Binary) => rec.binary = Some(binary_hex(text.trim())),
                                 None => {}
                             }
                             text.clear();
@@ -192,9 +203,14 @@ fn local(e: &BytesStart<'_>) -> String {
 }
 
 fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.attributes().flatten().find(|a| a.key.local_name().as_ref() == name.as_bytes()).map(|a| {
-        a.unescape_value().map(|v| v.into_owned()).unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned())
-    })
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == name.as_bytes())
+        .map(|a| {
+            a.unescape_value()
+                .map(|v| v.into_owned())
+                .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned())
+        })
 }
 
 fn system_attributes(e: &BytesStart<'_>, name: &str, rec: &mut RawRecord) {
@@ -224,6 +240,69 @@ fn system_text(name: &str, value: &str, rec: &mut RawRecord) {
     }
 }
 
+/// Some renderers (python-evtx) write a classic event's string-array insert as one `<Data>`
+/// holding `<string>a</string><string>b</string>`; Windows writes one `<Data>` per string.
+fn split_string_arrays(rec: &mut RawRecord) {
+    if rec.data.len() != 1 || rec.data[0].name.is_some() {
+        return;
+    }
+    let v = rec.data[0].value.trim();
+    if !v.starts_with("<string>") || !v.ends_with("</string>") {
+        return;
+    }
+    let items: Vec<DataItem> = v
+        .split("</string>")
+        .filter_map(|part| {
+            part.trim_start_matches(['\n', '\r'])
+                .strip_prefix("<string>")
+        })
+        .map(|s| DataItem {
+            name: None,
+            value: s.to_string(),
+        })
+        .collect();
+    if !items.is_empty() {
+        rec.data = items;
+    }
+}
+
+/// `<Binary>` as upper-case hex. Windows writes hex; python-evtx writes base64.
+fn binary_hex(s: &str) -> String {
+    if s.len().is_multiple_of(2) && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return s.to_ascii_uppercase();
+    }
+    match base64_decode(s) {
+        Some(bytes) => bytes.iter().map(|b| format!("{b:02X}")).collect(),
+        None => s.to_ascii_uppercase(),
+    }
+}
+
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let body = s.trim_end_matches('=');
+    let mut out = Vec::with_capacity(body.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in body.bytes() {
+        acc = (acc << 6) | val(c)?;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
 /// `{54849625-...}` and `54849625-...` in any case → upper-case, braced.
 pub fn normalise_guid(g: &str) -> String {
     let core = g.trim().trim_start_matches('{').trim_end_matches('}');
@@ -233,6 +312,11 @@ pub fn normalise_guid(g: &str) -> String {
 /// RFC 3339 timestamps as Windows and the renderers write them (up to 9 fractional digits).
 pub fn parse_time(s: &str) -> Option<jiff::Timestamp> {
     let s = s.trim();
+    // python-evtx and some exporters write `2020-09-15 19:28:17.594374+00:00`.
+    let s = &match s.as_bytes().get(10) {
+        Some(b' ') => format!("{}T{}", &s[..10], &s[11..]),
+        _ => s.to_string(),
+    };
     s.parse::<jiff::Timestamp>().ok().or_else(|| {
         // Some exports omit the zone: Windows times are UTC.
         format!("{s}Z").parse::<jiff::Timestamp>().ok()
@@ -246,19 +330,23 @@ pub fn read<T>(
     map: fn(RawRecord) -> Option<T>,
     sink: &mut dyn FnMut(Item<T>),
 ) -> Result<u64, InputError> {
-    let file = std::fs::File::open(path).map_err(|e| InputError::new(Place::File, format!("cannot open: {e}")))?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| InputError::new(Place::File, format!("cannot open: {e}")))?;
     let mut seen = 0u64;
-    parse_events(std::io::BufReader::with_capacity(1 << 16, file), &mut |r| match r {
-        Ok(rec) => {
-            seen += 1;
-            if filter.wants_event_id(rec.event_id) {
-                if let Some(t) = map(rec) {
-                    sink(Item::Record(t));
+    parse_events(
+        std::io::BufReader::with_capacity(1 << 16, file),
+        &mut |r| match r {
+            Ok(rec) => {
+                seen += 1;
+                if filter.wants_event_id(rec.event_id) {
+                    if let Some(t) = map(rec) {
+                        sink(Item::Record(t));
+                    }
                 }
             }
-        }
-        Err(e) => sink(Item::Error(e)),
-    });
+            Err(e) => sink(Item::Error(e)),
+        },
+    );
     Ok(seen)
 }
 
@@ -309,8 +397,15 @@ mod tests {
         assert_eq!(a.event_id, 4624);
         assert_eq!(a.record_id, 25049);
         assert_eq!(a.version, Some(1));
-        assert_eq!(a.provider_guid.as_deref(), Some("{54849625-5478-4994-A5BA-3E3B0328C30D}"));
-        assert_eq!(a.get("LogonProcessName"), Some("NtLmSsp "), "padding is kept at this layer");
+        assert_eq!(
+            a.provider_guid.as_deref(),
+            Some("{54849625-5478-4994-A5BA-3E3B0328C30D}")
+        );
+        assert_eq!(
+            a.get("LogonProcessName"),
+            Some("NtLmSsp "),
+            "padding is kept at this layer"
+        );
         assert_eq!(a.get("WorkstationName"), Some(""));
         assert_eq!(a.get("X"), Some("a & b <c>"));
         assert_eq!(a.time.unwrap().to_string(), "2019-11-15T08:19:16.102509Z");
@@ -324,9 +419,22 @@ mod tests {
     }
 
     #[test]
+    fn python_evtx_renderings() {
+        let xml = "<Event><System><Provider Name=\"MSSQLSERVER\"/><EventID Qualifiers=\"\">18456</EventID></System><EventData><Data>&lt;string&gt;sa&lt;/string&gt;\n&lt;string&gt; Reason: x&lt;/string&gt;\n</Data><Binary>GEgAAA4AAAA=</Binary></EventData></Event>";
+        let r = parse_one(xml).unwrap();
+        assert_eq!(r.positional(0), Some("sa"));
+        assert_eq!(r.positional(1), Some(" Reason: x"));
+        assert_eq!(r.binary.as_deref(), Some("184800000E000000"));
+        assert_eq!(r.qualifiers, None);
+    }
+
+    #[test]
     fn truncated_and_malformed_are_reported() {
         // Cut inside the second event: the first is kept, the cut is reported.
-        let cut = &SAMPLE[..SAMPLE.find("<Event><System><Provider Name=\"NETLOGON").unwrap() + 60];
+        let cut = &SAMPLE[..SAMPLE
+            .find("<Event><System><Provider Name=\"NETLOGON")
+            .unwrap()
+            + 60];
         let mut oks = 0;
         let mut errs = vec![];
         parse_events(cut.as_bytes(), &mut |r| match r {
