@@ -28,6 +28,9 @@ pub struct InputReport {
     /// Events of interest typed from them.
     pub events: u64,
     pub errors: Vec<InputError>,
+    /// Why the file was not read: it was found in a folder and is not evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
     /// Damage that did not cost any record (CRC mismatches, dirty header).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<InputError>,
@@ -62,14 +65,28 @@ static CANDIDATES: CandidateIds = CandidateIds;
 
 /// Expand the given paths into files (folders recursively, in name order). Problems (missing
 /// paths, unreadable folders, symlink loops) become reports with errors.
-pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputReport>) {
+/// Each file comes with whether it was named on the command line (rather than found in a folder).
+pub fn collect_inputs(paths: &[PathBuf]) -> (Vec<(PathBuf, bool)>, Vec<InputReport>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     let mut seen_dirs = HashSet::new();
     for p in paths {
+        let before = files.len();
         walk(p, &mut files, &mut problems, &mut seen_dirs);
+        let named = files.len() == before + 1 && files[before].0 == *p;
+        files[before..].iter_mut().for_each(|f| f.1 = named);
     }
     (files, problems)
+}
+
+/// Extensions that say the user meant the file as evidence: such a file that cannot be read
+/// is an error even when it was found in a folder.
+fn looks_like_evidence(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    matches!(ext.as_str(), "evtx" | "xml" | "json" | "jsonl" | "ndjson")
 }
 
 fn problem(path: &Path, reason: String) -> InputReport {
@@ -80,13 +97,14 @@ fn problem(path: &Path, reason: String) -> InputReport {
         records: 0,
         events: 0,
         errors: vec![InputError::new(Place::File, reason)],
+        skipped: None,
         warnings: vec![],
     }
 }
 
 fn walk(
     path: &Path,
-    files: &mut Vec<PathBuf>,
+    files: &mut Vec<(PathBuf, bool)>,
     problems: &mut Vec<InputReport>,
     seen: &mut HashSet<PathBuf>,
 ) {
@@ -103,7 +121,7 @@ fn walk(
         }
     };
     if meta.is_file() {
-        files.push(path.to_path_buf());
+        files.push((path.to_path_buf(), false));
         return;
     }
     if !meta.is_dir() {
@@ -152,7 +170,7 @@ pub fn scan(
     let (files, mut problems) = collect_inputs(&opts.paths);
     let sizes: Vec<u64> = files
         .iter()
-        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .map(|(f, _)| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
         .collect();
     progress.start(sizes.iter().sum());
     let cores = if opts.threads == 0 {
@@ -185,7 +203,8 @@ pub fn scan(
                 } else {
                     1
                 };
-                let report = read_one(&files[i], threads, &tx);
+                let (path, named) = &files[i];
+                let report = read_one(path, *named || looks_like_evidence(path), threads, &tx);
                 progress.advance(sizes[i]);
                 if tx.send(Msg::Done(i, report)).is_err() {
                     break;
@@ -206,7 +225,13 @@ pub fn scan(
     out
 }
 
-fn read_one(path: &Path, threads: usize, tx: &mpsc::SyncSender<Msg>) -> InputReport {
+/// `meant_as_evidence`: a file that is not evidence is an error (else it is skipped).
+fn read_one(
+    path: &Path,
+    meant_as_evidence: bool,
+    threads: usize,
+    tx: &mpsc::SyncSender<Msg>,
+) -> InputReport {
     let file: Arc<str> = Arc::from(path.display().to_string());
     let mut report = InputReport {
         file: file.to_string(),
@@ -215,18 +240,21 @@ fn read_one(path: &Path, threads: usize, tx: &mpsc::SyncSender<Msg>) -> InputRep
         records: 0,
         events: 0,
         errors: vec![],
+        skipped: None,
         warnings: vec![],
     };
     let kind = match source::detect(path) {
         Ok(Ok(kind)) => kind,
-        Ok(Err(source::detect::NotEvidence::Empty)) => {
-            report
-                .errors
-                .push(InputError::new(Place::File, "empty file"));
-            return report;
-        }
-        Ok(Err(source::detect::NotEvidence::Unrecognised(why))) => {
-            report.errors.push(InputError::new(Place::File, why));
+        Ok(Err(not)) => {
+            let why = match not {
+                source::detect::NotEvidence::Empty => "empty file".to_string(),
+                source::detect::NotEvidence::Unrecognised(why) => why,
+            };
+            if meant_as_evidence {
+                report.errors.push(InputError::new(Place::File, why));
+            } else {
+                report.skipped = Some(why);
+            }
             return report;
         }
         Err(e) => {
@@ -239,6 +267,7 @@ fn read_one(path: &Path, threads: usize, tx: &mpsc::SyncSender<Msg>) -> InputRep
     report.kind = Some(kind);
     if kind == InputKind::Evtx {
         report.warnings = source::evtx::integrity_warnings(path);
+        report.errors.extend(source::evtx::truncation_error(path));
     }
     let errors = Mutex::new(Vec::new());
     let mut events = 0u64;
@@ -258,7 +287,7 @@ fn read_one(path: &Path, threads: usize, tx: &mpsc::SyncSender<Msg>) -> InputRep
         },
     );
     report.events = events;
-    report.errors = errors.into_inner().unwrap();
+    report.errors.extend(errors.into_inner().unwrap());
     match result {
         Ok(records) => report.records = records,
         Err(e) => report.errors.insert(0, e),

@@ -47,6 +47,13 @@ pub fn render(
         writeln!(out, "{:<26} {:>10}", "anonymous (S-1-5-7)", c.anonymous)?;
         writeln!(out)?;
     }
+    let skipped = inputs.iter().filter(|i| i.skipped.is_some()).count();
+    if skipped > 0 {
+        writeln!(
+            out,
+            "skipped {skipped} file(s) found in folders that are not evidence (listed in --json)"
+        )?;
+    }
     let bad: Vec<&InputReport> = inputs.iter().filter(|i| !i.errors.is_empty()).collect();
     if !bad.is_empty() {
         writeln!(

@@ -60,6 +60,13 @@ pub fn read<T: Send + 'static>(
     map: fn(RawRecord) -> Option<T>,
     sink: &mut dyn FnMut(Item<T>),
 ) -> Result<u64, InputError> {
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if len < FILE_HEADER_SIZE {
+        return Err(InputError::new(
+            Place::File,
+            format!("file truncated: {len} bytes, shorter than the {FILE_HEADER_SIZE}-byte EVTX file header; nothing could be read"),
+        ));
+    }
     let parser =
         EvtxParser::from_path(path).map_err(|e| InputError::new(Place::File, describe(&e)))?;
     let mut parser = parser.with_configuration(settings(threads));
@@ -197,4 +204,28 @@ pub fn integrity_warnings(path: &Path) -> Vec<InputError> {
         ));
     }
     out
+}
+
+/// A file that ends inside a chunk lost that chunk's records: the parser cannot read a partial
+/// chunk. Returns the error to report, if any.
+pub fn truncation_error(path: &Path) -> Option<InputError> {
+    let len = std::fs::metadata(path).ok()?.len();
+    if len <= FILE_HEADER_SIZE {
+        return None; // the parser reports a short header itself
+    }
+    let tail = (len - FILE_HEADER_SIZE) % CHUNK_SIZE;
+    if tail == 0 {
+        return None;
+    }
+    let chunk = (len - FILE_HEADER_SIZE) / CHUNK_SIZE;
+    Some(InputError::new(
+        Place::Chunk {
+            chunk,
+            offset: FILE_HEADER_SIZE + chunk * CHUNK_SIZE,
+        },
+        format!(
+            "file truncated: it ends {tail} bytes into this chunk (a chunk is {CHUNK_SIZE} bytes); \
+             the records of this partial chunk could not be read, all earlier chunks were"
+        ),
+    ))
 }
