@@ -357,15 +357,15 @@ mod tests {
 
     #[test]
     fn sid_round_trips_text_and_bytes() {
-        let s: Sid = "S-1-5-21-309974960-506822093-3341789130-500".parse().unwrap();
-        assert_eq!(s.to_string(), "S-1-5-21-309974960-506822093-3341789130-500");
+        let s: Sid = "S-1-5-21-308926384-506822093-3341789130-500".parse().unwrap();
+        assert_eq!(s.to_string(), "S-1-5-21-308926384-506822093-3341789130-500");
         let mut b = Vec::new();
         s.encode_into(&mut b);
         assert_eq!(b.len(), s.encoded_len());
         // Bytes of the same SID in a real 4624 record.
         assert_eq!(hex(&b), "010500000000000515000000b0d76912cd7d351ecaa72fc7f4010000");
         assert!("S-1-5-x".parse::<Sid>().is_err());
-        assert!("S-1-0-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15".parse::<Sid>().is_err());
+        assert!("S-1-0-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15-16".parse::<Sid>().is_err());
     }
 
     #[test]
