@@ -12,8 +12,12 @@ use std::time::Instant;
 
 use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime, Guid, Sid, Value};
 
-const AUDITING: Guid =
-    Guid::from_fields(0x54849625, 0x5478, 0x4994, [0xA5, 0xBA, 0x3E, 0x3B, 0x03, 0x28, 0xC3, 0x0D]);
+const AUDITING: Guid = Guid::from_fields(
+    0x54849625,
+    0x5478,
+    0x4994,
+    [0xA5, 0xBA, 0x3E, 0x3B, 0x03, 0x28, 0xC3, 0x0D],
+);
 
 fn s(v: &str) -> Value<'static> {
     Value::String(Cow::Owned(v.to_string()))
@@ -23,7 +27,12 @@ fn sid(v: &str) -> Value<'static> {
     Value::Sid(v.parse::<Sid>().unwrap())
 }
 
-fn base(event_id: u16, task: u16, keywords: u64, data: Vec<(&'static str, Value<'static>)>) -> EventRecord<'static> {
+fn base(
+    event_id: u16,
+    task: u16,
+    keywords: u64,
+    data: Vec<(&'static str, Value<'static>)>,
+) -> EventRecord<'static> {
     EventRecord {
         provider_name: "Microsoft-Windows-Security-Auditing".into(),
         provider_guid: Some(AUDITING),
@@ -35,49 +44,106 @@ fn base(event_id: u16, task: u16, keywords: u64, data: Vec<(&'static str, Value<
         thread_id: 4108,
         channel: "Security".into(),
         computer: "DC01.corp.example".into(),
-        data: EventData::Named(data.into_iter().map(|(n, v)| (Cow::Borrowed(n), v)).collect()),
+        data: EventData::Named(
+            data.into_iter()
+                .map(|(n, v)| (Cow::Borrowed(n), v))
+                .collect(),
+        ),
         ..EventRecord::default()
     }
 }
 
 fn kinds() -> Vec<EventRecord<'static>> {
-    let logon = base(4624, 12544, 0x8020_0000_0000_0000, vec![
-        ("SubjectUserSid", sid("S-1-0-0")), ("SubjectUserName", s("-")), ("SubjectDomainName", s("-")),
-        ("SubjectLogonId", Value::HexInt64(0)), ("TargetUserSid", sid("S-1-5-7")),
-        ("TargetUserName", s("ANONYMOUS LOGON")), ("TargetDomainName", s("NT AUTHORITY")),
-        ("TargetLogonId", Value::HexInt64(0)), ("LogonType", Value::U32(3)),
-        ("LogonProcessName", s("NtLmSsp ")), ("AuthenticationPackageName", s("NTLM")),
-        ("WorkstationName", s("")), ("LogonGuid", Value::Guid(Guid::default())),
-        ("TransmittedServices", s("-")), ("LmPackageName", s("NTLM V1")), ("KeyLength", Value::U32(0)),
-        ("ProcessId", Value::SizeT(0)), ("ProcessName", s("-")), ("IpAddress", s("")), ("IpPort", s("")),
-        ("ImpersonationLevel", s("%%1833")), ("RestrictedAdminMode", s("-")),
-        ("TargetOutboundUserName", s("-")), ("TargetOutboundDomainName", s("-")),
-        ("VirtualAccount", s("%%1843")), ("TargetLinkedLogonId", Value::HexInt64(0)),
-        ("ElevatedToken", s("%%1843")),
-    ]);
-    let failed = base(4625, 12544, 0x8010_0000_0000_0000, vec![
-        ("SubjectUserSid", sid("S-1-0-0")), ("SubjectUserName", s("-")), ("SubjectDomainName", s("-")),
-        ("SubjectLogonId", Value::HexInt64(0)), ("TargetUserSid", sid("S-1-0-0")),
-        ("TargetUserName", s("")), ("TargetDomainName", s("CORP")), ("Status", Value::HexInt32(0xc000006d)),
-        ("FailureReason", s("%%2313")), ("SubStatus", Value::HexInt32(0xc000006a)), ("LogonType", Value::U32(3)),
-        ("LogonProcessName", s("NtLmSsp ")), ("AuthenticationPackageName", s("NTLM")),
-        ("WorkstationName", s("")), ("TransmittedServices", s("-")), ("LmPackageName", s("-")),
-        ("KeyLength", Value::U32(0)), ("ProcessId", Value::SizeT(0)), ("ProcessName", s("-")),
-        ("IpAddress", s("")), ("IpPort", s("")),
-    ]);
-    let logoff = base(4634, 12545, 0x8020_0000_0000_0000, vec![
-        ("TargetUserSid", sid("S-1-5-7")), ("TargetUserName", s("ANONYMOUS LOGON")),
-        ("TargetDomainName", s("NT AUTHORITY")), ("TargetLogonId", Value::HexInt64(0)), ("LogonType", Value::U32(3)),
-    ]);
+    let logon = base(
+        4624,
+        12544,
+        0x8020_0000_0000_0000,
+        vec![
+            ("SubjectUserSid", sid("S-1-0-0")),
+            ("SubjectUserName", s("-")),
+            ("SubjectDomainName", s("-")),
+            ("SubjectLogonId", Value::HexInt64(0)),
+            ("TargetUserSid", sid("S-1-5-7")),
+            ("TargetUserName", s("ANONYMOUS LOGON")),
+            ("TargetDomainName", s("NT AUTHORITY")),
+            ("TargetLogonId", Value::HexInt64(0)),
+            ("LogonType", Value::U32(3)),
+            ("LogonProcessName", s("NtLmSsp ")),
+            ("AuthenticationPackageName", s("NTLM")),
+            ("WorkstationName", s("")),
+            ("LogonGuid", Value::Guid(Guid::default())),
+            ("TransmittedServices", s("-")),
+            ("LmPackageName", s("NTLM V1")),
+            ("KeyLength", Value::U32(0)),
+            ("ProcessId", Value::SizeT(0)),
+            ("ProcessName", s("-")),
+            ("IpAddress", s("")),
+            ("IpPort", s("")),
+            ("ImpersonationLevel", s("%%1833")),
+            ("RestrictedAdminMode", s("-")),
+            ("TargetOutboundUserName", s("-")),
+            ("TargetOutboundDomainName", s("-")),
+            ("VirtualAccount", s("%%1843")),
+            ("TargetLinkedLogonId", Value::HexInt64(0)),
+            ("ElevatedToken", s("%%1843")),
+        ],
+    );
+    let failed = base(
+        4625,
+        12544,
+        0x8010_0000_0000_0000,
+        vec![
+            ("SubjectUserSid", sid("S-1-0-0")),
+            ("SubjectUserName", s("-")),
+            ("SubjectDomainName", s("-")),
+            ("SubjectLogonId", Value::HexInt64(0)),
+            ("TargetUserSid", sid("S-1-0-0")),
+            ("TargetUserName", s("")),
+            ("TargetDomainName", s("CORP")),
+            ("Status", Value::HexInt32(0xc000006d)),
+            ("FailureReason", s("%%2313")),
+            ("SubStatus", Value::HexInt32(0xc000006a)),
+            ("LogonType", Value::U32(3)),
+            ("LogonProcessName", s("NtLmSsp ")),
+            ("AuthenticationPackageName", s("NTLM")),
+            ("WorkstationName", s("")),
+            ("TransmittedServices", s("-")),
+            ("LmPackageName", s("-")),
+            ("KeyLength", Value::U32(0)),
+            ("ProcessId", Value::SizeT(0)),
+            ("ProcessName", s("-")),
+            ("IpAddress", s("")),
+            ("IpPort", s("")),
+        ],
+    );
+    let logoff = base(
+        4634,
+        12545,
+        0x8020_0000_0000_0000,
+        vec![
+            ("TargetUserSid", sid("S-1-5-7")),
+            ("TargetUserName", s("ANONYMOUS LOGON")),
+            ("TargetDomainName", s("NT AUTHORITY")),
+            ("TargetLogonId", Value::HexInt64(0)),
+            ("LogonType", Value::U32(3)),
+        ],
+    );
     let special = base(4672, 12548, 0x8020_0000_0000_0000, vec![
         ("SubjectUserSid", sid("S-1-5-18")), ("SubjectUserName", s("SYSTEM")),
         ("SubjectDomainName", s("NT AUTHORITY")), ("SubjectLogonId", Value::HexInt64(0x3e7)),
         ("PrivilegeList", s("SeAssignPrimaryTokenPrivilege\r\n\t\t\tSeTcbPrivilege\r\n\t\t\tSeSecurityPrivilege")),
     ]);
-    let validate = base(4776, 14336, 0x8020_0000_0000_0000, vec![
-        ("PackageName", s("MICROSOFT_AUTHENTICATION_PACKAGE_V1_0")), ("TargetUserName", s("")),
-        ("Workstation", s("")), ("Status", Value::HexInt32(0)),
-    ]);
+    let validate = base(
+        4776,
+        14336,
+        0x8020_0000_0000_0000,
+        vec![
+            ("PackageName", s("MICROSOFT_AUTHENTICATION_PACKAGE_V1_0")),
+            ("TargetUserName", s("")),
+            ("Workstation", s("")),
+            ("Status", Value::HexInt32(0)),
+        ],
+    );
     vec![logon, failed, logoff, special, validate]
 }
 
@@ -123,30 +189,62 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rec.thread_id = 4000 + (n % 64) as u32;
         match k {
             0 => {
-                let anon = n % 4 == 0;
-                set(rec, 5, |s| s.push_str(if anon { "ANONYMOUS LOGON" } else { "svc_backup" }));
-                set_value(rec, 4, if anon { sid("S-1-5-7") } else { sid("S-1-5-21-1004336348-1177238915-682003330-1105") });
+                let anon = n.is_multiple_of(4);
+                set(rec, 5, |s| {
+                    s.push_str(if anon {
+                        "ANONYMOUS LOGON"
+                    } else {
+                        "svc_backup"
+                    })
+                });
+                set_value(
+                    rec,
+                    4,
+                    if anon {
+                        sid("S-1-5-7")
+                    } else {
+                        sid("S-1-5-21-1004336348-1177238915-682003330-1105")
+                    },
+                );
                 set_value(rec, 7, Value::HexInt64(0x1_0000 + n));
-                set(rec, 11, |s| { let _ = write!(s, "WKS{:04}", n % 5000); });
-                set(rec, 18, |s| { let _ = write!(s, "10.1.{}.{}", (n / 250) % 250, n % 250); });
-                set(rec, 19, |s| { let _ = write!(s, "{}", 49152 + n % 16000); });
+                set(rec, 11, |s| {
+                    let _ = write!(s, "WKS{:04}", n % 5000);
+                });
+                set(rec, 18, |s| {
+                    let _ = write!(s, "10.1.{}.{}", (n / 250) % 250, n % 250);
+                });
+                set(rec, 19, |s| {
+                    let _ = write!(s, "{}", 49152 + n % 16000);
+                });
             }
             1 => {
-                set(rec, 5, |s| { let _ = write!(s, "user{}", n % 300); });
-                set(rec, 13, |s| { let _ = write!(s, "WKS{:04}", n % 5000); });
-                set(rec, 19, |s| { let _ = write!(s, "10.2.{}.{}", (n / 250) % 250, n % 250); });
-                set(rec, 20, |s| { let _ = write!(s, "{}", 49152 + n % 16000); });
+                set(rec, 5, |s| {
+                    let _ = write!(s, "user{}", n % 300);
+                });
+                set(rec, 13, |s| {
+                    let _ = write!(s, "WKS{:04}", n % 5000);
+                });
+                set(rec, 19, |s| {
+                    let _ = write!(s, "10.2.{}.{}", (n / 250) % 250, n % 250);
+                });
+                set(rec, 20, |s| {
+                    let _ = write!(s, "{}", 49152 + n % 16000);
+                });
             }
             2 => set_value(rec, 3, Value::HexInt64(0x1_0000 + n)),
             3 => set_value(rec, 3, Value::HexInt64(0x3e7 + n)),
             _ => {
-                set(rec, 1, |s| { let _ = write!(s, "user{}", n % 300); });
-                set(rec, 2, |s| { let _ = write!(s, "WKS{:04}", n % 5000); });
+                set(rec, 1, |s| {
+                    let _ = write!(s, "user{}", n % 300);
+                });
+                set(rec, 2, |s| {
+                    let _ = write!(s, "WKS{:04}", n % 5000);
+                });
             }
         }
         w.write(rec)?;
         n += 1;
-        if n % 1024 == 0 {
+        if n.is_multiple_of(1024) {
             // Cheap size estimate: IDs written so far times a running average would do, but
             // the chunk count is exact; the writer does not expose it, so use the file length.
             chunks_bytes = std::fs::metadata(out)?.len();

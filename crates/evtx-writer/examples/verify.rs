@@ -13,9 +13,14 @@ use evtx::{EvtxParser, ParserSettings};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let path = args.get(1).ok_or("usage: verify FILE.evtx [xml|json|ids]")?;
+    let path = args
+        .get(1)
+        .ok_or("usage: verify FILE.evtx [xml|json|ids]")?;
     let mode = args.get(2).map(String::as_str).unwrap_or("xml");
-    let settings = ParserSettings::default().num_threads(0).validate_checksums(true).indent(false);
+    let settings = ParserSettings::default()
+        .num_threads(0)
+        .validate_checksums(true)
+        .indent(false);
     let start = Instant::now();
     let mut parser = EvtxParser::from_path(path)?.with_configuration(settings);
     let header_ok = parser.header().validate_checksum();

@@ -315,16 +315,13 @@ impl Chunk {
         let classic = rec.provider_guid.is_none();
         self.system_instance(rec, id, classic)?;
         self.buf.push(0x00); // EOF
-        // Windows pads records to a multiple of 8 bytes (every record in the corpus is).
-        while (self.buf.len() - start + 4) % 8 != 0 {
-            self.buf.push(0);
-        }
+                             // Windows pads records to a multiple of 8 bytes (every record in the corpus is).
+        let unpadded = self.buf.len() - start + 4;
+        self.buf.resize(self.buf.len() + (8 - unpadded % 8) % 8, 0);
         let size = (self.buf.len() - start + 4) as u32;
         self.buf.extend_from_slice(&size.to_le_bytes());
         self.buf[start + 4..start + 8].copy_from_slice(&size.to_le_bytes());
-        if self.buf.len() > CHUNK_SIZE {
-            return Ok(()); // the caller sees it does not fit
-        }
+        // Whether it fits in the chunk is the caller's check.
         Ok(())
     }
 
@@ -504,7 +501,12 @@ impl Chunk {
 
     // ---- the System template ------------------------------------------------------------
 
-    fn system_instance(&mut self, rec: &EventRecord<'_>, id: u64, classic: bool) -> Result<(), Error> {
+    fn system_instance(
+        &mut self,
+        rec: &EventRecord<'_>,
+        id: u64,
+        classic: bool,
+    ) -> Result<(), Error> {
         let provider: &str = &rec.provider_name;
         let channel: &str = &rec.channel;
         let computer: &str = &rec.computer;
@@ -521,7 +523,13 @@ impl Chunk {
             None => {
                 let kind: &[u8] = if classic { b"classic" } else { b"manifest" };
                 let guid = if classic {
-                    content_guid(&[b"System", kind, provider.as_bytes(), channel.as_bytes(), computer.as_bytes()])
+                    content_guid(&[
+                        b"System",
+                        kind,
+                        provider.as_bytes(),
+                        channel.as_bytes(),
+                        computer.as_bytes(),
+                    ])
                 } else {
                     content_guid(&[b"System", kind, computer.as_bytes()])
                 };
@@ -534,8 +542,16 @@ impl Chunk {
                 })?;
                 self.sys_tpls.push(SysTpl {
                     classic,
-                    provider: if classic { provider.to_owned() } else { String::new() },
-                    channel: if classic { channel.to_owned() } else { String::new() },
+                    provider: if classic {
+                        provider.to_owned()
+                    } else {
+                        String::new()
+                    },
+                    channel: if classic {
+                        channel.to_owned()
+                    } else {
+                        String::new()
+                    },
                     computer: computer.to_owned(),
                     guid,
                     offset,
@@ -557,7 +573,11 @@ impl Chunk {
             rec.qualifiers.map_or(Value::Null, Value::U16),
             Value::HexInt64(rec.keywords),
             Value::FileTime(rec.time),
-            if classic { Value::Null } else { opt_guid(rec.activity_id) },
+            if classic {
+                Value::Null
+            } else {
+                opt_guid(rec.activity_id)
+            },
             Value::U32(rec.process_id),
             Value::U32(rec.thread_id),
             Value::U64(id),
@@ -585,7 +605,9 @@ impl Chunk {
         self.buf.extend_from_slice(&[0x0f, 0x01, 0x01, 0x00]);
         match &rec.data {
             EventData::Named(items) => self.named_data(items)?,
-            EventData::Positional { strings, binary } => self.classic_data(strings, binary.as_deref())?,
+            EventData::Positional { strings, binary } => {
+                self.classic_data(strings, binary.as_deref())?
+            }
         }
         self.buf.push(0x00); // EOF of the nested fragment
         self.set_desc(desc, n - 1, s, T_BINXML)
@@ -661,7 +683,12 @@ impl Chunk {
     /// The System template of classic providers (NETLOGON, MSSQLSERVER): provider name and
     /// channel are literal text, there is no Version, Opcode, Correlation or Execution, and
     /// EventData is substitution 19.
-    fn classic_system_body(&mut self, provider: &str, channel: &str, computer: &str) -> Result<(), Error> {
+    fn classic_system_body(
+        &mut self,
+        provider: &str,
+        channel: &str,
+        computer: &str,
+    ) -> Result<(), Error> {
         let ev = self.event_open(19)?;
         let sys = self.open(Nm::System, NO_DEP, false);
         self.close_start(&sys);
@@ -717,13 +744,20 @@ impl Chunk {
 
     // ---- EventData ----------------------------------------------------------------------
 
-    fn named_data(&mut self, items: &[(std::borrow::Cow<'_, str>, Value<'_>)]) -> Result<(), Error> {
+    fn named_data(
+        &mut self,
+        items: &[(std::borrow::Cow<'_, str>, Value<'_>)],
+    ) -> Result<(), Error> {
         if items.len() > usize::from(u16::MAX) {
             return Err(Error::ValueTooLarge("more than 65535 Data items"));
         }
         let mut hash = 0xcbf2_9ce4_8422_2325u64;
         for (name, v) in items {
-            for &b in name.as_bytes().iter().chain(std::iter::once(&v.template_type())) {
+            for &b in name
+                .as_bytes()
+                .iter()
+                .chain(std::iter::once(&v.template_type()))
+            {
                 hash ^= u64::from(b);
                 hash = hash.wrapping_mul(0x100_0000_01b3);
             }
@@ -731,9 +765,11 @@ impl Chunk {
         let found = self.data_tpls.iter().find(|t| {
             t.hash == hash
                 && t.names.len() == items.len()
-                && t.names.iter().zip(&t.types).zip(items).all(|((n, &ty), (name, v))| {
-                    n == name && ty == v.template_type()
-                })
+                && t.names
+                    .iter()
+                    .zip(&t.types)
+                    .zip(items)
+                    .all(|((n, &ty), (name, v))| n == name && ty == v.template_type())
         });
         match found {
             Some(t) => {
@@ -785,7 +821,11 @@ impl Chunk {
     /// Classic EventData: `<Data>` repeated once per insertion string (a string-array value)
     /// and an optional `<Binary>`, with the binary's length in substitution 1, as Windows
     /// writes events reported through the classic EventLog API.
-    fn classic_data(&mut self, strings: &[std::borrow::Cow<'_, str>], binary: Option<&[u8]>) -> Result<(), Error> {
+    fn classic_data(
+        &mut self,
+        strings: &[std::borrow::Cow<'_, str>],
+        binary: Option<&[u8]>,
+    ) -> Result<(), Error> {
         let existing = (self.classic_data_tpl != 0).then_some(self.classic_data_tpl);
         let offset = self.instance(CLASSIC_DATA_GUID, existing, |c| {
             c.buf.extend_from_slice(&[0x0f, 0x01, 0x01, 0x00]);

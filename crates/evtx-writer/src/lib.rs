@@ -202,7 +202,10 @@ pub struct WriterOptions {
 
 impl Default for WriterOptions {
     fn default() -> Self {
-        WriterOptions { first_record_id: 1, minor_version: 1 }
+        WriterOptions {
+            first_record_id: 1,
+            minor_version: 1,
+        }
     }
 }
 
@@ -237,7 +240,14 @@ impl<W: Write + Seek> EvtxWriter<W> {
     pub fn with_options(mut out: W, options: WriterOptions) -> Result<Self, Error> {
         let start = out.stream_position()?;
         out.write_all(&[0u8; FILE_HEADER_SIZE])?;
-        Ok(EvtxWriter { out, start, chunk: Chunk::new(), next_id: options.first_record_id, chunks: 0, options })
+        Ok(EvtxWriter {
+            out,
+            start,
+            chunk: Chunk::new(),
+            next_id: options.first_record_id,
+            chunks: 0,
+            options,
+        })
     }
 
     /// Appends `rec` and returns the record ID it was given (its `EventRecordID`).
@@ -247,11 +257,15 @@ impl<W: Write + Seek> EvtxWriter<W> {
         let id = self.next_id;
         if !self.chunk.write_record(rec, id)? {
             if self.chunk.is_empty() {
-                return Err(Error::RecordTooLarge { event_id: rec.event_id });
+                return Err(Error::RecordTooLarge {
+                    event_id: rec.event_id,
+                });
             }
             self.flush_chunk()?;
             if !self.chunk.write_record(rec, id)? {
-                return Err(Error::RecordTooLarge { event_id: rec.event_id });
+                return Err(Error::RecordTooLarge {
+                    event_id: rec.event_id,
+                });
             }
         }
         self.next_id += 1;
@@ -304,7 +318,9 @@ impl<W: Write + Seek> EvtxWriter<W> {
 }
 
 /// Writes `records` to a new EVTX file in memory and returns its bytes.
-pub fn to_bytes<'a>(records: impl IntoIterator<Item = &'a EventRecord<'a>>) -> Result<Vec<u8>, Error> {
+pub fn to_bytes<'a>(
+    records: impl IntoIterator<Item = &'a EventRecord<'a>>,
+) -> Result<Vec<u8>, Error> {
     let mut w = EvtxWriter::new(io::Cursor::new(Vec::new()))?;
     for r in records {
         w.write(r)?;

@@ -107,7 +107,14 @@ impl FromStr for Guid {
         let t = t.strip_suffix('}').unwrap_or(t);
         let parts: Vec<&str> = t.split('-').collect();
         if parts.len() != 5
-            || [8, 4, 4, 4, 12] != [parts[0].len(), parts[1].len(), parts[2].len(), parts[3].len(), parts[4].len()]
+            || [8, 4, 4, 4, 12]
+                != [
+                    parts[0].len(),
+                    parts[1].len(),
+                    parts[2].len(),
+                    parts[3].len(),
+                    parts[4].len(),
+                ]
         {
             return Err(bad());
         }
@@ -137,11 +144,17 @@ impl Sid {
     /// A SID from its identifier authority and sub-authorities (at most 15; more are an error).
     pub fn new(authority: u64, sub_authorities: &[u32]) -> Result<Sid, ParseError> {
         if sub_authorities.len() > 15 || authority >= 1 << 48 {
-            return Err(ParseError("SID has more than 15 sub-authorities or too large an authority".into()));
+            return Err(ParseError(
+                "SID has more than 15 sub-authorities or too large an authority".into(),
+            ));
         }
         let mut sub = [0u32; 15];
         sub[..sub_authorities.len()].copy_from_slice(sub_authorities);
-        Ok(Sid { authority, count: sub_authorities.len() as u8, sub })
+        Ok(Sid {
+            authority,
+            count: sub_authorities.len() as u8,
+            sub,
+        })
     }
 
     /// The sub-authorities.
@@ -351,21 +364,36 @@ mod tests {
         let g: Guid = "{54849625-5478-4994-A5BA-3E3B0328C30D}".parse().unwrap();
         assert_eq!(g.to_string(), "{54849625-5478-4994-A5BA-3E3B0328C30D}");
         // The on-disk bytes of the Security-Auditing provider GUID, from a real record.
-        assert_eq!(g.0, [0x25, 0x96, 0x84, 0x54, 0x78, 0x54, 0x94, 0x49, 0xa5, 0xba, 0x3e, 0x3b, 0x03, 0x28, 0xc3, 0x0d]);
-        assert!("{5484962-5478-4994-A5BA-3E3B0328C30D}".parse::<Guid>().is_err());
+        assert_eq!(
+            g.0,
+            [
+                0x25, 0x96, 0x84, 0x54, 0x78, 0x54, 0x94, 0x49, 0xa5, 0xba, 0x3e, 0x3b, 0x03, 0x28,
+                0xc3, 0x0d
+            ]
+        );
+        assert!("{5484962-5478-4994-A5BA-3E3B0328C30D}"
+            .parse::<Guid>()
+            .is_err());
     }
 
     #[test]
     fn sid_round_trips_text_and_bytes() {
-        let s: Sid = "S-1-5-21-308926384-506822093-3341789130-500".parse().unwrap();
+        let s: Sid = "S-1-5-21-308926384-506822093-3341789130-500"
+            .parse()
+            .unwrap();
         assert_eq!(s.to_string(), "S-1-5-21-308926384-506822093-3341789130-500");
         let mut b = Vec::new();
         s.encode_into(&mut b);
         assert_eq!(b.len(), s.encoded_len());
         // Bytes of the same SID in a real 4624 record.
-        assert_eq!(hex(&b), "010500000000000515000000b0d76912cd7d351ecaa72fc7f4010000");
+        assert_eq!(
+            hex(&b),
+            "010500000000000515000000b0d76912cd7d351ecaa72fc7f4010000"
+        );
         assert!("S-1-5-x".parse::<Sid>().is_err());
-        assert!("S-1-0-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15-16".parse::<Sid>().is_err());
+        assert!("S-1-0-1-2-3-4-5-6-7-8-9-10-11-12-13-14-15-16"
+            .parse::<Sid>()
+            .is_err());
     }
 
     #[test]

@@ -35,17 +35,28 @@ fn norm_value(v: &Value<'_>) -> String {
 
 fn date_time(t: FileTime) -> String {
     let (secs, _) = t.to_unix();
-    let out = Command::new("date").args(["-u", "-d", &format!("@{secs}"), "+%Y-%m-%dT%H:%M:%S"]).output().unwrap();
+    let out = Command::new("date")
+        .args(["-u", "-d", &format!("@{secs}"), "+%Y-%m-%dT%H:%M:%S"])
+        .output()
+        .unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 fn expected(rec: &EventRecord<'_>, id: u64) -> J {
     let classic = rec.provider_guid.is_none();
     let (data, binary) = match &rec.data {
-        EventData::Named(items) => (items.iter().map(|(n, v)| json!([n, norm_value(v)])).collect::<Vec<_>>(), J::Null),
+        EventData::Named(items) => (
+            items
+                .iter()
+                .map(|(n, v)| json!([n, norm_value(v)]))
+                .collect::<Vec<_>>(),
+            J::Null,
+        ),
         EventData::Positional { strings, binary } => (
             strings.iter().map(|s| json!([null, s])).collect(),
-            binary.as_ref().map_or(J::Null, |b| json!(norm_value(&Value::Binary(b.clone())))),
+            binary
+                .as_ref()
+                .map_or(J::Null, |b| json!(norm_value(&Value::Binary(b.clone())))),
         ),
     };
     json!({
@@ -93,17 +104,34 @@ fn records(libevtx_bugs: bool) -> Vec<EventRecord<'static>> {
     t.event_id = 9999;
     t.data = EventData::Named(vec![
         ("Empty".into(), "".into()),
-        ("Unicode".into(), if libevtx_bugs { "Grüße, 世界 <&>\"'" } else { "Grüße, 世界 🎉 <&>\"'" }.into()),
+        (
+            "Unicode".into(),
+            if libevtx_bugs {
+                "Grüße, 世界 <&>\"'"
+            } else {
+                "Grüße, 世界 🎉 <&>\"'"
+            }
+            .into(),
+        ),
         ("U8".into(), Value::U8(255)),
         ("U16".into(), Value::U16(65535)),
         ("I32".into(), Value::I32(if libevtx_bugs { 7 } else { -7 })),
         ("U32".into(), Value::U32(u32::MAX)),
         ("I64".into(), Value::I64(if libevtx_bugs { 9 } else { -9 })),
         ("U64".into(), Value::U64(u64::MAX)),
-        ("Guid".into(), Value::Guid("{AC43300D-5FCC-4800-8E99-1BD3F85F0320}".parse().unwrap())),
+        (
+            "Guid".into(),
+            Value::Guid("{AC43300D-5FCC-4800-8E99-1BD3F85F0320}".parse().unwrap()),
+        ),
         ("SizeT".into(), Value::SizeT(0x44c)),
-        ("Time".into(), Value::FileTime(FileTime::from_unix(1_234_567_890, 0))),
-        ("Sid".into(), Value::Sid(sid("S-1-5-21-1004336348-1177238915-682003330-512"))),
+        (
+            "Time".into(),
+            Value::FileTime(FileTime::from_unix(1_234_567_890, 0)),
+        ),
+        (
+            "Sid".into(),
+            Value::Sid(sid("S-1-5-21-1004336348-1177238915-682003330-512")),
+        ),
         ("Hex32".into(), Value::HexInt32(0xc000006d)),
         ("Hex64".into(), Value::HexInt64(0x3e7)),
     ]);
@@ -114,32 +142,66 @@ fn records(libevtx_bugs: bool) -> Vec<EventRecord<'static>> {
 fn run(reader: &str) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/xcheck.py");
     let recs = records(reader == "libevtx");
-    let path = std::env::temp_dir().join(format!("evtx-writer-xcheck-{reader}-{}.evtx", std::process::id()));
+    let path = std::env::temp_dir().join(format!(
+        "evtx-writer-xcheck-{reader}-{}.evtx",
+        std::process::id()
+    ));
     std::fs::write(&path, write_all(&recs)).unwrap();
-    let out = Command::new("python3").arg(script).arg(reader).arg(&path).output();
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(reader)
+        .arg(&path)
+        .output();
     let _ = std::fs::remove_file(&path);
     let out = out.expect("python3 runs");
-    assert!(out.status.success(), "{reader} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{reader} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let got: Vec<J> = stdout.lines().map(|l| {
-        assert!(!l.starts_with("STDERR"), "{reader} reported errors: {l}");
-        serde_json::from_str(l).unwrap()
-    }).collect();
-    assert_eq!(got.len(), recs.len(), "{reader} read {} of {} records", got.len(), recs.len());
+    let got: Vec<J> = stdout
+        .lines()
+        .map(|l| {
+            assert!(!l.starts_with("STDERR"), "{reader} reported errors: {l}");
+            serde_json::from_str(l).unwrap()
+        })
+        .collect();
+    assert_eq!(
+        got.len(),
+        recs.len(),
+        "{reader} read {} of {} records",
+        got.len(),
+        recs.len()
+    );
     for (i, (rec, g)) in recs.iter().zip(&got).enumerate() {
-        assert_eq!(*g, expected(rec, i as u64 + 1), "{reader}, record {}", i + 1);
+        assert_eq!(
+            *g,
+            expected(rec, i as u64 + 1),
+            "{reader}, record {}",
+            i + 1
+        );
     }
-    assert!(write_all(&recs).len() > 4096 + 10 * 65536, "the file spans many chunks");
+    assert!(
+        write_all(&recs).len() > 4096 + 10 * 65536,
+        "the file spans many chunks"
+    );
 }
 
 fn have(cmd: &str, args: &[&str]) -> bool {
-    Command::new(cmd).args(args).output().map(|o| o.status.success()).unwrap_or(false)
+    Command::new(cmd)
+        .args(args)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
 }
 
 #[test]
 fn libevtx_evtxexport_reads_same_values() {
     if !have("evtxexport", &["-V"]) || !have("python3", &["--version"]) {
-        eprintln!("SKIPPED: evtxexport or python3 not found (apt-get install -y libevtx-utils python3)");
+        eprintln!(
+            "SKIPPED: evtxexport or python3 not found (apt-get install -y libevtx-utils python3)"
+        );
         return;
     }
     run("libevtx");

@@ -59,31 +59,36 @@ fn event() -> impl Strategy<Value = (EventRecord<'static>, Vec<serde_json::Value
         proptest::collection::vec(text(), 0..5),
         any::<bool>(),
     )
-        .prop_map(|(vals, eid, level, kw, computer, channel, strings, classic)| {
-            let mut r = logon_4624(0);
-            r.event_id = eid;
-            r.level = level;
-            r.keywords = kw;
-            r.computer = Cow::Owned(computer);
-            r.channel = Cow::Owned(channel);
-            r.time = FileTime(u64::from(eid) * 1_000_000_007 + 116_444_736_000_000_000);
-            let mut expected = Vec::new();
-            if classic {
-                r.provider_guid = None;
-                r.provider_name = "NETLOGON".into();
-                r.qualifiers = Some(eid ^ 0x5a5a);
-                expected = strings.iter().map(|s| json!(s)).collect();
-                r.data = EventData::Positional { strings: strings.into_iter().map(Cow::Owned).collect(), binary: None };
-            } else {
-                let mut items = Vec::new();
-                for (i, (v, j)) in vals.into_iter().enumerate() {
-                    items.push((Cow::Owned(format!("F{i}")), v));
-                    expected.push(j);
+        .prop_map(
+            |(vals, eid, level, kw, computer, channel, strings, classic)| {
+                let mut r = logon_4624(0);
+                r.event_id = eid;
+                r.level = level;
+                r.keywords = kw;
+                r.computer = Cow::Owned(computer);
+                r.channel = Cow::Owned(channel);
+                r.time = FileTime(u64::from(eid) * 1_000_000_007 + 116_444_736_000_000_000);
+                let mut expected = Vec::new();
+                if classic {
+                    r.provider_guid = None;
+                    r.provider_name = "NETLOGON".into();
+                    r.qualifiers = Some(eid ^ 0x5a5a);
+                    expected = strings.iter().map(|s| json!(s)).collect();
+                    r.data = EventData::Positional {
+                        strings: strings.into_iter().map(Cow::Owned).collect(),
+                        binary: None,
+                    };
+                } else {
+                    let mut items = Vec::new();
+                    for (i, (v, j)) in vals.into_iter().enumerate() {
+                        items.push((Cow::Owned(format!("F{i}")), v));
+                        expected.push(j);
+                    }
+                    r.data = EventData::Named(items);
                 }
-                r.data = EventData::Named(items);
-            }
-            (r, expected)
-        })
+                (r, expected)
+            },
+        )
 }
 
 proptest! {

@@ -64,9 +64,16 @@ fn iso(t: FileTime) -> String {
 fn assert_json_matches(rec: &EventRecord<'_>, id: u64, j: &J) {
     let sys = &j["Event"]["System"];
     let classic = rec.provider_guid.is_none();
-    assert_eq!(sys["Provider"]["#attributes"]["Name"], json!(rec.provider_name), "{j}");
+    assert_eq!(
+        sys["Provider"]["#attributes"]["Name"],
+        json!(rec.provider_name),
+        "{j}"
+    );
     match rec.provider_guid {
-        Some(g) => assert_eq!(sys["Provider"]["#attributes"]["Guid"], json!(g.to_string().to_lowercase())),
+        Some(g) => assert_eq!(
+            sys["Provider"]["#attributes"]["Guid"],
+            json!(g.to_string().to_lowercase())
+        ),
         None => assert!(sys["Provider"]["#attributes"].get("Guid").is_none()),
     }
     match rec.qualifiers {
@@ -79,12 +86,18 @@ fn assert_json_matches(rec: &EventRecord<'_>, id: u64, j: &J) {
     assert_eq!(sys["Level"], json!(rec.level));
     assert_eq!(sys["Task"], json!(rec.task));
     assert_eq!(sys["Keywords"], json!(format!("0x{:x}", rec.keywords)));
-    assert_eq!(sys["TimeCreated"]["#attributes"]["SystemTime"], json!(iso(rec.time)));
+    assert_eq!(
+        sys["TimeCreated"]["#attributes"]["SystemTime"],
+        json!(iso(rec.time))
+    );
     assert_eq!(sys["EventRecordID"], json!(id));
     assert_eq!(sys["Channel"], json!(rec.channel));
     assert_eq!(sys["Computer"], json!(rec.computer));
     match rec.user_id {
-        Some(s) => assert_eq!(sys["Security"]["#attributes"]["UserID"], json!(s.to_string())),
+        Some(s) => assert_eq!(
+            sys["Security"]["#attributes"]["UserID"],
+            json!(s.to_string())
+        ),
         None => assert_eq!(sys["Security"], J::Null),
     }
     if classic {
@@ -95,10 +108,19 @@ fn assert_json_matches(rec: &EventRecord<'_>, id: u64, j: &J) {
     } else {
         assert_eq!(sys["Version"], json!(rec.version));
         assert_eq!(sys["Opcode"], json!(rec.opcode));
-        assert_eq!(sys["Execution"]["#attributes"]["ProcessID"], json!(rec.process_id));
-        assert_eq!(sys["Execution"]["#attributes"]["ThreadID"], json!(rec.thread_id));
+        assert_eq!(
+            sys["Execution"]["#attributes"]["ProcessID"],
+            json!(rec.process_id)
+        );
+        assert_eq!(
+            sys["Execution"]["#attributes"]["ThreadID"],
+            json!(rec.thread_id)
+        );
         let corr = &sys["Correlation"];
-        for (k, v) in [("ActivityID", rec.activity_id), ("RelatedActivityID", rec.related_activity_id)] {
+        for (k, v) in [
+            ("ActivityID", rec.activity_id),
+            ("RelatedActivityID", rec.related_activity_id),
+        ] {
             match v {
                 Some(g) => assert_eq!(corr["#attributes"][k], json!(g.to_string().to_lowercase())),
                 None => assert!(corr.get("#attributes").and_then(|a| a.get(k)).is_none()),
@@ -158,11 +180,23 @@ fn all_types() -> EventRecord<'static> {
         ("U64".into(), Value::U64(u64::MAX)),
         ("BoolT".into(), Value::Bool(true)),
         ("BoolF".into(), Value::Bool(false)),
-        ("Bin".into(), Value::Binary(Cow::Borrowed(&[0, 1, 0xab, 0xff]))),
-        ("Guid".into(), Value::Guid("{AC43300D-5FCC-4800-8E99-1BD3F85F0320}".parse().unwrap())),
+        (
+            "Bin".into(),
+            Value::Binary(Cow::Borrowed(&[0, 1, 0xab, 0xff])),
+        ),
+        (
+            "Guid".into(),
+            Value::Guid("{AC43300D-5FCC-4800-8E99-1BD3F85F0320}".parse().unwrap()),
+        ),
         ("SizeT".into(), Value::SizeT(0x44c)),
-        ("Time".into(), Value::FileTime(FileTime::from_unix(1_234_567_890, 987_654_300))),
-        ("Sid".into(), Value::Sid(sid("S-1-5-21-1004336348-1177238915-682003330-512"))),
+        (
+            "Time".into(),
+            Value::FileTime(FileTime::from_unix(1_234_567_890, 987_654_300)),
+        ),
+        (
+            "Sid".into(),
+            Value::Sid(sid("S-1-5-21-1004336348-1177238915-682003330-512")),
+        ),
         ("Hex32".into(), Value::HexInt32(0xc000006d)),
         ("Hex64".into(), Value::HexInt64(0x3e7)),
     ]);
@@ -171,7 +205,13 @@ fn all_types() -> EventRecord<'static> {
 
 #[test]
 fn every_value_reads_back_json() {
-    let recs = vec![full_4624(), all_types(), netlogon_5805(3), mssql_18456(4), logon_4624(5)];
+    let recs = vec![
+        full_4624(),
+        all_types(),
+        netlogon_5805(3),
+        mssql_18456(4),
+        logon_4624(5),
+    ];
     let bytes = write_all(&recs);
     let js = read_json(&bytes);
     assert_eq!(js.len(), recs.len());
@@ -217,22 +257,43 @@ fn xml_rendering_is_exact() {
 fn xml_escapes_and_unicode() {
     let bytes = write_all(&[all_types()]);
     let x = &read_xml(&bytes)[0].1;
-    assert!(x.contains(r#"<Data Name="Unicode">Grüße, 世界 🎉 &lt;&amp;&gt;"'</Data>"#), "{x}");
-    assert!(x.contains(r#"<Data Name="Null"></Data><Data Name="Empty"></Data>"#), "{x}");
-    assert!(x.contains(r#"<Data Name="Hex32">0xc000006d</Data><Data Name="Hex64">0x3e7</Data>"#), "{x}");
-    assert!(x.contains(r#"<Data Name="Time">2009-02-13T23:31:30.9876543Z</Data>"#), "{x}");
+    assert!(
+        x.contains(r#"<Data Name="Unicode">Grüße, 世界 🎉 &lt;&amp;&gt;"'</Data>"#),
+        "{x}"
+    );
+    assert!(
+        x.contains(r#"<Data Name="Null"></Data><Data Name="Empty"></Data>"#),
+        "{x}"
+    );
+    assert!(
+        x.contains(r#"<Data Name="Hex32">0xc000006d</Data><Data Name="Hex64">0x3e7</Data>"#),
+        "{x}"
+    );
+    assert!(
+        x.contains(r#"<Data Name="Time">2009-02-13T23:31:30.9876543Z</Data>"#),
+        "{x}"
+    );
 }
 
 #[test]
 fn classic_events_edge_cases() {
     let mut none = netlogon_5805(1);
-    none.data = EventData::Positional { strings: vec![], binary: None };
+    none.data = EventData::Positional {
+        strings: vec![],
+        binary: None,
+    };
     none.qualifiers = None;
     let mut one = mssql_18456(1);
-    one.data = EventData::Positional { strings: vec!["only".into()], binary: None };
+    one.data = EventData::Positional {
+        strings: vec!["only".into()],
+        binary: None,
+    };
     one.user_id = Some(sid("S-1-5-21-1-2-3-1103"));
     let mut empty_strings = netlogon_5805(2);
-    empty_strings.data = EventData::Positional { strings: vec!["".into(), "x".into(), "".into()], binary: Some(Cow::Borrowed(&[])) };
+    empty_strings.data = EventData::Positional {
+        strings: vec!["".into(), "x".into(), "".into()],
+        binary: Some(Cow::Borrowed(&[])),
+    };
     let recs = [none, one, netlogon_5805(3)];
     let bytes = write_all(&recs);
     for (i, (r, j)) in recs.iter().zip(read_json(&bytes)).enumerate() {
@@ -241,39 +302,59 @@ fn classic_events_edge_cases() {
     // Empty insertion strings survive as empty <Data> elements.
     let bytes = write_all(&[empty_strings]);
     let x = &read_xml(&bytes)[0].1;
-    assert!(x.contains("<EventData><Data></Data><Data>x</Data><Data></Data>"), "{x}");
+    assert!(
+        x.contains("<EventData><Data></Data><Data>x</Data><Data></Data>"),
+        "{x}"
+    );
 }
 
 #[test]
 fn event_id_is_substitution_3_and_slots_follow_windows() {
     let recs = vec![full_4624(), netlogon_5805(2), mssql_18456(3), logon_4624(4)];
     let bytes = write_all(&recs);
-    let mut p = EvtxParser::from_buffer(bytes).unwrap().with_configuration(settings());
+    let mut p = EvtxParser::from_buffer(bytes)
+        .unwrap()
+        .with_configuration(settings());
     let got: Vec<(u16, usize, String, String)> = p
         .serialized_records(|r| {
             let r = r?;
             let t = r.template_instances()?;
             let v = &t[0].values;
-            let eid = match v[3] { BinXmlValue::UInt16Type(n) => n, ref o => panic!("slot 3 is {o:?}") };
+            let eid = match v[3] {
+                BinXmlValue::UInt16Type(n) => n,
+                ref o => panic!("slot 3 is {o:?}"),
+            };
             Ok((eid, v.len(), format!("{:?}", v[4]), format!("{:?}", v[12])))
         })
         .map(|r| r.unwrap())
         .collect();
-    assert_eq!((got[0].0, got[0].1, got[0].2.as_str()), (4624, 18, "UInt16Type(7)"));
+    assert_eq!(
+        (got[0].0, got[0].1, got[0].2.as_str()),
+        (4624, 18, "UInt16Type(7)")
+    );
     assert!(got[0].3.starts_with("SidType"));
     assert_eq!(got[1].0, 5805);
     assert_eq!(got[1].1, 20);
-    assert_eq!(got[2], (18456, 20, "UInt16Type(49152)".into(), "NullType".into()));
+    assert_eq!(
+        got[2],
+        (18456, 20, "UInt16Type(49152)".into(), "NullType".into())
+    );
     assert_eq!(got[3], (4624, 18, "NullType".into(), "NullType".into()));
 
     // Slot types of a manifest event, in order.
     let bytes = write_all(&[full_4624()]);
-    let mut p = EvtxParser::from_buffer(bytes).unwrap().with_configuration(settings());
+    let mut p = EvtxParser::from_buffer(bytes)
+        .unwrap()
+        .with_configuration(settings());
     let kinds: Vec<String> = p
         .serialized_records(|r| {
             let r = r?;
             let t = r.template_instances()?;
-            Ok(t[0].values.iter().map(|v| format!("{v:?}").split('(').next().unwrap().to_string()).collect::<Vec<_>>())
+            Ok(t[0]
+                .values
+                .iter()
+                .map(|v| format!("{v:?}").split('(').next().unwrap().to_string())
+                .collect::<Vec<_>>())
         })
         .next()
         .unwrap()
@@ -281,9 +362,24 @@ fn event_id_is_substitution_3_and_slots_follow_windows() {
     assert_eq!(
         kinds,
         [
-            "UInt8Type", "UInt8Type", "UInt16Type", "UInt16Type", "UInt16Type", "HexInt64Type", "FileTimeType",
-            "GuidType", "UInt32Type", "UInt32Type", "UInt64Type", "UInt8Type", "SidType", "GuidType", "StringType",
-            "GuidType", "StringType", "BinXmlType"
+            "UInt8Type",
+            "UInt8Type",
+            "UInt16Type",
+            "UInt16Type",
+            "UInt16Type",
+            "HexInt64Type",
+            "FileTimeType",
+            "GuidType",
+            "UInt32Type",
+            "UInt32Type",
+            "UInt64Type",
+            "UInt8Type",
+            "SidType",
+            "GuidType",
+            "StringType",
+            "GuidType",
+            "StringType",
+            "BinXmlType"
         ]
     );
 }
@@ -295,13 +391,23 @@ fn checksums_validate_and_header_is_final() {
     assert_eq!(bytes.len() % 65536, 4096);
     let chunks = (bytes.len() - 4096) / 65536;
     assert!(chunks > 10, "{chunks} chunks");
-    let mut p = EvtxParser::from_buffer(bytes.clone()).unwrap().with_configuration(settings());
+    let mut p = EvtxParser::from_buffer(bytes.clone())
+        .unwrap()
+        .with_configuration(settings());
     let h = p.header();
     assert!(h.validate_checksum());
     assert_eq!(h.chunk_count as usize, chunks);
     assert_eq!(h.next_record_id, 3001);
     assert_eq!(h.last_chunk_number as usize, chunks - 1);
-    assert_eq!((h.major_version, h.minor_version, h.header_size, h.header_block_size), (3, 1, 128, 4096));
+    assert_eq!(
+        (
+            h.major_version,
+            h.minor_version,
+            h.header_size,
+            h.header_block_size
+        ),
+        (3, 1, 128, 4096)
+    );
     assert!(h.flags.is_empty());
     let mut next = 1;
     for c in p.chunks() {
@@ -321,8 +427,15 @@ fn checksums_validate_and_header_is_final() {
     // A corrupted byte makes the chunk's CRC fail (the check is real).
     let mut bad = bytes.clone();
     bad[4096 + 1000] ^= 0x55;
-    let mut p = EvtxParser::from_buffer(bad).unwrap().with_configuration(settings());
-    assert!(!p.chunks().next().unwrap().map(|c| c.validate_checksum()).unwrap_or(false));
+    let mut p = EvtxParser::from_buffer(bad)
+        .unwrap()
+        .with_configuration(settings());
+    assert!(!p
+        .chunks()
+        .next()
+        .unwrap()
+        .map(|c| c.validate_checksum())
+        .unwrap_or(false));
 }
 
 #[test]
@@ -331,7 +444,7 @@ fn many_4624_across_chunks_and_mixed_templates() {
     let mut recs = Vec::new();
     for i in 0..4000u64 {
         let mut r = match i % 5 {
-            0 | 1 | 2 => logon_4624(i),
+            0..=2 => logon_4624(i),
             3 => netlogon_5805(i),
             _ => mssql_18456(i),
         };
@@ -358,7 +471,10 @@ fn many_4624_across_chunks_and_mixed_templates() {
 fn options_and_returned_ids() {
     let mut w = EvtxWriter::with_options(
         std::io::Cursor::new(Vec::new()),
-        WriterOptions { first_record_id: 13026, minor_version: 2 },
+        WriterOptions {
+            first_record_id: 13026,
+            minor_version: 2,
+        },
     )
     .unwrap();
     assert_eq!(w.write(&mssql_18456(0)).unwrap(), 13026);
@@ -384,16 +500,31 @@ fn empty_file_and_too_large_record() {
     let mut w = EvtxWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
     w.write(&logon_4624(0)).unwrap();
     let mut big = logon_4624(1);
-    big.data = EventData::Named(vec![("Big".into(), Value::String("x".repeat(32_000).into()))]);
-    assert!(matches!(w.write(&big), Err(evtx_writer::Error::RecordTooLarge { event_id: 4624 })));
+    big.data = EventData::Named(vec![(
+        "Big".into(),
+        Value::String("x".repeat(32_000).into()),
+    )]);
+    assert!(matches!(
+        w.write(&big),
+        Err(evtx_writer::Error::RecordTooLarge { event_id: 4624 })
+    ));
     let mut huge = logon_4624(1);
-    huge.data = EventData::Named(vec![("Huge".into(), Value::String("x".repeat(40_000).into()))]);
-    assert!(matches!(w.write(&huge), Err(evtx_writer::Error::ValueTooLarge(_))));
+    huge.data = EventData::Named(vec![(
+        "Huge".into(),
+        Value::String("x".repeat(40_000).into()),
+    )]);
+    assert!(matches!(
+        w.write(&huge),
+        Err(evtx_writer::Error::ValueTooLarge(_))
+    ));
     // The failed records used no ID and left the chunk intact.
     assert_eq!(w.write(&logon_4624(2)).unwrap(), 2);
     // A value just under the limit still fits in a chunk of its own.
     let mut fits = logon_4624(3);
-    fits.data = EventData::Named(vec![("Big".into(), Value::String("y".repeat(31_000).into()))]);
+    fits.data = EventData::Named(vec![(
+        "Big".into(),
+        Value::String("y".repeat(31_000).into()),
+    )]);
     assert_eq!(w.write(&fits).unwrap(), 3);
     let bytes = w.finish().unwrap().into_inner();
     let xml = read_xml(&bytes);
@@ -405,7 +536,9 @@ fn empty_file_and_too_large_record() {
 fn same_guid_for_same_template_in_every_chunk() {
     let recs: Vec<_> = (0..200).map(logon_4624).collect();
     let bytes = write_all(&recs);
-    let mut p = EvtxParser::from_buffer(bytes).unwrap().with_configuration(settings());
+    let mut p = EvtxParser::from_buffer(bytes)
+        .unwrap()
+        .with_configuration(settings());
     let ids: std::collections::BTreeSet<(u32, u32)> = p
         .serialized_records(|r| {
             let r = r?;

@@ -7,8 +7,12 @@ use std::borrow::Cow;
 use evtx::{EvtxParser, ParserSettings};
 use evtx_writer::{EventData, EventRecord, FileTime, Guid, Sid, Value};
 
-pub const SECURITY_AUDITING: Guid =
-    Guid::from_fields(0x54849625, 0x5478, 0x4994, [0xA5, 0xBA, 0x3E, 0x3B, 0x03, 0x28, 0xC3, 0x0D]);
+pub const SECURITY_AUDITING: Guid = Guid::from_fields(
+    0x54849625,
+    0x5478,
+    0x4994,
+    [0xA5, 0xBA, 0x3E, 0x3B, 0x03, 0x28, 0xC3, 0x0D],
+);
 
 pub fn sid(s: &str) -> Sid {
     s.parse().unwrap()
@@ -28,14 +32,20 @@ pub fn logon_4624(i: u64) -> EventRecord<'static> {
         ("LogonType".into(), Value::U32(3)),
         ("LogonProcessName".into(), "NtLmSsp ".into()),
         ("AuthenticationPackageName".into(), "NTLM".into()),
-        ("WorkstationName".into(), format!("WKS{:05}", i % 1000).into()),
+        (
+            "WorkstationName".into(),
+            format!("WKS{:05}", i % 1000).into(),
+        ),
         ("LogonGuid".into(), Value::Guid(Guid::default())),
         ("TransmittedServices".into(), "-".into()),
         ("LmPackageName".into(), "NTLM V1".into()),
         ("KeyLength".into(), Value::U32(128)),
         ("ProcessId".into(), Value::SizeT(0)),
         ("ProcessName".into(), "-".into()),
-        ("IpAddress".into(), format!("10.0.{}.{}", (i / 250) % 250, i % 250).into()),
+        (
+            "IpAddress".into(),
+            format!("10.0.{}.{}", (i / 250) % 250, i % 250).into(),
+        ),
         ("IpPort".into(), format!("{}", 49152 + i % 16000).into()),
         ("ImpersonationLevel".into(), "%%1833".into()),
         ("RestrictedAdminMode".into(), "-".into()),
@@ -108,22 +118,32 @@ pub fn mssql_18456(i: u64) -> EventRecord<'static> {
 }
 
 pub fn settings() -> ParserSettings {
-    ParserSettings::default().indent(false).validate_checksums(true)
+    ParserSettings::default()
+        .indent(false)
+        .validate_checksums(true)
 }
 
 /// All records rendered as XML, failing on any error.
 pub fn read_xml(bytes: &[u8]) -> Vec<(u64, String)> {
-    let mut p = EvtxParser::from_buffer(bytes.to_vec()).unwrap().with_configuration(settings());
-    p.records().map(|r| {
-        let r = r.expect("record reads without error");
-        (r.event_record_id, r.data)
-    }).collect()
+    let mut p = EvtxParser::from_buffer(bytes.to_vec())
+        .unwrap()
+        .with_configuration(settings());
+    p.records()
+        .map(|r| {
+            let r = r.expect("record reads without error");
+            (r.event_record_id, r.data)
+        })
+        .collect()
 }
 
 /// All records rendered as JSON values, failing on any error.
 pub fn read_json(bytes: &[u8]) -> Vec<serde_json::Value> {
-    let mut p = EvtxParser::from_buffer(bytes.to_vec()).unwrap().with_configuration(settings());
-    p.records_json_value().map(|r| r.expect("record reads without error").data).collect()
+    let mut p = EvtxParser::from_buffer(bytes.to_vec())
+        .unwrap()
+        .with_configuration(settings());
+    p.records_json_value()
+        .map(|r| r.expect("record reads without error").data)
+        .collect()
 }
 
 pub fn write_all(records: &[EventRecord<'_>]) -> Vec<u8> {
