@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod event;
 pub mod knowledge;
+pub mod policy;
 pub mod report;
 pub mod scan;
 pub mod source;
