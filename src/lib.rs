@@ -4,6 +4,7 @@
 //! `source` (files → raw records) → `event` (typed, normalised events) → `analyze` (findings)
 //! → `report` (terminal, JSON, CSV, HTML). `knowledge` holds the shared tables.
 
+pub mod baseline;
 pub mod cli;
 pub mod event;
 pub mod knowledge;

@@ -213,14 +213,23 @@ impl<'a> Hive<'a> {
 
     /// A key by a backslash-separated path below `from`.
     pub fn path(&self, from: &Key, path: &str) -> Result<Option<Key>, ParseProblem> {
+        Ok(self.path_with_names(from, path)?.map(|(k, _)| k))
+    }
+
+    /// Like [`Hive::path`], also returning the path as the hive spells it.
+    pub fn path_with_names(&self, from: &Key, path: &str) -> Result<Option<(Key, String)>, ParseProblem> {
         let mut k = from.clone();
+        let mut names = Vec::new();
         for part in path.split('\\').filter(|p| !p.is_empty()) {
             match self.subkey(&k, part)? {
-                Some(next) => k = next,
+                Some(next) => {
+                    names.push(next.name.clone());
+                    k = next;
+                }
                 None => return Ok(None),
             }
         }
-        Ok(Some(k))
+        Ok(Some((k, names.join("\\"))))
     }
 
     /// The values of a key.
@@ -415,15 +424,15 @@ pub fn read_settings(bytes: &[u8]) -> Result<HiveDocument, ParseProblem> {
                 None => continue,
             }
         };
-        let found = hive.path(&root, &hive_path).and_then(|k| match k {
-            Some(k) => hive.values(&k).map(|v| Some((k, v))),
+        let found = hive.path_with_names(&root, &hive_path).and_then(|k| match k {
+            Some((k, real)) => hive.values(&k).map(|v| Some((real, v))),
             None => Ok(None),
         });
         match found {
-            Ok(Some((_, values))) => {
+            Ok(Some((real_path, values))) => {
                 for v in values {
                     let place = Place::HiveKey {
-                        path: format!("{hive_path}\\{}", v.name),
+                        path: format!("{real_path}\\{}", v.name),
                         offset: v.file_offset,
                     };
                     match RegValue::from_raw(v.ty, &v.data) {

@@ -347,7 +347,7 @@ pub fn same_value(a: &SettingValue, b: &SettingValue) -> bool {
 fn show(setting: &Setting, v: &Option<SettingValue>) -> String {
     match v {
         Some(v) => setting.describe(v),
-        None => "deleted/unset".into(),
+        None => "a deletion of the value (Windows default)".into(),
     }
 }
 

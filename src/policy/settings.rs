@@ -10,7 +10,9 @@ use serde::Serialize;
 use std::fmt;
 
 /// The role of a Windows host; defaults and baselines depend on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Domain controller.
@@ -171,7 +173,7 @@ const IE_1A00: &[(&str, &str)] = &[
     ("0", "automatic logon with current user name and password (sends NTLM/Negotiate credentials silently)"),
     ("65536", "prompt for user name and password"),
     ("131072", "automatic logon only in the Intranet zone"),
-    ("196608", "anonymous logon: the browser sends no Windows credentials (client hardening; NOT anonymous access to this host)"),
+    ("196608", "anonymous logon: sends no credentials; client hardening, not anonymous access to this host"),
 ];
 const IE_NOTE: &str = "URL action 1A00 \"Logon\" is a client setting for HTTP authentication. 196608 means the browser answers challenges anonymously: a hardening value that keeps NTLM hashes from web servers. It has nothing to do with NT AUTHORITY\\ANONYMOUS LOGON on this host. The risky value is 0 in the Internet and Restricted zones.";
 
