@@ -65,7 +65,9 @@ fn auditpol(machine: &str, rows: &[(&str, &str, u32)]) -> Vec<u8> {
     let mut s = AUDIT_HEADER.to_string();
     for (name, guid, v) in rows {
         let text = ["No Auditing", "Success", "Failure", "Success and Failure"][*v as usize];
-        s.push_str(&format!("{machine},System,{name},{{{guid}-69AE-11D9-BED3-505054503030}},{text},,{v}\r\n"));
+        s.push_str(&format!(
+            "{machine},System,{name},{{{guid}-69AE-11D9-BED3-505054503030}},{text},,{v}\r\n"
+        ));
     }
     s.into_bytes()
 }
@@ -77,10 +79,16 @@ const GPO: &str = "Policies/{31B2F340-016D-11D2-945F-00C04FB984F9}/Machine";
 fn dc_fixture() -> PathBuf {
     let d = tmpdir("dc").join("dc-folder");
     let mut root = Node::new("ROOT");
-    root.at("Select").values.push(("Current".into(), 4, 1u32.to_le_bytes().to_vec()));
+    root.at("Select")
+        .values
+        .push(("Current".into(), 4, 1u32.to_le_bytes().to_vec()));
     let cs = r"ControlSet001";
-    root.at(&format!(r"{cs}\Control\ComputerName\ComputerName")).values.push(("ComputerName".into(), 1, wz("DC01")));
-    root.at(&format!(r"{cs}\Control\ProductOptions")).values.push(("ProductType".into(), 1, wz("LanmanNT")));
+    root.at(&format!(r"{cs}\Control\ComputerName\ComputerName"))
+        .values
+        .push(("ComputerName".into(), 1, wz("DC01")));
+    root.at(&format!(r"{cs}\Control\ProductOptions"))
+        .values
+        .push(("ProductType".into(), 1, wz("LanmanNT")));
     *root.at(&format!(r"{cs}\Control\Lsa")) = Node::new("Lsa")
         .dword("LmCompatibilityLevel", 5)
         .dword("NoLMHash", 1)
@@ -95,7 +103,11 @@ fn dc_fixture() -> PathBuf {
                 .dword("allownullsessionfallback", 0),
         );
     *root.at(&format!(r"{cs}\Services\LanmanServer\Parameters")) = Node::new("Parameters")
-        .value("NullSessionPipes", 7, multi(&["netlogon", "samr", "lsarpc"]))
+        .value(
+            "NullSessionPipes",
+            7,
+            multi(&["netlogon", "samr", "lsarpc"]),
+        )
         .dword("RestrictNullSessAccess", 1)
         .dword("RequireSecuritySignature", 1)
         .dword("SMB1", 0);
@@ -137,7 +149,12 @@ fn dc_fixture() -> PathBuf {
     put(
         &d,
         &format!("{GPO}/Registry.pol"),
-        &pol(&[pol_record(r"System\CurrentControlSet\Control\Lsa", "LmCompatibilityLevel", 4, &3u32.to_le_bytes())]),
+        &pol(&[pol_record(
+            r"System\CurrentControlSet\Control\Lsa",
+            "LmCompatibilityLevel",
+            4,
+            &3u32.to_le_bytes(),
+        )]),
     );
     put(&d, "README.txt", b"collected on 2026-01-01\n");
     d
@@ -146,7 +163,10 @@ fn dc_fixture() -> PathBuf {
 /// A member server: a version 5 .reg export and a GPO Registry.pol using **delvals. and **del.
 fn member_fixture() -> PathBuf {
     let d = tmpdir("member").join("srv01");
-    let pipes: Vec<String> = multi(&["BROWSER"]).iter().map(|b| format!("{b:02x}")).collect();
+    let pipes: Vec<String> = multi(&["BROWSER"])
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let reg = format!(
         "Windows Registry Editor Version 5.00\r\n\r\n\
          [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Lsa]\r\n\
@@ -166,9 +186,24 @@ fn member_fixture() -> PathBuf {
         &d,
         "gpo/Machine/Registry.pol",
         &pol(&[
-            pol_record(r"System\CurrentControlSet\Control\Lsa\MSV1_0", "**delvals.", 1, &wz(" ")),
-            pol_record(r"System\CurrentControlSet\Control\Lsa\MSV1_0", "RestrictSendingNTLMTraffic", 4, &2u32.to_le_bytes()),
-            pol_record(r"System\CurrentControlSet\Control\Lsa", "**del.LmCompatibilityLevel", 1, &wz(" ")),
+            pol_record(
+                r"System\CurrentControlSet\Control\Lsa\MSV1_0",
+                "**delvals.",
+                1,
+                &wz(" "),
+            ),
+            pol_record(
+                r"System\CurrentControlSet\Control\Lsa\MSV1_0",
+                "RestrictSendingNTLMTraffic",
+                4,
+                &2u32.to_le_bytes(),
+            ),
+            pol_record(
+                r"System\CurrentControlSet\Control\Lsa",
+                "**del.LmCompatibilityLevel",
+                1,
+                &wz(" "),
+            ),
         ]),
     );
     d
@@ -204,7 +239,10 @@ fn workstation_fixture() -> PathBuf {
 }
 
 fn nullsight(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nullsight")).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_nullsight"))
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -214,7 +252,9 @@ fn nullsight(args: &[&str]) -> (i32, String, String) {
 
 /// The table line for a setting in a section of the report.
 fn row<'a>(out: &'a str, section_start: &str, setting: &str) -> &'a str {
-    let from = out.find(section_start).unwrap_or_else(|| panic!("no {section_start:?} in\n{out}"));
+    let from = out
+        .find(section_start)
+        .unwrap_or_else(|| panic!("no {section_start:?} in\n{out}"));
     out[from..]
         .lines()
         .find(|l| l.split_whitespace().nth(1) == Some(setting))
@@ -222,7 +262,10 @@ fn row<'a>(out: &'a str, section_start: &str, setting: &str) -> &'a str {
 }
 
 fn status<'a>(out: &'a str, setting: &str) -> &'a str {
-    row(out, "STATUS", setting).split_whitespace().next().unwrap()
+    row(out, "STATUS", setting)
+        .split_whitespace()
+        .next()
+        .unwrap()
 }
 
 #[test]
@@ -230,14 +273,23 @@ fn dc_folder() {
     let d = dc_fixture();
     let (code, out, err) = nullsight(&["audit", d.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("== Host DC01: role dc (ProductType LanmanNT in"), "{out}");
+    assert!(
+        out.contains("== Host DC01: role dc (ProductType LanmanNT in"),
+        "{out}"
+    );
     assert!(out.contains("baseline cis-dc"), "{out}");
     assert!(err.contains("README.txt: skipped"), "{err}");
     // GPO GptTmpl.inf wins over the local secedit export, and the conflict is reported.
     assert_eq!(status(&out, "LSAAnonymousNameLookup"), "pass");
-    assert!(row(&out, "STATUS", "LSAAnonymousNameLookup").contains("GptTmpl.inf: line 7"), "{out}");
+    assert!(
+        row(&out, "STATUS", "LSAAnonymousNameLookup").contains("GptTmpl.inf: line 7"),
+        "{out}"
+    );
     assert!(out.contains("LSAAnonymousNameLookup: GPO "), "{out}");
-    assert!(out.contains("Group Policy wins over the local value"), "{out}");
+    assert!(
+        out.contains("Group Policy wins over the local value"),
+        "{out}"
+    );
     // GPO Registry.pol LmCompatibilityLevel 3 beats the hive's 5.
     assert_eq!(status(&out, "LmCompatibilityLevel"), "fail");
     assert!(row(&out, "STATUS", "LmCompatibilityLevel").contains("3 (Send NTLMv2 response only)"));
@@ -250,19 +302,44 @@ fn dc_folder() {
     assert_eq!(status(&out, "AuditNTLMInDomain"), "pass");
     assert_eq!(status(&out, "VulnerableChannelAllowList"), "default-pass");
     assert_eq!(status(&out, "LDAPServerIntegrity"), "unknown");
-    assert!(row(&out, "STATUS", "NullSessionPipes").contains(r"ControlSet001\Services\LanmanServer\Parameters\NullSessionPipes"));
+    assert!(row(&out, "STATUS", "NullSessionPipes")
+        .contains(r"ControlSet001\Services\LanmanServer\Parameters\NullSessionPipes"));
     // audit coverage
-    assert_eq!(row(&out, "Audit coverage:", "AuditDetailedFileShare").split_whitespace().next(), Some("fail"));
-    assert_eq!(row(&out, "Audit coverage:", "AuditComputerAccountManagement").split_whitespace().next(), Some("pass"));
-    assert!(out.contains("\"Nothing seen in the logs\" can be trusted: NO, not audited: AuditDetailedFileShare"), "{out}");
+    assert_eq!(
+        row(&out, "Audit coverage:", "AuditDetailedFileShare")
+            .split_whitespace()
+            .next(),
+        Some("fail")
+    );
+    assert_eq!(
+        row(&out, "Audit coverage:", "AuditComputerAccountManagement")
+            .split_whitespace()
+            .next(),
+        Some("pass")
+    );
+    assert!(
+        out.contains(
+            "\"Nothing seen in the logs\" can be trusted: NO, not audited: AuditDetailedFileShare"
+        ),
+        "{out}"
+    );
     // The same folder with a member baseline file given explicitly.
-    let (code, out, _) = nullsight(&["audit", d.to_str().unwrap(), "--baseline", "cis-member", "--json"]);
+    let (code, out, _) = nullsight(&[
+        "audit",
+        d.to_str().unwrap(),
+        "--baseline",
+        "cis-member",
+        "--json",
+    ]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["hosts"][0]["baseline"], "cis-member");
     assert_eq!(v["hosts"][0]["role"], "dc");
     let rows = v["hosts"][0]["rows"].as_array().unwrap();
-    let r = rows.iter().find(|r| r["setting"] == "RestrictAnonymous").unwrap();
+    let r = rows
+        .iter()
+        .find(|r| r["setting"] == "RestrictAnonymous")
+        .unwrap();
     assert_eq!(r["status"], "default-fail");
 }
 
@@ -271,7 +348,10 @@ fn member_folder() {
     let d = member_fixture();
     let (code, out, err) = nullsight(&["audit", d.to_str().unwrap(), "--role", "member"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("== Host srv01: role member (--role), baseline cis-member"), "{out}");
+    assert!(
+        out.contains("== Host srv01: role member (--role), baseline cis-member"),
+        "{out}"
+    );
     assert_eq!(status(&out, "RestrictAnonymousSAM"), "pass");
     assert_eq!(status(&out, "RestrictAnonymous"), "fail");
     assert_eq!(status(&out, "RestrictRemoteSAM"), "pass");
@@ -279,7 +359,10 @@ fn member_folder() {
     assert_eq!(status(&out, "NullSessionShares"), "default-pass");
     // **del.LmCompatibilityLevel in the GPO removes the local 5: Windows default 3 applies.
     assert_eq!(status(&out, "LmCompatibilityLevel"), "default-fail");
-    assert!(row(&out, "STATUS", "LmCompatibilityLevel").contains("deleted by GPO"), "{out}");
+    assert!(
+        row(&out, "STATUS", "LmCompatibilityLevel").contains("deleted by GPO"),
+        "{out}"
+    );
     // **delvals. then a new value: the GPO's 2 wins over the local 0.
     assert_eq!(status(&out, "RestrictSendingNTLMTraffic"), "pass");
     // **delvals. removed allownullsessionfallback: default 0 passes.
@@ -288,9 +371,19 @@ fn member_folder() {
     // no secedit export, no auditpol: unknown
     assert_eq!(status(&out, "LSAAnonymousNameLookup"), "unknown");
     // the GPO's **delvals. also removed AuditReceivingNTLMTraffic: NTLM auditing is off.
-    assert!(out.contains("can be trusted: NO, not audited: AuditReceivingNTLMTraffic"), "{out}");
+    assert!(
+        out.contains("can be trusted: NO, not audited: AuditReceivingNTLMTraffic"),
+        "{out}"
+    );
 
-    let (code, csv, _) = nullsight(&["audit", d.to_str().unwrap(), "--role", "member", "--csv", "-"]);
+    let (code, csv, _) = nullsight(&[
+        "audit",
+        d.to_str().unwrap(),
+        "--role",
+        "member",
+        "--csv",
+        "-",
+    ]);
     assert_eq!(code, 0);
     let mut rdr = csv::Reader::from_reader(csv.as_bytes());
     let headers = rdr.headers().unwrap().clone();
@@ -310,9 +403,16 @@ fn workstation_folder_hostile_strings_and_ie_value() {
     assert_eq!(status(&out, "EveryoneIncludesAnonymous"), "fail");
     assert_eq!(status(&out, "NullSessionPipes"), "fail");
     assert_eq!(status(&out, "RestrictRemoteSAM"), "fail");
-    assert!(!out.contains('\x1b') && !out.contains('\x07'), "control characters reached the terminal");
+    assert!(
+        !out.contains('\x1b') && !out.contains('\x07'),
+        "control characters reached the terminal"
+    );
     // IE 1A00 = 196608: shown as client hardening, never as anonymous access.
-    let ie = row(&out, "Other settings found", "IELockdownRestrictedZoneLogon");
+    let ie = row(
+        &out,
+        "Other settings found",
+        "IELockdownRestrictedZoneLogon",
+    );
     assert!(ie.starts_with("info"), "{ie}");
     assert!(ie.contains("client hardening"), "{ie}");
     // auditpol shows every subcategory audited, but no input shows the NTLM audit values.
@@ -321,8 +421,17 @@ fn workstation_folder_hostile_strings_and_ie_value() {
         "{out}"
     );
     // CSV formula neutralisation
-    let (_, csv, _) = nullsight(&["audit", d.to_str().unwrap(), "--role", "workstation", "--csv"]);
-    let line = csv.lines().find(|l| l.contains(",NullSessionPipes,")).unwrap();
+    let (_, csv, _) = nullsight(&[
+        "audit",
+        d.to_str().unwrap(),
+        "--role",
+        "workstation",
+        "--csv",
+    ]);
+    let line = csv
+        .lines()
+        .find(|l| l.contains(",NullSessionPipes,"))
+        .unwrap();
     assert!(line.contains(",'=cmd|calc,"), "{line}");
     assert!(!csv.contains('\x1b'));
 }
@@ -332,21 +441,47 @@ fn bad_inputs_are_reported_and_the_rest_is_audited() {
     let ws = workstation_fixture();
     let bad = tmpdir("bad").join("broken");
     put(&bad, "empty.reg", b"");
-    put(&bad, "Machine/Registry.pol", &pol(&[pol_record("Software\\X", "A", 4, &1u32.to_le_bytes())])[..30]);
+    put(
+        &bad,
+        "Machine/Registry.pol",
+        &pol(&[pol_record("Software\\X", "A", 4, &1u32.to_le_bytes())])[..30],
+    );
     let mut hive = hive_bytes(&Node::new("ROOT").child(Node::new("Select").dword("Current", 1)));
     hive.truncate(4096 + 40);
     put(&bad, "SYSTEM", &hive);
-    put(&bad, "GptTmpl.inf", &utf16_bom("[System Access]\r\nLSAAnonymousNameLookup 1\r\n"));
+    put(
+        &bad,
+        "GptTmpl.inf",
+        &utf16_bom("[System Access]\r\nLSAAnonymousNameLookup 1\r\n"),
+    );
     put(&bad, "junk.reg", b"MZ\x90\x00garbage");
-    let (code, out, err) = nullsight(&["audit", ws.to_str().unwrap(), bad.to_str().unwrap(), "--role", "workstation"]);
+    let (code, out, err) = nullsight(&[
+        "audit",
+        ws.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        "--role",
+        "workstation",
+    ]);
     assert_eq!(code, 3, "{out}\n{err}");
     assert!(out.contains("== Host WS01"), "{out}");
     assert!(err.contains("empty.reg: empty file"), "{err}");
-    assert!(err.contains("Registry.pol: byte offset") && err.contains("truncated"), "{err}");
+    assert!(
+        err.contains("Registry.pol: byte offset") && err.contains("truncated"),
+        "{err}"
+    );
     assert!(err.contains("SYSTEM: byte offset"), "{err}");
-    assert!(err.contains("GptTmpl.inf: line 2: expected \"Key = value\""), "{err}");
-    assert!(err.contains("junk.reg: not a recognised configuration file"), "{err}");
-    assert!(out.contains("Input errors (the other inputs were audited):"), "{out}");
+    assert!(
+        err.contains("GptTmpl.inf: line 2: expected \"Key = value\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("junk.reg: not a recognised configuration file"),
+        "{err}"
+    );
+    assert!(
+        out.contains("Input errors (the other inputs were audited):"),
+        "{out}"
+    );
 
     // Nothing readable at all: status 1.
     let (code, _, err) = nullsight(&["audit", bad.join("empty.reg").to_str().unwrap()]);
@@ -365,12 +500,26 @@ fn user_baseline_file() {
          rationale = \"testing\"\ncis = { \"Mine v1\" = \"1.1\" }\n",
     )
     .unwrap();
-    let (code, out, err) = nullsight(&["audit", ws.to_str().unwrap(), "--baseline", good.to_str().unwrap()]);
+    let (code, out, err) = nullsight(&[
+        "audit",
+        ws.to_str().unwrap(),
+        "--baseline",
+        good.to_str().unwrap(),
+    ]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(status(&out, "EveryoneIncludesAnonymous"), "pass");
     let bad = dir.join("bad.toml");
-    std::fs::write(&bad, "name = \"x\"\ntitle = \"y\"\n[[rule]]\nsetting = \"NoSuchThing\"\nrationale = \"r\"\n").unwrap();
-    let (code, _, err) = nullsight(&["audit", ws.to_str().unwrap(), "--baseline", bad.to_str().unwrap()]);
+    std::fs::write(
+        &bad,
+        "name = \"x\"\ntitle = \"y\"\n[[rule]]\nsetting = \"NoSuchThing\"\nrationale = \"r\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = nullsight(&[
+        "audit",
+        ws.to_str().unwrap(),
+        "--baseline",
+        bad.to_str().unwrap(),
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("rule 1 (NoSuchThing)"), "{err}");
 }
@@ -379,7 +528,15 @@ fn user_baseline_file() {
 fn help_is_a_manual() {
     let (code, out, _) = nullsight(&["audit", "--help"]);
     assert_eq!(code, 0);
-    for s in ["INPUTS", "ROLES", "BASELINES", "EXIT STATUS", "cis-dc", "Registry.pol", "auditpol"] {
+    for s in [
+        "INPUTS",
+        "ROLES",
+        "BASELINES",
+        "EXIT STATUS",
+        "cis-dc",
+        "Registry.pol",
+        "auditpol",
+    ] {
         assert!(out.contains(s), "{s} missing from --help");
     }
 }

@@ -103,10 +103,15 @@ fn describe_expected(rule: &CheckedRule) -> String {
         (Op::Ne, Expected::Number(n)) => format!("not {}", s.describe(&SettingValue::Number(*n))),
         (Op::Ge, Expected::Number(n)) => format!(">= {}", s.describe(&SettingValue::Number(*n))),
         (Op::Le, Expected::Number(n)) => format!("<= {}", s.describe(&SettingValue::Number(*n))),
-        (Op::HasBits, Expected::Number(n)) => format!("includes {}", s.describe(&SettingValue::Number(*n))),
+        (Op::HasBits, Expected::Number(n)) => {
+            format!("includes {}", s.describe(&SettingValue::Number(*n)))
+        }
         (Op::OneOf, Expected::Numbers(v)) => format!(
             "one of {}",
-            v.iter().map(|n| s.describe(&SettingValue::Number(*n))).collect::<Vec<_>>().join(" / ")
+            v.iter()
+                .map(|n| s.describe(&SettingValue::Number(*n)))
+                .collect::<Vec<_>>()
+                .join(" / ")
         ),
         (Op::Eq, Expected::Text(t)) => format!("\"{t}\""),
         (Op::Ne, Expected::Text(t)) => format!("not \"{t}\""),
@@ -146,7 +151,9 @@ pub fn check(op: Op, expected: &Expected, value: Option<&SettingValue>) -> Optio
         (Op::OneOf, Expected::Numbers(e), V::Number(v)) => e.contains(v),
         (Op::Eq, Expected::Text(e), V::Text(v)) => e.eq_ignore_ascii_case(v),
         (Op::Ne, Expected::Text(e), V::Text(v)) => !e.eq_ignore_ascii_case(v),
-        (Op::Eq | Op::SetEq, Expected::List(e), v @ V::List(_)) => same_value(&V::List(e.clone()), v),
+        (Op::Eq | Op::SetEq, Expected::List(e), v @ V::List(_)) => {
+            same_value(&V::List(e.clone()), v)
+        }
         (Op::Ne, Expected::List(e), v @ V::List(_)) => !same_value(&V::List(e.clone()), v),
         (Op::SubsetOf, Expected::List(e), V::List(v)) => {
             let e = upper(e);
@@ -167,21 +174,33 @@ pub fn check(op: Op, expected: &Expected, value: Option<&SettingValue>) -> Optio
 fn actual_and_source(r: &ResolvedSetting, role: Role) -> (String, String) {
     let s: &Setting = r.setting;
     match &r.effective {
-        Effective::Set { value, observation } => (s.describe(value), r.observations[*observation].source_text()),
-        Effective::Default { default, deleted_by } => {
+        Effective::Set { value, observation } => (
+            s.describe(value),
+            r.observations[*observation].source_text(),
+        ),
+        Effective::Default {
+            default,
+            deleted_by,
+        } => {
             let actual = match default {
                 Some(d) => format!("not set: default {}", s.describe(d)),
                 None => "not set: default unknown".into(),
             };
             let source = match deleted_by {
-                Some(i) => format!("deleted by {}; Windows default for {role}", r.observations[*i].source_text()),
+                Some(i) => format!(
+                    "deleted by {}; Windows default for {role}",
+                    r.observations[*i].source_text()
+                ),
                 None => format!("Windows default for {role}"),
             };
             (actual, source)
         }
         Effective::Unknown { default } => (
             match default {
-                Some(d) => format!("not in the inputs (Windows default for {role}: {})", s.describe(d)),
+                Some(d) => format!(
+                    "not in the inputs (Windows default for {role}: {})",
+                    s.describe(d)
+                ),
                 None => "not in the inputs".into(),
             },
             "-".into(),
@@ -217,9 +236,16 @@ fn row_for(host: &HostConfig, r: &ResolvedSetting, rule: Option<&CheckedRule>) -
     let mut notes: Vec<String> = r
         .observations
         .iter()
-        .filter_map(|o| o.problem.as_ref().map(|p| format!("{}: {p}", o.source_text())))
+        .filter_map(|o| {
+            o.problem
+                .as_ref()
+                .map(|p| format!("{}: {p}", o.source_text()))
+        })
         .collect();
-    if matches!(r.effective, Effective::Default { .. } | Effective::Unknown { .. }) && !r.setting.default_note.is_empty()
+    if matches!(
+        r.effective,
+        Effective::Default { .. } | Effective::Unknown { .. }
+    ) && !r.setting.default_note.is_empty()
     {
         notes.push(format!("default: {}", r.setting.default_note));
     }
@@ -227,17 +253,24 @@ fn row_for(host: &HostConfig, r: &ResolvedSetting, rule: Option<&CheckedRule>) -
         notes.push(n);
     }
     if !r.setting.applies_to(host.role) {
-        notes.push(format!("this setting is meant for {:?} hosts", r.setting.roles));
+        notes.push(format!(
+            "this setting is meant for {:?} hosts",
+            r.setting.roles
+        ));
     }
     Row {
         setting: r.setting.name.to_string(),
         display: r.setting.display.to_string(),
-        group: rule.map(|x| x.group.clone()).unwrap_or_else(|| format!("{:?}", r.setting.area).to_lowercase()),
+        group: rule
+            .map(|x| x.group.clone())
+            .unwrap_or_else(|| format!("{:?}", r.setting.area).to_lowercase()),
         expected: rule.map(describe_expected).unwrap_or_default(),
         actual,
         source,
         status,
-        why: rule.map(|x| x.rationale.clone()).unwrap_or_else(|| r.setting.note.to_string()),
+        why: rule
+            .map(|x| x.rationale.clone())
+            .unwrap_or_else(|| r.setting.note.to_string()),
         events: rule.map(|x| x.events.clone()).unwrap_or_default(),
         cis: rule.map(|x| x.cis.clone()).unwrap_or_default(),
         conflicts: r.conflicts.iter().map(|c| c.message.clone()).collect(),
@@ -249,20 +282,34 @@ fn row_for(host: &HostConfig, r: &ResolvedSetting, rule: Option<&CheckedRule>) -
 pub fn evaluate(host: &HostConfig, baseline: &Baseline) -> Compliance {
     let mut rows = Vec::new();
     for rule in &baseline.rules {
-        let Some(r) = host.setting(rule.setting.name) else { continue };
+        let Some(r) = host.setting(rule.setting.name) else {
+            continue;
+        };
         rows.push(row_for(host, r, Some(rule)));
     }
     let other = host
         .settings
         .iter()
-        .filter(|r| !baseline.rules.iter().any(|x| x.setting.name == r.setting.name))
+        .filter(|r| {
+            !baseline
+                .rules
+                .iter()
+                .any(|x| x.setting.name == r.setting.name)
+        })
         .filter(|r| !r.observations.is_empty())
         .map(|r| row_for(host, r, None))
         .collect();
     let cov: Vec<&Row> = rows.iter().filter(|r| r.group == AUDIT_COVERAGE).collect();
-    let missing: Vec<String> = cov.iter().filter(|r| r.status.failed()).map(|r| r.setting.clone()).collect();
-    let unknown: Vec<String> =
-        cov.iter().filter(|r| r.status == Status::Unknown).map(|r| r.setting.clone()).collect();
+    let missing: Vec<String> = cov
+        .iter()
+        .filter(|r| r.status.failed())
+        .map(|r| r.setting.clone())
+        .collect();
+    let unknown: Vec<String> = cov
+        .iter()
+        .filter(|r| r.status == Status::Unknown)
+        .map(|r| r.setting.clone())
+        .collect();
     let trusted = if cov.is_empty() {
         None
     } else if !missing.is_empty() {
@@ -280,7 +327,11 @@ pub fn evaluate(host: &HostConfig, baseline: &Baseline) -> Compliance {
         baseline_origin: baseline.origin.clone(),
         rows,
         other,
-        coverage: Coverage { trusted, missing, unknown },
+        coverage: Coverage {
+            trusted,
+            missing,
+            unknown,
+        },
         sources: host
             .sources
             .iter()

@@ -20,8 +20,14 @@ pub const AUDIT_COVERAGE: &str = "audit-coverage";
 /// The embedded baselines: (name, TOML text).
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("cis-dc", include_str!("../../baselines/cis-dc.toml")),
-    ("cis-member", include_str!("../../baselines/cis-member.toml")),
-    ("cis-workstation", include_str!("../../baselines/cis-workstation.toml")),
+    (
+        "cis-member",
+        include_str!("../../baselines/cis-member.toml"),
+    ),
+    (
+        "cis-workstation",
+        include_str!("../../baselines/cis-workstation.toml"),
+    ),
 ];
 
 /// The embedded baseline for a role.
@@ -144,7 +150,12 @@ pub enum BaselineError {
     #[error("{origin}: {message}")]
     Toml { origin: String, message: String },
     #[error("{origin}: rule {index} ({setting}): {message}")]
-    Rule { origin: String, index: usize, setting: String, message: String },
+    Rule {
+        origin: String,
+        index: usize,
+        setting: String,
+        message: String,
+    },
     #[error("unknown baseline \"{0}\": use cis-dc, cis-member, cis-workstation or a path to a .toml file")]
     Unknown(String),
 }
@@ -152,8 +163,10 @@ pub enum BaselineError {
 impl Baseline {
     /// Parse and validate TOML text; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Baseline, BaselineError> {
-        let file: BaselineFile = toml::from_str(text)
-            .map_err(|e| BaselineError::Toml { origin: origin.to_string(), message: e.to_string() })?;
+        let file: BaselineFile = toml::from_str(text).map_err(|e| BaselineError::Toml {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })?;
         let mut rules = Vec::new();
         for (i, r) in file.rules.into_iter().enumerate() {
             let err = |message: String| BaselineError::Rule {
@@ -169,7 +182,9 @@ impl Baseline {
                 setting,
                 op: r.op,
                 expected,
-                group: r.group.unwrap_or_else(|| format!("{:?}", setting.area).to_lowercase()),
+                group: r
+                    .group
+                    .unwrap_or_else(|| format!("{:?}", setting.area).to_lowercase()),
                 rationale: r.rationale,
                 events: r.events,
                 cis: r.cis,
@@ -197,14 +212,19 @@ impl Baseline {
 
     /// A baseline file.
     pub fn from_file(path: &Path) -> Result<Baseline, BaselineError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| BaselineError::Io { file: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Io {
+            file: path.to_path_buf(),
+            source,
+        })?;
         Baseline::from_toml(&text, &path.display().to_string())
     }
 
     /// `NAME` of an embedded baseline, else a path to a file.
     pub fn load(name_or_path: &str) -> Result<Baseline, BaselineError> {
-        if EMBEDDED.iter().any(|(n, _)| n.eq_ignore_ascii_case(name_or_path)) {
+        if EMBEDDED
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name_or_path))
+        {
             return Baseline::embedded(name_or_path);
         }
         let p = Path::new(name_or_path);
@@ -230,30 +250,40 @@ fn expected_for(kind: Kind, op: Op, value: Option<&toml::Value>) -> Result<Expec
             None => Ok(Expected::None),
             Some(_) => Err(format!("{op:?} takes no value")),
         },
-        Op::Ge | Op::Le | Op::HasBits if number_kind => {
-            Ok(Expected::Number(number(value.ok_or("a number value is required")?)?))
-        }
+        Op::Ge | Op::Le | Op::HasBits if number_kind => Ok(Expected::Number(number(
+            value.ok_or("a number value is required")?,
+        )?)),
         Op::OneOf if number_kind => match value {
-            Some(V::Array(a)) => Ok(Expected::Numbers(a.iter().map(number).collect::<Result<_, _>>()?)),
+            Some(V::Array(a)) => Ok(Expected::Numbers(
+                a.iter().map(number).collect::<Result<_, _>>()?,
+            )),
             _ => Err("one_of needs an array of numbers".into()),
         },
-        Op::Eq | Op::Ne if number_kind => Ok(Expected::Number(number(value.ok_or("a value is required")?)?)),
+        Op::Eq | Op::Ne if number_kind => Ok(Expected::Number(number(
+            value.ok_or("a value is required")?,
+        )?)),
         Op::Eq | Op::Ne if kind == Kind::Text => match value {
             Some(V::String(s)) => Ok(Expected::Text(s.clone())),
             _ => Err("a string value is required".into()),
         },
-        Op::Eq | Op::Ne | Op::SetEq | Op::SubsetOf | Op::Includes | Op::Excludes if list_kind => match value {
-            Some(V::Array(a)) => Ok(Expected::List(
-                a.iter()
-                    .map(|x| match x {
-                        V::String(s) if kind == Kind::SidList => Ok(settings::account_to_sid(s)),
-                        V::String(s) => Ok(s.clone()),
-                        other => Err(format!("list items must be strings, found {other}")),
-                    })
-                    .collect::<Result<_, String>>()?,
-            )),
-            _ => Err("an array of strings is required".into()),
-        },
-        _ => Err(format!("operator {op:?} does not apply to a {kind:?} setting")),
+        Op::Eq | Op::Ne | Op::SetEq | Op::SubsetOf | Op::Includes | Op::Excludes if list_kind => {
+            match value {
+                Some(V::Array(a)) => Ok(Expected::List(
+                    a.iter()
+                        .map(|x| match x {
+                            V::String(s) if kind == Kind::SidList => {
+                                Ok(settings::account_to_sid(s))
+                            }
+                            V::String(s) => Ok(s.clone()),
+                            other => Err(format!("list items must be strings, found {other}")),
+                        })
+                        .collect::<Result<_, String>>()?,
+                )),
+                _ => Err("an array of strings is required".into()),
+            }
+        }
+        _ => Err(format!(
+            "operator {op:?} does not apply to a {kind:?} setting"
+        )),
     }
 }

@@ -97,8 +97,16 @@ struct Report<'a> {
 }
 
 fn is_config_name(p: &Path) -> bool {
-    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase();
-    let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let name = p
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let ext = p
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     matches!(ext.as_str(), "reg" | "inf" | "pol" | "csv")
         || matches!(name.as_str(), "system" | "security" | "software" | "sam")
 }
@@ -126,7 +134,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> std::io::Result<()>
 fn group_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_owned())
-        .or_else(|| p.canonicalize().ok().and_then(|c| c.file_name().map(|n| n.to_owned())))
+        .or_else(|| {
+            p.canonicalize()
+                .ok()
+                .and_then(|c| c.file_name().map(|n| n.to_owned()))
+        })
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| p.display().to_string())
 }
@@ -140,11 +152,18 @@ pub fn read_inputs(paths: &[PathBuf]) -> (Vec<SourceInput>, Vec<PolicyError>, Ve
         let (files, group, walked) = if arg.is_dir() {
             let mut files = Vec::new();
             if let Err(source) = walk(arg, &mut files, 0) {
-                errors.push(PolicyError::Io { file: arg.clone(), source });
+                errors.push(PolicyError::Io {
+                    file: arg.clone(),
+                    source,
+                });
             }
             (files, group_name(arg), true)
         } else {
-            let group = arg.parent().filter(|p| !p.as_os_str().is_empty()).map(group_name).unwrap_or_else(|| group_name(arg));
+            let group = arg
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(group_name)
+                .unwrap_or_else(|| group_name(arg));
             (vec![arg.clone()], group, false)
         };
         for f in files {
@@ -164,10 +183,16 @@ pub fn read_inputs(paths: &[PathBuf]) -> (Vec<SourceInput>, Vec<PolicyError>, Ve
                     for n in &src.notes {
                         notes.push(format!("{}: {n}", f.display()));
                     }
-                    sources.push(SourceInput { source: src, group: group.clone() });
+                    sources.push(SourceInput {
+                        source: src,
+                        group: group.clone(),
+                    });
                 }
                 Err(PolicyError::UnknownFormat { .. }) if walked && !is_config_name(&f) => {
-                    notes.push(format!("{}: skipped (not a configuration file)", f.display()));
+                    notes.push(format!(
+                        "{}: skipped (not a configuration file)",
+                        f.display()
+                    ));
                 }
                 Err(e) => errors.push(e),
             }
@@ -182,8 +207,10 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let (inputs, errors, notes) = read_inputs(&args.paths);
-    let input_error =
-        |e: &PolicyError| InputError { file: e.file().display().to_string(), message: sanitize(&e.to_string()) };
+    let input_error = |e: &PolicyError| InputError {
+        file: e.file().display().to_string(),
+        message: sanitize(&e.to_string()),
+    };
     let mut all_errors: Vec<InputError> = errors.iter().map(input_error).collect();
     for i in &inputs {
         all_errors.extend(i.source.problems.iter().map(input_error));
@@ -197,7 +224,10 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     if inputs.is_empty() {
         anyhow::bail!("no configuration could be read from the inputs");
     }
-    let opts = HostOptions { host: args.host.clone(), role: args.role };
+    let opts = HostOptions {
+        host: args.host.clone(),
+        role: args.role,
+    };
     let hosts = build_hosts(inputs, &opts);
     let mut results = Vec::new();
     for h in &hosts {
@@ -209,7 +239,11 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     }
     let mut table_to_stdout = true;
     if let Some(path) = &args.json {
-        let report = Report { hosts: &results, errors: &all_errors, notes: &notes };
+        let report = Report {
+            hosts: &results,
+            errors: &all_errors,
+            notes: &notes,
+        };
         let text = serde_json::to_string_pretty(&report)? + "\n";
         table_to_stdout &= write_out(path, text.as_bytes())?;
     }
@@ -221,7 +255,11 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         let mut out = std::io::stdout().lock();
         out.write_all(render_table(&results, &all_errors).as_bytes())?;
     }
-    Ok(ExitCode::from(if all_errors.is_empty() { super::EXIT_OK } else { super::EXIT_INPUT_ERRORS }))
+    Ok(ExitCode::from(if all_errors.is_empty() {
+        super::EXIT_OK
+    } else {
+        super::EXIT_INPUT_ERRORS
+    }))
 }
 
 /// Write to a file or to stdout (`-`); returns true when it went to a file.
@@ -230,7 +268,8 @@ fn write_out(path: &Path, bytes: &[u8]) -> anyhow::Result<bool> {
         std::io::stdout().lock().write_all(bytes)?;
         Ok(false)
     } else {
-        std::fs::write(path, bytes).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+        std::fs::write(path, bytes)
+            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
         Ok(true)
     }
 }
@@ -248,8 +287,20 @@ pub fn csv_cell(s: &str) -> String {
 fn to_csv(results: &[Compliance]) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
-        "host", "role", "baseline", "setting", "group", "expected", "actual", "source", "status", "why", "events", "cis",
-        "conflicts", "notes",
+        "host",
+        "role",
+        "baseline",
+        "setting",
+        "group",
+        "expected",
+        "actual",
+        "source",
+        "status",
+        "why",
+        "events",
+        "cis",
+        "conflicts",
+        "notes",
     ])?;
     for c in results {
         for r in c.rows.iter().chain(&c.other) {
@@ -297,7 +348,14 @@ fn clip_left(s: &str, n: usize) -> String {
 }
 
 fn table(rows: &[&Row], out: &mut String) {
-    let headers = ["STATUS", "SETTING", "EXPECTED", "ACTUAL", "SOURCE", "WHY IT MATTERS"];
+    let headers = [
+        "STATUS",
+        "SETTING",
+        "EXPECTED",
+        "ACTUAL",
+        "SOURCE",
+        "WHY IT MATTERS",
+    ];
     let limits = [12, 32, 44, 100, 160];
     let cells: Vec<[String; 6]> = rows
         .iter()
@@ -314,7 +372,12 @@ fn table(rows: &[&Row], out: &mut String) {
         .collect();
     let mut widths = [0usize; 5];
     for (i, w) in widths.iter_mut().enumerate() {
-        *w = cells.iter().map(|c| c[i].chars().count()).chain([headers[i].len()]).max().unwrap_or(0);
+        *w = cells
+            .iter()
+            .map(|c| c[i].chars().count())
+            .chain([headers[i].len()])
+            .max()
+            .unwrap_or(0);
     }
     let mut line = |c: &[String]| {
         let mut l = String::new();
@@ -349,18 +412,31 @@ pub fn render_table(results: &[Compliance], errors: &[InputError]) -> String {
             out.push_str(&format!("  {}\n", sanitize(s)));
         }
         out.push('\n');
-        let main: Vec<&Row> = c.rows.iter().filter(|r| r.group != baseline::AUDIT_COVERAGE).collect();
+        let main: Vec<&Row> = c
+            .rows
+            .iter()
+            .filter(|r| r.group != baseline::AUDIT_COVERAGE)
+            .collect();
         table(&main, &mut out);
-        let cov: Vec<&Row> = c.rows.iter().filter(|r| r.group == baseline::AUDIT_COVERAGE).collect();
+        let cov: Vec<&Row> = c
+            .rows
+            .iter()
+            .filter(|r| r.group == baseline::AUDIT_COVERAGE)
+            .collect();
         if !cov.is_empty() {
             out.push_str("\nAudit coverage:\n");
             table(&cov, &mut out);
             let verdict = match c.coverage.trusted {
                 Some(true) => "yes".to_string(),
                 Some(false) => format!("NO, not audited: {}", c.coverage.missing.join(", ")),
-                None => format!("unknown, not shown by the inputs: {}", c.coverage.unknown.join(", ")),
+                None => format!(
+                    "unknown, not shown by the inputs: {}",
+                    c.coverage.unknown.join(", ")
+                ),
             };
-            out.push_str(&format!("\"Nothing seen in the logs\" can be trusted: {verdict}\n"));
+            out.push_str(&format!(
+                "\"Nothing seen in the logs\" can be trusted: {verdict}\n"
+            ));
         }
         if !c.other.is_empty() {
             out.push_str("\nOther settings found (not in the baseline):\n");
@@ -383,8 +459,11 @@ pub fn render_table(results: &[Compliance], errors: &[InputError]) -> String {
                 }
             }
         }
-        let notes: Vec<(&str, &String)> =
-            c.rows.iter().flat_map(|r| r.notes.iter().map(move |x| (r.setting.as_str(), x))).collect();
+        let notes: Vec<(&str, &String)> = c
+            .rows
+            .iter()
+            .flat_map(|r| r.notes.iter().map(move |x| (r.setting.as_str(), x)))
+            .collect();
         if !notes.is_empty() {
             out.push_str("\nNotes:\n");
             for (s, n) in notes {

@@ -217,7 +217,11 @@ impl<'a> Hive<'a> {
     }
 
     /// Like [`Hive::path`], also returning the path as the hive spells it.
-    pub fn path_with_names(&self, from: &Key, path: &str) -> Result<Option<(Key, String)>, ParseProblem> {
+    pub fn path_with_names(
+        &self,
+        from: &Key,
+        path: &str,
+    ) -> Result<Option<(Key, String)>, ParseProblem> {
         let mut k = from.clone();
         let mut names = Vec::new();
         for part in path.split('\\').filter(|p| !p.is_empty()) {
@@ -424,10 +428,12 @@ pub fn read_settings(bytes: &[u8]) -> Result<HiveDocument, ParseProblem> {
                 None => continue,
             }
         };
-        let found = hive.path_with_names(&root, &hive_path).and_then(|k| match k {
-            Some((k, real)) => hive.values(&k).map(|v| Some((real, v))),
-            None => Ok(None),
-        });
+        let found = hive
+            .path_with_names(&root, &hive_path)
+            .and_then(|k| match k {
+                Some((k, real)) => hive.values(&k).map(|v| Some((real, v))),
+                None => Ok(None),
+            });
         match found {
             Ok(Some((real_path, values))) => {
                 for v in values {
