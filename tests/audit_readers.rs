@@ -716,3 +716,26 @@ fn writers_round_trip() {
     }])
     .is_err());
 }
+
+#[test]
+fn every_prefix_and_bit_flip_reads_without_panicking() {
+    let samples: Vec<(&str, Vec<u8>)> = vec![
+        ("SYSTEM", system_hive()),
+        ("Registry.pol", pol_bytes()),
+        ("secedit.inf", utf16_bom(INF)),
+        ("audit.csv", AUDITPOL.as_bytes().to_vec()),
+    ];
+    for (name, bytes) in samples {
+        let step = (bytes.len() / 400).max(1);
+        for cut in (0..bytes.len()).step_by(step) {
+            let _ = policy::read_bytes(Path::new(name), &bytes[..cut]);
+        }
+        for i in (0..bytes.len()).step_by(step) {
+            let mut b = bytes.clone();
+            b[i] ^= 0xff;
+            if let Err(e) = policy::read_bytes(Path::new(name), &b) {
+                assert!(e.to_string().starts_with(name), "{e}");
+            }
+        }
+    }
+}

@@ -564,7 +564,7 @@ pub fn sid_name(sid: &str) -> Option<&'static str> {
 /// (a local `Guest` account, a localised name) is kept as written.
 pub fn account_to_sid(account: &str) -> String {
     let a = account.trim().trim_start_matches('*').trim();
-    if a.len() > 4 && a[..4].eq_ignore_ascii_case("S-1-") {
+    if a.len() > 4 && a.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("S-1-")) {
         return a.to_ascii_uppercase();
     }
     WELL_KNOWN
