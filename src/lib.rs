@@ -2,12 +2,15 @@
 //!
 //! The data flows one way (see DESIGN.md):
 //! `source` (files → raw records) → `event` (typed, normalised events) → `analyze` (findings)
-//! → `report` (terminal, JSON, CSV, HTML). `knowledge` holds the shared tables.
+//! → `report` (terminal, JSON, CSV, HTML). Configuration: `policy` (files → host settings) →
+//! `baseline` (compliance). `knowledge` holds the shared tables.
 
 pub mod analyze;
+pub mod baseline;
 pub mod cli;
 pub mod event;
 pub mod knowledge;
+pub mod policy;
 pub mod report;
 pub mod scan;
 pub mod source;
