@@ -9,6 +9,8 @@ pub mod analyze;
 pub mod baseline;
 pub mod cli;
 pub mod event;
+#[doc(hidden)]
+pub mod harness;
 pub mod knowledge;
 pub mod policy;
 pub mod report;
