@@ -95,8 +95,11 @@ pub fn hive(data: &[u8]) -> usize {
     }
 }
 
+/// A fuzz entry point: bytes in, a count of what came out.
+pub type Target = fn(&[u8]) -> usize;
+
 /// The named targets, for the regression test and the campaign script.
-pub const TARGETS: &[(&str, fn(&[u8]) -> usize)] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("xml", xml),
     ("jsonl", jsonl),
     ("evtx", evtx),
