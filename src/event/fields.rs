@@ -31,7 +31,8 @@ pub fn sid(s: Option<&str>) -> Option<String> {
     if s.is_empty() || s == "-" {
         return None;
     }
-    if s.len() > 2 && s[..2].eq_ignore_ascii_case("S-") {
+    // Compare bytes, not a `&s[..2]` slice: a value may start with a multi-byte character.
+    if s.len() > 2 && s.as_bytes()[..2].eq_ignore_ascii_case(b"S-") {
         return Some(format!("S-{}", &s[2..]));
     }
     Some(
@@ -128,6 +129,8 @@ mod tests {
         );
         assert_eq!(sid(Some("NULL SID")), Some("S-1-0-0".into()));
         assert_eq!(sid(Some("s-1-5-7")), Some("S-1-5-7".into()));
+        // Found by fuzzing: a name starting with a multi-byte character.
+        assert_eq!(sid(Some("éx")), Some("éx".into()));
         assert_eq!(number(Some("0x3E7")), Some(999));
         assert_eq!(number(Some("4")), Some(4));
         assert_eq!(code(Some("0xc000006d")), Some(0xC000006D));
