@@ -96,10 +96,6 @@ fn not_domain_joined(computer: &str, client_domain: Option<&str>) -> bool {
 
 fn describe(a: &AnonLogon) -> Vec<String> {
     let mut r = vec![];
-    if let Some(t) = a.logon_type {
-        let name = crate::knowledge::logon_types::lookup(t).map(|c| c.name).unwrap_or("?");
-        r.push(format!("LogonType {t} ({name})"));
-    }
     match (&a.workstation, &a.ip) {
         (None, None) => r.push("no client: WorkstationName and IpAddress are empty".into()),
         (w, i) => r.push(format!(
@@ -107,6 +103,10 @@ fn describe(a: &AnonLogon) -> Vec<String> {
             w.as_deref().unwrap_or("-"),
             i.as_deref().unwrap_or("-")
         )),
+    }
+    if let Some(t) = a.logon_type {
+        let name = crate::knowledge::logon_types::lookup(t).map(|c| c.name).unwrap_or("?");
+        r.push(format!("LogonType {t} ({name})"));
     }
     if let Some(k) = a.key_length {
         r.push(format!("KeyLength {k}"));
@@ -353,13 +353,15 @@ fn classify(st: &State, r: &EventRef, a: &AnonLogon, burst: &BTreeSet<(String, i
     // 6. Default session.
     if a.workstation.is_none() && a.ip.is_none() {
         out.scenario = sc::DEFAULT_SESSION;
-        out.reasons.extend(seen);
         let key0 = a.key_length == Some(0);
+        out.reasons.extend(seen.into_iter().filter(|r| !(key0 && r == "KeyLength 0")));
         if key0 {
             out.reasons.push("KeyLength 0: no NTLM session key, no remote client negotiated one".into());
         }
-        let b = super::state::bucket(a.time, cfg.startup_window_secs);
-        let startup = (b - 1..=b + 1)
+        let grain = super::state::STARTUP_GRAIN;
+        let b = super::state::bucket(a.time, grain);
+        let span = cfg.startup_window_secs / grain + 1;
+        let startup = (b - span..=b + span)
             .filter_map(|x| st.startup.get(&(a.computer.clone(), x)))
             .filter(|(t, _)| (t - a.time).abs() <= cfg.startup_window_secs)
             .min_by_key(|(t, r)| ((t - a.time).abs(), r.clone()));

@@ -107,6 +107,9 @@ pub(crate) struct WinAgg {
 
 const EXTRA_CAP: usize = 50;
 
+/// Resolution (seconds) at which startup service logons are remembered.
+pub(crate) const STARTUP_GRAIN: i64 = 5;
+
 impl WinAgg {
     pub(crate) fn merge_pub(&mut self, o: WinAgg, cap: usize) {
         self.merge(o, cap)
@@ -128,7 +131,7 @@ pub(crate) struct State {
     pub cfg: Arc<Config>,
     pub files: BTreeMap<Arc<str>, FileStats>,
     pub anon: BTreeMap<EventRef, AnonLogon>,
-    /// (computer, startup-window bucket) → the earliest service logon of a built-in account.
+    /// (computer, 5-second bucket) → the earliest service logon of a built-in account in it.
     pub startup: BTreeMap<(String, i64), (i64, EventRef)>,
     /// (computer, logon id) of anonymous 5140/5145.
     pub sessions: BTreeMap<(String, u64), AnonSession>,
@@ -273,7 +276,7 @@ impl State {
                 } else if matches!(l.logon_type, Some(5) | Some(0))
                     && matches!(l.target_sid.as_deref(), Some(sids::SYSTEM | sids::LOCAL_SERVICE | sids::NETWORK_SERVICE))
                 {
-                    let key = (e.computer.clone(), bucket(t, self.cfg.startup_window_secs));
+                    let key = (e.computer.clone(), bucket(t, STARTUP_GRAIN));
                     let v = (t, r);
                     match self.startup.get(&key) {
                         Some(old) if *old <= v => {}
