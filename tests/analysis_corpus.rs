@@ -167,3 +167,29 @@ fn csv_and_explain_work_on_the_corpus() {
     assert!(text.contains("KeyLength"));
     assert!(text.contains("scenario default_session"), "{text}");
 }
+
+#[test]
+fn corpus_files_analysed_one_at_a_time_and_merged_equal_all_together() {
+    use nullsight::analyze::Analysis;
+    use nullsight::scan::{scan as read, NoProgress, ScanOptions};
+    let Some(c) = corpus() else { return };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&c).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let mut whole = Analysis::default();
+    let mut events = vec![];
+    read(&ScanOptions { paths: files.clone(), threads: 2 }, &NoProgress, |e| events.push(e));
+    // Arrival order across files is not deterministic: sort for the reference state.
+    events.sort_by(|a, b| (&a.file, a.record_id).cmp(&(&b.file, b.record_id)));
+    for e in &events {
+        whole.observe(e);
+    }
+    let mut merged = Analysis::default();
+    for f in files.iter().rev() {
+        let mut one = Analysis::default();
+        read(&ScanOptions { paths: vec![f.clone()], threads: 1 }, &NoProgress, |e| one.observe(&e));
+        merged.merge(one);
+    }
+    let (a, b) = (whole.finish(), merged.finish());
+    assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+    assert_eq!(a.annotations, b.annotations);
+}
