@@ -405,7 +405,7 @@ proptest! {
     fn merge_is_partition_independent(assign in proptest::collection::vec(0usize..4, 66), order in any::<u64>()) {
         let events = episode_events();
         let whole = run(&events);
-        let mut parts = vec![Analysis::default(), Analysis::default(), Analysis::default(), Analysis::default()];
+        let mut parts = [Analysis::default(), Analysis::default(), Analysis::default(), Analysis::default()];
         for (i, e) in events.iter().enumerate() {
             parts[assign[i % assign.len()]].observe(e);
         }

@@ -16,6 +16,9 @@
 //! * [`correlate`]: one NTLM authentication seen on client, server and DC;
 //! * [`detections`]: the detection catalogue and the windowed detections.
 
+// Aggregation keys are tuples by design (ordered, mergeable maps).
+#![allow(clippy::type_complexity)]
+
 pub mod anonymous;
 pub mod config;
 pub mod correlate;

@@ -107,6 +107,9 @@ pub(crate) struct WinAgg {
 
 const EXTRA_CAP: usize = 50;
 
+/// Anonymous share access from one source: a sample and what was opened (`share X`, `pipe y`).
+pub(crate) type ShareAgg = (Sample, BTreeSet<String>);
+
 /// Resolution (seconds) at which startup service logons are remembered.
 pub(crate) const STARTUP_GRAIN: i64 = 5;
 
@@ -137,7 +140,7 @@ pub(crate) struct State {
     pub sessions: BTreeMap<(String, u64), AnonSession>,
     /// Anonymous share access aggregated per (file, host, source): null-session enumeration
     /// is visible even when the 4624 is not in the evidence.
-    pub anon_shares: BTreeMap<(Arc<str>, String, String), (Sample, BTreeSet<String>)>,
+    pub anon_shares: BTreeMap<(Arc<str>, String, String), ShareAgg>,
     pub zerologon: BTreeMap<EventRef, ZlEvent>,
     /// Netlogon 5827–5831 per (file, DC, event id, account).
     pub netlogon: BTreeMap<(Arc<str>, String, u32, String), Sample>,
@@ -198,6 +201,7 @@ impl State {
         self.cfg.evidence_cap
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn window(&mut self, kind: WinKind, e: &Event, t: i64, host: &str, source: &str, acct: &str, status: Option<u32>, extra: Option<&str>) {
         let w = match kind {
             WinKind::BruteForce => self.cfg.brute_force_window_secs,
@@ -286,15 +290,14 @@ impl State {
                     }
                 }
             }
-            Kind::LogonFailure(f) => {
-                if !e.anonymous {
+            Kind::LogonFailure(f)
+                if !e.anonymous => {
                     let source = f.network.ip.clone().or_else(|| f.network.workstation.clone()).unwrap_or_else(|| "(local)".into());
                     let acct = account(f.target_domain.as_deref(), f.target_user.as_deref()).unwrap_or_else(|| "(none)".into());
                     let status = f.reason_status().map(|s| s.0);
                     let ws = f.network.workstation.clone();
                     self.failure(e, t, &e.computer, &source, &acct, status, ws.as_deref());
                 }
-            }
             Kind::CredentialValidation(c) => {
                 if let Some(s) = c.status.filter(|s| s.0 != 0) {
                     if !e.anonymous {
@@ -322,8 +325,8 @@ impl State {
                 let extra = x.target_server.clone().or_else(|| x.process_name.clone());
                 self.window(WinKind::ExplicitSpray, e, t, &e.computer, &subject, &acct, None, extra.as_deref());
             }
-            Kind::ShareAccess(s) => {
-                if e.anonymous {
+            Kind::ShareAccess(s)
+                if e.anonymous => {
                     let share = s.share_name();
                     let pipe = s.pipe();
                     if let Some(lid) = s.subject.logon_id {
@@ -341,9 +344,8 @@ impl State {
                     entry.1.extend(share.map(|s| format!("share {s}")));
                     entry.1.extend(pipe.map(|p| format!("pipe {p}")));
                 }
-            }
-            Kind::ComputerAccountChange(c) => {
-                if e.anonymous {
+            Kind::ComputerAccountChange(c)
+                if e.anonymous => {
                     self.zerologon.insert(
                         r,
                         ZlEvent {
@@ -356,7 +358,6 @@ impl State {
                         },
                     );
                 }
-            }
             Kind::Netlogon(n) => {
                 if e.event_id == 5805 {
                     // Zerologon impersonates the DC's own computer account against itself.

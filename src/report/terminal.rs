@@ -73,7 +73,7 @@ fn render_analysis(out: &mut dyn Write, o: &Outcome) -> std::io::Result<()> {
         writeln!(out, "FINDINGS: none")?;
     } else {
         writeln!(out, "FINDINGS ({})", o.findings.len())?;
-        writeln!(out, "  {:<9} {:<27} {:<24} {:>7}  {}", "SEVERITY", "ID", "SCENARIO", "COUNT", "HOST / TITLE")?;
+        writeln!(out, "  {:<9} {:<27} {:<24} {:>7}  HOST / TITLE", "SEVERITY", "ID", "SCENARIO", "COUNT")?;
         for f in &o.findings {
             writeln!(
                 out,
@@ -100,7 +100,7 @@ fn render_analysis(out: &mut dyn Write, o: &Outcome) -> std::io::Result<()> {
         writeln!(out, "NTLM FLOWS ({}; logons: {}; named-account logons with KeyLength != 128: {})", inv.ntlm_flows.len(), classes.join(", "), inv.totals.weak_key_logons)?;
         writeln!(out, "  {:<22} {:<22} {:<28} {:<13} {:>4} {:>7}", "SOURCE", "TARGET", "ACCOUNT", "CLASS", "KEY", "COUNT")?;
         let mut flows: Vec<_> = inv.ntlm_flows.iter().collect();
-        flows.sort_by(|a, b| b.count.cmp(&a.count));
+        flows.sort_by_key(|f| std::cmp::Reverse(f.count));
         for f in flows.iter().take(25) {
             let src = match (f.source_workstation.as_str(), f.source_ip.as_str()) {
                 ("", "") => "-".to_string(),
