@@ -32,7 +32,21 @@ anonymous, the normalised fields, scenario, findings); --json writes the summary
 input and every error. Use - for standard output.
 
 A file that cannot be read (or only in part) is reported with its place (chunk, byte offset,
-record or line) and reason, on stderr and in the summary; the scan goes on with the rest."
+record or line) and reason, on stderr and in the summary; the scan goes on with the rest.
+
+ANALYSIS: every ANONYMOUS LOGON gets a scenario (default_session, explicit_null_session,
+no_network_credentials, non_domain_joined, localsystem_fallback, sql_server_anonymous,
+enumeration, zerologon, local_loopback, unknown) with the field values that decided and a
+confidence; NTLM logons are inventoried per flow (null sessions apart from real NTLMv1);
+client 8001, server 4624/8003 and DC 4776/8004 are correlated when scanned together. The
+detections, their triggers and default thresholds are listed below (also: nullsight
+detections). Thresholds and windows: the options below, or --analysis-config FILE.toml with
+the same names in snake_case (brute_force_threshold = 50, ...; also evidence_cap, recon_pipes).
+
+--csv DIR writes findings.csv, anonymous_logons.csv, ntlm_flows.csv, dc_validations.csv,
+ntlm_audit.csv and correlations.csv (cells that a spreadsheet would run as a formula are
+prefixed with ').",
+    after_long_help = crate::cli::detections_help()
 )]
 pub struct ScanArgs {
     /// Files or folders to read (folders recursively).
