@@ -2,7 +2,33 @@
 //!
 //! Analysis state is a monoid: [`Analysis::observe`] one event at a time, [`Analysis::merge`]
 //! two states (from other files, hosts or threads), [`Analysis::finish`] into findings.
-//! Memory grows with distinct flows (hosts, accounts, sources), never with the event count.
+//! Memory grows with distinct flows (hosts, accounts, sources, time windows), never with the
+//! event count — with one deliberate exception: every ANONYMOUS LOGON 4624 (and the few
+//! Zerologon, SQL and outgoing-anonymous events) is kept as a compact record, because each one
+//! is classified and annotated on its own.
+//!
+//! Every aggregate is keyed by the file it came from, so that [`Analysis::finish`] can count a
+//! file that holds exactly the same records as another (a copy, a repaired or damaged
+//! duplicate) once, while still annotating the events of both.
+//!
+//! * [`anonymous`]: the scenario of each anonymous logon, with reasons and confidence;
+//! * [`inventory`]: NTLM flows, DC validations and NTLM/Operational 8001–8004 aggregates;
+//! * [`correlate`]: one NTLM authentication seen on client, server and DC;
+//! * [`detections`]: the detection catalogue and the windowed detections.
+
+// Aggregation keys are tuples by design (ordered, mergeable maps).
+#![allow(clippy::type_complexity)]
+
+pub mod anonymous;
+pub mod config;
+pub mod correlate;
+pub mod detections;
+pub mod finding;
+pub mod inventory;
+mod state;
+
+pub use config::Config;
+pub use finding::{Confidence, Finding, Severity};
 
 use crate::event::{Event, Family};
 use serde::Serialize;
@@ -84,34 +110,99 @@ pub struct Annotation {
     pub findings: Vec<String>,
 }
 
-/// The whole analysis state.
+/// The whole analysis state. Build one with [`Analysis::new`] (or `default()` for the
+/// documented defaults); states merged together must share the same [`Config`].
 #[derive(Debug, Clone, Default)]
 pub struct Analysis {
     pub counts: Counts,
+    pub(crate) st: state::State,
+}
+
+/// A file whose events are exactly those of another file: counted once.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DuplicateFile {
+    pub file: Arc<str>,
+    pub same_records_as: Arc<str>,
 }
 
 /// What the analysis concluded.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Outcome {
     pub counts: Counts,
+    /// The settings the analysis ran with.
+    pub analysis_config: Config,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub duplicate_files: Vec<DuplicateFile>,
+    /// Every anonymous logon (4624 with TargetUserSid S-1-5-7), distinct records only, with
+    /// its scenario: how many per scenario.
+    pub scenarios: BTreeMap<&'static str, u64>,
+    pub findings: Vec<Finding>,
+    /// One entry per anonymous logon record (copies in duplicate files included).
+    pub anonymous_logons: Vec<anonymous::Classified>,
+    pub inventories: inventory::Inventories,
+    pub correlations: Vec<correlate::Correlation>,
     /// Per-event annotations, only for events that have one.
     #[serde(skip)]
     pub annotations: BTreeMap<EventRef, Annotation>,
 }
 
 impl Analysis {
+    pub fn new(config: Config) -> Self {
+        Analysis {
+            counts: Counts::default(),
+            st: state::State::new(config),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.st.cfg
+    }
+
     pub fn observe(&mut self, e: &Event) {
         self.counts.observe(e);
+        self.st.observe(e);
     }
 
     pub fn merge(&mut self, other: Analysis) {
         self.counts.merge(other.counts);
+        self.st.merge(other.st);
     }
 
     pub fn finish(self) -> Outcome {
-        Outcome {
-            counts: self.counts,
-            annotations: BTreeMap::new(),
-        }
+        state::finish(self.counts, self.st)
+    }
+}
+
+/// The short (NetBIOS-like) form of a host name, upper-case: `01566s-win16-ir.threebeesco.com`
+/// → `01566S-WIN16-IR`; `cifs/srv.corp.local:445` → `SRV`; `\\PC01` → `PC01`.
+pub fn short_host(name: &str) -> String {
+    let n = name.trim().trim_start_matches('\\');
+    let n = n.rsplit('/').next().unwrap_or(n);
+    let n = n.split(':').next().unwrap_or(n);
+    // An IP address is kept whole.
+    if n.parse::<std::net::IpAddr>().is_ok() {
+        return n.to_string();
+    }
+    n.split('.')
+        .next()
+        .unwrap_or(n)
+        .trim_end_matches('$')
+        .to_ascii_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_names() {
+        assert_eq!(
+            short_host("01566s-win16-ir.threebeesco.com"),
+            "01566S-WIN16-IR"
+        );
+        assert_eq!(short_host("cifs/srv.corp.local:445"), "SRV");
+        assert_eq!(short_host("\\\\PC01"), "PC01");
+        assert_eq!(short_host("10.0.0.15"), "10.0.0.15");
+        assert_eq!(short_host("DC01$"), "DC01");
     }
 }

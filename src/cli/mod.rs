@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub mod audit;
+pub mod explain;
 pub mod scan;
 
 /// Exit status: everything was read and nothing failed.
@@ -28,14 +29,36 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     Scan(scan::ScanArgs),
     Audit(audit::AuditArgs),
+    Explain(explain::ExplainArgs),
+    /// List the detections: stable id, default severity, what triggers them, default thresholds.
+    Detections,
+}
+
+/// The detection catalogue, for `scan --help` and `nullsight detections`.
+pub fn detections_help() -> String {
+    format!(
+        "DETECTIONS (id [default severity]):\n{}",
+        crate::analyze::detections::catalogue()
+    )
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Detections => {
+            print!("{}", detections_help());
+            println!("\nDefaults can be changed with nullsight scan options or --analysis-config FILE.toml:");
+            let defaults = toml::to_string(&crate::analyze::Config::default()).unwrap_or_default();
+            for line in defaults.lines() {
+                println!("  {line}");
+            }
+            Ok(ExitCode::from(EXIT_OK))
+        }
     }
 }

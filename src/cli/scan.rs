@@ -1,6 +1,6 @@
 //! `nullsight scan`: read evidence, type the events, analyse, report.
 
-use crate::analyze::Analysis;
+use crate::analyze::{Analysis, Config};
 use crate::report::{self, events::EventsWriter, summary::Summary};
 use crate::scan::{self, Progress, ScanOptions};
 use clap::Args;
@@ -32,7 +32,21 @@ anonymous, the normalised fields, scenario, findings); --json writes the summary
 input and every error. Use - for standard output.
 
 A file that cannot be read (or only in part) is reported with its place (chunk, byte offset,
-record or line) and reason, on stderr and in the summary; the scan goes on with the rest."
+record or line) and reason, on stderr and in the summary; the scan goes on with the rest.
+
+ANALYSIS: every ANONYMOUS LOGON gets a scenario (default_session, explicit_null_session,
+no_network_credentials, non_domain_joined, localsystem_fallback, sql_server_anonymous,
+enumeration, zerologon, local_loopback, unknown) with the field values that decided and a
+confidence; NTLM logons are inventoried per flow (null sessions apart from real NTLMv1);
+client 8001, server 4624/8003 and DC 4776/8004 are correlated when scanned together. The
+detections, their triggers and default thresholds are listed below (also: nullsight
+detections). Thresholds and windows: the options below, or --analysis-config FILE.toml with
+the same names in snake_case (brute_force_threshold = 50, ...; also evidence_cap, recon_pipes).
+
+--csv DIR writes findings.csv, anonymous_logons.csv, ntlm_flows.csv, dc_validations.csv,
+ntlm_audit.csv and correlations.csv (cells that a spreadsheet would run as a formula are
+prefixed with ').",
+    after_long_help = crate::cli::detections_help()
 )]
 pub struct ScanArgs {
     /// Files or folders to read (folders recursively).
@@ -50,6 +64,42 @@ pub struct ScanArgs {
     /// No terminal summary and no progress bar; problems still go to stderr.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Write the findings and inventories as CSV files into DIR (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub csv: Option<PathBuf>,
+
+    /// Analysis thresholds and windows from a TOML file (keys as the options below, snake_case).
+    #[arg(long, value_name = "FILE")]
+    pub analysis_config: Option<PathBuf>,
+
+    /// brute-force: failed logons for one account from one source [default: 20].
+    #[arg(long, value_name = "N")]
+    pub brute_force_threshold: Option<u64>,
+    /// brute-force window in seconds [default: 300].
+    #[arg(long, value_name = "SECS")]
+    pub brute_force_window: Option<i64>,
+    /// password-spray: distinct accounts from one source [default: 10].
+    #[arg(long, value_name = "N")]
+    pub password_spray_accounts: Option<u64>,
+    /// password-spray window in seconds [default: 3600].
+    #[arg(long, value_name = "SECS")]
+    pub password_spray_window: Option<i64>,
+    /// user-enumeration: distinct unknown accounts from one source [default: 10].
+    #[arg(long, value_name = "N")]
+    pub user_enumeration_accounts: Option<u64>,
+    /// Anonymous logons from one source that make a burst (enumeration) [default: 5].
+    #[arg(long, value_name = "N")]
+    pub anonymous_burst_threshold: Option<u64>,
+    /// Anonymous burst window in seconds [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub anonymous_burst_window: Option<i64>,
+    /// Cross-host correlation window in seconds [default: 120].
+    #[arg(long, value_name = "SECS")]
+    pub correlation_window: Option<i64>,
+    /// Evidence records kept per finding [default: 20].
+    #[arg(long, value_name = "N")]
+    pub evidence_cap: Option<usize>,
 
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -70,7 +120,54 @@ impl Progress for Bar {
     }
 }
 
+/// The analysis settings: defaults, then the TOML file, then the options.
+pub fn analysis_config(args: &ScanArgs) -> anyhow::Result<Config> {
+    let mut c = match &args.analysis_config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
+            Config::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+        }
+        None => Config::default(),
+    };
+    if let Some(v) = args.brute_force_threshold {
+        c.brute_force_threshold = v;
+    }
+    if let Some(v) = args.brute_force_window {
+        c.brute_force_window_secs = v;
+    }
+    if let Some(v) = args.password_spray_accounts {
+        c.password_spray_accounts = v;
+    }
+    if let Some(v) = args.password_spray_window {
+        c.password_spray_window_secs = v;
+    }
+    if let Some(v) = args.user_enumeration_accounts {
+        c.user_enumeration_accounts = v;
+    }
+    if let Some(v) = args.anonymous_burst_threshold {
+        c.anonymous_burst_threshold = v;
+    }
+    if let Some(v) = args.anonymous_burst_window {
+        c.anonymous_burst_window_secs = v;
+    }
+    if let Some(v) = args.correlation_window {
+        c.correlation_window_secs = v;
+    }
+    if let Some(v) = args.evidence_cap {
+        c.evidence_cap = v;
+    }
+    c.validate()
+        .map_err(|e| anyhow::anyhow!("analysis settings: {e}"))?;
+    Ok(c)
+}
+
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let config = analysis_config(&args)?;
+    if let Some(dir) = &args.csv {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    }
     let stdout_taken = args.events.as_deref() == Some("-") || args.json.as_deref() == Some("-");
     let mut events_out = args
         .events
@@ -94,7 +191,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     } else {
         indicatif::ProgressBar::hidden()
     });
-    let mut analysis = Analysis::default();
+    let mut analysis = Analysis::new(config);
     let mut write_error: Option<anyhow::Error> = None;
     let opts = ScanOptions {
         paths: args.paths.clone(),
@@ -130,6 +227,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &Summary::new(&inputs, &outcome))?;
         writeln!(out)?;
         out.flush()?;
+    }
+    if let Some(dir) = &args.csv {
+        report::csv::write_all(dir, &outcome)?;
     }
     if !args.quiet && !stdout_taken {
         let mut out = std::io::stdout().lock();

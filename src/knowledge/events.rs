@@ -208,6 +208,107 @@ pub fn by_id(event_id: u32) -> Option<&'static EventInfo> {
     EVENTS.iter().find(|e| e.event_id == event_id)
 }
 
+/// What one field of an event says, for `nullsight explain`. `event_ids` empty = any event
+/// that has a field of this name. Wording follows the seed material for 4624, 4776, 8002,
+/// 8003 and 8004.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldInfo {
+    pub event_ids: &'static [u32],
+    pub name: &'static str,
+    pub explanation: &'static str,
+}
+
+const SUBJECT: &[u32] = &[4624, 4625, 4648, 4672, 4742, 5140, 5145];
+
+pub static FIELDS: &[FieldInfo] = &[
+    FieldInfo { event_ids: SUBJECT, name: "SubjectUserSid", explanation: "The account that requested the logon or caused the event on this host; NULL SID (S-1-0-0) for network logons, S-1-5-7 for a null session's share access." },
+    FieldInfo { event_ids: SUBJECT, name: "SubjectUserName", explanation: "Name of the subject account (\"-\" for network logons)." },
+    FieldInfo { event_ids: SUBJECT, name: "SubjectDomainName", explanation: "Domain of the subject account." },
+    FieldInfo { event_ids: SUBJECT, name: "SubjectLogonId", explanation: "Logon session of the subject; for 5140/5145 it is the TargetLogonId of the 4624 that opened the session." },
+    FieldInfo { event_ids: &[4624, 4625], name: "TargetUserSid", explanation: "The account that was logged on: S-1-5-7 is NT AUTHORITY\\ANONYMOUS LOGON (a null session)." },
+    FieldInfo { event_ids: &[], name: "TargetUserName", explanation: "The account the event is about (logged on, validated, changed or supplied)." },
+    FieldInfo { event_ids: &[], name: "TargetDomainName", explanation: "Domain (or computer, for local accounts) of that account." },
+    FieldInfo { event_ids: &[4624], name: "TargetLogonId", explanation: "The new logon session's id; 5140/5145/4672 of the same session carry it as SubjectLogonId. Session ids are numbered from boot: a small value means shortly after startup." },
+    FieldInfo { event_ids: &[4624], name: "TargetLinkedLogonId", explanation: "The other half of a split (elevated / filtered) token, 0x0 when none." },
+    FieldInfo { event_ids: &[4624, 4625, 8003], name: "LogonType", explanation: "How the logon happened: 3 = network (SMB, RPC, null sessions), 2 interactive, 5 service, 10 RDP..." },
+    FieldInfo { event_ids: &[4624, 4625], name: "LogonProcessName", explanation: "The trusted logon process: NtLmSsp for NTLM network logons, Kerberos, Advapi, User32... (written with trailing padding)." },
+    FieldInfo { event_ids: &[4624, 4625], name: "AuthenticationPackageName", explanation: "The package that authenticated: NTLM, Kerberos or Negotiate. Anonymous logon is supported only by NTLM." },
+    FieldInfo { event_ids: &[4624, 4625], name: "WorkstationName", explanation: "The client's name as the client sent it (NTLM only, so always present for anonymous logons from a remote host; attacker-controlled)." },
+    FieldInfo { event_ids: &[4624, 4625, 4648, 5140, 5145], name: "IpAddress", explanation: "The client's address; - for local logons, 127.0.0.1 / ::1 for the host itself." },
+    FieldInfo { event_ids: &[4624, 4625, 4648, 5140, 5145], name: "IpPort", explanation: "The client's source port (0 or - when not network)." },
+    FieldInfo { event_ids: &[4624, 4648], name: "LogonGuid", explanation: "Kerberos logon GUID, all zeros for NTLM; correlates with 4769 on the DC." },
+    FieldInfo { event_ids: &[4624, 4625], name: "TransmittedServices", explanation: "Services in a Kerberos S4U delegation chain; - otherwise." },
+    FieldInfo { event_ids: &[4624, 4625], name: "LmPackageName", explanation: "The NTLM version (NTLM only): NTLM V1, NTLM V2 or LM. Null sessions always report NTLM V1: that is not NTLMv1 use." },
+    FieldInfo { event_ids: &[4624, 4625], name: "KeyLength", explanation: "NTLM session key length in bits: 128 expected; 0 for Kerberos and when no session security was negotiated (the default anonymous session); anything else is weak." },
+    FieldInfo { event_ids: &[4624, 4625, 4648], name: "ProcessId", explanation: "The local process that requested the logon (0x0 for network logons)." },
+    FieldInfo { event_ids: &[4624, 4625, 4648], name: "ProcessName", explanation: "Path of that process (- for network logons)." },
+    FieldInfo { event_ids: &[4624], name: "ImpersonationLevel", explanation: "How far the new token can be used: Identification, Impersonation (local) or Delegation (also remote)." },
+    FieldInfo { event_ids: &[4624], name: "RestrictedAdminMode", explanation: "RDP Restricted Admin (only for LogonType 10)." },
+    FieldInfo { event_ids: &[4624], name: "RemoteCredentialGuard", explanation: "Remote Credential Guard used for this RDP logon (version 3 events)." },
+    FieldInfo { event_ids: &[4624], name: "TargetOutboundUserName", explanation: "Outbound account for NewCredentials (LogonType 9, runas /netonly)." },
+    FieldInfo { event_ids: &[4624], name: "TargetOutboundDomainName", explanation: "Outbound domain for NewCredentials (LogonType 9)." },
+    FieldInfo { event_ids: &[4624], name: "VirtualAccount", explanation: "Whether the account is a virtual account (service accounts NT SERVICE\\...)." },
+    FieldInfo { event_ids: &[4624], name: "ElevatedToken", explanation: "Whether the session has a full administrative token." },
+    FieldInfo { event_ids: &[4625], name: "Status", explanation: "Why the logon failed (NTSTATUS); the precise reason is usually in SubStatus." },
+    FieldInfo { event_ids: &[4625], name: "SubStatus", explanation: "The precise NTSTATUS reason: 0xc000006a wrong password, 0xc0000064 no such user, 0xc0000234 locked out..." },
+    FieldInfo { event_ids: &[4625], name: "FailureReason", explanation: "The failure reason as text (a %% insertion code)." },
+    FieldInfo { event_ids: &[4648], name: "TargetServerName", explanation: "The server the explicit credentials were used for (localhost for local use)." },
+    FieldInfo { event_ids: &[4648], name: "TargetInfo", explanation: "The target's service or SPN." },
+    FieldInfo { event_ids: &[4648], name: "TargetLogonGuid", explanation: "Kerberos logon GUID on the target." },
+    FieldInfo { event_ids: &[4672, 4742], name: "PrivilegeList", explanation: "Privileges assigned to the new logon (4672) or used (4742)." },
+    FieldInfo { event_ids: &[4742], name: "TargetSid", explanation: "SID of the computer account that was changed." },
+    FieldInfo { event_ids: &[4742], name: "SamAccountName", explanation: "New sAMAccountName, - when unchanged (a change to a name without $ is the noPac trick)." },
+    FieldInfo { event_ids: &[4742], name: "PasswordLastSet", explanation: "Set when the password changed; changed by ANONYMOUS LOGON on a DC account = Zerologon." },
+    FieldInfo { event_ids: &[4742], name: "ServicePrincipalNames", explanation: "New SPNs, - when unchanged." },
+    FieldInfo { event_ids: &[4742], name: "DnsHostName", explanation: "New DNS host name, - when unchanged." },
+    FieldInfo { event_ids: &[4742], name: "OldUacValue", explanation: "userAccountControl before the change." },
+    FieldInfo { event_ids: &[4742], name: "NewUacValue", explanation: "userAccountControl after the change." },
+    FieldInfo { event_ids: &[4742], name: "UserAccountControl", explanation: "The flags that changed (%% codes)." },
+    FieldInfo { event_ids: &[4742], name: "ComputerAccountChange", explanation: "Always - (reserved)." },
+    FieldInfo { event_ids: &[4776], name: "PackageName", explanation: "The authentication package that handled NTLM validation; the only default is MICROSOFT_AUTHENTICATION_PACKAGE_V1_0." },
+    FieldInfo { event_ids: &[4776], name: "Workstation", explanation: "The host from which the credential validation request was received (the client); the destination server is not recorded." },
+    FieldInfo { event_ids: &[4776], name: "Status", explanation: "The error code: 0x0 for success, otherwise why validation failed (0xc000006a bad password, 0xc0000064 no such user, 0xc000006d also an LM-level mismatch)." },
+    FieldInfo { event_ids: &[5140, 5145], name: "ObjectType", explanation: "Always File." },
+    FieldInfo { event_ids: &[5140, 5145], name: "ShareName", explanation: "The share accessed: \\\\*\\IPC$ for named pipes (null sessions), \\\\*\\C$ for the admin share..." },
+    FieldInfo { event_ids: &[5140, 5145], name: "ShareLocalPath", explanation: "The folder behind the share; empty for IPC$." },
+    FieldInfo { event_ids: &[5145], name: "RelativeTargetName", explanation: "The file, or for IPC$ the named pipe: samr, lsarpc, srvsvc, netlogon... reveal enumeration." },
+    FieldInfo { event_ids: &[5140, 5145], name: "AccessMask", explanation: "The access requested, as a mask." },
+    FieldInfo { event_ids: &[5140, 5145], name: "AccessList", explanation: "The access requested, as %% codes." },
+    FieldInfo { event_ids: &[5145], name: "AccessReason", explanation: "Why each access was granted or denied (%% codes and the ACE)." },
+    FieldInfo { event_ids: &[8001, 4001], name: "TargetName", explanation: "The server the client authenticated to with NTLM." },
+    FieldInfo { event_ids: &[8001, 4001, 8003, 4003, 8004, 4004], name: "UserName", explanation: "The account for which the authentication attempt was performed (supplied by the client); (NULL) for anonymous." },
+    FieldInfo { event_ids: &[8001, 4001], name: "DomainName", explanation: "The domain of the supplied account." },
+    FieldInfo { event_ids: &[8003, 4003], name: "DomainName", explanation: "The domain (or the address of the host) to which the account in UserName belongs." },
+    FieldInfo { event_ids: &[8004, 4004], name: "DomainName", explanation: "The domain of the account." },
+    FieldInfo { event_ids: &[8003, 4003], name: "Workstation", explanation: "The host name from which the authentication request was received." },
+    FieldInfo { event_ids: &[8001, 4001], name: "CallerPID", explanation: "The local process on the client that used NTLM (decimal)." },
+    FieldInfo { event_ids: &[8002, 4002, 8003, 4003], name: "CallerPID", explanation: "The process on the destination host that handled the authentication request, in decimal; not the process on the source host (4 = System)." },
+    FieldInfo { event_ids: &[8001, 4001], name: "ProcessName", explanation: "Name of the client process that used NTLM." },
+    FieldInfo { event_ids: &[8002, 4002, 8003, 4003], name: "ProcessName", explanation: "The process on the destination host that handled the request; not the source host's process; empty for System (PID 4)." },
+    FieldInfo { event_ids: &[8001, 4001], name: "ClientLUID", explanation: "Logon session of the client process: 0x3e7 SYSTEM, 0x3e5 LOCAL SERVICE, 0x3e4 NETWORK SERVICE, other values a user's session. It tells which anonymous-logon scenario this is." },
+    FieldInfo { event_ids: &[8002, 4002], name: "ClientLUID", explanation: "Logon session of the account in the user identity field; LOCAL SYSTEM (0x3e7) or LOCAL SERVICE (0x3e5) may hide behind the computer account name." },
+    FieldInfo { event_ids: &[8001, 4001, 8002, 4002], name: "ClientUserName", explanation: "The account under which the calling process runs (the computer account name for SYSTEM)." },
+    FieldInfo { event_ids: &[8001, 4001, 8002, 4002], name: "ClientDomainName", explanation: "The domain, or the workgroup name if the host is not domain-joined, of that account." },
+    FieldInfo { event_ids: &[], name: "MechanismOID", explanation: "The SSPI mechanism: 1.3.6.1.4.1.311.2.2.10 is NTLM (MS-NLMP). Not always populated." },
+    FieldInfo { event_ids: &[8003, 4003], name: "InProc", explanation: "Whether the request was handled in the LSA process." },
+    FieldInfo { event_ids: &[8004, 4004], name: "SChannelName", explanation: "The server whose secure channel forwarded the request (the resource server the client authenticated to)." },
+    FieldInfo { event_ids: &[8004, 4004], name: "WorkstationName", explanation: "The client that started the authentication." },
+    FieldInfo { event_ids: &[8004, 4004], name: "SChannelType", explanation: "The secure channel type: 2 workstation or member server, 6 a DC, 3/4 a trust." },
+];
+
+/// The explanation of field `name` in event `event_id`, if the table has one.
+pub fn field(event_id: u32, name: &str) -> Option<&'static FieldInfo> {
+    FIELDS
+        .iter()
+        .find(|f| f.name.eq_ignore_ascii_case(name) && f.event_ids.contains(&event_id))
+        .or_else(|| {
+            FIELDS
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(name) && f.event_ids.is_empty())
+        })
+        .or_else(|| FIELDS.iter().find(|f| f.name.eq_ignore_ascii_case(name)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

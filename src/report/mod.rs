@@ -1,6 +1,7 @@
 //! Renderers: terminal, JSON summary, JSON Lines events, CSV, HTML. They read analysis results
 //! and never feed anything back.
 
+pub mod csv;
 pub mod escape;
 pub mod events;
 pub mod summary;

@@ -54,6 +54,7 @@ pub fn render(
             "skipped {skipped} file(s) found in folders that are not evidence (listed in --json)"
         )?;
     }
+    render_analysis(out, outcome)?;
     let bad: Vec<&InputReport> = inputs.iter().filter(|i| !i.errors.is_empty()).collect();
     if !bad.is_empty() {
         writeln!(
@@ -74,6 +75,181 @@ pub fn render(
                 )?;
             }
         }
+    }
+    Ok(())
+}
+
+fn cut(s: &str, n: usize) -> String {
+    let e = esc(s);
+    if e.chars().count() <= n {
+        return e.into_owned();
+    }
+    let mut t: String = e.chars().take(n.saturating_sub(1)).collect();
+    t.push('…');
+    t
+}
+
+/// Scenarios, findings, NTLM inventory and correlations.
+fn render_analysis(out: &mut dyn Write, o: &Outcome) -> std::io::Result<()> {
+    if !o.scenarios.is_empty() {
+        let total: u64 = o.scenarios.values().sum();
+        writeln!(
+            out,
+            "ANONYMOUS LOGONS BY SCENARIO ({total} distinct; {} records incl. duplicate files)",
+            o.anonymous_logons.len()
+        )?;
+        for (s, n) in &o.scenarios {
+            writeln!(out, "  {:<26} {:>8}", s, n)?;
+        }
+        writeln!(out)?;
+    }
+    for d in &o.duplicate_files {
+        writeln!(
+            out,
+            "note: {} holds the same records as {}; counted once",
+            esc(&d.file),
+            esc(&d.same_records_as)
+        )?;
+    }
+    if !o.duplicate_files.is_empty() {
+        writeln!(out)?;
+    }
+    if o.findings.is_empty() {
+        writeln!(out, "FINDINGS: none")?;
+    } else {
+        writeln!(out, "FINDINGS ({})", o.findings.len())?;
+        writeln!(
+            out,
+            "  {:<9} {:<27} {:<24} {:>7}  HOST / TITLE",
+            "SEVERITY", "ID", "SCENARIO", "COUNT"
+        )?;
+        for f in &o.findings {
+            writeln!(
+                out,
+                "  {:<9} {:<27} {:<24} {:>7}  {} : {}",
+                f.severity.as_str(),
+                f.id,
+                f.scenario.unwrap_or("-"),
+                f.count,
+                cut(&f.hosts.join(","), 32),
+                cut(&f.title, 70)
+            )?;
+            if let Some(r) = f.reasons.first() {
+                writeln!(out, "  {:<9} {}", "", cut(r, 110))?;
+            }
+            if let Some(e) = f.evidence.first() {
+                writeln!(
+                    out,
+                    "  {:<9} evidence: {} record {} (+{} more)",
+                    "",
+                    cut(&e.file, 70),
+                    e.record_id,
+                    f.evidence_total.saturating_sub(1)
+                )?;
+            }
+        }
+    }
+    writeln!(out)?;
+    let inv = &o.inventories;
+    if !inv.ntlm_flows.is_empty() {
+        let classes: Vec<String> = inv
+            .totals
+            .logons_by_class
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        writeln!(
+            out,
+            "NTLM FLOWS ({}; logons: {}; named-account logons with KeyLength != 128: {})",
+            inv.ntlm_flows.len(),
+            classes.join(", "),
+            inv.totals.weak_key_logons
+        )?;
+        writeln!(
+            out,
+            "  {:<22} {:<22} {:<28} {:<13} {:>4} {:>7}",
+            "SOURCE", "TARGET", "ACCOUNT", "CLASS", "KEY", "COUNT"
+        )?;
+        let mut flows: Vec<_> = inv.ntlm_flows.iter().collect();
+        flows.sort_by_key(|f| std::cmp::Reverse(f.count));
+        for f in flows.iter().take(25) {
+            let src = match (f.source_workstation.as_str(), f.source_ip.as_str()) {
+                ("", "") => "-".to_string(),
+                (w, "") => w.to_string(),
+                ("", i) => i.to_string(),
+                (w, i) => format!("{w}/{i}"),
+            };
+            writeln!(
+                out,
+                "  {:<22} {:<22} {:<28} {:<13} {:>4} {:>7}",
+                cut(&src, 22),
+                cut(&f.target, 22),
+                cut(&f.account, 28),
+                f.class,
+                f.key_length.map(|k| k.to_string()).unwrap_or("-".into()),
+                f.count
+            )?;
+        }
+        if flows.len() > 25 {
+            writeln!(out, "  ... {} more (see --json or --csv)", flows.len() - 25)?;
+        }
+        writeln!(out)?;
+    }
+    if !inv.ntlm_audit.is_empty() {
+        writeln!(
+            out,
+            "NTLM AUDIT EVENTS (8001-8004, 4001-4004): {} aggregates",
+            inv.ntlm_audit.len()
+        )?;
+        writeln!(
+            out,
+            "  {:<6} {:<14} {:<20} {:<20} {:<20} {:<24} {:>6}",
+            "EVENT", "ROLE", "CLIENT", "SERVER", "ACCOUNT", "PROCESS / IDENTITY", "COUNT"
+        )?;
+        for r in inv.ntlm_audit.iter().take(25) {
+            let pi = [r.process.as_str(), r.identity.as_str()]
+                .iter()
+                .filter(|x| !x.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ");
+            writeln!(
+                out,
+                "  {:<6} {:<14} {:<20} {:<20} {:<20} {:<24} {:>6}",
+                r.event_id,
+                r.role,
+                cut(&r.client, 20),
+                cut(&r.server, 20),
+                cut(&r.account, 20),
+                cut(&pi, 24),
+                r.count
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if !o.correlations.is_empty() {
+        writeln!(
+            out,
+            "CORRELATED NTLM AUTHENTICATIONS (client 8001 <-> server 4624/8003 <-> DC 4776/8004)"
+        )?;
+        for c in o.correlations.iter().take(20) {
+            writeln!(
+                out,
+                "  {} -> {} as {}: client {} / server {} / DC {} event(s){}",
+                cut(&c.client, 24),
+                cut(&c.server, 24),
+                cut(&c.account, 24),
+                c.client_events,
+                c.server_events,
+                c.dc_events,
+                if c.dcs.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (DC {})", cut(&c.dcs.join(","), 40))
+                }
+            )?;
+        }
+        writeln!(out)?;
     }
     Ok(())
 }

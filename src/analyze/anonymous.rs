@@ -1,0 +1,671 @@
+//! Scenario classification of each ANONYMOUS LOGON (4624, TargetUserSid S-1-5-7).
+//!
+//! Every anonymous network logon looks the same on the target (reference, section E): NULL SID
+//! subject, LogonType 3, NtLmSsp, NTLM, LmPackageName "NTLM V1" (a null session, **not** NTLMv1
+//! use). What tells the causes apart is who the client is, what the session touched next, how
+//! often, and what the client logged. The rules, first match wins:
+//!
+//! 1. **zerologon** — a Zerologon signature on the same host within `zerologon_window_secs`:
+//!    a 4742 by ANONYMOUS LOGON on a computer account (`NAME$`) with PasswordLastSet set
+//!    (high), or a Netlogon 5805 naming the DC's own account (medium).
+//! 2. **local_loopback** — IpAddress is a loopback address (127.0.0.0/8, ::1): a local
+//!    process authenticated to its own host with empty credentials (JuicyPotato-style). High.
+//! 3. **source-side 8001** — when the client's NTLM/Operational log is scanned too: an 8001 on
+//!    the client named by WorkstationName (or, without one, the only client with an anonymous
+//!    8001 to this host), targeting this host, within `correlation_window_secs`. Its
+//!    ClientLUID decides: 0x3e5 LOCAL SERVICE → **no_network_credentials**; 0x3e7 SYSTEM or
+//!    0x3e4 NETWORK SERVICE on a host that is not domain-joined (ClientDomainName WORKGROUP or
+//!    the host's own name, or a bare host name without domain) → **non_domain_joined**;
+//!    0x3e7 on a domain-joined host → **localsystem_fallback**; any other session with no
+//!    supplied account → **explicit_null_session**. High.
+//! 4. **enumeration** — the session (same host and TargetLogonId) opened a reconnaissance pipe
+//!    in 5145 (`recon_pipes`: samr, lsarpc, srvsvc, netlogon, wkssvc...) (high), or the logon
+//!    is one of `anonymous_burst_threshold` anonymous logons from one source within
+//!    `anonymous_burst_window_secs` (medium).
+//! 5. **sql_server_anonymous** — an 18456 "Login failed for user 'NT AUTHORITY\ANONYMOUS
+//!    LOGON'" on the same host within `sql_window_secs`, from the same client address when both
+//!    name one. Medium.
+//! 6. **default_session** — no client at all (WorkstationName and IpAddress empty). High when
+//!    KeyLength is 0 and the host was starting (service logons of SYSTEM / LOCAL SERVICE /
+//!    NETWORK SERVICE within `startup_window_secs`, or a TargetLogonId below 0x100000, which
+//!    Windows hands out only shortly after boot), medium otherwise.
+//! 7. **explicit_null_session** — the session opened `\\*\IPC$` (5140) and no reconnaissance
+//!    pipe, as `net use \\host\IPC$ /user:"" ""` does. Medium: LOCAL SERVICE or a workgroup
+//!    SYSTEM can look the same; the client's 8001 decides.
+//! 8. **unknown** — a remote client and nothing else: the reasons list what was seen and
+//!    `to_decide` what would decide it.
+//!
+//! Limits: rules 1, 4 (burst) and 5 join on host and time only; rule 3 joins on host names
+//! (short NetBIOS form) and time, so clock skew beyond the window or renamed hosts break it.
+
+use super::finding::{rfc3339, Confidence, Finding, Sample, Severity};
+use super::state::{AnonLogon, State};
+use super::{short_host, EventRef};
+use crate::knowledge::{luids, scenarios as sc};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// One anonymous logon and its verdict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Classified {
+    #[serde(flatten)]
+    pub event: EventRef,
+    pub computer: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workstation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    pub scenario: &'static str,
+    pub confidence: Confidence,
+    /// The field values that decided.
+    pub reasons: Vec<String>,
+    /// What evidence would decide (or confirm) the cause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_decide: Option<String>,
+    /// Other events this verdict rests on (the client's 8001, the session's 5140/5145, the
+    /// 4742, the startup service logon...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub linked: Vec<EventRef>,
+    /// Findings besides `anonymous-logon` this logon is evidence for.
+    #[serde(skip)]
+    pub findings: Vec<&'static str>,
+}
+
+const LOW_LUID: u64 = 0x10_0000;
+
+const DECIDE_CLIENT: &str = "the client's Microsoft-Windows-NTLM/Operational log (8001, with \"Restrict NTLM: Outgoing NTLM traffic to remote servers\" = Audit all) names the process and its ClientLUID: 0x3e5 LOCAL SERVICE = no_network_credentials, 0x3e7 SYSTEM = localsystem_fallback (domain member) or non_domain_joined (workgroup), a user session with no supplied account = explicit_null_session; 5140/5145 on this host (Audit File Share / Detailed File Share) show what the session opened";
+
+fn is_loopback(ip: &str) -> bool {
+    ip.parse::<IpAddr>().is_ok_and(|a| a.is_loopback())
+}
+
+fn not_domain_joined(computer: &str, client_domain: Option<&str>) -> bool {
+    let short = short_host(computer);
+    match client_domain {
+        Some(d) => {
+            let d = d.trim().to_ascii_uppercase();
+            d == "WORKGROUP"
+                || d == "MSHOME"
+                || d == short
+                || (d.is_empty() && !computer.contains('.'))
+        }
+        None => !computer.contains('.'),
+    }
+}
+
+fn describe(a: &AnonLogon) -> Vec<String> {
+    let mut r = vec![];
+    match (&a.workstation, &a.ip) {
+        (None, None) => r.push("no client: WorkstationName and IpAddress are empty".into()),
+        (w, i) => r.push(format!(
+            "client WorkstationName {}, IpAddress {}",
+            w.as_deref().unwrap_or("-"),
+            i.as_deref().unwrap_or("-")
+        )),
+    }
+    if let Some(t) = a.logon_type {
+        let name = crate::knowledge::logon_types::lookup(t)
+            .map(|c| c.name)
+            .unwrap_or("?");
+        r.push(format!("LogonType {t} ({name})"));
+    }
+    if let Some(k) = a.key_length {
+        r.push(format!("KeyLength {k}"));
+    }
+    r
+}
+
+/// Anonymous logons from one source that fall in a burst.
+fn bursts(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> BTreeSet<(String, i64, Option<u64>)> {
+    let cfg = &st.cfg;
+    let mut by_source: BTreeMap<(String, String), BTreeSet<(i64, Option<u64>)>> = BTreeMap::new();
+    for (r, a) in &st.anon {
+        if dups.contains_key(&r.file) {
+            continue;
+        }
+        let Some(src) = a.ip.clone().or_else(|| a.workstation.clone()) else {
+            continue;
+        };
+        by_source
+            .entry((a.computer.clone(), src))
+            .or_default()
+            .insert((a.time, a.logon_id));
+    }
+    let mut out = BTreeSet::new();
+    for ((computer, _), set) in by_source {
+        let v: Vec<(i64, Option<u64>)> = set.into_iter().collect();
+        let mut k = 0;
+        for j in 0..v.len() {
+            if k < j {
+                k = j;
+            }
+            while k < v.len() && v[k].0 - v[j].0 < cfg.anonymous_burst_window_secs {
+                k += 1;
+            }
+            if (k - j) as u64 >= cfg.anonymous_burst_threshold {
+                for x in &v[j..k] {
+                    out.insert((computer.clone(), x.0, x.1));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Classify every anonymous logon in the state.
+pub(crate) fn classify_all(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<Classified> {
+    let burst = bursts(st, dups);
+    st.anon
+        .iter()
+        .map(|(r, a)| classify(st, r, a, &burst))
+        .collect()
+}
+
+fn classify(
+    st: &State,
+    r: &EventRef,
+    a: &AnonLogon,
+    burst: &BTreeSet<(String, i64, Option<u64>)>,
+) -> Classified {
+    let cfg = &st.cfg;
+    let mut out = Classified {
+        event: r.clone(),
+        computer: a.computer.clone(),
+        time: rfc3339(Some(a.time)).filter(|_| a.time != 0),
+        workstation: a.workstation.clone(),
+        ip: a.ip.clone(),
+        scenario: sc::UNKNOWN,
+        confidence: Confidence::Low,
+        reasons: vec![],
+        to_decide: None,
+        linked: vec![],
+        findings: vec![],
+    };
+    let host = short_host(&a.computer);
+    let seen = describe(a);
+
+    // 1. Zerologon.
+    let zl = st
+        .zerologon
+        .iter()
+        .filter(|(_, z)| {
+            short_host(&z.computer) == host && (z.time - a.time).abs() <= cfg.zerologon_window_secs
+        })
+        .min_by_key(|(zr, z)| (z.event_id != 4742, (z.time - a.time).abs(), (*zr).clone()));
+    if let Some((zr, z)) = zl {
+        out.scenario = sc::ZEROLOGON;
+        out.linked.push(zr.clone());
+        out.findings.push("zerologon");
+        let dt = z.time - a.time;
+        if z.event_id == 4742 {
+            out.confidence = if z.password_last_set.is_some() {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            };
+            out.reasons.push(format!(
+                "a 4742 by ANONYMOUS LOGON changed computer account {} on this host {} s {} (PasswordLastSet {})",
+                z.target.as_deref().unwrap_or("-"),
+                dt.abs(),
+                if dt >= 0 { "later" } else { "earlier" },
+                z.password_last_set.as_deref().unwrap_or("-")
+            ));
+        } else {
+            out.confidence = Confidence::Medium;
+            out.reasons.push(format!(
+                "Netlogon 5805 on this host {} s {}: the DC's own account {} failed secure-channel authentication, as during Zerologon attempts",
+                dt.abs(),
+                if dt >= 0 { "later" } else { "earlier" },
+                z.target.as_deref().unwrap_or("-")
+            ));
+        }
+        out.reasons.extend(seen);
+        return out;
+    }
+
+    // 2. Loopback.
+    if let Some(ip) = a.ip.as_deref().filter(|ip| is_loopback(ip)) {
+        out.scenario = sc::LOCAL_LOOPBACK;
+        out.confidence = Confidence::High;
+        out.reasons.push(format!("IpAddress {ip} is the host itself: a local process authenticated to its own host with empty credentials"));
+        out.reasons.extend(seen);
+        if let Some(p) = a.port {
+            out.reasons.push(format!("source port {p}"));
+        }
+        return out;
+    }
+
+    // 3. The client's 8001.
+    let ws = a.workstation.as_deref().map(short_host);
+    let candidates: Vec<(&EventRef, &super::state::Outgoing)> = st
+        .outgoing
+        .iter()
+        .filter(|(_, o)| (o.time - a.time).abs() <= cfg.correlation_window_secs)
+        .filter(|(_, o)| o.target.as_deref().is_none_or(|t| short_host(t) == host))
+        .filter(|(_, o)| match &ws {
+            Some(w) => short_host(&o.computer) == *w,
+            None => o.target.is_some(),
+        })
+        .collect();
+    let clients: BTreeSet<String> = candidates
+        .iter()
+        .map(|(_, o)| short_host(&o.computer))
+        .collect();
+    if let (Some((or, o)), true) = (
+        candidates
+            .iter()
+            .min_by_key(|(r, o)| ((o.time - a.time).abs(), (*r).clone())),
+        clients.len() == 1,
+    ) {
+        let luid_name = o.luid.and_then(luids::lookup).map(|c| c.name);
+        let luid_txt = match (o.luid, luid_name) {
+            (Some(l), Some(n)) => format!("ClientLUID {l:#x} ({n})"),
+            (Some(l), None) => format!("ClientLUID {l:#x} (a user logon session)"),
+            _ => "no ClientLUID".into(),
+        };
+        let via = format!(
+            "source-side 8001 on {} ({}) {}: process {}, {}, supplied account {}",
+            o.computer,
+            or.file,
+            or.record_id,
+            o.process.as_deref().unwrap_or("-"),
+            luid_txt,
+            o.user.as_deref().unwrap_or("(none)")
+        );
+        out.linked.push((*or).clone());
+        out.confidence = if ws.is_some() {
+            Confidence::High
+        } else {
+            Confidence::Medium
+        };
+        let identity = format!(
+            "client identity {}\\{}",
+            o.client_domain.as_deref().unwrap_or("-"),
+            o.client_user.as_deref().unwrap_or("-")
+        );
+        match o.luid {
+            Some(luids::LOCALSERVICE_LUID) => {
+                out.scenario = sc::NO_NETWORK_CREDENTIALS;
+                out.reasons.push(via);
+                out.reasons.push("LOCAL SERVICE has no network credentials and presents ANONYMOUS LOGON to remote hosts".into());
+            }
+            Some(l @ (luids::SYSTEM_LUID | luids::NETWORKSERVICE_LUID)) => {
+                if not_domain_joined(&o.computer, o.client_domain.as_deref()) {
+                    out.scenario = sc::NON_DOMAIN_JOINED;
+                    out.reasons.push(via);
+                    out.reasons.push(format!(
+                        "{identity}: {} is not domain-joined (workgroup or host-local domain), so its computer identity cannot authenticate to a domain host",
+                        o.computer
+                    ));
+                } else if l == luids::SYSTEM_LUID {
+                    out.scenario = sc::LOCALSYSTEM_FALLBACK;
+                    out.reasons.push(via);
+                    out.reasons.push(format!(
+                        "{identity}: a domain member's SYSTEM fell back to NTLM and went anonymous instead of using the computer account (UseMachineId = 0, or Windows before 7 / 2008 R2)"
+                    ));
+                } else {
+                    out.scenario = sc::UNKNOWN;
+                    out.confidence = Confidence::Low;
+                    out.reasons.push(via);
+                    out.reasons.push(format!("{identity}: NETWORK SERVICE on a domain member normally presents the computer account; why it went anonymous is not in the evidence"));
+                    out.to_decide = Some("the client's configuration (UseMachineId, domain membership) and why Kerberos was not used".into());
+                }
+            }
+            _ => {
+                out.scenario = sc::EXPLICIT_NULL_SESSION;
+                out.reasons.push(via);
+                out.reasons.push("a process in an ordinary logon session supplied no account: empty credentials on purpose (net use \\\\host\\IPC$ /user:\"\" \"\", or a program hard-coded for anonymous access)".into());
+            }
+        }
+        out.reasons.extend(seen);
+        return out;
+    }
+
+    // 4. Enumeration.
+    let session = a
+        .logon_id
+        .and_then(|l| st.sessions.get(&(a.computer.clone(), l)));
+    if let Some(s) = session {
+        out.linked.extend(s.refs.iter().map(|(_, r)| r.clone()));
+        let recon: Vec<&String> = s.pipes.iter().filter(|p| cfg.is_recon_pipe(p)).collect();
+        if !recon.is_empty() {
+            out.scenario = sc::ENUMERATION;
+            out.confidence = Confidence::High;
+            out.findings.push("null-session-enumeration");
+            out.reasons.push(format!(
+                "the session (TargetLogonId {:#x}) opened reconnaissance pipes over IPC$ in 5145: {}",
+                a.logon_id.unwrap_or(0),
+                recon.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+            out.reasons.extend(seen);
+            return out;
+        }
+    }
+    if burst.contains(&(a.computer.clone(), a.time, a.logon_id)) {
+        out.scenario = sc::ENUMERATION;
+        out.confidence = Confidence::Medium;
+        out.findings.push("null-session-enumeration");
+        out.reasons.push(format!(
+            "one of at least {} anonymous logons from {} within {} s (a scripted burst)",
+            cfg.anonymous_burst_threshold,
+            a.ip.as_deref().or(a.workstation.as_deref()).unwrap_or("-"),
+            cfg.anonymous_burst_window_secs
+        ));
+        out.reasons.extend(seen);
+        out.to_decide = Some("5145 on this host (Detailed File Share auditing) would show which pipes the sessions opened".into());
+        return out;
+    }
+
+    // 5. SQL Server.
+    let sql = st
+        .sql_anon
+        .iter()
+        .filter(|(_, s)| {
+            short_host(&s.computer) == host && (s.time - a.time).abs() <= cfg.sql_window_secs
+        })
+        .filter(|(_, s)| match (&s.ip, &a.ip) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        })
+        .min_by_key(|(r, s)| ((s.time - a.time).abs(), (*r).clone()));
+    if let Some((sr, s)) = sql {
+        out.scenario = sc::SQL_SERVER_ANONYMOUS;
+        out.confidence = Confidence::Medium;
+        out.linked.push(sr.clone());
+        out.findings.push("sql-anonymous-login-failure");
+        out.reasons.push(format!(
+            "SQL Server {} refused 'NT AUTHORITY\\ANONYMOUS LOGON' on this host {} s away (18456, client {}): the caller's Windows identity was lost on a double hop or to NTLM",
+            s.instance,
+            (s.time - a.time).abs(),
+            s.ip.as_deref().unwrap_or("-")
+        ));
+        out.reasons.extend(seen);
+        return out;
+    }
+
+    // 6. Default session.
+    if a.workstation.is_none() && a.ip.is_none() {
+        out.scenario = sc::DEFAULT_SESSION;
+        let key0 = a.key_length == Some(0);
+        out.reasons
+            .extend(seen.into_iter().filter(|r| !(key0 && r == "KeyLength 0")));
+        if key0 {
+            out.reasons
+                .push("KeyLength 0: no NTLM session key, no remote client negotiated one".into());
+        }
+        let grain = super::state::STARTUP_GRAIN;
+        let b = super::state::bucket(a.time, grain);
+        let span = cfg.startup_window_secs / grain + 1;
+        let startup = (b - span..=b + span)
+            .filter_map(|x| st.startup.get(&(a.computer.clone(), x)))
+            .filter(|(t, _)| (t - a.time).abs() <= cfg.startup_window_secs)
+            .min_by_key(|(t, r)| ((t - a.time).abs(), r.clone()));
+        let mut boot = false;
+        if let Some((t, sr)) = startup {
+            boot = true;
+            out.linked.push(sr.clone());
+            out.reasons.push(format!(
+                "the host was starting services: built-in service-account logons (SYSTEM / LOCAL SERVICE / NETWORK SERVICE, LogonType 5) {} s away",
+                (t - a.time).abs()
+            ));
+        }
+        if let Some(l) = a.logon_id {
+            if l == luids::ANONYMOUS_LOGON_LUID {
+                boot = true;
+                out.reasons.push(
+                    "TargetLogonId 0x3e6 is the built-in ANONYMOUS_LOGON_LUID session".into(),
+                );
+            } else if l < LOW_LUID {
+                boot = true;
+                out.reasons.push(format!("TargetLogonId {l:#x} is low: logon sessions are numbered from boot, so this one was created early after startup"));
+            }
+        }
+        out.confidence = if key0 && boot {
+            Confidence::High
+        } else {
+            Confidence::Medium
+        };
+        if out.confidence != Confidence::High {
+            out.to_decide = Some("a startup event (4608) or service logons just before it would confirm a system-created session".into());
+        }
+        return out;
+    }
+
+    // 7. IPC$ only.
+    if let Some(s) = session {
+        if s.shares.iter().any(|x| x == "IPC$") {
+            out.scenario = sc::EXPLICIT_NULL_SESSION;
+            out.confidence = Confidence::Medium;
+            out.reasons.push(format!(
+                "the session (TargetLogonId {:#x}) opened \\\\*\\IPC$ (5140) and no reconnaissance pipe, as net use \\\\host\\IPC$ /user:\"\" \"\" does",
+                a.logon_id.unwrap_or(0)
+            ));
+            out.reasons.extend(seen);
+            out.to_decide = Some(DECIDE_CLIENT.into());
+            return out;
+        }
+    }
+
+    // 8. Unknown.
+    out.reasons.push(
+        "a remote client logged on anonymously; nothing else in the evidence tells why".into(),
+    );
+    out.reasons.extend(seen);
+    if session.is_none() {
+        out.reasons
+            .push("no 5140/5145 share access by this session in the evidence".into());
+    }
+    out.to_decide = Some(DECIDE_CLIENT.into());
+    out
+}
+
+fn severity(scenario: &str) -> Severity {
+    match scenario {
+        sc::DEFAULT_SESSION => Severity::Info,
+        sc::EXPLICIT_NULL_SESSION
+        | sc::NO_NETWORK_CREDENTIALS
+        | sc::NON_DOMAIN_JOINED
+        | sc::SQL_SERVER_ANONYMOUS => Severity::Low,
+        sc::LOCALSYSTEM_FALLBACK | sc::UNKNOWN => Severity::Medium,
+        sc::ENUMERATION | sc::LOCAL_LOOPBACK => Severity::High,
+        sc::ZEROLOGON => Severity::Critical,
+        _ => Severity::Medium,
+    }
+}
+
+fn remediation(scenario: &str) -> &'static str {
+    match scenario {
+        sc::DEFAULT_SESSION => "Nothing to fix: the session is created by Windows itself.",
+        sc::EXPLICIT_NULL_SESSION => "Find the program or user on the client. On the server: \"Network access: Restrict anonymous access to Named Pipes and Shares\" (RestrictNullSessAccess = 1), empty NullSessionPipes / NullSessionShares, RestrictAnonymous = 1, RestrictAnonymousSAM = 1.",
+        sc::NO_NETWORK_CREDENTIALS => "Run the service or task on the client as NETWORK SERVICE, a managed service account or a domain account instead of LOCAL SERVICE; nothing to change on the server.",
+        sc::NON_DOMAIN_JOINED => "Join the client to the domain or give the task explicit credentials; do not open the server to anonymous access.",
+        sc::LOCALSYSTEM_FALLBACK => "On the client: \"Network security: Allow Local System to use computer identity for NTLM\" (Lsa\\UseMachineId = 1), \"Allow LocalSystem NULL session fallback\" (MSV1_0\\allownullsessionfallback = 0); find why Kerberos was not used (SPN, name used).",
+        sc::SQL_SERVER_ANONYMOUS => "Fix Kerberos for the SQL Server service: register the MSSQLSvc SPNs (setspn -S), remove duplicate SPNs, configure constrained delegation for the middle tier or linked server.",
+        sc::ENUMERATION => "\"Network access: Do not allow anonymous enumeration of SAM accounts and shares\" (RestrictAnonymous = 1, RestrictAnonymousSAM = 1), \"Allow anonymous SID/Name translation\" disabled (LSAAnonymousNameLookup = 0), empty NullSessionPipes, RestrictNullSessAccess = 1, RestrictRemoteSAM; investigate the source.",
+        sc::LOCAL_LOOPBACK => "Investigate the local process (potato-style privilege escalation); patch, and remove SeImpersonatePrivilege from service accounts that do not need it.",
+        sc::ZEROLOGON => "Install the August 2020 (and February 2021 enforcement) Netlogon updates; FullSecureChannelProtection = 1; reset the DC account password twice; investigate the source.",
+        _ => "Turn on NTLM auditing on the client (\"Restrict NTLM: Outgoing NTLM traffic to remote servers\" = Audit all) and File Share auditing on this host, then scan again.",
+    }
+}
+
+/// `anonymous-logon` per (scenario, host), and `null-session-enumeration` per (host, source).
+pub(crate) fn findings(
+    st: &State,
+    classified: &[Classified],
+    dups: &BTreeMap<Arc<str>, Arc<str>>,
+) -> Vec<Finding> {
+    let cap = st.cfg.evidence_cap;
+    struct Group {
+        sample: Sample,
+        sources: BTreeSet<String>,
+        /// reason → (order of first appearance, count)
+        reasons: BTreeMap<String, (usize, u64)>,
+        conf: BTreeMap<Confidence, u64>,
+        to_decide: BTreeSet<String>,
+    }
+    let mut groups: BTreeMap<(&'static str, String), Group> = BTreeMap::new();
+    let mut enum_groups: BTreeMap<(String, String), (Sample, BTreeSet<String>)> = BTreeMap::new();
+    for c in classified {
+        if dups.contains_key(&c.event.file) {
+            continue;
+        }
+        let t = st.anon.get(&c.event).map(|a| a.time).unwrap_or(0);
+        let g = groups
+            .entry((c.scenario, c.computer.clone()))
+            .or_insert_with(|| Group {
+                sample: Sample::default(),
+                sources: BTreeSet::new(),
+                reasons: BTreeMap::new(),
+                conf: BTreeMap::new(),
+                to_decide: BTreeSet::new(),
+            });
+        g.sample.add(t, c.event.clone(), cap);
+        g.sources.extend(c.workstation.clone());
+        g.sources.extend(c.ip.clone());
+        for r in &c.reasons {
+            let next = g.reasons.len();
+            g.reasons.entry(r.clone()).or_insert((next, 0)).1 += 1;
+        }
+        *g.conf.entry(c.confidence).or_default() += 1;
+        g.to_decide.extend(c.to_decide.clone());
+        if c.scenario == sc::ENUMERATION {
+            let src =
+                c.ip.clone()
+                    .or_else(|| c.workstation.clone())
+                    .unwrap_or_else(|| "(unknown)".into());
+            let e = enum_groups.entry((c.computer.clone(), src)).or_default();
+            e.0.add(t, c.event.clone(), cap);
+            for r in &c.reasons {
+                if r.contains("pipes") || r.contains("burst") {
+                    e.1.insert(r.clone());
+                }
+            }
+        }
+    }
+    let mut out = vec![];
+    for ((scenario, host), g) in groups {
+        let s = sc::lookup(scenario);
+        let title = format!(
+            "Anonymous logon: {}",
+            s.map(|s| s.title).unwrap_or(scenario)
+        );
+        let mut f =
+            Finding::new("anonymous-logon", severity(scenario), title).with_sample(&g.sample, cap);
+        f.explanation = format!(
+            "{} {}",
+            s.map(|s| s.explanation).unwrap_or(""),
+            "Null sessions report LmPackageName \"NTLM V1\"; they are not counted as NTLMv1 use."
+        );
+        f.scenario = Some(scenario);
+        f.confidence = g
+            .conf
+            .iter()
+            .max_by_key(|(c, n)| (**n, **c))
+            .map(|(c, _)| *c);
+        f.hosts = vec![host];
+        f.sources = g.sources.into_iter().collect();
+        f.accounts = vec!["NT AUTHORITY\\ANONYMOUS LOGON".into()];
+        let mut reasons: Vec<(String, (usize, u64))> = g.reasons.into_iter().collect();
+        reasons.sort_by_key(|(_, (i, _))| *i);
+        let reasons = reasons.into_iter().map(|(r, (_, n))| (r, n));
+        let total = g.sample.total;
+        f.reasons = reasons
+            .filter(|(r, _)| {
+                !r.starts_with("source-side 8001") && !r.starts_with("client WorkstationName")
+            })
+            .take(8)
+            .map(|(r, n)| {
+                if n == total {
+                    r
+                } else {
+                    format!("{r} ({n} of {total})")
+                }
+            })
+            .collect();
+        if !f.sources.is_empty() {
+            f.reasons.push(format!("clients: {}", f.sources.join(", ")));
+        }
+        for (c, n) in &g.conf {
+            f.reasons.push(format!(
+                "confidence {}: {n}",
+                match c {
+                    Confidence::High => "high",
+                    Confidence::Medium => "medium",
+                    Confidence::Low => "low",
+                }
+            ));
+        }
+        if let Some(d) = g.to_decide.into_iter().next() {
+            f.reasons.push(format!("to decide: {d}"));
+        }
+        f.remediation = remediation(scenario).into();
+        out.push(f);
+    }
+    // null-session-enumeration: enumeration logons, and anonymous share access to recon pipes
+    // even when the logon itself is not in the evidence.
+    let mut shares: BTreeMap<(String, String), (Sample, BTreeSet<String>)> = BTreeMap::new();
+    for ((file, host, src), (s, what)) in &st.anon_shares {
+        if dups.contains_key(file) {
+            continue;
+        }
+        let e = shares.entry((host.clone(), src.clone())).or_default();
+        e.0.merge(s.clone(), cap);
+        e.1.extend(what.iter().cloned());
+    }
+    for ((host, src), (s, what)) in shares {
+        let recon: Vec<&String> = what
+            .iter()
+            .filter(|w| {
+                w.strip_prefix("pipe ")
+                    .is_some_and(|p| st.cfg.is_recon_pipe(p))
+            })
+            .collect();
+        if recon.is_empty() {
+            continue;
+        }
+        let e = enum_groups.entry((host, src)).or_default();
+        e.1.insert(format!(
+            "ANONYMOUS LOGON opened {} in 5145",
+            recon
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        e.0.merge(s, cap);
+    }
+    for ((host, src), (s, why)) in enum_groups {
+        let mut f = Finding::new(
+            "null-session-enumeration",
+            Severity::High,
+            format!("Null-session enumeration of {host} from {src}"),
+        )
+        .with_sample(&s, cap);
+        f.scenario = Some(sc::ENUMERATION);
+        f.hosts = vec![host];
+        f.sources = vec![src];
+        f.accounts = vec!["NT AUTHORITY\\ANONYMOUS LOGON".into()];
+        f.reasons = why.into_iter().take(8).collect();
+        f.remediation = remediation(sc::ENUMERATION).into();
+        out.push(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_membership() {
+        assert!(not_domain_joined("WS1", Some("WORKGROUP")));
+        assert!(not_domain_joined("WS1", Some("ws1")));
+        assert!(!not_domain_joined("ws1.corp.local", Some("CORP")));
+        assert!(not_domain_joined("WS1", None));
+        assert!(is_loopback("127.0.0.1") && is_loopback("::1") && !is_loopback("10.0.0.1"));
+    }
+}

@@ -1,0 +1,280 @@
+//! Cross-host correlation of one NTLM authentication, when the logs of several hosts are
+//! scanned together:
+//!
+//! ```text
+//! client  8001 (TargetName = server, UserName = account)        on the client
+//! server  4624 NTLM / 8003 (WorkstationName = client, account)  on the server
+//! DC      4776 (Workstation = client, account) / 8004 (SChannelName = server, WorkstationName = client)
+//! ```
+//!
+//! Rules: host names are compared in their short upper-case form (`srv.corp.local` = `SRV`,
+//! `cifs/SRV` = `SRV`); accounts by user name, case-insensitive, without the domain; times in
+//! windows of `correlation_window_secs` aligned on the epoch, a window matching itself and its
+//! neighbours (so events up to two windows apart can be joined). The server side anchors a
+//! chain: a client 8001 or a DC 4776/8004 is linked to a server logon when client, account
+//! and (where the event names it) server agree.
+//!
+//! Limits: the join is by names and time, not by a shared id (NTLM has none across hosts), so
+//! two authentications of the same account from the same client to the same server in the
+//! same window are indistinguishable and are counted together; a client known only by IP
+//! address on the server (WorkstationName empty) cannot be joined to its 8001; 4776 does not
+//! name the server, so with several servers in the window a DC event joins each of them;
+//! clock skew beyond a window breaks the join. Anonymous logons are joined to their client's
+//! 8001 by the scenario classifier instead (see [`super::anonymous`]).
+
+use super::finding::{merge_map, rfc3339, Sample};
+use super::state::bucket;
+use super::{short_host, Config, EventRef};
+use crate::event::{Event, Kind};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Role {
+    Client,
+    Server,
+    Dc,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Point {
+    pub role: Role,
+    pub host: String,
+    pub client: String,
+    pub account: String,
+    pub server: String,
+    pub bucket: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct State {
+    pub points: BTreeMap<(Arc<str>, Point), Sample>,
+}
+
+fn user(u: &Option<String>) -> Option<String> {
+    let u = u.as_deref()?;
+    let u = u.rsplit('\\').next().unwrap_or(u);
+    let u = u.split('@').next().unwrap_or(u);
+    (!u.is_empty()).then(|| u.to_lowercase())
+}
+
+impl State {
+    pub fn observe(&mut self, e: &Event, t: i64, cfg: &Config) {
+        if e.anonymous {
+            return;
+        }
+        let b = bucket(t, cfg.correlation_window_secs);
+        let point = match &e.kind {
+            Kind::NtlmOutgoing(n) => {
+                n.target_name
+                    .as_ref()
+                    .zip(user(&n.target_user))
+                    .map(|(srv, acct)| Point {
+                        role: Role::Client,
+                        host: e.computer.clone(),
+                        client: short_host(&e.computer),
+                        account: acct,
+                        server: short_host(srv),
+                        bucket: b,
+                    })
+            }
+            Kind::Logon(l) => {
+                let ntlm = l.lm_package.is_some()
+                    || l.auth_package
+                        .as_deref()
+                        .is_some_and(|p| p.eq_ignore_ascii_case("NTLM"));
+                (ntlm && l.logon_type == Some(3))
+                    .then_some(())
+                    .and(l.network.workstation.as_ref().zip(user(&l.target_user)))
+                    .map(|(ws, acct)| Point {
+                        role: Role::Server,
+                        host: e.computer.clone(),
+                        client: short_host(ws),
+                        account: acct,
+                        server: short_host(&e.computer),
+                        bucket: b,
+                    })
+            }
+            Kind::NtlmDomain(n) => {
+                n.workstation
+                    .as_ref()
+                    .zip(user(&n.target_user))
+                    .map(|(ws, acct)| Point {
+                        role: Role::Server,
+                        host: e.computer.clone(),
+                        client: short_host(ws),
+                        account: acct,
+                        server: short_host(&e.computer),
+                        bucket: b,
+                    })
+            }
+            Kind::CredentialValidation(c) => {
+                c.workstation
+                    .as_ref()
+                    .zip(user(&c.target_user))
+                    .map(|(ws, acct)| Point {
+                        role: Role::Dc,
+                        host: e.computer.clone(),
+                        client: short_host(ws),
+                        account: acct,
+                        server: String::new(),
+                        bucket: b,
+                    })
+            }
+            Kind::NtlmPassthrough(n) => {
+                n.workstation
+                    .as_ref()
+                    .zip(user(&n.target_user))
+                    .map(|(ws, acct)| Point {
+                        role: Role::Dc,
+                        host: e.computer.clone(),
+                        client: short_host(ws),
+                        account: acct,
+                        server: n
+                            .schannel_name
+                            .as_deref()
+                            .map(short_host)
+                            .unwrap_or_default(),
+                        bucket: b,
+                    })
+            }
+            _ => None,
+        };
+        if let Some(p) = point {
+            self.points
+                .entry((Arc::clone(&e.file), p))
+                .or_default()
+                .add(t, EventRef::of(e), cfg.evidence_cap);
+        }
+    }
+
+    pub fn merge(&mut self, o: State, cap: usize) {
+        merge_map(&mut self.points, o.points, |a, b| a.merge(b, cap));
+    }
+}
+
+/// One NTLM authentication path seen on more than one host.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Correlation {
+    pub client: String,
+    pub server: String,
+    pub account: String,
+    /// Domain controllers (or the validating host) that saw it.
+    pub dcs: Vec<String>,
+    /// Server-side events (4624 / 8003) in the linked windows.
+    pub server_events: u64,
+    pub client_events: u64,
+    pub dc_events: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub server_evidence: Vec<EventRef>,
+    pub client_evidence: Vec<EventRef>,
+    pub dc_evidence: Vec<EventRef>,
+}
+
+pub(crate) fn finish(
+    st: &State,
+    dups: &BTreeMap<Arc<str>, Arc<str>>,
+    cfg: &Config,
+) -> Vec<Correlation> {
+    let cap = cfg.evidence_cap;
+    let mut pts: BTreeMap<&Point, Sample> = BTreeMap::new();
+    for ((file, p), s) in &st.points {
+        if !dups.contains_key(file) {
+            pts.entry(p).or_default().merge(s.clone(), cap);
+        }
+    }
+    // Index clients by (client, account, server) and DCs by (client, account).
+    let mut clients: BTreeMap<(&str, &str, &str), Vec<(&Point, &Sample)>> = BTreeMap::new();
+    let mut dcs: BTreeMap<(&str, &str), Vec<(&Point, &Sample)>> = BTreeMap::new();
+    for (p, s) in &pts {
+        match p.role {
+            Role::Client => clients
+                .entry((&p.client, &p.account, &p.server))
+                .or_default()
+                .push((p, s)),
+            Role::Dc => dcs.entry((&p.client, &p.account)).or_default().push((p, s)),
+            Role::Server => {}
+        }
+    }
+    struct Acc {
+        dcs: BTreeSet<String>,
+        server: Sample,
+        client: Sample,
+        dc: Sample,
+        seen_client: BTreeSet<*const Point>,
+        seen_dc: BTreeSet<*const Point>,
+    }
+    let mut chains: BTreeMap<(String, String, String), Acc> = BTreeMap::new();
+    for (p, s) in &pts {
+        if p.role != Role::Server {
+            continue;
+        }
+        let near = |q: &Point| (q.bucket - p.bucket).abs() <= 1;
+        let cl: Vec<&(&Point, &Sample)> = clients
+            .get(&(p.client.as_str(), p.account.as_str(), p.server.as_str()))
+            .map(|v| v.iter().filter(|(q, _)| near(q)).collect())
+            .unwrap_or_default();
+        let dc: Vec<&(&Point, &Sample)> = dcs
+            .get(&(p.client.as_str(), p.account.as_str()))
+            .map(|v| {
+                v.iter()
+                    .filter(|(q, _)| near(q) && (q.server.is_empty() || q.server == p.server))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if cl.is_empty() && dc.is_empty() {
+            continue;
+        }
+        let acc = chains
+            .entry((p.client.clone(), p.server.clone(), p.account.clone()))
+            .or_insert_with(|| Acc {
+                dcs: BTreeSet::new(),
+                server: Sample::default(),
+                client: Sample::default(),
+                dc: Sample::default(),
+                seen_client: BTreeSet::new(),
+                seen_dc: BTreeSet::new(),
+            });
+        acc.server.merge((*s).clone(), cap);
+        for (q, qs) in cl {
+            if acc.seen_client.insert(*q as *const Point) {
+                acc.client.merge((*qs).clone(), cap);
+            }
+        }
+        for (q, qs) in dc {
+            if acc.seen_dc.insert(*q as *const Point) {
+                acc.dcs.insert(q.host.clone());
+                acc.dc.merge((*qs).clone(), cap);
+            }
+        }
+    }
+    chains
+        .into_iter()
+        .map(|((client, server, account), a)| {
+            let first = [a.server.first, a.client.first, a.dc.first]
+                .into_iter()
+                .flatten()
+                .min();
+            let last = [a.server.last, a.client.last, a.dc.last]
+                .into_iter()
+                .flatten()
+                .max();
+            Correlation {
+                client,
+                server,
+                account,
+                dcs: a.dcs.into_iter().collect(),
+                server_events: a.server.total,
+                client_events: a.client.total,
+                dc_events: a.dc.total,
+                first_seen: rfc3339(first),
+                last_seen: rfc3339(last),
+                server_evidence: a.server.refs(),
+                client_evidence: a.client.refs(),
+                dc_evidence: a.dc.refs(),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,450 @@
+//! The detection catalogue (stable ids) and the detections computed over windows and signatures.
+//!
+//! Windowed detections count in windows of W seconds aligned on the Unix epoch, per key; two
+//! adjacent windows are also counted together, so a burst that crosses a boundary is not
+//! missed (a burst is found when it fits in W, and may be found when it spans up to 2W).
+
+use super::finding::{Finding, Sample, Severity};
+use super::state::{State, WinAgg, WinKind};
+use crate::knowledge::{ntstatus, scenarios as sc};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// One detection: its stable id, default severity, what triggers it and what to change.
+#[derive(Debug, Clone, Copy)]
+pub struct Detection {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub trigger: &'static str,
+    pub explanation: &'static str,
+    pub remediation: &'static str,
+}
+
+pub static DETECTIONS: &[Detection] = &[
+    Detection { id: "anonymous-logon", severity: Severity::Info,
+        trigger: "every 4624 with TargetUserSid S-1-5-7, one finding per (scenario, host); severity by scenario: default_session info; explicit_null_session, no_network_credentials, non_domain_joined, sql_server_anonymous low; localsystem_fallback, unknown medium; enumeration, local_loopback high; zerologon critical",
+        explanation: "An ANONYMOUS LOGON (null session) reached this host.",
+        remediation: "Depends on the scenario (see the finding)." },
+    Detection { id: "null-session-enumeration", severity: Severity::High,
+        trigger: "an anonymous session opened a reconnaissance pipe (5145 RelativeTargetName in recon_pipes: samr, lsarpc, srvsvc, netlogon, wkssvc, lsass, efsrpc, spoolss, winreg, browser), or >= anonymous_burst_threshold (5) anonymous logons from one source within anonymous_burst_window_secs (60)",
+        explanation: "Anonymous RPC over IPC$ lists accounts, groups, shares and SIDs (enum4linux, rpcclient -N, nmap smb-enum-*, impacket lookupsid).",
+        remediation: "RestrictAnonymous = 1, RestrictAnonymousSAM = 1, LSAAnonymousNameLookup = 0, empty NullSessionPipes, RestrictNullSessAccess = 1, RestrictRemoteSAM." },
+    Detection { id: "ntlmv1-logon", severity: Severity::High,
+        trigger: "a 4624 with LmPackageName \"NTLM V1\" for a named account (null sessions, S-1-5-7, are excluded: they always report NTLM V1)",
+        explanation: "NTLMv1 responses can be cracked or relayed; this client breaks when the validating host sets LmCompatibilityLevel = 5.",
+        remediation: "Client: \"Network security: LAN Manager authentication level\" = Send NTLMv2 response only (LmCompatibilityLevel >= 3); then DCs and servers to 5 (refuse LM & NTLM)." },
+    Detection { id: "lm-logon", severity: Severity::Critical,
+        trigger: "a 4624 with LmPackageName \"LM\"",
+        explanation: "LAN Manager authentication: the password hash is trivially cracked.",
+        remediation: "LmCompatibilityLevel >= 4 on the validating hosts, NoLMHash = 1, upgrade the client." },
+    Detection { id: "weak-ntlm-session-key", severity: Severity::Medium,
+        trigger: "an NTLM 4624 for a named account with KeyLength other than 128",
+        explanation: "NTLM session security with a short key (56/40 bits or none); Microsoft recommends alerting on NTLM KeyLength != 128.",
+        remediation: "\"Network security: Minimum session security for NTLM SSP based clients/servers\" = Require NTLMv2 session security, Require 128-bit encryption (NTLMMinClientSec / NTLMMinServerSec = 537395200)." },
+    Detection { id: "brute-force", severity: Severity::High,
+        trigger: ">= brute_force_threshold (20) failed logons (4625, failed 4776, 18456) for one account from one source on one host within brute_force_window_secs (300)",
+        explanation: "Many passwords tried against one account.",
+        remediation: "Block the source, enforce an account lockout policy, check the account for compromise." },
+    Detection { id: "password-spray", severity: Severity::High,
+        trigger: ">= password_spray_accounts (10) distinct accounts failing from one source on one host (4625, 4776, 18456), or used with explicit credentials (4648) by one account on one host, within password_spray_window_secs (3600)",
+        explanation: "Few passwords tried against many accounts, staying under the lockout threshold.",
+        remediation: "Block the source, reset the passwords of accounts that logged on successfully from it, enforce MFA / smart lockout." },
+    Detection { id: "user-enumeration", severity: Severity::Medium,
+        trigger: ">= user_enumeration_accounts (10) distinct non-existent accounts (STATUS_NO_SUCH_USER 0xc0000064) from one source within user_enumeration_window_secs (600)",
+        explanation: "Account names guessed to find which exist.",
+        remediation: "Block the source; RestrictAnonymous / RestrictAnonymousSAM stop anonymous listing of accounts." },
+    Detection { id: "account-lockout", severity: Severity::Medium,
+        trigger: "any 4625 or 4776 with STATUS_ACCOUNT_LOCKED_OUT (0xc0000234)",
+        explanation: "Logons refused because the account is locked out: a guessing attack or a stale password in a service or mapped drive.",
+        remediation: "Find the source of the failed attempts before unlocking the account." },
+    Detection { id: "zerologon", severity: Severity::Critical,
+        trigger: "a 4742 by ANONYMOUS LOGON (SubjectUserSid S-1-5-7) on a computer account NAME$ with PasswordLastSet set; or a Netlogon 5805 naming the DC's own computer account",
+        explanation: "CVE-2020-1472: an unauthenticated attacker set the DC's machine account password through Netlogon and can take over the domain.",
+        remediation: "Install the Netlogon updates (Aug 2020, enforcement Feb 2021), FullSecureChannelProtection = 1, reset the DC account password, investigate the source." },
+    Detection { id: "vulnerable-netlogon-channel", severity: Severity::Medium,
+        trigger: "Netlogon 5827/5828 (vulnerable secure channel denied) or 5829/5830/5831 (allowed)",
+        explanation: "A machine or trust uses vulnerable Netlogon secure RPC (the Zerologon weakness); allowed connections leave the DC exposed, denied ones are either exploit attempts or legacy devices that will break.",
+        remediation: "Update or replace the device; keep \"Domain controller: Allow vulnerable Netlogon secure channel connections\" (VulnerableChannelAllowList) empty." },
+    Detection { id: "sql-anonymous-login-failure", severity: Severity::Low,
+        trigger: "an 18456 \"Login failed for user 'NT AUTHORITY\\ANONYMOUS LOGON'\"",
+        explanation: "SQL Server received no Windows identity: a Kerberos double hop without delegation, or NTLM because of a missing or duplicate SPN.",
+        remediation: "Register the MSSQLSvc SPNs, remove duplicates, configure constrained delegation for the middle tier / linked server." },
+    Detection { id: "ntlm-blocked", severity: Severity::Medium,
+        trigger: "NTLM/Operational 4001-4004: NTLM refused by a Restrict NTLM policy",
+        explanation: "Something still needs NTLM where policy now denies it: it is failing.",
+        remediation: "Add an exception (ClientAllowedNTLMServers / DCAllowedNTLMServers) or fix Kerberos for that client and target." },
+];
+
+pub fn lookup(id: &str) -> Option<&'static Detection> {
+    DETECTIONS.iter().find(|d| d.id == id)
+}
+
+/// The catalogue as text, for `--help` and `nullsight detections`.
+pub fn catalogue() -> String {
+    let mut s = String::new();
+    for d in DETECTIONS {
+        s.push_str(&format!(
+            "  {} [{}]\n      {}\n      Trigger: {}\n",
+            d.id,
+            d.severity.as_str(),
+            d.explanation,
+            d.trigger
+        ));
+    }
+    s
+}
+
+fn status_text(code: u32) -> String {
+    match ntstatus::lookup(code) {
+        Some(c) => format!("{code:#010x} {} ({})", c.name, c.meaning),
+        None => format!("{code:#010x}"),
+    }
+}
+
+type Group = BTreeMap<i64, WinAgg>;
+
+/// The windows of one key that qualify, merged, or None.
+fn qualifying(buckets: &Group, cap: usize, ok: impl Fn(&WinAgg) -> bool) -> Option<WinAgg> {
+    let mut hit: BTreeSet<i64> = BTreeSet::new();
+    for (b, agg) in buckets {
+        if ok(agg) {
+            hit.insert(*b);
+        }
+        if let Some(next) = buckets.get(&(b + 1)) {
+            let mut pair = agg.clone();
+            pair.merge_pub(next.clone(), cap);
+            if ok(&pair) {
+                hit.insert(*b);
+                hit.insert(b + 1);
+            }
+        }
+    }
+    let mut out: Option<WinAgg> = None;
+    for b in hit {
+        let a = buckets[&b].clone();
+        match &mut out {
+            Some(o) => o.merge_pub(a, cap),
+            None => out = Some(a),
+        }
+    }
+    out
+}
+
+pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<Finding> {
+    let cfg = &st.cfg;
+    let cap = cfg.evidence_cap;
+    let mut out = vec![];
+    // Fold files away (duplicates dropped), group buckets by key.
+    let mut groups: BTreeMap<(WinKind, String, String, String), Group> = BTreeMap::new();
+    for (k, v) in &st.windows {
+        if dups.contains_key(&k.file) {
+            continue;
+        }
+        let g = groups
+            .entry((k.kind, k.host.clone(), k.source.clone(), k.account.clone()))
+            .or_default();
+        match g.get_mut(&k.bucket) {
+            Some(a) => a.merge_pub(v.clone(), cap),
+            None => {
+                g.insert(k.bucket, v.clone());
+            }
+        }
+    }
+    for ((kind, host, source, acct), buckets) in &groups {
+        let (id, hit) = match kind {
+            WinKind::BruteForce => (
+                "brute-force",
+                qualifying(buckets, cap, |a| {
+                    a.sample.total >= cfg.brute_force_threshold
+                }),
+            ),
+            WinKind::Spray | WinKind::ExplicitSpray => (
+                "password-spray",
+                qualifying(buckets, cap, |a| {
+                    a.accounts.len() as u64 >= cfg.password_spray_accounts
+                }),
+            ),
+            WinKind::UserEnum => (
+                "user-enumeration",
+                qualifying(buckets, cap, |a| {
+                    a.accounts.len() as u64 >= cfg.user_enumeration_accounts
+                }),
+            ),
+        };
+        let Some(a) = hit else { continue };
+        let det = lookup(id).expect("catalogued");
+        let title = match kind {
+            WinKind::BruteForce => format!("Brute force against {acct} on {host} from {source}"),
+            WinKind::Spray => format!(
+                "Password spray on {host} from {source}: {} accounts",
+                a.accounts.len()
+            ),
+            WinKind::ExplicitSpray => format!(
+                "Password spray with explicit credentials by {source} on {host}: {} accounts",
+                a.accounts.len()
+            ),
+            WinKind::UserEnum => format!(
+                "User enumeration on {host} from {source}: {} unknown accounts",
+                a.accounts.len()
+            ),
+        };
+        let mut f = Finding::new(id, det.severity, title).with_sample(&a.sample, cap);
+        f.scenario = Some(match kind {
+            WinKind::BruteForce => sc::BRUTE_FORCE,
+            WinKind::UserEnum => sc::USER_ENUMERATION,
+            _ => sc::PASSWORD_SPRAY,
+        });
+        f.hosts = vec![host.clone()];
+        f.sources = vec![source.clone()];
+        let mut accts: Vec<(&String, &u64)> = a.accounts.iter().collect();
+        accts.sort_by(|x, y| y.1.cmp(x.1).then_with(|| x.0.cmp(y.0)));
+        f.accounts = accts.iter().take(50).map(|(k, _)| (*k).clone()).collect();
+        match kind {
+            WinKind::ExplicitSpray => {
+                f.reasons.push(format!(
+                    "{} explicit-credential logons (4648) by {source} with {} distinct target accounts within {} s windows (threshold {})",
+                    a.sample.total,
+                    a.accounts.len(),
+                    cfg.password_spray_window_secs,
+                    cfg.password_spray_accounts
+                ));
+                if !a.extra.is_empty() {
+                    f.reasons.push(format!(
+                        "target servers / processes: {}",
+                        a.extra
+                            .iter()
+                            .take(10)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+            _ => {
+                let (w, thr) = match kind {
+                    WinKind::BruteForce => (cfg.brute_force_window_secs, cfg.brute_force_threshold),
+                    WinKind::Spray => (cfg.password_spray_window_secs, cfg.password_spray_accounts),
+                    _ => (
+                        cfg.user_enumeration_window_secs,
+                        cfg.user_enumeration_accounts,
+                    ),
+                };
+                f.reasons.push(format!(
+                    "{} failed logons, {} distinct account(s), from {source} within {w} s windows (threshold {thr})",
+                    a.sample.total,
+                    a.accounts.len()
+                ));
+                for (code, n) in &a.statuses {
+                    f.reasons.push(format!("{} x{n}", status_text(*code)));
+                }
+                if a.extra.len() > 1 {
+                    f.reasons.push(format!(
+                        "{} different workstation names sent by the client{} (random names are typical of attack tools)",
+                        a.extra.len(),
+                        if a.extra.len() >= 50 { " or more" } else { "" }
+                    ));
+                }
+            }
+        }
+        out.push(f);
+    }
+
+    // Account lockouts.
+    let mut locks: BTreeMap<(String, String), Sample> = BTreeMap::new();
+    for ((file, host, acct), s) in &st.lockouts {
+        if !dups.contains_key(file) {
+            locks
+                .entry((host.clone(), acct.clone()))
+                .or_default()
+                .merge(s.clone(), cap);
+        }
+    }
+    for ((host, acct), s) in locks {
+        let mut f = Finding::new(
+            "account-lockout",
+            Severity::Medium,
+            format!("Account {acct} locked out on {host}"),
+        )
+        .with_sample(&s, cap);
+        f.hosts = vec![host];
+        f.accounts = vec![acct];
+        f.reasons.push(format!(
+            "{} x{}",
+            status_text(ntstatus::STATUS_ACCOUNT_LOCKED_OUT),
+            s.total
+        ));
+        out.push(f);
+    }
+
+    // Zerologon.
+    let mut zl: BTreeMap<String, (Sample, Vec<String>, bool)> = BTreeMap::new();
+    for (r, z) in &st.zerologon {
+        if dups.contains_key(&r.file) {
+            continue;
+        }
+        let e = zl
+            .entry(z.computer.clone())
+            .or_insert_with(|| (Sample::default(), vec![], false));
+        e.0.add(z.time, r.clone(), cap);
+        if z.event_id == 4742 {
+            let machine = z.target.as_deref().is_some_and(|t| t.ends_with('$'));
+            let strong = machine && z.password_last_set.is_some();
+            e.2 |= strong;
+            e.1.push(format!(
+                "4742 record {}: SubjectUserSid S-1-5-7 (ANONYMOUS LOGON) changed {}{}, PasswordLastSet {}",
+                r.record_id,
+                z.target.as_deref().unwrap_or("-"),
+                if machine { " (a computer account)" } else { "" },
+                z.password_last_set.as_deref().unwrap_or("- (not changed)")
+            ));
+        } else {
+            e.1.push(format!(
+                "5805 record {}: the DC's own account {} failed to authenticate its secure channel (Zerologon sends zero credentials as the DC)",
+                r.record_id,
+                z.target.as_deref().unwrap_or("-")
+            ));
+        }
+    }
+    for (host, (s, mut reasons, strong)) in zl {
+        // Anonymous logons on the DC around the attack: the attacker's address.
+        let short = super::short_host(&host);
+        let mut sources = BTreeSet::new();
+        let mut near = 0u64;
+        for (r, a) in &st.anon {
+            let close = s.first.zip(s.last).is_some_and(|(f, l)| {
+                a.time >= f - cfg.zerologon_window_secs && a.time <= l + cfg.zerologon_window_secs
+            });
+            if !dups.contains_key(&r.file) && super::short_host(&a.computer) == short && close {
+                near += 1;
+                sources.extend(a.workstation.clone());
+                sources.extend(a.ip.clone());
+            }
+        }
+        if near > 0 {
+            reasons.push(format!(
+                "{near} ANONYMOUS LOGON network logon(s) on the DC within {} s, from {}",
+                cfg.zerologon_window_secs,
+                sources.iter().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        let sev = if strong {
+            Severity::Critical
+        } else {
+            Severity::High
+        };
+        let mut f = Finding::new(
+            "zerologon",
+            sev,
+            format!("Zerologon (CVE-2020-1472) against {host}"),
+        )
+        .with_sample(&s, cap);
+        f.scenario = Some(sc::ZEROLOGON);
+        f.confidence = Some(if strong {
+            super::Confidence::High
+        } else {
+            super::Confidence::Medium
+        });
+        f.hosts = vec![host];
+        f.sources = sources.into_iter().collect();
+        f.accounts = vec!["NT AUTHORITY\\ANONYMOUS LOGON".into()];
+        f.reasons = reasons.into_iter().take(10).collect();
+        out.push(f);
+    }
+
+    // Vulnerable Netlogon channels.
+    let mut nl: BTreeMap<(String, u32, String), Sample> = BTreeMap::new();
+    for ((file, host, id, acct), s) in &st.netlogon {
+        if !dups.contains_key(file) {
+            nl.entry((host.clone(), *id, acct.clone()))
+                .or_default()
+                .merge(s.clone(), cap);
+        }
+    }
+    for ((host, id, acct), s) in nl {
+        let allowed = id >= 5829;
+        let mut f = Finding::new(
+            "vulnerable-netlogon-channel",
+            if allowed {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
+            format!(
+                "Vulnerable Netlogon secure channel {} for {acct} on {host}",
+                if allowed { "allowed" } else { "denied" }
+            ),
+        )
+        .with_sample(&s, cap);
+        f.scenario = Some(sc::ZEROLOGON);
+        f.hosts = vec![host];
+        f.accounts = vec![acct];
+        f.reasons.push(format!(
+            "Netlogon {id} x{}: {}",
+            s.total,
+            crate::knowledge::events::by_id(id)
+                .map(|e| e.title)
+                .unwrap_or("")
+        ));
+        out.push(f);
+    }
+
+    // SQL Server ANONYMOUS LOGON.
+    let mut sql: BTreeMap<(String, String), (Sample, BTreeSet<String>, BTreeSet<String>)> =
+        BTreeMap::new();
+    for (r, s) in &st.sql_anon {
+        if dups.contains_key(&r.file) {
+            continue;
+        }
+        let e = sql
+            .entry((s.computer.clone(), s.instance.clone()))
+            .or_default();
+        e.0.add(s.time, r.clone(), cap);
+        e.1.extend(s.ip.clone());
+        e.2.extend(s.reason.clone());
+    }
+    for ((host, instance), (s, ips, reasons)) in sql {
+        let mut f = Finding::new(
+            "sql-anonymous-login-failure",
+            Severity::Low,
+            format!("SQL Server {instance} on {host} refused NT AUTHORITY\\ANONYMOUS LOGON"),
+        )
+        .with_sample(&s, cap);
+        f.scenario = Some(sc::SQL_SERVER_ANONYMOUS);
+        f.hosts = vec![host];
+        f.sources = ips.iter().cloned().collect();
+        f.accounts = vec!["NT AUTHORITY\\ANONYMOUS LOGON".into()];
+        f.reasons.push(format!(
+            "18456 x{} \"Login failed for user 'NT AUTHORITY\\ANONYMOUS LOGON'\"",
+            s.total
+        ));
+        if !ips.is_empty() {
+            f.reasons.push(format!(
+                "clients (the middle tier whose delegation failed): {}",
+                ips.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        for r in reasons.into_iter().take(3) {
+            f.reasons.push(format!("reason: {r}"));
+        }
+        out.push(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab() {
+        let mut ids: Vec<_> = DETECTIONS.iter().map(|d| d.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), DETECTIONS.len());
+        for id in ids {
+            assert!(id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()));
+        }
+    }
+}

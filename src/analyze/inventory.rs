@@ -1,0 +1,444 @@
+//! NTLM inventory, mergeable across files and hosts:
+//!
+//! * `ntlm_flows`: 4624 NTLM logons per (target host, source workstation, source address,
+//!   account, package, key length). Anonymous null sessions are a class of their own
+//!   (`null_session`): they report "NTLM V1" but are not NTLMv1 use.
+//! * `dc_validations`: 4776 per (validating host, client workstation, account, status).
+//! * `ntlm_audit`: NTLM/Operational 8001–8004 and 4001–4004 per (event, host, server, client,
+//!   account, process, client identity).
+
+use super::finding::{merge_map, rfc3339, Finding, Sample, Severity};
+use super::state::account;
+use super::{Config, EventRef};
+use crate::event::{Event, Kind};
+use crate::knowledge::scenarios as sc;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct FlowKey {
+    pub target: String,
+    pub workstation: String,
+    pub ip: String,
+    pub account: String,
+    pub package: String,
+    pub key_length: Option<u32>,
+    pub null_session: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct AuditKey {
+    pub event_id: u32,
+    pub host: String,
+    pub server: String,
+    pub client: String,
+    pub account: String,
+    pub process: String,
+    pub identity: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct State {
+    pub flows: BTreeMap<(Arc<str>, FlowKey), Sample>,
+    pub validations: BTreeMap<(Arc<str>, String, String, String, u32), Sample>,
+    pub audit: BTreeMap<(Arc<str>, AuditKey), Sample>,
+}
+
+fn s(o: &Option<String>) -> String {
+    o.clone().unwrap_or_default()
+}
+
+impl State {
+    pub fn observe(&mut self, e: &Event, t: i64, cap: usize) {
+        let r = EventRef::of(e);
+        match &e.kind {
+            Kind::Logon(l) => {
+                let ntlm = l.lm_package.is_some()
+                    || l.auth_package
+                        .as_deref()
+                        .is_some_and(|p| p.eq_ignore_ascii_case("NTLM"));
+                if !ntlm {
+                    return;
+                }
+                let key = FlowKey {
+                    target: e.computer.clone(),
+                    workstation: s(&l.network.workstation),
+                    ip: s(&l.network.ip),
+                    account: account(l.target_domain.as_deref(), l.target_user.as_deref())
+                        .unwrap_or_default(),
+                    package: l
+                        .lm_package
+                        .clone()
+                        .unwrap_or_else(|| "NTLM (version not logged)".into()),
+                    key_length: l.key_length,
+                    null_session: e.anonymous,
+                };
+                self.flows
+                    .entry((Arc::clone(&e.file), key))
+                    .or_default()
+                    .add(t, r, cap);
+            }
+            Kind::CredentialValidation(c) => {
+                let key = (
+                    Arc::clone(&e.file),
+                    e.computer.clone(),
+                    s(&c.workstation),
+                    s(&c.target_user),
+                    c.status.map(|x| x.0).unwrap_or(0),
+                );
+                self.validations.entry(key).or_default().add(t, r, cap);
+            }
+            Kind::NtlmOutgoing(n)
+            | Kind::NtlmIncoming(n)
+            | Kind::NtlmDomain(n)
+            | Kind::NtlmPassthrough(n)
+            | Kind::NtlmBlocked(n) => {
+                let identity = match (&n.client_user, n.client_luid_name) {
+                    (Some(u), Some(l)) => {
+                        format!("{}\\{u} ({l})", n.client_domain.as_deref().unwrap_or("-"))
+                    }
+                    (Some(u), None) => {
+                        format!("{}\\{u}", n.client_domain.as_deref().unwrap_or("-"))
+                    }
+                    (None, Some(l)) => l.to_string(),
+                    (None, None) => String::new(),
+                };
+                let (server, client) = match e.event_id {
+                    8001 | 4001 => (s(&n.target_name), e.computer.clone()),
+                    8002 | 4002 => (e.computer.clone(), String::new()),
+                    8003 | 4003 => (e.computer.clone(), s(&n.workstation)),
+                    _ => (s(&n.schannel_name), s(&n.workstation)),
+                };
+                let key = AuditKey {
+                    event_id: e.event_id,
+                    host: e.computer.clone(),
+                    server,
+                    client,
+                    account: account(n.target_domain.as_deref(), n.target_user.as_deref())
+                        .unwrap_or_default(),
+                    process: s(&n.process_name),
+                    identity,
+                };
+                self.audit
+                    .entry((Arc::clone(&e.file), key))
+                    .or_default()
+                    .add(t, r, cap);
+            }
+            _ => {}
+        }
+    }
+
+    pub fn merge(&mut self, o: State, cap: usize) {
+        merge_map(&mut self.flows, o.flows, |a, b| a.merge(b, cap));
+        merge_map(&mut self.validations, o.validations, |a, b| a.merge(b, cap));
+        merge_map(&mut self.audit, o.audit, |a, b| a.merge(b, cap));
+    }
+}
+
+/// How a flow's package reads.
+fn class(k: &FlowKey) -> &'static str {
+    if k.null_session {
+        return "null_session";
+    }
+    match k.package.to_ascii_uppercase().as_str() {
+        "NTLM V1" => "ntlmv1",
+        "NTLM V2" => "ntlmv2",
+        "LM" => "lm",
+        _ => "ntlm",
+    }
+}
+
+/// One NTLM flow: who logged on where, with which package.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NtlmFlow {
+    pub target: String,
+    pub source_workstation: String,
+    pub source_ip: String,
+    pub account: String,
+    /// LmPackageName as logged.
+    pub package: String,
+    /// `null_session` (anonymous; "NTLM V1" is not NTLMv1 use), `ntlmv1`, `ntlmv2`, `lm`, `ntlm`.
+    pub class: &'static str,
+    pub key_length: Option<u32>,
+    pub count: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub evidence: Vec<EventRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DcValidation {
+    pub host: String,
+    pub workstation: String,
+    pub account: String,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_name: Option<&'static str>,
+    pub count: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub evidence: Vec<EventRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NtlmAuditRow {
+    pub event_id: u32,
+    /// `client` (8001/4001), `server` (8002/4002), `domain_server` (8003/4003), `dc` (8004/4004).
+    pub role: &'static str,
+    pub blocked: bool,
+    /// The host that logged it.
+    pub host: String,
+    pub server: String,
+    pub client: String,
+    pub account: String,
+    pub process: String,
+    /// The client process's identity (8001/8002), with its well-known session name.
+    pub identity: String,
+    pub count: u64,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub evidence: Vec<EventRef>,
+}
+
+/// Summary counts of the inventory.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct InventoryTotals {
+    /// NTLM 4624 per class (null_session, ntlmv1, ntlmv2, lm, ntlm).
+    pub logons_by_class: BTreeMap<&'static str, u64>,
+    /// NTLM 4624 for named accounts with KeyLength other than 128.
+    pub weak_key_logons: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Inventories {
+    pub totals: InventoryTotals,
+    pub ntlm_flows: Vec<NtlmFlow>,
+    pub dc_validations: Vec<DcValidation>,
+    pub ntlm_audit: Vec<NtlmAuditRow>,
+}
+
+pub(crate) fn finish(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>, cfg: &Config) -> Inventories {
+    let cap = cfg.evidence_cap;
+    let mut flows: BTreeMap<&FlowKey, Sample> = BTreeMap::new();
+    for ((file, k), smp) in &st.flows {
+        if !dups.contains_key(file) {
+            flows.entry(k).or_default().merge(smp.clone(), cap);
+        }
+    }
+    let mut inv = Inventories::default();
+    for (k, smp) in flows {
+        let c = class(k);
+        *inv.totals.logons_by_class.entry(c).or_default() += smp.total;
+        if !k.null_session && k.key_length != Some(128) {
+            inv.totals.weak_key_logons += smp.total;
+        }
+        inv.ntlm_flows.push(NtlmFlow {
+            target: k.target.clone(),
+            source_workstation: k.workstation.clone(),
+            source_ip: k.ip.clone(),
+            account: k.account.clone(),
+            package: k.package.clone(),
+            class: c,
+            key_length: k.key_length,
+            count: smp.total,
+            first_seen: rfc3339(smp.first),
+            last_seen: rfc3339(smp.last),
+            evidence: smp.refs(),
+        });
+    }
+    let mut vals: BTreeMap<(&String, &String, &String, u32), Sample> = BTreeMap::new();
+    for ((file, h, w, a, st), smp) in &st.validations {
+        if !dups.contains_key(file) {
+            vals.entry((h, w, a, *st))
+                .or_default()
+                .merge(smp.clone(), cap);
+        }
+    }
+    for ((h, w, a, status), smp) in vals {
+        inv.dc_validations.push(DcValidation {
+            host: h.clone(),
+            workstation: w.clone(),
+            account: a.clone(),
+            status: format!("{status:#x}"),
+            status_name: crate::knowledge::ntstatus::lookup(status).map(|c| c.name),
+            count: smp.total,
+            first_seen: rfc3339(smp.first),
+            last_seen: rfc3339(smp.last),
+            evidence: smp.refs(),
+        });
+    }
+    let mut audit: BTreeMap<&AuditKey, Sample> = BTreeMap::new();
+    for ((file, k), smp) in &st.audit {
+        if !dups.contains_key(file) {
+            audit.entry(k).or_default().merge(smp.clone(), cap);
+        }
+    }
+    for (k, smp) in audit {
+        let role = match k.event_id {
+            8001 | 4001 => "client",
+            8002 | 4002 => "server",
+            8003 | 4003 => "domain_server",
+            _ => "dc",
+        };
+        inv.ntlm_audit.push(NtlmAuditRow {
+            event_id: k.event_id,
+            role,
+            blocked: k.event_id < 5000,
+            host: k.host.clone(),
+            server: k.server.clone(),
+            client: k.client.clone(),
+            account: k.account.clone(),
+            process: k.process.clone(),
+            identity: k.identity.clone(),
+            count: smp.total,
+            first_seen: rfc3339(smp.first),
+            last_seen: rfc3339(smp.last),
+            evidence: smp.refs(),
+        });
+    }
+    inv
+}
+
+/// ntlmv1-logon, lm-logon, weak-ntlm-session-key (per target host) and ntlm-blocked.
+pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
+    let cap = cfg.evidence_cap;
+    struct G {
+        count: u64,
+        first: Option<String>,
+        last: Option<String>,
+        sources: BTreeSet<String>,
+        accounts: BTreeSet<String>,
+        evidence: BTreeSet<EventRef>,
+        keys: BTreeMap<String, u64>,
+    }
+    let mut groups: BTreeMap<(&'static str, String), G> = BTreeMap::new();
+    for f in &inv.ntlm_flows {
+        if f.class == "null_session" {
+            continue;
+        }
+        let mut ids = vec![];
+        match f.class {
+            "ntlmv1" => ids.push("ntlmv1-logon"),
+            "lm" => ids.push("lm-logon"),
+            _ => {}
+        }
+        if f.key_length != Some(128) {
+            ids.push("weak-ntlm-session-key");
+        }
+        for id in ids {
+            let g = groups.entry((id, f.target.clone())).or_insert_with(|| G {
+                count: 0,
+                first: None,
+                last: None,
+                sources: BTreeSet::new(),
+                accounts: BTreeSet::new(),
+                evidence: BTreeSet::new(),
+                keys: BTreeMap::new(),
+            });
+            g.count += f.count;
+            g.first = match (g.first.take(), f.first_seen.clone()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            g.last = match (g.last.take(), f.last_seen.clone()) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            g.sources.extend(
+                [f.source_workstation.clone(), f.source_ip.clone()]
+                    .into_iter()
+                    .filter(|x| !x.is_empty()),
+            );
+            g.accounts.insert(f.account.clone());
+            g.evidence.extend(f.evidence.iter().cloned());
+            *g.keys
+                .entry(format!(
+                    "{} KeyLength {}",
+                    f.package,
+                    f.key_length.map(|k| k.to_string()).unwrap_or("-".into())
+                ))
+                .or_default() += f.count;
+        }
+    }
+    let mut out = vec![];
+    for ((id, host), g) in groups {
+        let det = super::detections::lookup(id).expect("catalogued");
+        let title = match id {
+            "ntlmv1-logon" => format!("NTLMv1 logons to {host}"),
+            "lm-logon" => format!("LAN Manager logons to {host}"),
+            _ => format!("NTLM logons with a session key shorter than 128 bits to {host}"),
+        };
+        let mut f = Finding::new(id, det.severity, title);
+        f.scenario = Some(match id {
+            "ntlmv1-logon" => sc::NTLMV1_CLIENT,
+            "lm-logon" => sc::LM_CLIENT,
+            _ => sc::WEAK_SESSION_KEY,
+        });
+        f.hosts = vec![host];
+        f.sources = g.sources.into_iter().collect();
+        f.accounts = g.accounts.into_iter().collect();
+        f.count = g.count;
+        f.first_seen = g.first;
+        f.last_seen = g.last;
+        f.evidence_total = g.count;
+        f.evidence = g.evidence.into_iter().take(cap).collect();
+        for (k, n) in g.keys {
+            f.reasons.push(format!(
+                "LmPackageName {k} x{n} for named accounts (not ANONYMOUS LOGON)"
+            ));
+        }
+        out.push(f);
+    }
+    // Blocked NTLM.
+    let mut blocked: BTreeMap<
+        String,
+        (
+            u64,
+            BTreeSet<String>,
+            BTreeSet<EventRef>,
+            Option<String>,
+            Option<String>,
+        ),
+    > = BTreeMap::new();
+    for r in inv.ntlm_audit.iter().filter(|r| r.blocked) {
+        let e = blocked.entry(r.host.clone()).or_default();
+        e.0 += r.count;
+        e.1.insert(format!(
+            "{} {} → {} ({})",
+            r.event_id,
+            if r.client.is_empty() { "-" } else { &r.client },
+            if r.server.is_empty() { "-" } else { &r.server },
+            if r.account.is_empty() {
+                "-"
+            } else {
+                &r.account
+            }
+        ));
+        e.2.extend(r.evidence.iter().cloned());
+        e.3 = match (e.3.take(), r.first_seen.clone()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        e.4 = match (e.4.take(), r.last_seen.clone()) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    for (host, (n, what, ev, first, last)) in blocked {
+        let mut f = Finding::new(
+            "ntlm-blocked",
+            Severity::Medium,
+            format!("NTLM refused by policy on {host}"),
+        );
+        f.hosts = vec![host];
+        f.count = n;
+        f.evidence_total = n;
+        f.evidence = ev.into_iter().take(cap).collect();
+        f.first_seen = first;
+        f.last_seen = last;
+        f.reasons = what.into_iter().take(10).collect();
+        out.push(f);
+    }
+    out
+}

@@ -1,0 +1,609 @@
+//! The mergeable state behind [`super::Analysis`]: what `observe` keeps and `merge` combines.
+
+use super::finding::{merge_map, Sample};
+use super::{
+    anonymous, correlate, detections, inventory, Config, Counts, DuplicateFile, EventRef, Outcome,
+};
+use crate::event::{Event, Kind, LogonId};
+use crate::knowledge::sids;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// Per-file fingerprint: how many events and an order-independent digest of their identity
+/// (computer, record id, event id, time). Two files with the same fingerprint hold the same
+/// records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct FileStats {
+    pub events: u64,
+    pub digest: u64,
+}
+
+/// A compact anonymous 4624.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AnonLogon {
+    pub computer: String,
+    pub time: i64,
+    pub logon_id: Option<u64>,
+    pub logon_type: Option<u32>,
+    pub workstation: Option<String>,
+    pub ip: Option<String>,
+    pub port: Option<u16>,
+    pub lm_package: Option<String>,
+    pub key_length: Option<u32>,
+    pub process_name: Option<String>,
+}
+
+/// What an anonymous session (computer + logon id) touched, from 5140/5145.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct AnonSession {
+    pub shares: BTreeSet<String>,
+    pub pipes: BTreeSet<String>,
+    pub refs: BTreeSet<(i64, EventRef)>,
+}
+
+/// A 4742 changed by ANONYMOUS LOGON, or a 5805 naming the DC itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ZlEvent {
+    pub computer: String,
+    pub time: i64,
+    pub event_id: u32,
+    pub target: Option<String>,
+    pub password_last_set: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// An 8001 that may be the client side of an anonymous logon: no supplied account, or a
+/// well-known service session as the client process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Outgoing {
+    pub computer: String,
+    pub time: i64,
+    pub target: Option<String>,
+    pub user: Option<String>,
+    pub luid: Option<u64>,
+    pub client_user: Option<String>,
+    pub client_domain: Option<String>,
+    pub process: Option<String>,
+}
+
+/// An 18456 for ANONYMOUS LOGON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SqlAnon {
+    pub computer: String,
+    pub time: i64,
+    pub ip: Option<String>,
+    pub instance: String,
+    pub reason: Option<String>,
+}
+
+/// Which windowed detection a bucket feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum WinKind {
+    BruteForce,
+    Spray,
+    UserEnum,
+    ExplicitSpray,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct WinKey {
+    pub kind: WinKind,
+    pub file: Arc<str>,
+    pub host: String,
+    pub source: String,
+    /// The account for brute force; empty for the others.
+    pub account: String,
+    pub bucket: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct WinAgg {
+    pub sample: Sample,
+    pub accounts: BTreeMap<String, u64>,
+    pub statuses: BTreeMap<u32, u64>,
+    /// Other names seen (workstation names sent by the client, target servers, processes).
+    pub extra: BTreeSet<String>,
+}
+
+const EXTRA_CAP: usize = 50;
+
+/// Anonymous share access from one source: a sample and what was opened (`share X`, `pipe y`).
+pub(crate) type ShareAgg = (Sample, BTreeSet<String>);
+
+/// Resolution (seconds) at which startup service logons are remembered.
+pub(crate) const STARTUP_GRAIN: i64 = 5;
+
+impl WinAgg {
+    pub(crate) fn merge_pub(&mut self, o: WinAgg, cap: usize) {
+        self.merge(o, cap)
+    }
+
+    fn merge(&mut self, o: WinAgg, cap: usize) {
+        self.sample.merge(o.sample, cap);
+        merge_map(&mut self.accounts, o.accounts, |a, b| *a += b);
+        merge_map(&mut self.statuses, o.statuses, |a, b| *a += b);
+        self.extra.extend(o.extra);
+        while self.extra.len() > EXTRA_CAP {
+            self.extra.pop_last();
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct State {
+    pub cfg: Arc<Config>,
+    pub files: BTreeMap<Arc<str>, FileStats>,
+    pub anon: BTreeMap<EventRef, AnonLogon>,
+    /// (computer, 5-second bucket) → the earliest service logon of a built-in account in it.
+    pub startup: BTreeMap<(String, i64), (i64, EventRef)>,
+    /// (computer, logon id) of anonymous 5140/5145.
+    pub sessions: BTreeMap<(String, u64), AnonSession>,
+    /// Anonymous share access aggregated per (file, host, source): null-session enumeration
+    /// is visible even when the 4624 is not in the evidence.
+    pub anon_shares: BTreeMap<(Arc<str>, String, String), ShareAgg>,
+    pub zerologon: BTreeMap<EventRef, ZlEvent>,
+    /// Netlogon 5827–5831 per (file, DC, event id, account).
+    pub netlogon: BTreeMap<(Arc<str>, String, u32, String), Sample>,
+    pub outgoing: BTreeMap<EventRef, Outgoing>,
+    pub sql_anon: BTreeMap<EventRef, SqlAnon>,
+    pub windows: BTreeMap<WinKey, WinAgg>,
+    /// Account lockouts per (file, host, account).
+    pub lockouts: BTreeMap<(Arc<str>, String, String), Sample>,
+    pub inv: inventory::State,
+    pub corr: correlate::State,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::new(Config::default())
+    }
+}
+
+/// Seconds → bucket number for a window.
+pub(crate) fn bucket(t: i64, window: i64) -> i64 {
+    t.div_euclid(window.max(1))
+}
+
+fn opt_clone(s: &Option<String>) -> Option<String> {
+    s.clone()
+}
+
+/// `DOMAIN\user`, or `user`.
+pub(crate) fn account(domain: Option<&str>, user: Option<&str>) -> Option<String> {
+    let u = user?;
+    Some(match domain {
+        Some(d) if !d.is_empty() => format!("{d}\\{u}"),
+        _ => u.to_string(),
+    })
+}
+
+impl State {
+    pub fn new(cfg: Config) -> Self {
+        State {
+            cfg: Arc::new(cfg),
+            files: BTreeMap::new(),
+            anon: BTreeMap::new(),
+            startup: BTreeMap::new(),
+            sessions: BTreeMap::new(),
+            anon_shares: BTreeMap::new(),
+            zerologon: BTreeMap::new(),
+            netlogon: BTreeMap::new(),
+            outgoing: BTreeMap::new(),
+            sql_anon: BTreeMap::new(),
+            windows: BTreeMap::new(),
+            lockouts: BTreeMap::new(),
+            inv: inventory::State::default(),
+            corr: correlate::State::default(),
+        }
+    }
+
+    fn cap(&self) -> usize {
+        self.cfg.evidence_cap
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn window(
+        &mut self,
+        kind: WinKind,
+        e: &Event,
+        t: i64,
+        host: &str,
+        source: &str,
+        acct: &str,
+        status: Option<u32>,
+        extra: Option<&str>,
+    ) {
+        let w = match kind {
+            WinKind::BruteForce => self.cfg.brute_force_window_secs,
+            WinKind::Spray | WinKind::ExplicitSpray => self.cfg.password_spray_window_secs,
+            WinKind::UserEnum => self.cfg.user_enumeration_window_secs,
+        };
+        let cap = self.cap();
+        let key = WinKey {
+            kind,
+            file: Arc::clone(&e.file),
+            host: host.to_string(),
+            source: source.to_string(),
+            account: if kind == WinKind::BruteForce {
+                acct.to_string()
+            } else {
+                String::new()
+            },
+            bucket: bucket(t, w),
+        };
+        let agg = self.windows.entry(key).or_default();
+        agg.sample.add(t, EventRef::of(e), cap);
+        *agg.accounts.entry(acct.to_string()).or_default() += 1;
+        if let Some(s) = status {
+            *agg.statuses.entry(s).or_default() += 1;
+        }
+        if let Some(x) = extra {
+            if agg.extra.len() < EXTRA_CAP {
+                agg.extra.insert(x.to_string());
+            }
+        }
+    }
+
+    /// A failed authentication (4625, failed 4776, 18456): feeds brute force, spray, user
+    /// enumeration and lockout.
+    #[allow(clippy::too_many_arguments)]
+    fn failure(
+        &mut self,
+        e: &Event,
+        t: i64,
+        host: &str,
+        source: &str,
+        acct: &str,
+        status: Option<u32>,
+        extra: Option<&str>,
+    ) {
+        self.window(WinKind::BruteForce, e, t, host, source, acct, status, extra);
+        self.window(WinKind::Spray, e, t, host, source, acct, status, extra);
+        if status == Some(0xC000_0064) {
+            self.window(WinKind::UserEnum, e, t, host, source, acct, status, extra);
+        }
+        if status == Some(0xC000_0234) {
+            let cap = self.cap();
+            self.lockouts
+                .entry((Arc::clone(&e.file), host.to_string(), acct.to_string()))
+                .or_default()
+                .add(t, EventRef::of(e), cap);
+        }
+    }
+
+    pub fn observe(&mut self, e: &Event) {
+        let t = e.epoch_seconds();
+        let r = EventRef::of(e);
+        let cap = self.cap();
+        // File fingerprint.
+        let mut h = DefaultHasher::new();
+        (
+            &e.computer,
+            e.record_id,
+            e.event_id,
+            e.time.map(|t| t.as_nanosecond()),
+        )
+            .hash(&mut h);
+        let fs = self.files.entry(Arc::clone(&e.file)).or_default();
+        fs.events += 1;
+        fs.digest = fs.digest.wrapping_add(h.finish());
+
+        self.inv.observe(e, t, cap);
+        self.corr.observe(e, t, &self.cfg);
+
+        match &e.kind {
+            Kind::Logon(l) => {
+                if e.anonymous {
+                    self.anon.insert(
+                        r,
+                        AnonLogon {
+                            computer: e.computer.clone(),
+                            time: t,
+                            logon_id: l.target_logon_id.map(|x| x.0),
+                            logon_type: l.logon_type,
+                            workstation: opt_clone(&l.network.workstation),
+                            ip: opt_clone(&l.network.ip),
+                            port: l.network.port,
+                            lm_package: opt_clone(&l.lm_package),
+                            key_length: l.key_length,
+                            process_name: opt_clone(&l.process_name),
+                        },
+                    );
+                } else if matches!(l.logon_type, Some(5) | Some(0))
+                    && matches!(
+                        l.target_sid.as_deref(),
+                        Some(sids::SYSTEM | sids::LOCAL_SERVICE | sids::NETWORK_SERVICE)
+                    )
+                {
+                    let key = (e.computer.clone(), bucket(t, STARTUP_GRAIN));
+                    let v = (t, r);
+                    match self.startup.get(&key) {
+                        Some(old) if *old <= v => {}
+                        _ => {
+                            self.startup.insert(key, v);
+                        }
+                    }
+                }
+            }
+            Kind::LogonFailure(f) if !e.anonymous => {
+                let source = f
+                    .network
+                    .ip
+                    .clone()
+                    .or_else(|| f.network.workstation.clone())
+                    .unwrap_or_else(|| "(local)".into());
+                let acct = account(f.target_domain.as_deref(), f.target_user.as_deref())
+                    .unwrap_or_else(|| "(none)".into());
+                let status = f.reason_status().map(|s| s.0);
+                let ws = f.network.workstation.clone();
+                self.failure(e, t, &e.computer, &source, &acct, status, ws.as_deref());
+            }
+            Kind::CredentialValidation(c) => {
+                if let Some(s) = c.status.filter(|s| s.0 != 0) {
+                    if !e.anonymous {
+                        let source = c.workstation.clone().unwrap_or_else(|| "(unknown)".into());
+                        let acct = c.target_user.clone().unwrap_or_else(|| "(none)".into());
+                        self.failure(e, t, &e.computer, &source, &acct, Some(s.0), None);
+                    }
+                }
+            }
+            Kind::SqlLoginFailure(s) => {
+                if e.anonymous {
+                    self.sql_anon.insert(
+                        r,
+                        SqlAnon {
+                            computer: e.computer.clone(),
+                            time: t,
+                            ip: s.ip.clone(),
+                            instance: s.instance.clone(),
+                            reason: s.reason.clone(),
+                        },
+                    );
+                } else {
+                    let source = s.ip.clone().unwrap_or_else(|| "(unknown)".into());
+                    let acct = s.target_user.clone().unwrap_or_else(|| "(none)".into());
+                    self.failure(e, t, &e.computer, &source, &acct, None, Some(&s.instance));
+                }
+            }
+            Kind::ExplicitCredentials(x) => {
+                let subject = account(x.subject.domain.as_deref(), x.subject.user.as_deref())
+                    .unwrap_or_else(|| "(unknown)".into());
+                let acct = account(x.target_domain.as_deref(), x.target_user.as_deref())
+                    .unwrap_or_else(|| "(none)".into());
+                let extra = x.target_server.clone().or_else(|| x.process_name.clone());
+                self.window(
+                    WinKind::ExplicitSpray,
+                    e,
+                    t,
+                    &e.computer,
+                    &subject,
+                    &acct,
+                    None,
+                    extra.as_deref(),
+                );
+            }
+            Kind::ShareAccess(s) if e.anonymous => {
+                let share = s.share_name();
+                let pipe = s.pipe();
+                if let Some(lid) = s.subject.logon_id {
+                    let sess = self
+                        .sessions
+                        .entry((e.computer.clone(), lid.0))
+                        .or_default();
+                    sess.shares.extend(share.clone());
+                    sess.pipes.extend(pipe.clone());
+                    sess.refs.insert((t, r.clone()));
+                    while sess.refs.len() > cap {
+                        sess.refs.pop_last();
+                    }
+                }
+                let source = s.network.ip.clone().unwrap_or_else(|| "(unknown)".into());
+                let entry = self
+                    .anon_shares
+                    .entry((Arc::clone(&e.file), e.computer.clone(), source))
+                    .or_default();
+                entry.0.add(t, r, cap);
+                entry.1.extend(share.map(|s| format!("share {s}")));
+                entry.1.extend(pipe.map(|p| format!("pipe {p}")));
+            }
+            Kind::ComputerAccountChange(c) if e.anonymous => {
+                self.zerologon.insert(
+                    r,
+                    ZlEvent {
+                        computer: e.computer.clone(),
+                        time: t,
+                        event_id: e.event_id,
+                        target: c.target_user.clone(),
+                        password_last_set: c.password_last_set.clone(),
+                        ip: None,
+                    },
+                );
+            }
+            Kind::Netlogon(n) => {
+                if e.event_id == 5805 {
+                    // Zerologon impersonates the DC's own computer account against itself.
+                    let own = n
+                        .account
+                        .as_deref()
+                        .is_some_and(|a| super::short_host(a) == super::short_host(&e.computer));
+                    if own {
+                        self.zerologon.insert(
+                            r,
+                            ZlEvent {
+                                computer: e.computer.clone(),
+                                time: t,
+                                event_id: 5805,
+                                target: n.account.clone(),
+                                password_last_set: None,
+                                ip: n.ip.clone(),
+                            },
+                        );
+                    }
+                } else if (5827..=5831).contains(&e.event_id) {
+                    let acct = n
+                        .account
+                        .clone()
+                        .or_else(|| n.trust_name.clone())
+                        .unwrap_or_default();
+                    self.netlogon
+                        .entry((Arc::clone(&e.file), e.computer.clone(), e.event_id, acct))
+                        .or_default()
+                        .add(t, r, cap);
+                }
+            }
+            Kind::NtlmOutgoing(n) => {
+                let well_known = n
+                    .client_luid
+                    .is_some_and(|LogonId(l)| (0x3e4..=0x3e7).contains(&l));
+                if e.anonymous || well_known {
+                    self.outgoing.insert(
+                        r,
+                        Outgoing {
+                            computer: e.computer.clone(),
+                            time: t,
+                            target: n.target_name.clone(),
+                            user: n.target_user.clone(),
+                            luid: n.client_luid.map(|l| l.0),
+                            client_user: n.client_user.clone(),
+                            client_domain: n.client_domain.clone(),
+                            process: n.process_name.clone(),
+                        },
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn merge(&mut self, o: State) {
+        let cap = self.cap();
+        merge_map(&mut self.files, o.files, |a, b| {
+            a.events += b.events;
+            a.digest = a.digest.wrapping_add(b.digest);
+        });
+        self.anon.extend(o.anon);
+        merge_map(&mut self.startup, o.startup, |a, b| {
+            if b < *a {
+                *a = b;
+            }
+        });
+        merge_map(&mut self.sessions, o.sessions, |a, b| {
+            a.shares.extend(b.shares);
+            a.pipes.extend(b.pipes);
+            a.refs.extend(b.refs);
+            while a.refs.len() > cap {
+                a.refs.pop_last();
+            }
+        });
+        merge_map(&mut self.anon_shares, o.anon_shares, |a, b| {
+            a.0.merge(b.0, cap);
+            a.1.extend(b.1);
+        });
+        self.zerologon.extend(o.zerologon);
+        merge_map(&mut self.netlogon, o.netlogon, |a, b| a.merge(b, cap));
+        self.outgoing.extend(o.outgoing);
+        self.sql_anon.extend(o.sql_anon);
+        merge_map(&mut self.windows, o.windows, |a, b| a.merge(b, cap));
+        merge_map(&mut self.lockouts, o.lockouts, |a, b| a.merge(b, cap));
+        self.inv.merge(o.inv, cap);
+        self.corr.merge(o.corr, cap);
+    }
+
+    /// Files whose records are exactly those of an earlier-named file.
+    pub fn duplicates(&self) -> BTreeMap<Arc<str>, Arc<str>> {
+        let mut first: BTreeMap<(u64, u64), Arc<str>> = BTreeMap::new();
+        let mut dups = BTreeMap::new();
+        for (f, s) in &self.files {
+            if s.events == 0 {
+                continue;
+            }
+            match first.get(&(s.events, s.digest)) {
+                Some(orig) => {
+                    dups.insert(Arc::clone(f), Arc::clone(orig));
+                }
+                None => {
+                    first.insert((s.events, s.digest), Arc::clone(f));
+                }
+            }
+        }
+        dups
+    }
+}
+
+pub(crate) fn finish(counts: Counts, st: State) -> Outcome {
+    let dups = st.duplicates();
+    let cfg = (*st.cfg).clone();
+    let mut findings = Vec::new();
+    let mut annotations = BTreeMap::new();
+    let classified = anonymous::classify_all(&st, &dups);
+    let mut scenarios: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for c in &classified {
+        if !dups.contains_key(&c.event.file) {
+            *scenarios.entry(c.scenario).or_default() += 1;
+        }
+    }
+    findings.extend(anonymous::findings(&st, &classified, &dups));
+    findings.extend(detections::findings(&st, &dups));
+    let inventories = inventory::finish(&st.inv, &dups, &cfg);
+    findings.extend(inventory::findings(&inventories, &cfg));
+    let correlations = correlate::finish(&st.corr, &dups, &cfg);
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.id.cmp(b.id))
+            .then_with(|| a.hosts.cmp(&b.hosts))
+            .then_with(|| a.title.cmp(&b.title))
+    });
+    for c in &classified {
+        annotations
+            .entry(c.event.clone())
+            .or_insert_with(super::Annotation::default)
+            .scenario = Some(c.scenario);
+    }
+    for f in &findings {
+        for r in &f.evidence {
+            let a: &mut super::Annotation = annotations.entry(r.clone()).or_default();
+            if !a.findings.iter().any(|x| x == f.id) {
+                a.findings.push(f.id.to_string());
+            }
+            if a.scenario.is_none() && !f.id.starts_with("anonymous") {
+                // Only anonymous logons carry a scenario of their own; others are evidence.
+            }
+        }
+    }
+    // Every anonymous logon is evidence of its anonymous-logon finding, even past the cap.
+    for c in &classified {
+        let a = annotations.entry(c.event.clone()).or_default();
+        if !a.findings.iter().any(|x| x == "anonymous-logon") {
+            a.findings.push("anonymous-logon".into());
+        }
+        for extra in &c.findings {
+            if !a.findings.iter().any(|x| x == extra) {
+                a.findings.push(extra.to_string());
+            }
+        }
+    }
+    for a in annotations.values_mut() {
+        a.findings.sort();
+    }
+    let duplicate_files = dups
+        .into_iter()
+        .map(|(file, same_records_as)| DuplicateFile {
+            file,
+            same_records_as,
+        })
+        .collect();
+    Outcome {
+        counts,
+        analysis_config: cfg,
+        duplicate_files,
+        scenarios,
+        findings,
+        anonymous_logons: classified,
+        inventories,
+        correlations,
+        annotations,
+    }
+}
