@@ -11,6 +11,8 @@ pub mod cli;
 pub mod event;
 pub mod knowledge;
 pub mod policy;
+pub mod remediate;
 pub mod report;
 pub mod scan;
+pub mod simulate;
 pub mod source;
