@@ -280,11 +280,13 @@ impl<'a> Context<'a> {
         v
     }
 
-    /// Whether a change is for this host. A host whose role is unknown counts as in a role
-    /// scope (listing too much is safer than missing a break).
+    /// Whether a change is for this host. A host whose role is unknown counts as a member or
+    /// workstation (listing too much is safer than missing a break), never as a DC: DCs are
+    /// known from their configuration or from the 8003/8004 events they log.
     pub fn applies(&self, scope: &Scope, host: &str) -> bool {
         match scope {
             Scope::All => true,
+            Scope::Role(Role::Dc) => self.role(host) == Some(Role::Dc),
             Scope::Role(r) => self.role(host).is_none_or(|x| x == *r),
             Scope::Hosts(list) => list.iter().any(|h| h.eq_ignore_ascii_case(host)),
         }

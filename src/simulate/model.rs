@@ -648,9 +648,6 @@ fn restrict_sending(e: &mut Eval, n: Option<u64>) {
         if covered.contains(&client) || !e.ctx.applies(&scope, &client) {
             continue;
         }
-        if !e.ctx.known_hosts().contains(&client) && scope != super::Scope::All {
-            continue;
-        }
         let (exceptions, _) = e.ctx.after("ClientAllowedNTLMServers", &client);
         if list_of(&exceptions).iter().any(|x| server_matches(x, &k.host)) {
             continue;
