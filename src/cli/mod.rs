@@ -4,7 +4,9 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub mod audit;
+pub mod fix;
 pub mod scan;
+pub mod simulate;
 
 /// Exit status: everything was read and nothing failed.
 pub const EXIT_OK: u8 = 0;
@@ -31,11 +33,15 @@ pub struct Cli {
 pub enum Command {
     Scan(scan::ScanArgs),
     Audit(audit::AuditArgs),
+    Simulate(simulate::SimulateArgs),
+    Fix(fix::FixArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Fix(args) => fix::run(args),
     }
 }
