@@ -137,8 +137,13 @@ pub fn baseline_changes(hosts: &[HostConfig], fixed: Option<&Baseline>, role: Op
             Some(r) => Scope::Role(r),
             None => Scope::All,
         };
+        let mut done: Vec<&str> = Vec::new();
         for rule in &b.rules {
-            match target_for(rule, None) {
+            if done.contains(&rule.setting.name) {
+                continue;
+            }
+            done.push(rule.setting.name);
+            match pick(b, rule.setting.name, None) {
                 Ok(value) => push(Change { setting: rule.setting, value, scope: scope.clone() }),
                 Err(e) => notes.push(format!("rule skipped: {e}")),
             }
@@ -152,19 +157,53 @@ pub fn baseline_changes(hosts: &[HostConfig], fixed: Option<&Baseline>, role: Op
         };
         let compliance = baseline::evaluate(h, &b);
         let name = simulate::short_host(&h.name).unwrap_or_else(|| h.name.clone());
+        let mut done: Vec<&str> = Vec::new();
         for rule in &b.rules {
-            let Some(row) = compliance.rows.iter().find(|r| r.setting == rule.setting.name) else { continue };
-            if !row.status.failed() {
+            if done.contains(&rule.setting.name) {
+                continue;
+            }
+            done.push(rule.setting.name);
+            if !compliance.rows.iter().any(|r| r.setting == rule.setting.name && r.status.failed()) {
                 continue;
             }
             let now = h.setting(rule.setting.name).and_then(|r| r.value());
-            match target_for(rule, now) {
+            match pick(&b, rule.setting.name, now) {
                 Ok(value) => push(Change { setting: rule.setting, value, scope: Scope::Hosts(vec![name.clone()]) }),
                 Err(e) => notes.push(format!("{}: rule skipped: {e}", crate::policy::sanitize(&h.name))),
             }
         }
     }
     Ok((out, notes))
+}
+
+/// The value for a setting that satisfies every rule of the baseline about it (a baseline can
+/// check one setting twice, e.g. once for hardening and once for audit coverage).
+pub fn pick(
+    b: &Baseline,
+    setting: &str,
+    now: Option<&crate::policy::settings::SettingValue>,
+) -> Result<Option<crate::policy::settings::SettingValue>, crate::remediate::FixError> {
+    let rules: Vec<_> = b.rules.iter().filter(|r| r.setting.name == setting).collect();
+    let mut first_err = None;
+    for r in &rules {
+        match target_for(r, now) {
+            Ok(v) => {
+                if rules.iter().all(|x| baseline::evaluate::check(x.op, &x.expected, v.as_ref()) != Some(false)) {
+                    return Ok(v);
+                }
+            }
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    match first_err {
+        Some(e) => Err(e),
+        None => Err(crate::remediate::FixError::Value {
+            setting: setting.to_string(),
+            why: "its rules contradict each other".into(),
+        }),
+    }
 }
 
 /// The scope of --set changes.
