@@ -79,23 +79,53 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
         let Some(role) = args.role.or(fixed.as_ref().and_then(|b| b.role)) else {
             anyhow::bail!("without --config, say which role to write for: --role dc|member|workstation (or a baseline with a role)");
         };
-        let (changes, notes) = if fixed.is_some() { baseline_changes(&[], fixed.as_ref(), Some(role))? } else { (Vec::new(), Vec::new()) };
+        let (changes, notes) = if fixed.is_some() {
+            baseline_changes(&[], fixed.as_ref(), Some(role))?
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let mut targets: Vec<Target> = Vec::new();
         for c in changes.into_iter().chain(sets.iter().cloned()) {
             targets.retain(|t| t.setting.name != c.setting.name);
-            targets.push(Target { setting: c.setting, value: c.value, current: Current::Unknown });
+            targets.push(Target {
+                setting: c.setting,
+                value: c.value,
+                current: Current::Unknown,
+            });
         }
-        fixes.push(HostFix { name: role.to_string(), role: Some(role), targets, notes });
+        fixes.push(HostFix {
+            name: role.to_string(),
+            role: Some(role),
+            targets,
+            notes,
+        });
     } else {
-        let (changes, notes) = if fixed.is_some() || sets.is_empty() { baseline_changes(&configs, fixed.as_ref(), args.role)? } else { (Vec::new(), Vec::new()) };
+        let (changes, notes) = if fixed.is_some() || sets.is_empty() {
+            baseline_changes(&configs, fixed.as_ref(), args.role)?
+        } else {
+            (Vec::new(), Vec::new())
+        };
         for h in &configs {
             let short = short_host(&h.name).unwrap_or_else(|| h.name.clone());
             let mut targets: Vec<Target> = Vec::new();
-            for c in changes.iter().filter(|c| matches!(&c.scope, Scope::Hosts(l) if l.contains(&short))).chain(sets.iter()) {
+            for c in changes
+                .iter()
+                .filter(|c| matches!(&c.scope, Scope::Hosts(l) if l.contains(&short)))
+                .chain(sets.iter())
+            {
                 targets.retain(|t| t.setting.name != c.setting.name);
-                targets.push(Target { setting: c.setting, value: c.value.clone(), current: current_of(h, c.setting) });
+                targets.push(Target {
+                    setting: c.setting,
+                    value: c.value.clone(),
+                    current: current_of(h, c.setting),
+                });
             }
-            fixes.push(HostFix { name: h.name.clone(), role: Some(h.role), targets, notes: notes.clone() });
+            fixes.push(HostFix {
+                name: h.name.clone(),
+                role: Some(h.role),
+                targets,
+                notes: notes.clone(),
+            });
         }
     }
     for f in &fixes {
@@ -104,10 +134,18 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
             continue;
         }
         let written = remediate::write(&args.out, f)?;
-        println!("{}: {} change(s)", remediate::safe_name(&f.name), f.targets.len());
+        println!(
+            "{}: {} change(s)",
+            remediate::safe_name(&f.name),
+            f.targets.len()
+        );
         for p in written {
             println!("  {}", p.display());
         }
     }
-    Ok(ExitCode::from(if errors.is_empty() { super::EXIT_OK } else { super::EXIT_INPUT_ERRORS }))
+    Ok(ExitCode::from(if errors.is_empty() {
+        super::EXIT_OK
+    } else {
+        super::EXIT_INPUT_ERRORS
+    }))
 }

@@ -106,9 +106,17 @@ pub fn read_configs(paths: &[PathBuf], role: Option<Role>) -> (Vec<HostConfig>, 
         return (Vec::new(), Vec::new());
     }
     let (inputs, errors, _notes) = super::audit::read_inputs(paths);
-    let mut msgs: Vec<String> = errors.iter().map(|e| crate::policy::sanitize(&e.to_string())).collect();
+    let mut msgs: Vec<String> = errors
+        .iter()
+        .map(|e| crate::policy::sanitize(&e.to_string()))
+        .collect();
     for i in &inputs {
-        msgs.extend(i.source.problems.iter().map(|e| crate::policy::sanitize(&e.to_string())));
+        msgs.extend(
+            i.source
+                .problems
+                .iter()
+                .map(|e| crate::policy::sanitize(&e.to_string())),
+        );
     }
     let hosts = build_hosts(inputs, &HostOptions { host: None, role });
     (hosts, msgs)
@@ -116,12 +124,20 @@ pub fn read_configs(paths: &[PathBuf], role: Option<Role>) -> (Vec<HostConfig>, 
 
 /// The changes: per configured host, the failing rules of its baseline (or `fixed`); without
 /// hosts, every rule of `fixed`. Identical changes on several hosts become one.
-pub fn baseline_changes(hosts: &[HostConfig], fixed: Option<&Baseline>, role: Option<Role>) -> anyhow::Result<(Vec<Change>, Vec<String>)> {
+pub fn baseline_changes(
+    hosts: &[HostConfig],
+    fixed: Option<&Baseline>,
+    role: Option<Role>,
+) -> anyhow::Result<(Vec<Change>, Vec<String>)> {
     let mut out: Vec<Change> = Vec::new();
     let mut notes = Vec::new();
     let mut push = |c: Change| {
         if let (Some(existing), Scope::Hosts(new)) = (
-            out.iter_mut().find(|x| x.setting.name == c.setting.name && x.value == c.value && matches!(x.scope, Scope::Hosts(_))),
+            out.iter_mut().find(|x| {
+                x.setting.name == c.setting.name
+                    && x.value == c.value
+                    && matches!(x.scope, Scope::Hosts(_))
+            }),
             &c.scope,
         ) {
             if let Scope::Hosts(list) = &mut existing.scope {
@@ -132,7 +148,9 @@ pub fn baseline_changes(hosts: &[HostConfig], fixed: Option<&Baseline>, role: Op
         out.push(c);
     };
     if hosts.is_empty() {
-        let Some(b) = fixed else { return Ok((out, notes)) };
+        let Some(b) = fixed else {
+            return Ok((out, notes));
+        };
         let scope = match b.role.or(role) {
             Some(r) => Scope::Role(r),
             None => Scope::All,
@@ -144,7 +162,11 @@ pub fn baseline_changes(hosts: &[HostConfig], fixed: Option<&Baseline>, role: Op
             }
             done.push(rule.setting.name);
             match pick(b, rule.setting.name, None) {
-                Ok(value) => push(Change { setting: rule.setting, value, scope: scope.clone() }),
+                Ok(value) => push(Change {
+                    setting: rule.setting,
+                    value,
+                    scope: scope.clone(),
+                }),
                 Err(e) => notes.push(format!("rule skipped: {e}")),
             }
         }
@@ -163,13 +185,24 @@ pub fn baseline_changes(hosts: &[HostConfig], fixed: Option<&Baseline>, role: Op
                 continue;
             }
             done.push(rule.setting.name);
-            if !compliance.rows.iter().any(|r| r.setting == rule.setting.name && r.status.failed()) {
+            if !compliance
+                .rows
+                .iter()
+                .any(|r| r.setting == rule.setting.name && r.status.failed())
+            {
                 continue;
             }
             let now = h.setting(rule.setting.name).and_then(|r| r.value());
             match pick(&b, rule.setting.name, now) {
-                Ok(value) => push(Change { setting: rule.setting, value, scope: Scope::Hosts(vec![name.clone()]) }),
-                Err(e) => notes.push(format!("{}: rule skipped: {e}", crate::policy::sanitize(&h.name))),
+                Ok(value) => push(Change {
+                    setting: rule.setting,
+                    value,
+                    scope: Scope::Hosts(vec![name.clone()]),
+                }),
+                Err(e) => notes.push(format!(
+                    "{}: rule skipped: {e}",
+                    crate::policy::sanitize(&h.name)
+                )),
             }
         }
     }
@@ -183,12 +216,18 @@ pub fn pick(
     setting: &str,
     now: Option<&crate::policy::settings::SettingValue>,
 ) -> Result<Option<crate::policy::settings::SettingValue>, crate::remediate::FixError> {
-    let rules: Vec<_> = b.rules.iter().filter(|r| r.setting.name == setting).collect();
+    let rules: Vec<_> = b
+        .rules
+        .iter()
+        .filter(|r| r.setting.name == setting)
+        .collect();
     let mut first_err = None;
     for r in &rules {
         match target_for(r, now) {
             Ok(v) => {
-                if rules.iter().all(|x| baseline::evaluate::check(x.op, &x.expected, v.as_ref()) != Some(false)) {
+                if rules.iter().all(|x| {
+                    baseline::evaluate::check(x.op, &x.expected, v.as_ref()) != Some(false)
+                }) {
                     return Ok(v);
                 }
             }
@@ -209,7 +248,12 @@ pub fn pick(
 /// The scope of --set changes.
 pub fn set_scope(hosts: &[String], role: Option<Role>) -> Scope {
     if !hosts.is_empty() {
-        Scope::Hosts(hosts.iter().filter_map(|h| simulate::short_host(h)).collect())
+        Scope::Hosts(
+            hosts
+                .iter()
+                .filter_map(|h| simulate::short_host(h))
+                .collect(),
+        )
     } else if let Some(r) = role {
         Scope::Role(r)
     } else {
@@ -246,7 +290,8 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     if !args.config.is_empty() && configs.is_empty() {
         anyhow::bail!("no configuration could be read from --config");
     }
-    let (mut changes, notes) = if fixed.is_some() || (set_changes.is_empty() && !configs.is_empty()) {
+    let (mut changes, notes) = if fixed.is_some() || (set_changes.is_empty() && !configs.is_empty())
+    {
         baseline_changes(&configs, fixed.as_ref(), args.role)?
     } else {
         (Vec::new(), Vec::new())
@@ -259,7 +304,14 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         eprintln!("nullsight: no change to simulate: every rule passes");
     }
     let mut traffic = Traffic::new();
-    let reports = scan::scan(&ScanOptions { paths: args.logs.clone(), threads: 0 }, &NoProgress, |e| traffic.observe(&e));
+    let reports = scan::scan(
+        &ScanOptions {
+            paths: args.logs.clone(),
+            threads: 0,
+        },
+        &NoProgress,
+        |e| traffic.observe(&e),
+    );
     for r in &reports {
         for e in &r.errors {
             errors.push(crate::policy::sanitize(&format!("{}: {e}", r.file)));
@@ -276,7 +328,14 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         let report = Report {
             changes: &impacts,
             plan: &plan,
-            hosts: traffic.seen.iter().map(|(h, m)| HostSeen { host: h.clone(), events: m.clone() }).collect(),
+            hosts: traffic
+                .seen
+                .iter()
+                .map(|(h, m)| HostSeen {
+                    host: h.clone(),
+                    events: m.clone(),
+                })
+                .collect(),
             errors: &errors,
             notes: &notes,
         };
@@ -287,9 +346,15 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         table_to_stdout &= write_out(path, &to_csv(&impacts)?)?;
     }
     if table_to_stdout {
-        std::io::stdout().lock().write_all(render(&impacts, &plan, &traffic, &notes).as_bytes())?;
+        std::io::stdout()
+            .lock()
+            .write_all(render(&impacts, &plan, &traffic, &notes).as_bytes())?;
     }
-    Ok(ExitCode::from(if errors.is_empty() { super::EXIT_OK } else { super::EXIT_INPUT_ERRORS }))
+    Ok(ExitCode::from(if errors.is_empty() {
+        super::EXIT_OK
+    } else {
+        super::EXIT_INPUT_ERRORS
+    }))
 }
 
 fn write_out(path: &Path, bytes: &[u8]) -> anyhow::Result<bool> {
@@ -297,26 +362,59 @@ fn write_out(path: &Path, bytes: &[u8]) -> anyhow::Result<bool> {
         std::io::stdout().lock().write_all(bytes)?;
         Ok(false)
     } else {
-        std::fs::write(path, bytes).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+        std::fs::write(path, bytes)
+            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
         Ok(true)
     }
 }
 
 fn time(t: Option<jiff::Timestamp>) -> String {
-    t.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_else(|| "-".into())
+    t.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| "-".into())
 }
 
 fn to_csv(impacts: &[Impact]) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["change", "scope", "verdict", "what", "account", "client", "client_ip", "logged_on", "server", "enforced_at", "count", "first", "last", "evidence", "fix_first"])?;
+    w.write_record([
+        "change",
+        "scope",
+        "verdict",
+        "what",
+        "account",
+        "client",
+        "client_ip",
+        "logged_on",
+        "server",
+        "enforced_at",
+        "count",
+        "first",
+        "last",
+        "evidence",
+        "fix_first",
+    ])?;
     for i in impacts {
         for a in &i.affected {
-            let ev: Vec<String> = a.evidence.iter().map(|e| format!("{}#{}", e.file, e.record_id)).collect();
+            let ev: Vec<String> = a
+                .evidence
+                .iter()
+                .map(|e| format!("{}#{}", e.file, e.record_id))
+                .collect();
             let cells = [
-                i.description.clone(), i.scope.clone(), i.verdict.as_str().to_string(), a.what.clone(),
-                a.account.clone().unwrap_or_default(), a.client.clone().unwrap_or_default(), a.client_ip.clone().unwrap_or_default(),
-                a.logged_on.clone(), a.server.clone().unwrap_or_default(), a.enforced_at.clone(), a.count.to_string(),
-                time(a.first), time(a.last), ev.join(" "), a.remedy.as_ref().map(|r| r.item()).unwrap_or_default(),
+                i.description.clone(),
+                i.scope.clone(),
+                i.verdict.as_str().to_string(),
+                a.what.clone(),
+                a.account.clone().unwrap_or_default(),
+                a.client.clone().unwrap_or_default(),
+                a.client_ip.clone().unwrap_or_default(),
+                a.logged_on.clone(),
+                a.server.clone().unwrap_or_default(),
+                a.enforced_at.clone(),
+                a.count.to_string(),
+                time(a.first),
+                time(a.last),
+                ev.join(" "),
+                a.remedy.as_ref().map(|r| r.item()).unwrap_or_default(),
             ];
             w.write_record(cells.iter().map(|c| csv_cell(c).into_owned()))?;
         }
@@ -331,14 +429,23 @@ fn t(s: &str) -> String {
 /// The terminal report (every string from a log or config is escaped).
 pub fn render(impacts: &[Impact], plan: &Plan, traffic: &Traffic, notes: &[String]) -> String {
     let mut o = String::new();
-    o.push_str(&format!("Observed: {} flows from {} hosts' logs\n\n", traffic.flows.len(), traffic.seen.len()));
+    o.push_str(&format!(
+        "Observed: {} flows from {} hosts' logs\n\n",
+        traffic.flows.len(),
+        traffic.seen.len()
+    ));
     for i in impacts {
         let verdict = match i.verdict {
             simulate::Verdict::SafeNow => "SAFE NOW".to_string(),
             simulate::Verdict::Breaks => "BREAKS".to_string(),
             simulate::Verdict::CannotTell => "CANNOT TELL".to_string(),
         };
-        o.push_str(&format!("== {} on {}\n   {verdict}: {}\n", t(&i.description), t(&i.scope), t(&i.summary)));
+        o.push_str(&format!(
+            "== {} on {}\n   {verdict}: {}\n",
+            t(&i.description),
+            t(&i.scope),
+            t(&i.summary)
+        ));
         for a in &i.affected {
             o.push_str(&format!(
                 "   {} {}\n      account {} from {} ({}) on {}{}; enforced at {}\n      {} time(s), first {}, last {}; evidence {}\n",
@@ -360,7 +467,12 @@ pub fn render(impacts: &[Impact], plan: &Plan, traffic: &Traffic, notes: &[Strin
             }
         }
         for m in &i.missing {
-            o.push_str(&format!("   no {} from: {}\n      to know, {}\n", m.events, t(&m.hosts.join(", ")), m.how));
+            o.push_str(&format!(
+                "   no {} from: {}\n      to know, {}\n",
+                m.events,
+                t(&m.hosts.join(", ")),
+                m.how
+            ));
         }
         for n in &i.notes {
             o.push_str(&format!("   note: {}\n", t(n)));
@@ -371,7 +483,12 @@ pub fn render(impacts: &[Impact], plan: &Plan, traffic: &Traffic, notes: &[Strin
     for s in &plan.stages {
         o.push_str(&format!("Stage {}: {}\n", s.number, s.title));
         for b in &s.before {
-            o.push_str(&format!("  first, {}:\n    {}\n    (for {})\n", b.what, t(&b.items.join(", ")), t(&b.for_changes.join("; "))));
+            o.push_str(&format!(
+                "  first, {}:\n    {}\n    (for {})\n",
+                b.what,
+                t(&b.items.join(", ")),
+                t(&b.for_changes.join("; "))
+            ));
         }
         for a in &s.apply {
             o.push_str(&format!("  apply {}\n", t(a)));

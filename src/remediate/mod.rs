@@ -291,7 +291,12 @@ pub fn safe_name(name: &str) -> String {
     }
 }
 
-fn write_file(dir: &Path, name: &str, bytes: &[u8], out: &mut Vec<PathBuf>) -> Result<(), FixError> {
+fn write_file(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    out: &mut Vec<PathBuf>,
+) -> Result<(), FixError> {
     let path = dir.join(name);
     std::fs::write(&path, bytes).map_err(|source| FixError::Io {
         path: path.clone(),
@@ -315,21 +320,66 @@ pub fn write(out: &Path, fix: &HostFix) -> Result<Vec<PathBuf>, FixError> {
     })?;
     let mut written = Vec::new();
     if !files.harden_reg.is_empty() {
-        write_file(&dir, "harden.reg", &policy::reg::write(&files.harden_reg).map_err(werr("harden.reg"))?, &mut written)?;
-        write_file(&dir, "rollback.reg", &policy::reg::write(&files.rollback_reg).map_err(werr("rollback.reg"))?, &mut written)?;
-        write_file(&dir, "Registry.pol", &policy::pol::write(&files.harden_reg).map_err(werr("Registry.pol"))?, &mut written)?;
-        write_file(&dir, "rollback.pol", &policy::pol::write(&files.rollback_reg).map_err(werr("rollback.pol"))?, &mut written)?;
+        write_file(
+            &dir,
+            "harden.reg",
+            &policy::reg::write(&files.harden_reg).map_err(werr("harden.reg"))?,
+            &mut written,
+        )?;
+        write_file(
+            &dir,
+            "rollback.reg",
+            &policy::reg::write(&files.rollback_reg).map_err(werr("rollback.reg"))?,
+            &mut written,
+        )?;
+        write_file(
+            &dir,
+            "Registry.pol",
+            &policy::pol::write(&files.harden_reg).map_err(werr("Registry.pol"))?,
+            &mut written,
+        )?;
+        write_file(
+            &dir,
+            "rollback.pol",
+            &policy::pol::write(&files.rollback_reg).map_err(werr("rollback.pol"))?,
+            &mut written,
+        )?;
     }
     if !files.harden_inf.is_empty() {
-        write_file(&dir, "harden.inf", &policy::inf::write(&files.harden_inf).map_err(werr("harden.inf"))?, &mut written)?;
+        write_file(
+            &dir,
+            "harden.inf",
+            &policy::inf::write(&files.harden_inf).map_err(werr("harden.inf"))?,
+            &mut written,
+        )?;
         if !files.rollback_inf.is_empty() {
-            write_file(&dir, "rollback.inf", &policy::inf::write(&files.rollback_inf).map_err(werr("rollback.inf"))?, &mut written)?;
+            write_file(
+                &dir,
+                "rollback.inf",
+                &policy::inf::write(&files.rollback_inf).map_err(werr("rollback.inf"))?,
+                &mut written,
+            )?;
         }
     }
     let name = safe_name(&fix.name);
-    write_file(&dir, "harden.ps1", ps1::harden(&name, &files)?.as_bytes(), &mut written)?;
-    write_file(&dir, "rollback.ps1", ps1::rollback(&name, &files)?.as_bytes(), &mut written)?;
-    write_file(&dir, "README.txt", readme(&name, fix, &files).as_bytes(), &mut written)?;
+    write_file(
+        &dir,
+        "harden.ps1",
+        ps1::harden(&name, &files)?.as_bytes(),
+        &mut written,
+    )?;
+    write_file(
+        &dir,
+        "rollback.ps1",
+        ps1::rollback(&name, &files)?.as_bytes(),
+        &mut written,
+    )?;
+    write_file(
+        &dir,
+        "README.txt",
+        readme(&name, fix, &files).as_bytes(),
+        &mut written,
+    )?;
     Ok(written)
 }
 
@@ -345,7 +395,10 @@ fn readme(name: &str, fix: &HostFix, f: &Files) -> String {
             Some(v) => t.setting.describe(v),
             None => "removed (not configured)".into(),
         };
-        r.push_str(&format!("  {} ({}): {now} -> {new}\r\n    where: {}\r\n", t.setting.name, t.setting.display, t.setting.location));
+        r.push_str(&format!(
+            "  {} ({}): {now} -> {new}\r\n    where: {}\r\n",
+            t.setting.name, t.setting.display, t.setting.location
+        ));
     }
     r.push_str("\r\nApply ONE of these (they do the same):\r\n");
     r.push_str("  harden.ps1    From an elevated PowerShell: .\\harden.ps1 -WhatIf (shows what would change), then .\\harden.ps1 [-Verbose].\r\n                It saves the current values to backup.json (and backup-secedit.inf, backup-auditpol.csv) on its\r\n                first run, skips values already set, and can be run again safely.\r\n");

@@ -31,11 +31,19 @@ fn registry_entry(item: &Item) -> Result<String, FixError> {
     };
     let head = format!("Key = {}; Name = {}", quote(&ps_key(key))?, quote(value)?);
     Ok(match op {
-        RegOp::Set(RegValue::Dword(d)) => format!("@{{ {head}; Type = 'DWord'; Data = [int64]{d}; Remove = $false }}"),
-        RegOp::Set(RegValue::Sz(s)) => format!("@{{ {head}; Type = 'String'; Data = {}; Remove = $false }}", quote(s)?),
+        RegOp::Set(RegValue::Dword(d)) => {
+            format!("@{{ {head}; Type = 'DWord'; Data = [int64]{d}; Remove = $false }}")
+        }
+        RegOp::Set(RegValue::Sz(s)) => format!(
+            "@{{ {head}; Type = 'String'; Data = {}; Remove = $false }}",
+            quote(s)?
+        ),
         RegOp::Set(RegValue::MultiSz(l)) => {
             let items: Result<Vec<String>, FixError> = l.iter().map(|s| quote(s)).collect();
-            format!("@{{ {head}; Type = 'MultiString'; Data = [string[]]@({}); Remove = $false }}", items?.join(", "))
+            format!(
+                "@{{ {head}; Type = 'MultiString'; Data = [string[]]@({}); Remove = $false }}",
+                items?.join(", ")
+            )
         }
         RegOp::DeleteValue => format!("@{{ {head}; Type = ''; Data = $null; Remove = $true }}"),
         other => return Err(FixError::Write(format!("cannot script {other:?}"))),
@@ -114,7 +122,13 @@ pub fn harden(name: &str, f: &Files) -> Result<String, FixError> {
     s.push_str(COMMON);
     s.push_str("\n$Registry = @(\n");
     let entries: Result<Vec<String>, FixError> = f.harden_reg.iter().map(registry_entry).collect();
-    s.push_str(&entries?.iter().map(|e| format!("    {e}")).collect::<Vec<_>>().join(",\n"));
+    s.push_str(
+        &entries?
+            .iter()
+            .map(|e| format!("    {e}"))
+            .collect::<Vec<_>>()
+            .join(",\n"),
+    );
     s.push_str("\n)\n");
     // What secedit /export prints for each [System Access] / [Privilege Rights] value.
     s.push_str("$SecurityPolicy = @(\n");
@@ -125,14 +139,26 @@ pub fn harden(name: &str, f: &Files) -> Result<String, FixError> {
             Item::Privilege { right, accounts } => {
                 let list: Vec<String> = accounts
                     .iter()
-                    .map(|a| if a.to_ascii_uppercase().starts_with("S-1-") { format!("*{a}") } else { a.clone() })
+                    .map(|a| {
+                        if a.to_ascii_uppercase().starts_with("S-1-") {
+                            format!("*{a}")
+                        } else {
+                            a.clone()
+                        }
+                    })
                     .collect();
                 lines.push(quote(&format!("{right} = {}", list.join(",")))?)
             }
             _ => {}
         }
     }
-    s.push_str(&lines.iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join(",\n"));
+    s.push_str(
+        &lines
+            .iter()
+            .map(|l| format!("    {l}"))
+            .collect::<Vec<_>>()
+            .join(",\n"),
+    );
     s.push_str("\n)\n$Audit = @(\n");
     let mut audit = Vec::new();
     for (guid, sub, v) in &f.audit {
@@ -206,10 +232,21 @@ pub fn rollback(name: &str, f: &Files) -> Result<String, FixError> {
     let mut s = header("rollback", name);
     s.push_str(COMMON);
     s.push_str("\n# Used only when harden.ps1 left no backup.json: the values the configuration showed.\n$Fallback = @(\n");
-    let entries: Result<Vec<String>, FixError> = f.rollback_reg.iter().map(registry_entry).collect();
-    s.push_str(&entries?.iter().map(|e| format!("    {e}")).collect::<Vec<_>>().join(",\n"));
+    let entries: Result<Vec<String>, FixError> =
+        f.rollback_reg.iter().map(registry_entry).collect();
+    s.push_str(
+        &entries?
+            .iter()
+            .map(|e| format!("    {e}"))
+            .collect::<Vec<_>>()
+            .join(",\n"),
+    );
     s.push_str("\n)\n");
-    s.push_str(&format!("$HasSecedit = ${}\n$HasAudit = ${}\n", !f.harden_inf.is_empty(), !f.audit.is_empty()));
+    s.push_str(&format!(
+        "$HasSecedit = ${}\n$HasAudit = ${}\n",
+        !f.harden_inf.is_empty(),
+        !f.audit.is_empty()
+    ));
     s.push_str(r#"
 $Here = $PSScriptRoot
 $Backup = Join-Path $Here 'backup.json'

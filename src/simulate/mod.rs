@@ -133,8 +133,7 @@ pub fn parse_set(s: &str, scope: Scope) -> Result<Change, ChangeError> {
 /// INF, Registry.pol).
 pub fn validate_value(setting: &Setting, v: &SettingValue) -> Result<(), String> {
     let safe = |t: &str| {
-        t.chars()
-            .all(|c| c.is_ascii_graphic() || c == ' ')
+        t.chars().all(|c| c.is_ascii_graphic() || c == ' ')
             && !t.contains(['"', '\'', '`', ',', ';', '$'])
     };
     match (setting.kind, v) {
@@ -166,7 +165,10 @@ pub fn validate_value(setting: &Setting, v: &SettingValue) -> Result<(), String>
             }
             Ok(())
         }
-        _ => Err(format!("a {:?} setting cannot take this value", setting.kind)),
+        _ => Err(format!(
+            "a {:?} setting cannot take this value",
+            setting.kind
+        )),
     }
 }
 
@@ -338,7 +340,10 @@ impl<'a> Context<'a> {
         if let Some(v) = self.hosts.get(host).and_then(|h| h.values.get(s.name)) {
             return (Some(v.clone()), true);
         }
-        (s.default_for(self.role(host).unwrap_or(Role::Member)), false)
+        (
+            s.default_for(self.role(host).unwrap_or(Role::Member)),
+            false,
+        )
     }
 
     /// Whether the change set changes a setting on a host to exactly this number.

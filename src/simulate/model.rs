@@ -408,16 +408,19 @@ fn finish(e: Eval) -> Impact {
     let changed = e.affected.len() - breaks;
     let mut notes = e.notes;
     let (verdict, summary) = if e.audit_only {
-        (Verdict::SafeNow, "audit only: logs traffic, blocks nothing".to_string())
+        (
+            Verdict::SafeNow,
+            "audit only: logs traffic, blocks nothing".to_string(),
+        )
     } else if e.loosens {
-        (Verdict::SafeNow, "allows more than before: blocks nothing".to_string())
+        (
+            Verdict::SafeNow,
+            "allows more than before: blocks nothing".to_string(),
+        )
     } else if let Some(why) = e.not_modelled {
         (Verdict::CannotTell, why)
     } else if breaks > 0 {
-        let mut s = format!(
-            "breaks {breaks} flow{}",
-            if breaks == 1 { "" } else { "s" }
-        );
+        let mut s = format!("breaks {breaks} flow{}", if breaks == 1 { "" } else { "s" });
         if !e.missing.is_empty() {
             s.push_str(" (and maybe more: some hosts lack the auditing that would show them)");
         }
@@ -447,8 +450,11 @@ fn finish(e: Eval) -> Impact {
     }
     let mut affected = e.affected;
     affected.sort_by(|a, b| {
-        (a.client.as_deref(), &a.logged_on, a.account.as_deref())
-            .cmp(&(b.client.as_deref(), &b.logged_on, b.account.as_deref()))
+        (a.client.as_deref(), &a.logged_on, a.account.as_deref()).cmp(&(
+            b.client.as_deref(),
+            &b.logged_on,
+            b.account.as_deref(),
+        ))
     });
     Impact {
         description: e.change.describe(),
@@ -477,7 +483,11 @@ fn lm_compat(e: &mut Eval, n: Option<u64>) {
     let hosts = e.ctx.scope_hosts(scope);
     // Domain accounts are validated by the DC: every server's 4624 shows them. Local accounts
     // are validated by the server itself.
-    let needed: Vec<String> = if dcs { e.ctx.known_hosts() } else { hosts.clone() };
+    let needed: Vec<String> = if dcs {
+        e.ctx.known_hosts()
+    } else {
+        hosts.clone()
+    };
     e.need(&needed, &[Evidence::Logon]);
     let flows: Vec<_> = e.flows(FlowKind::NetworkLogon).collect();
     for (k, s) in flows {
@@ -549,7 +559,10 @@ fn min_server_sec(e: &mut Eval, n: Option<u64>) {
         e.hit(
             k,
             s,
-            format!("refused: NTLM session key of {} bits", k.key_length.unwrap_or(0)),
+            format!(
+                "refused: NTLM session key of {} bits",
+                k.key_length.unwrap_or(0)
+            ),
             true,
             k.host.clone(),
             Some(k.host.clone()),
@@ -585,7 +598,18 @@ fn min_client_sec(e: &mut Eval, n: Option<u64>) {
                 let remedy = Remedy::StrongerSessionKey {
                     client: e.client_name(k),
                 };
-                e.hit(k, s, format!("refused by the client: NTLM session key of {} bits", k.key_length.unwrap_or(0)), true, e.client_name(k), Some(k.host.clone()), Some(remedy));
+                e.hit(
+                    k,
+                    s,
+                    format!(
+                        "refused by the client: NTLM session key of {} bits",
+                        k.key_length.unwrap_or(0)
+                    ),
+                    true,
+                    e.client_name(k),
+                    Some(k.host.clone()),
+                    Some(remedy),
+                );
             }
             continue;
         };
@@ -630,35 +654,64 @@ fn restrict_sending(e: &mut Eval, n: Option<u64>) {
         if !e.ctx.applies(&scope, &k.host) {
             continue;
         }
-        let target = k.target.clone().unwrap_or_else(|| "(no target name)".into());
+        let target = k
+            .target
+            .clone()
+            .unwrap_or_else(|| "(no target name)".into());
         let (exceptions, _) = e.ctx.after("ClientAllowedNTLMServers", &k.host);
-        if list_of(&exceptions).iter().any(|x| server_matches(x, &target)) {
+        if list_of(&exceptions)
+            .iter()
+            .any(|x| server_matches(x, &target))
+        {
             continue;
         }
         let remedy = Remedy::ClientException {
             client: k.host.clone(),
             server: target.clone(),
         };
-        e.hit(k, s, "refused: outgoing NTLM".into(), true, k.host.clone(), Some(target), Some(remedy));
+        e.hit(
+            k,
+            s,
+            "refused: outgoing NTLM".into(),
+            true,
+            k.host.clone(),
+            Some(target),
+            Some(remedy),
+        );
     }
     // Clients without 8001: their NTLM as the servers logged it (4624).
     let logons: Vec<_> = e.flows(FlowKind::NetworkLogon).collect();
     for (k, s) in logons {
-        let Some(client) = e.ctx.client_of(k) else { continue };
+        let Some(client) = e.ctx.client_of(k) else {
+            continue;
+        };
         if covered.contains(&client) || !e.ctx.applies(&scope, &client) {
             continue;
         }
         let (exceptions, _) = e.ctx.after("ClientAllowedNTLMServers", &client);
-        if list_of(&exceptions).iter().any(|x| server_matches(x, &k.host)) {
+        if list_of(&exceptions)
+            .iter()
+            .any(|x| server_matches(x, &k.host))
+        {
             continue;
         }
         let remedy = Remedy::ClientException {
             client: client.clone(),
             server: k.host.clone(),
         };
-        e.hit(k, s, "refused by the client: outgoing NTLM (seen on the server)".into(), true, client, Some(k.host.clone()), Some(remedy));
+        e.hit(
+            k,
+            s,
+            "refused by the client: outgoing NTLM (seen on the server)".into(),
+            true,
+            client,
+            Some(k.host.clone()),
+            Some(remedy),
+        );
     }
-    e.notes.push("servers listed in ClientAllowedNTLMServers (after this change set) are excepted".into());
+    e.notes.push(
+        "servers listed in ClientAllowedNTLMServers (after this change set) are excepted".into(),
+    );
 }
 
 fn restrict_receiving(e: &mut Eval, n: Option<u64>) {
@@ -674,36 +727,70 @@ fn restrict_receiving(e: &mut Eval, n: Option<u64>) {
     let mut from_4624 = std::collections::BTreeSet::new();
     for (k, s) in logons {
         if !e.ctx.applies(&scope, &k.host)
-            || !k.auth_package.as_deref().is_some_and(|p| p.to_ascii_uppercase().starts_with("NTLM"))
+            || !k
+                .auth_package
+                .as_deref()
+                .is_some_and(|p| p.to_ascii_uppercase().starts_with("NTLM"))
         {
             continue;
         }
         from_4624.insert(k.host.clone());
-        let domain_account = !k.anonymous && !Eval::is_local_account(k) && !Eval::is_nt_authority(k);
+        let domain_account =
+            !k.anonymous && !Eval::is_local_account(k) && !Eval::is_nt_authority(k);
         if level == 1 && !domain_account {
             continue;
         }
         let remedy = if k.anonymous {
             e.anonymous_remedy(k)
         } else {
-            Remedy::MoveToKerberos { client: e.client_name(k), server: k.host.clone() }
+            Remedy::MoveToKerberos {
+                client: e.client_name(k),
+                server: k.host.clone(),
+            }
         };
-        e.hit(k, s, format!("refused: incoming NTLM{}", if k.anonymous { " (anonymous)" } else { "" }), true, k.host.clone(), Some(k.host.clone()), Some(remedy));
+        e.hit(
+            k,
+            s,
+            format!(
+                "refused: incoming NTLM{}",
+                if k.anonymous { " (anonymous)" } else { "" }
+            ),
+            true,
+            k.host.clone(),
+            Some(k.host.clone()),
+            Some(remedy),
+        );
     }
     let incoming: Vec<_> = e.flows(FlowKind::NtlmIncoming).collect();
     for (k, s) in incoming {
-        if from_4624.contains(&k.host) || e.ctx.traffic.has(&k.host, Evidence::Logon) || !e.ctx.applies(&scope, &k.host) {
+        if from_4624.contains(&k.host)
+            || e.ctx.traffic.has(&k.host, Evidence::Logon)
+            || !e.ctx.applies(&scope, &k.host)
+        {
             continue;
         }
         let domain_account = !Eval::is_local_account(k) && !Eval::is_nt_authority(k);
         if level == 1 && !domain_account {
             continue;
         }
-        let remedy = Remedy::MoveToKerberos { client: "clients of this server".into(), server: k.host.clone() };
-        e.hit(k, s, "refused: incoming NTLM (8002)".into(), true, k.host.clone(), Some(k.host.clone()), Some(remedy));
+        let remedy = Remedy::MoveToKerberos {
+            client: "clients of this server".into(),
+            server: k.host.clone(),
+        };
+        e.hit(
+            k,
+            s,
+            "refused: incoming NTLM (8002)".into(),
+            true,
+            k.host.clone(),
+            Some(k.host.clone()),
+            Some(remedy),
+        );
     }
     if level >= 2 {
-        e.notes.push("\"Deny all accounts\" is counted as refusing anonymous NTLM too (UNVERIFIED)".into());
+        e.notes.push(
+            "\"Deny all accounts\" is counted as refusing anonymous NTLM too (UNVERIFIED)".into(),
+        );
     }
 }
 
@@ -722,7 +809,12 @@ fn restrict_in_domain(e: &mut Eval, n: Option<u64>) {
         .collect();
     if dcs.is_empty() {
         e.no_hosts = Some("no domain controller the change is for appears in the logs or configuration (a host is known as a DC from its configuration or from 8003/8004 events)".into());
-        e.missing.push(Missing { evidence: Evidence::NtlmInDomain, events: Evidence::NtlmInDomain.events(), hosts: vec!["the domain controllers".into()], how: Evidence::NtlmInDomain.how() });
+        e.missing.push(Missing {
+            evidence: Evidence::NtlmInDomain,
+            events: Evidence::NtlmInDomain.events(),
+            hosts: vec!["the domain controllers".into()],
+            how: Evidence::NtlmInDomain.how(),
+        });
         return;
     }
     let covered = e.need(&dcs, &[Evidence::NtlmInDomain]);
@@ -731,12 +823,26 @@ fn restrict_in_domain(e: &mut Eval, n: Option<u64>) {
         if !dcs.contains(&k.host) {
             continue;
         }
-        let server = k.target.clone().unwrap_or_else(|| "(unknown server)".into());
+        let server = k
+            .target
+            .clone()
+            .unwrap_or_else(|| "(unknown server)".into());
         let (exceptions, _) = e.ctx.after("DCAllowedNTLMServers", &k.host);
-        if list_of(&exceptions).iter().any(|x| server_matches(x, &server)) {
+        if list_of(&exceptions)
+            .iter()
+            .any(|x| server_matches(x, &server))
+        {
             continue;
         }
-        e.hit(k, s, "refused by the DC: NTLM pass-through".into(), true, k.host.clone(), Some(server.clone()), Some(Remedy::DomainException { server }));
+        e.hit(
+            k,
+            s,
+            "refused by the DC: NTLM pass-through".into(),
+            true,
+            k.host.clone(),
+            Some(server.clone()),
+            Some(Remedy::DomainException { server }),
+        );
     }
     if level == 3 || level == 7 {
         let direct: Vec<_> = e.flows(FlowKind::NtlmDomain).collect();
@@ -744,7 +850,18 @@ fn restrict_in_domain(e: &mut Eval, n: Option<u64>) {
             if !dcs.contains(&k.host) || k.logon_type == Some(2) {
                 continue;
             }
-            e.hit(k, s, "refused by the DC: NTLM to the DC itself".into(), true, k.host.clone(), Some(k.host.clone()), Some(Remedy::MoveToKerberos { client: e.client_name(k), server: k.host.clone() }));
+            e.hit(
+                k,
+                s,
+                "refused by the DC: NTLM to the DC itself".into(),
+                true,
+                k.host.clone(),
+                Some(k.host.clone()),
+                Some(Remedy::MoveToKerberos {
+                    client: e.client_name(k),
+                    server: k.host.clone(),
+                }),
+            );
         }
     }
     // DCs without 8003/8004: every 4776 is an NTLM validation the DC would refuse.
@@ -790,7 +907,18 @@ fn use_machine_id(e: &mut Eval, n: Option<u64>) {
             continue;
         }
         fallers.insert(k.host.clone());
-        e.hit(k, s, format!("changed: LocalSystem authenticates as {}$ instead of anonymously", k.host), false, k.host.clone(), k.target.clone(), None);
+        e.hit(
+            k,
+            s,
+            format!(
+                "changed: LocalSystem authenticates as {}$ instead of anonymously",
+                k.host
+            ),
+            false,
+            k.host.clone(),
+            k.target.clone(),
+            None,
+        );
     }
     for c in fallers {
         for (k, s) in anonymous_from(e, &c) {
@@ -817,11 +945,30 @@ fn null_session_fallback(e: &mut Eval, n: Option<u64>) {
             continue; // fixed by UseMachineId = 1 in the same change set (applied first)
         }
         fallers.insert(k.host.clone());
-        e.hit(k, s, "refused: LocalSystem NULL session fallback (signing/sealing with the well-known key)".into(), true, k.host.clone(), k.target.clone(), Some(Remedy::UseMachineId { client: k.host.clone() }));
+        e.hit(
+            k,
+            s,
+            "refused: LocalSystem NULL session fallback (signing/sealing with the well-known key)"
+                .into(),
+            true,
+            k.host.clone(),
+            k.target.clone(),
+            Some(Remedy::UseMachineId {
+                client: k.host.clone(),
+            }),
+        );
     }
     for c in fallers {
         for (k, s) in anonymous_from(e, &c) {
-            e.hit(k, s, "refused: anonymous logon of the LocalSystem fallback (seen on the server)".into(), true, c.clone(), Some(k.host.clone()), Some(Remedy::UseMachineId { client: c.clone() }));
+            e.hit(
+                k,
+                s,
+                "refused: anonymous logon of the LocalSystem fallback (seen on the server)".into(),
+                true,
+                c.clone(),
+                Some(k.host.clone()),
+                Some(Remedy::UseMachineId { client: c.clone() }),
+            );
         }
     }
     e.notes.push("only fallback sessions that ask for signing or sealing fail; the logs do not say which do, so all are listed".into());
@@ -843,7 +990,15 @@ fn anonymous_pipes(e: &mut Eval, pipes: &[&str], what: &str) {
             continue;
         }
         let remedy = e.anonymous_remedy(k);
-        e.hit(k, s, format!("{what} (anonymous open of \\pipe\\{p})"), true, k.host.clone(), Some(k.host.clone()), Some(remedy));
+        e.hit(
+            k,
+            s,
+            format!("{what} (anonymous open of \\pipe\\{p})"),
+            true,
+            k.host.clone(),
+            Some(k.host.clone()),
+            Some(remedy),
+        );
     }
 }
 
@@ -858,7 +1013,18 @@ fn all_anonymous(e: &mut Eval) {
             continue;
         }
         let remedy = e.anonymous_remedy(k);
-        e.hit(k, s, format!("refused: anonymous access to {} without an explicit anonymous permission", describe_share(k)), true, k.host.clone(), Some(k.host.clone()), Some(remedy));
+        e.hit(
+            k,
+            s,
+            format!(
+                "refused: anonymous access to {} without an explicit anonymous permission",
+                describe_share(k)
+            ),
+            true,
+            k.host.clone(),
+            Some(k.host.clone()),
+            Some(remedy),
+        );
     }
     e.notes.push("RestrictAnonymous = 2 refuses anonymous access that is not explicitly granted to ANONYMOUS LOGON; explicit grants are not in the logs".into());
 }
@@ -909,7 +1075,9 @@ fn null_session_lists(e: &mut Eval) {
             if !known {
                 assumed.insert(format!("NullSessionPipes on {}", k.host));
             }
-            (!list_of(&allowed).contains(p)).then(|| format!("refused: anonymous open of \\pipe\\{p} (not in NullSessionPipes)"))
+            (!list_of(&allowed).contains(p)).then(|| {
+                format!("refused: anonymous open of \\pipe\\{p} (not in NullSessionPipes)")
+            })
         } else if share == "IPC$" || share.is_empty() {
             None
         } else {
@@ -920,11 +1088,21 @@ fn null_session_lists(e: &mut Eval) {
             if !known {
                 assumed.insert(format!("NullSessionShares on {}", k.host));
             }
-            (!list_of(&allowed).contains(&share.to_ascii_lowercase())).then(|| format!("refused: anonymous access to share {share} (not in NullSessionShares)"))
+            (!list_of(&allowed).contains(&share.to_ascii_lowercase())).then(|| {
+                format!("refused: anonymous access to share {share} (not in NullSessionShares)")
+            })
         };
         if let Some(what) = blocked {
             let remedy = e.anonymous_remedy(k);
-            e.hit(k, s, what, true, k.host.clone(), Some(k.host.clone()), Some(remedy));
+            e.hit(
+                k,
+                s,
+                what,
+                true,
+                k.host.clone(),
+                Some(k.host.clone()),
+                Some(remedy),
+            );
         }
     }
     if !assumed.is_empty() {
@@ -963,7 +1141,17 @@ fn guest(e: &mut Eval) {
         if !k.guest || !e.ctx.applies(&scope, &k.host) {
             continue;
         }
-        let remedy = Remedy::StopUsingGuest { client: e.client_name(k) };
-        e.hit(k, s, "refused: network logon as the Guest account".into(), true, k.host.clone(), Some(k.host.clone()), Some(remedy));
+        let remedy = Remedy::StopUsingGuest {
+            client: e.client_name(k),
+        };
+        e.hit(
+            k,
+            s,
+            "refused: network logon as the Guest account".into(),
+            true,
+            k.host.clone(),
+            Some(k.host.clone()),
+            Some(remedy),
+        );
     }
 }

@@ -300,7 +300,10 @@ impl Traffic {
                 k.source = l.network.workstation.as_deref().and_then(short_host);
                 k.source_ip = l.network.ip.clone();
                 k.auth_package = l.auth_package.clone();
-                k.lm_package = l.lm_package.as_deref().map(|p| p.trim().to_ascii_uppercase());
+                k.lm_package = l
+                    .lm_package
+                    .as_deref()
+                    .map(|p| p.trim().to_ascii_uppercase());
                 k.key_length = l.key_length;
                 k.logon_type = l.logon_type;
                 k.guest = guest;
@@ -329,17 +332,34 @@ impl Traffic {
                 k.pipe = s.pipe().filter(|p| !p.is_empty());
                 self.add(k, e);
             }
-            Kind::NtlmOutgoing(n) | Kind::NtlmIncoming(n) | Kind::NtlmDomain(n)
-            | Kind::NtlmPassthrough(n) | Kind::NtlmBlocked(n) => {
+            Kind::NtlmOutgoing(n)
+            | Kind::NtlmIncoming(n)
+            | Kind::NtlmDomain(n)
+            | Kind::NtlmPassthrough(n)
+            | Kind::NtlmBlocked(n) => {
                 use crate::event::NtlmStage;
                 let (kind, ev, blocked) = match (&e.kind, n.stage) {
-                    (Kind::NtlmOutgoing(_), _) => (FlowKind::NtlmOutgoing, Evidence::NtlmOutgoing, false),
-                    (Kind::NtlmIncoming(_), _) => (FlowKind::NtlmIncoming, Evidence::NtlmIncoming, false),
-                    (Kind::NtlmDomain(_), _) => (FlowKind::NtlmDomain, Evidence::NtlmInDomain, false),
-                    (Kind::NtlmPassthrough(_), _) => (FlowKind::NtlmPassthrough, Evidence::NtlmInDomain, false),
-                    (_, Some(NtlmStage::Outgoing)) => (FlowKind::NtlmOutgoing, Evidence::NtlmOutgoing, true),
-                    (_, Some(NtlmStage::Incoming)) => (FlowKind::NtlmIncoming, Evidence::NtlmIncoming, true),
-                    (_, Some(NtlmStage::Domain)) => (FlowKind::NtlmDomain, Evidence::NtlmInDomain, true),
+                    (Kind::NtlmOutgoing(_), _) => {
+                        (FlowKind::NtlmOutgoing, Evidence::NtlmOutgoing, false)
+                    }
+                    (Kind::NtlmIncoming(_), _) => {
+                        (FlowKind::NtlmIncoming, Evidence::NtlmIncoming, false)
+                    }
+                    (Kind::NtlmDomain(_), _) => {
+                        (FlowKind::NtlmDomain, Evidence::NtlmInDomain, false)
+                    }
+                    (Kind::NtlmPassthrough(_), _) => {
+                        (FlowKind::NtlmPassthrough, Evidence::NtlmInDomain, false)
+                    }
+                    (_, Some(NtlmStage::Outgoing)) => {
+                        (FlowKind::NtlmOutgoing, Evidence::NtlmOutgoing, true)
+                    }
+                    (_, Some(NtlmStage::Incoming)) => {
+                        (FlowKind::NtlmIncoming, Evidence::NtlmIncoming, true)
+                    }
+                    (_, Some(NtlmStage::Domain)) => {
+                        (FlowKind::NtlmDomain, Evidence::NtlmInDomain, true)
+                    }
                     _ => (FlowKind::NtlmPassthrough, Evidence::NtlmInDomain, true),
                 };
                 self.saw(&host, ev);

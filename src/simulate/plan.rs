@@ -38,6 +38,9 @@ pub struct Plan {
     pub stages: Vec<Stage>,
 }
 
+/// Hosts (or items) and the changes that need them.
+type HostsAndChanges = (Vec<String>, Vec<String>);
+
 /// Dependency order inside a stage: what others rely on comes first.
 fn priority(setting: &str) -> u8 {
     match setting {
@@ -56,7 +59,7 @@ fn label(i: &Impact) -> String {
     format!("{} on {}", i.description, i.scope)
 }
 
-fn sorted<'a>(mut v: Vec<&'a Impact>) -> Vec<&'a Impact> {
+fn sorted(mut v: Vec<&Impact>) -> Vec<&Impact> {
     v.sort_by_key(|i| (priority(i.change.setting.name), i.change.setting.name));
     v
 }
@@ -66,7 +69,7 @@ pub fn plan(impacts: &[Impact]) -> Plan {
     let mut stages = Vec::new();
 
     // 1. Auditing.
-    let mut audit: BTreeMap<(String, &'static str), (Vec<String>, Vec<String>)> = BTreeMap::new();
+    let mut audit: BTreeMap<(String, &'static str), HostsAndChanges> = BTreeMap::new();
     for i in impacts {
         for m in &i.missing {
             let e = audit
