@@ -428,7 +428,9 @@ fn finish(e: Eval) -> Impact {
     } else if let Some(why) = e.no_hosts {
         (Verdict::CannotTell, why)
     } else if !e.missing.is_empty() {
-        let hosts: Vec<String> = e.missing.iter().flat_map(|m| m.hosts.clone()).collect();
+        let mut hosts: Vec<String> = e.missing.iter().flat_map(|m| m.hosts.clone()).collect();
+        hosts.sort();
+        hosts.dedup();
         (
             Verdict::CannotTell,
             format!(
