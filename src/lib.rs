@@ -13,6 +13,8 @@ pub mod event;
 pub mod harness;
 pub mod knowledge;
 pub mod policy;
+pub mod remediate;
 pub mod report;
 pub mod scan;
+pub mod simulate;
 pub mod source;

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 pub mod audit;
 pub mod explain;
+pub mod fix;
 pub mod scan;
+pub mod simulate;
 
 /// Exit status: everything was read and nothing failed.
 pub const EXIT_OK: u8 = 0;
@@ -36,6 +38,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// List the detections: stable id, default severity, what triggers them, default thresholds.
     Detections,
+    Simulate(simulate::SimulateArgs),
+    Fix(fix::FixArgs),
 }
 
 /// The detection catalogue, for `scan --help` and `nullsight detections`.
@@ -60,5 +64,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::from(EXIT_OK))
         }
+        Command::Simulate(args) => simulate::run(args),
+        Command::Fix(args) => fix::run(args),
     }
 }

@@ -1,0 +1,501 @@
+//! `nullsight simulate`: what each hardening change would break, from the observed traffic.
+use crate::baseline::{self, Baseline};
+use crate::policy::host::{build_hosts, HostOptions};
+use crate::policy::settings::Role;
+use crate::policy::HostConfig;
+use crate::remediate::target_for;
+use crate::report::escape::{csv_cell, terminal};
+use crate::scan::{self, NoProgress, ScanOptions};
+use crate::simulate::{self, parse_set, Change, Context, Impact, Plan, Scope, Traffic};
+use clap::Args;
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const LONG_ABOUT: &str = "\
+Predict, from the traffic the hosts logged, what each hardening change would break, and in which
+order to apply the changes so that nothing does.
+
+WHAT IS SIMULATED:
+  --set SETTING=VALUE   the changes you give (repeatable; VALUE empty = empty list, - = remove).
+                        They apply to --host NAME (repeatable), else to every host of --role,
+                        else to every host.
+  --baseline NAME|FILE  the baseline's rules. With --config: only the rules each host fails,
+                        with the value that makes them pass. Without: every rule of the baseline.
+  --config PATH         configuration files (as for `nullsight audit`): the hosts' roles, current
+                        values (exception lists, NullSessionPipes...) and audit settings. With
+                        --config and neither --set nor --baseline, each host's built-in baseline.
+
+MODELS (setting -> the observed flows it would refuse, and where):
+  LmCompatibilityLevel 4/5   4624 with LmPackageName LM (4, 5) or NTLM V1 (5), not anonymous:
+                             domain accounts where they are validated (the DCs), local accounts
+                             on the server itself. Null sessions log \"NTLM V1\" and are excluded.
+  NTLMMinServerSec /         NTLM logons (4624) with KeyLength below 128, when the value
+  NTLMMinClientSec           requires 128-bit keys (0x20000000): on the server / from the client.
+  RestrictSendingNTLMTraffic 2 = Deny all: the client's 8001 flows not excepted by
+                             ClientAllowedNTLMServers; for clients without 8001, their NTLM as
+                             servers logged it (4624). 1 = Audit all: blocks nothing.
+  RestrictReceivingNTLMTraffic  NTLM 4624 (else 8002) on the server: 1 domain accounts, 2 all.
+  RestrictNTLMInDomain       on DCs: 8004 pass-through not excepted by DCAllowedNTLMServers
+                             (and 8003 for 3/7); 4776 when the DC has no 8004.
+  UseMachineId = 1           LocalSystem fallback (8001 with ClientLUID 0x3e7 and no user, and
+                             the anonymous 4624 it causes): those flows change identity.
+  allownullsessionfallback=0 the same flows break, unless UseMachineId = 1 is in the change set.
+  RestrictAnonymousSAM / RestrictAnonymous / LSAAnonymousNameLookup
+                             anonymous 5145 opens of samr / samr+srvsvc (RestrictAnonymous 2:
+                             every anonymous access) / lsarpc.
+  NullSessionPipes / NullSessionShares / RestrictNullSessAccess
+                             anonymous opens of pipes and shares not in the lists (after the
+                             change set), when RestrictNullSessAccess is 1.
+  EveryoneIncludesAnonymous=0  anonymous access to shares other than IPC$.
+  EnableGuestAccount = 0     network logons as the Guest account (RID 501).
+  Audit settings             safe: they log, and block nothing.
+  Other settings             cannot tell: nullsight has no traffic model for them.
+
+VERDICTS:
+  safe now      the auditing that would show the affected traffic is on, and shows none
+  breaks N      the flows listed would be refused: who, from where, to where, how often, first
+                and last seen, evidence (file and record id), and what to fix first
+  cannot tell   the auditing that would show the traffic is off (or its logs were not given) on
+                the hosts named: the output says what to enable and how. A host counts as audited
+                when its logs hold events of that kind, or its configuration shows the auditing on
+
+PLAN:
+  1 turn on the missing auditing; 2 apply the safe changes (UseMachineId and exception lists
+  before what relies on them); 3 fix what would break (\"these clients still send NTLMv1\"),
+  then apply; 4 re-run simulate for what could not be judged.
+
+EXIT STATUS:
+  0  the simulation ran and every input was read (whatever the verdicts)
+  1  nothing could run: bad arguments, a bad baseline or --set, unwritable output
+  3  results were written, but some input could not be read (stderr names each)";
+
+#[derive(Debug, Args)]
+#[command(about = "Predict what each hardening change would break, from the logged traffic, and plan the order", long_about = LONG_ABOUT)]
+pub struct SimulateArgs {
+    /// Evidence files or folders (EVTX, XML, JSON Lines), read recursively.
+    #[arg(long = "logs", value_name = "PATH", required = true, num_args = 1..)]
+    pub logs: Vec<PathBuf>,
+    /// Configuration files or folders (.reg, INF, Registry.pol, hives, auditpol CSV).
+    #[arg(long = "config", value_name = "PATH", num_args = 1..)]
+    pub config: Vec<PathBuf>,
+    /// Baseline whose rules are the changes: cis-dc, cis-member, cis-workstation or a TOML file.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub baseline: Option<String>,
+    /// A change to simulate, SETTING=VALUE (repeatable).
+    #[arg(long = "set", value_name = "SETTING=VALUE")]
+    pub set: Vec<String>,
+    /// The role the --set changes (and configs without one) are for.
+    #[arg(long, value_enum)]
+    pub role: Option<Role>,
+    /// The hosts the --set changes are for (repeatable).
+    #[arg(long = "host", value_name = "NAME")]
+    pub hosts: Vec<String>,
+    /// Write JSON to FILE (`-`: standard output, instead of the table).
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+    pub json: Option<PathBuf>,
+    /// Write the affected flows as CSV to FILE (`-`: standard output).
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+    pub csv: Option<PathBuf>,
+}
+
+/// Read configuration inputs into hosts; errors go to stderr and are returned as messages.
+pub fn read_configs(paths: &[PathBuf], role: Option<Role>) -> (Vec<HostConfig>, Vec<String>) {
+    if paths.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let (inputs, errors, _notes) = super::audit::read_inputs(paths);
+    let mut msgs: Vec<String> = errors
+        .iter()
+        .map(|e| crate::policy::sanitize(&e.to_string()))
+        .collect();
+    for i in &inputs {
+        msgs.extend(
+            i.source
+                .problems
+                .iter()
+                .map(|e| crate::policy::sanitize(&e.to_string())),
+        );
+    }
+    let hosts = build_hosts(inputs, &HostOptions { host: None, role });
+    (hosts, msgs)
+}
+
+/// The changes: per configured host, the failing rules of its baseline (or `fixed`); without
+/// hosts, every rule of `fixed`. Identical changes on several hosts become one.
+pub fn baseline_changes(
+    hosts: &[HostConfig],
+    fixed: Option<&Baseline>,
+    role: Option<Role>,
+) -> anyhow::Result<(Vec<Change>, Vec<String>)> {
+    let mut out: Vec<Change> = Vec::new();
+    let mut notes = Vec::new();
+    let mut push = |c: Change| {
+        if let (Some(existing), Scope::Hosts(new)) = (
+            out.iter_mut().find(|x| {
+                x.setting.name == c.setting.name
+                    && x.value == c.value
+                    && matches!(x.scope, Scope::Hosts(_))
+            }),
+            &c.scope,
+        ) {
+            if let Scope::Hosts(list) = &mut existing.scope {
+                list.extend(new.iter().cloned());
+            }
+            return;
+        }
+        out.push(c);
+    };
+    if hosts.is_empty() {
+        let Some(b) = fixed else {
+            return Ok((out, notes));
+        };
+        let scope = match b.role.or(role) {
+            Some(r) => Scope::Role(r),
+            None => Scope::All,
+        };
+        let mut done: Vec<&str> = Vec::new();
+        for rule in &b.rules {
+            if done.contains(&rule.setting.name) {
+                continue;
+            }
+            done.push(rule.setting.name);
+            match pick(b, rule.setting.name, None) {
+                Ok(value) => push(Change {
+                    setting: rule.setting,
+                    value,
+                    scope: scope.clone(),
+                }),
+                Err(e) => notes.push(format!("rule skipped: {e}")),
+            }
+        }
+        return Ok((out, notes));
+    }
+    for h in hosts {
+        let b = match fixed {
+            Some(b) => b.clone(),
+            None => Baseline::embedded(baseline::default_for(h.role))?,
+        };
+        let compliance = baseline::evaluate(h, &b);
+        let name = simulate::short_host(&h.name).unwrap_or_else(|| h.name.clone());
+        let mut done: Vec<&str> = Vec::new();
+        for rule in &b.rules {
+            if done.contains(&rule.setting.name) {
+                continue;
+            }
+            done.push(rule.setting.name);
+            if !compliance
+                .rows
+                .iter()
+                .any(|r| r.setting == rule.setting.name && r.status.failed())
+            {
+                continue;
+            }
+            let now = h.setting(rule.setting.name).and_then(|r| r.value());
+            match pick(&b, rule.setting.name, now) {
+                Ok(value) => push(Change {
+                    setting: rule.setting,
+                    value,
+                    scope: Scope::Hosts(vec![name.clone()]),
+                }),
+                Err(e) => notes.push(format!(
+                    "{}: rule skipped: {e}",
+                    crate::policy::sanitize(&h.name)
+                )),
+            }
+        }
+    }
+    Ok((out, notes))
+}
+
+/// The value for a setting that satisfies every rule of the baseline about it (a baseline can
+/// check one setting twice, e.g. once for hardening and once for audit coverage).
+pub fn pick(
+    b: &Baseline,
+    setting: &str,
+    now: Option<&crate::policy::settings::SettingValue>,
+) -> Result<Option<crate::policy::settings::SettingValue>, crate::remediate::FixError> {
+    let rules: Vec<_> = b
+        .rules
+        .iter()
+        .filter(|r| r.setting.name == setting)
+        .collect();
+    let mut first_err = None;
+    for r in &rules {
+        match target_for(r, now) {
+            Ok(v) => {
+                if rules.iter().all(|x| {
+                    baseline::evaluate::check(x.op, &x.expected, v.as_ref()) != Some(false)
+                }) {
+                    return Ok(v);
+                }
+            }
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    match first_err {
+        Some(e) => Err(e),
+        None => Err(crate::remediate::FixError::Value {
+            setting: setting.to_string(),
+            why: "its rules contradict each other".into(),
+        }),
+    }
+}
+
+/// The scope of --set changes.
+pub fn set_scope(hosts: &[String], role: Option<Role>) -> Scope {
+    if !hosts.is_empty() {
+        Scope::Hosts(
+            hosts
+                .iter()
+                .filter_map(|h| simulate::short_host(h))
+                .collect(),
+        )
+    } else if let Some(r) = role {
+        Scope::Role(r)
+    } else {
+        Scope::All
+    }
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    changes: &'a [Impact],
+    plan: &'a Plan,
+    hosts: Vec<HostSeen>,
+    errors: &'a [String],
+    notes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct HostSeen {
+    host: String,
+    events: std::collections::BTreeMap<simulate::Evidence, u64>,
+}
+
+pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
+    let fixed = match &args.baseline {
+        Some(b) => Some(Baseline::load(b)?),
+        None => None,
+    };
+    let scope = set_scope(&args.hosts, args.role);
+    let mut set_changes = Vec::new();
+    for s in &args.set {
+        set_changes.push(parse_set(s, scope.clone())?);
+    }
+    let (configs, mut errors) = read_configs(&args.config, args.role);
+    if !args.config.is_empty() && configs.is_empty() {
+        anyhow::bail!("no configuration could be read from --config");
+    }
+    let (mut changes, notes) = if fixed.is_some() || (set_changes.is_empty() && !configs.is_empty())
+    {
+        baseline_changes(&configs, fixed.as_ref(), args.role)?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    changes.extend(set_changes);
+    if changes.is_empty() {
+        if args.set.is_empty() && fixed.is_none() && configs.is_empty() {
+            anyhow::bail!("nothing to simulate: give --set SETTING=VALUE, --baseline NAME, or --config files (see --help)");
+        }
+        eprintln!("nullsight: no change to simulate: every rule passes");
+    }
+    let mut traffic = Traffic::new();
+    let reports = scan::scan(
+        &ScanOptions {
+            paths: args.logs.clone(),
+            threads: 0,
+        },
+        &NoProgress,
+        |e| traffic.observe(&e),
+    );
+    for r in &reports {
+        for e in &r.errors {
+            errors.push(crate::policy::sanitize(&format!("{}: {e}", r.file)));
+        }
+    }
+    for e in &errors {
+        eprintln!("nullsight: {e}");
+    }
+    let ctx = Context::new(&traffic, &configs, &changes);
+    let impacts = simulate::evaluate_all(&ctx);
+    let plan = simulate::plan(&impacts);
+    let mut table_to_stdout = true;
+    if let Some(path) = &args.json {
+        let report = Report {
+            changes: &impacts,
+            plan: &plan,
+            hosts: traffic
+                .seen
+                .iter()
+                .map(|(h, m)| HostSeen {
+                    host: h.clone(),
+                    events: m.clone(),
+                })
+                .collect(),
+            errors: &errors,
+            notes: &notes,
+        };
+        let text = serde_json::to_string_pretty(&report)? + "\n";
+        table_to_stdout &= write_out(path, text.as_bytes())?;
+    }
+    if let Some(path) = &args.csv {
+        table_to_stdout &= write_out(path, &to_csv(&impacts)?)?;
+    }
+    if table_to_stdout {
+        std::io::stdout()
+            .lock()
+            .write_all(render(&impacts, &plan, &traffic, &notes).as_bytes())?;
+    }
+    Ok(ExitCode::from(if errors.is_empty() {
+        super::EXIT_OK
+    } else {
+        super::EXIT_INPUT_ERRORS
+    }))
+}
+
+fn write_out(path: &Path, bytes: &[u8]) -> anyhow::Result<bool> {
+    if path.as_os_str() == "-" {
+        std::io::stdout().lock().write_all(bytes)?;
+        Ok(false)
+    } else {
+        std::fs::write(path, bytes)
+            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+        Ok(true)
+    }
+}
+
+fn time(t: Option<jiff::Timestamp>) -> String {
+    t.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn to_csv(impacts: &[Impact]) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "change",
+        "scope",
+        "verdict",
+        "what",
+        "account",
+        "client",
+        "client_ip",
+        "logged_on",
+        "server",
+        "enforced_at",
+        "count",
+        "first",
+        "last",
+        "evidence",
+        "fix_first",
+    ])?;
+    for i in impacts {
+        for a in &i.affected {
+            let ev: Vec<String> = a
+                .evidence
+                .iter()
+                .map(|e| format!("{}#{}", e.file, e.record_id))
+                .collect();
+            let cells = [
+                i.description.clone(),
+                i.scope.clone(),
+                i.verdict.as_str().to_string(),
+                a.what.clone(),
+                a.account.clone().unwrap_or_default(),
+                a.client.clone().unwrap_or_default(),
+                a.client_ip.clone().unwrap_or_default(),
+                a.logged_on.clone(),
+                a.server.clone().unwrap_or_default(),
+                a.enforced_at.clone(),
+                a.count.to_string(),
+                time(a.first),
+                time(a.last),
+                ev.join(" "),
+                a.remedy.as_ref().map(|r| r.item()).unwrap_or_default(),
+            ];
+            w.write_record(cells.iter().map(|c| csv_cell(c).into_owned()))?;
+        }
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn t(s: &str) -> String {
+    terminal(s).into_owned()
+}
+
+/// The terminal report (every string from a log or config is escaped).
+pub fn render(impacts: &[Impact], plan: &Plan, traffic: &Traffic, notes: &[String]) -> String {
+    let mut o = String::new();
+    o.push_str(&format!(
+        "Observed: {} flows from {} hosts' logs\n\n",
+        traffic.flows.len(),
+        traffic.seen.len()
+    ));
+    for i in impacts {
+        let verdict = match i.verdict {
+            simulate::Verdict::SafeNow => "SAFE NOW".to_string(),
+            simulate::Verdict::Breaks => "BREAKS".to_string(),
+            simulate::Verdict::CannotTell => "CANNOT TELL".to_string(),
+        };
+        o.push_str(&format!(
+            "== {} on {}\n   {verdict}: {}\n",
+            t(&i.description),
+            t(&i.scope),
+            t(&i.summary)
+        ));
+        for a in &i.affected {
+            o.push_str(&format!(
+                "   {} {}\n      account {} from {} ({}) on {}{}; enforced at {}\n      {} time(s), first {}, last {}; evidence {}\n",
+                if a.breaks { "x" } else { "~" },
+                t(&a.what),
+                t(a.account.as_deref().unwrap_or("-")),
+                t(a.client.as_deref().unwrap_or("-")),
+                t(a.client_ip.as_deref().unwrap_or("-")),
+                t(&a.logged_on),
+                a.server.as_deref().filter(|s| *s != a.logged_on).map(|s| format!(" -> {}", t(s))).unwrap_or_default(),
+                t(&a.enforced_at),
+                a.count,
+                time(a.first),
+                time(a.last),
+                a.evidence.iter().map(|e| format!("{}#{}", t(&e.file), e.record_id)).collect::<Vec<_>>().join(", ")
+            ));
+            if let Some(r) = &a.remedy {
+                o.push_str(&format!("      fix first: {}\n", t(&r.item())));
+            }
+        }
+        for m in &i.missing {
+            o.push_str(&format!(
+                "   no {} from: {}\n      to know, {}\n",
+                m.events,
+                t(&m.hosts.join(", ")),
+                m.how
+            ));
+        }
+        for n in &i.notes {
+            o.push_str(&format!("   note: {}\n", t(n)));
+        }
+        o.push('\n');
+    }
+    o.push_str("== Plan\n");
+    for s in &plan.stages {
+        o.push_str(&format!("Stage {}: {}\n", s.number, s.title));
+        for b in &s.before {
+            o.push_str(&format!(
+                "  first, {}:\n    {}\n    (for {})\n",
+                b.what,
+                t(&b.items.join(", ")),
+                t(&b.for_changes.join("; "))
+            ));
+        }
+        for a in &s.apply {
+            o.push_str(&format!("  apply {}\n", t(a)));
+        }
+    }
+    for n in notes {
+        o.push_str(&format!("note: {}\n", t(n)));
+    }
+    o
+}

@@ -1,0 +1,282 @@
+//! The PowerShell scripts. Every literal is a single-quoted PowerShell string built by [`quote`]
+//! from a catalogue constant or a validated value, or a decimal number. `quote` refuses anything
+//! but printable ASCII, so typographic quotes (which PowerShell also treats as quotes) cannot
+//! appear.
+
+use super::{Files, FixError};
+use crate::policy::{Item, RegOp, RegValue};
+
+/// `'text'` with `'` doubled; only printable ASCII is accepted.
+pub fn quote(s: &str) -> Result<String, FixError> {
+    if !s.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+        return Err(FixError::Write(format!(
+            "{s:?} cannot be written in a script: only printable ASCII is allowed"
+        )));
+    }
+    Ok(format!("'{}'", s.replace('\'', "''")))
+}
+
+fn ps_key(key: &str) -> String {
+    match key.split_once('\\') {
+        Some(("HKLM", rest)) => format!("HKLM:\\{rest}"),
+        Some(("HKCU", rest)) => format!("HKCU:\\{rest}"),
+        _ => key.to_string(),
+    }
+}
+
+/// One `@{ ... }` entry of the `$Registry` table.
+fn registry_entry(item: &Item) -> Result<String, FixError> {
+    let Item::Registry { key, value, op } = item else {
+        return Err(FixError::Write("not a registry item".into()));
+    };
+    let head = format!("Key = {}; Name = {}", quote(&ps_key(key))?, quote(value)?);
+    Ok(match op {
+        RegOp::Set(RegValue::Dword(d)) => {
+            format!("@{{ {head}; Type = 'DWord'; Data = [int64]{d}; Remove = $false }}")
+        }
+        RegOp::Set(RegValue::Sz(s)) => format!(
+            "@{{ {head}; Type = 'String'; Data = {}; Remove = $false }}",
+            quote(s)?
+        ),
+        RegOp::Set(RegValue::MultiSz(l)) => {
+            let items: Result<Vec<String>, FixError> = l.iter().map(|s| quote(s)).collect();
+            format!(
+                "@{{ {head}; Type = 'MultiString'; Data = [string[]]@({}); Remove = $false }}",
+                items?.join(", ")
+            )
+        }
+        RegOp::DeleteValue => format!("@{{ {head}; Type = ''; Data = $null; Remove = $true }}"),
+        other => return Err(FixError::Write(format!("cannot script {other:?}"))),
+    })
+}
+
+const COMMON: &str = r#"Set-StrictMode -Version 2
+$ErrorActionPreference = 'Stop'
+
+function Get-Current([hashtable] $s) {
+    if (-not (Test-Path -LiteralPath $s.Key)) { return $null }
+    $p = Get-ItemProperty -LiteralPath $s.Key -Name $s.Name -ErrorAction SilentlyContinue
+    if ($null -eq $p) { return $null }
+    return , $p.($s.Name)
+}
+
+function Get-Kind([hashtable] $s) {
+    $k = Get-Item -LiteralPath $s.Key -ErrorAction SilentlyContinue
+    if ($null -eq $k) { return '' }
+    try { return [string]$k.GetValueKind($s.Name) } catch { return '' }
+}
+
+# Same value: compared as text, item by item (a DWORD read back is an Int32; -1 = 4294967295).
+function Test-Same($current, $wanted) {
+    if ($null -eq $current) { return $false }
+    $a = @($current | ForEach-Object { if ($_ -is [int]) { [string]([BitConverter]::ToUInt32([BitConverter]::GetBytes([int]$_), 0)) } else { [string]$_ } })
+    $b = @($wanted | ForEach-Object { [string]$_ })
+    return (($a -join "`n") -ceq ($b -join "`n"))
+}
+
+function Set-Value([hashtable] $s) {
+    if (-not (Test-Path -LiteralPath $s.Key)) { New-Item -Path $s.Key -Force | Out-Null }
+    $data = $s.Data
+    if ($s.Type -eq 'DWord') { $data = [BitConverter]::ToInt32([BitConverter]::GetBytes([uint32]$s.Data), 0) }
+    Set-ItemProperty -LiteralPath $s.Key -Name $s.Name -Value $data -Type $s.Type
+}
+
+function Set-Registry([hashtable[]] $Registry, $Cmdlet) {
+    foreach ($s in $Registry) {
+        $target = "$($s.Key)\$($s.Name)"
+        $current = Get-Current $s
+        if ($s.Remove) {
+            if ($null -eq $current) { Write-Verbose "$target is already absent"; continue }
+            if ($Cmdlet.ShouldProcess($target, 'Remove value')) {
+                Remove-ItemProperty -LiteralPath $s.Key -Name $s.Name
+            }
+            continue
+        }
+        if ((Test-Same $current $s.Data) -and ((Get-Kind $s) -eq $s.Type)) {
+            Write-Verbose "$target is already $(@($s.Data) -join ',')"
+            continue
+        }
+        if ($Cmdlet.ShouldProcess($target, "Set $($s.Type) $(@($s.Data) -join ',')")) { Set-Value $s }
+    }
+}
+
+function Invoke-Secedit([string] $Cfg, [string] $What, $Cmdlet) {
+    if ($Cmdlet.ShouldProcess('local security policy', $What)) {
+        $db = Join-Path $env:TEMP ('nullsight-' + [guid]::NewGuid().ToString() + '.sdb')
+        & secedit.exe /configure /db $db /cfg $Cfg /areas SECURITYPOLICY USER_RIGHTS /quiet | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw "secedit /configure failed with exit code $LASTEXITCODE (see %windir%\security\logs\scesrv.log)" }
+        Remove-Item -LiteralPath $db -ErrorAction SilentlyContinue
+    }
+}
+"#;
+
+fn header(kind: &str, name: &str) -> String {
+    format!(
+        "<#\n.SYNOPSIS\n    nullsight {kind} for {name}.\n.DESCRIPTION\n    Generated by nullsight fix. Every value below comes from nullsight's settings catalogue\n    and validated values. Run from an elevated PowerShell; -WhatIf shows what would change,\n    -Verbose what is already in place. Safe to run again.\n#>\n[CmdletBinding(SupportsShouldProcess = $true)]\nparam()\n\n"
+    )
+}
+
+/// `harden.ps1`.
+pub fn harden(name: &str, f: &Files) -> Result<String, FixError> {
+    let mut s = header("hardening", name);
+    s.push_str(COMMON);
+    s.push_str("\n$Registry = @(\n");
+    let entries: Result<Vec<String>, FixError> = f.harden_reg.iter().map(registry_entry).collect();
+    s.push_str(
+        &entries?
+            .iter()
+            .map(|e| format!("    {e}"))
+            .collect::<Vec<_>>()
+            .join(",\n"),
+    );
+    s.push_str("\n)\n");
+    // What secedit /export prints for each [System Access] / [Privilege Rights] value.
+    s.push_str("$SecurityPolicy = @(\n");
+    let mut lines = Vec::new();
+    for item in &f.harden_inf {
+        match item {
+            Item::SystemAccess { name, value } => lines.push(quote(&format!("{name} = {value}"))?),
+            Item::Privilege { right, accounts } => {
+                let list: Vec<String> = accounts
+                    .iter()
+                    .map(|a| {
+                        if a.to_ascii_uppercase().starts_with("S-1-") {
+                            format!("*{a}")
+                        } else {
+                            a.clone()
+                        }
+                    })
+                    .collect();
+                lines.push(quote(&format!("{right} = {}", list.join(",")))?)
+            }
+            _ => {}
+        }
+    }
+    s.push_str(
+        &lines
+            .iter()
+            .map(|l| format!("    {l}"))
+            .collect::<Vec<_>>()
+            .join(",\n"),
+    );
+    s.push_str("\n)\n$Audit = @(\n");
+    let mut audit = Vec::new();
+    for (guid, sub, v) in &f.audit {
+        audit.push(format!(
+            "    @{{ Guid = {}; Name = {}; Success = ${}; Failure = ${} }}",
+            quote(guid)?,
+            quote(sub)?,
+            v & 1 == 1,
+            v & 2 == 2
+        ));
+    }
+    s.push_str(&audit.join(",\n"));
+    s.push_str("\n)\n");
+    s.push_str(r#"
+$Here = $PSScriptRoot
+$Backup = Join-Path $Here 'backup.json'
+
+# 1. Save the current values, once: a second run must not overwrite the original backup.
+if (-not (Test-Path -LiteralPath $Backup)) {
+    $saved = @(foreach ($r in $Registry) {
+        $current = Get-Current $r
+        [pscustomobject]@{ Key = $r.Key; Name = $r.Name; Present = ($null -ne $current); Type = (Get-Kind $r); Data = $current }
+    })
+    if ($PSCmdlet.ShouldProcess($Backup, 'Save the current values')) {
+        ConvertTo-Json -InputObject $saved -Depth 4 | Set-Content -LiteralPath $Backup -Encoding UTF8
+    }
+}
+
+# 2. Registry values (skipped when already set).
+Set-Registry $Registry $PSCmdlet
+
+# 3. secedit: [System Access] and [Privilege Rights] from harden.inf.
+if ($SecurityPolicy.Count -gt 0) {
+    $export = Join-Path $env:TEMP ('nullsight-' + [guid]::NewGuid().ToString() + '.inf')
+    & secedit.exe /export /cfg $export /areas SECURITYPOLICY USER_RIGHTS /quiet | Out-Null
+    $secBackup = Join-Path $Here 'backup-secedit.inf'
+    if (-not (Test-Path -LiteralPath $secBackup) -and $PSCmdlet.ShouldProcess($secBackup, 'Save the current security policy')) {
+        Copy-Item -LiteralPath $export -Destination $secBackup
+    }
+    $now = @(Get-Content -LiteralPath $export | ForEach-Object { $_.Trim() })
+    Remove-Item -LiteralPath $export -ErrorAction SilentlyContinue
+    $pending = @($SecurityPolicy | Where-Object { $now -notcontains $_ })
+    if ($pending.Count -eq 0) { Write-Verbose 'The security policy values are already set' }
+    else { Invoke-Secedit (Join-Path $Here 'harden.inf') ('secedit /configure harden.inf: ' + ($pending -join '; ')) $PSCmdlet }
+}
+
+# 4. Advanced audit policy.
+if ($Audit.Count -gt 0) {
+    $auditBackup = Join-Path $Here 'backup-auditpol.csv'
+    if (-not (Test-Path -LiteralPath $auditBackup) -and $PSCmdlet.ShouldProcess($auditBackup, 'Save the current audit policy')) {
+        & auditpol.exe /backup /file:$auditBackup | Out-Null
+    }
+    foreach ($a in $Audit) {
+        $row = & auditpol.exe /get /subcategory:$($a.Guid) /r | ConvertFrom-Csv
+        $want = if ($a.Success -and $a.Failure) { 'Success and Failure' } elseif ($a.Success) { 'Success' } elseif ($a.Failure) { 'Failure' } else { 'No Auditing' }
+        if ($row.'Inclusion Setting' -eq $want) { Write-Verbose "Audit $($a.Name) is already $want"; continue }
+        $succ = if ($a.Success) { 'enable' } else { 'disable' }
+        $fail = if ($a.Failure) { 'enable' } else { 'disable' }
+        if ($PSCmdlet.ShouldProcess("audit policy $($a.Name)", "Set $want")) {
+            & auditpol.exe /set /subcategory:$($a.Guid) /success:$succ /failure:$fail | Out-Null
+        }
+    }
+}
+"#);
+    Ok(s)
+}
+
+/// `rollback.ps1`: restores what harden.ps1 saved; without a backup, the rollback values the
+/// configuration showed.
+pub fn rollback(name: &str, f: &Files) -> Result<String, FixError> {
+    let mut s = header("rollback", name);
+    s.push_str(COMMON);
+    s.push_str("\n# Used only when harden.ps1 left no backup.json: the values the configuration showed.\n$Fallback = @(\n");
+    let entries: Result<Vec<String>, FixError> =
+        f.rollback_reg.iter().map(registry_entry).collect();
+    s.push_str(
+        &entries?
+            .iter()
+            .map(|e| format!("    {e}"))
+            .collect::<Vec<_>>()
+            .join(",\n"),
+    );
+    s.push_str("\n)\n");
+    s.push_str(&format!(
+        "$HasSecedit = ${}\n$HasAudit = ${}\n",
+        !f.harden_inf.is_empty(),
+        !f.audit.is_empty()
+    ));
+    s.push_str(r#"
+$Here = $PSScriptRoot
+$Backup = Join-Path $Here 'backup.json'
+$Restore = $Fallback
+if (Test-Path -LiteralPath $Backup) {
+    $Restore = @(foreach ($b in @(Get-Content -LiteralPath $Backup -Raw | ConvertFrom-Json)) {
+        $type = [string]$b.Type
+        if ($type -notin @('DWord', 'String', 'MultiString', 'ExpandString', 'QWord', 'Binary', '')) { throw "backup.json: unexpected type $type" }
+        @{ Key = [string]$b.Key; Name = [string]$b.Name; Type = $type; Data = $b.Data; Remove = (-not $b.Present) }
+    })
+} else {
+    Write-Warning 'backup.json not found: restoring the values the configuration showed when the fix was generated'
+}
+Set-Registry $Restore $PSCmdlet
+
+if ($HasSecedit) {
+    $secBackup = Join-Path $Here 'backup-secedit.inf'
+    $cfg = if (Test-Path -LiteralPath $secBackup) { $secBackup } else { Join-Path $Here 'rollback.inf' }
+    if (Test-Path -LiteralPath $cfg) { Invoke-Secedit $cfg "secedit /configure $(Split-Path -Leaf $cfg)" $PSCmdlet }
+    else { Write-Warning 'No secedit backup and no rollback.inf: the security policy was not restored' }
+}
+
+if ($HasAudit) {
+    $auditBackup = Join-Path $Here 'backup-auditpol.csv'
+    if (Test-Path -LiteralPath $auditBackup) {
+        if ($PSCmdlet.ShouldProcess('audit policy', 'auditpol /restore backup-auditpol.csv')) {
+            & auditpol.exe /restore /file:$auditBackup | Out-Null
+        }
+    } else { Write-Warning 'backup-auditpol.csv not found: the audit policy was not restored' }
+}
+"#);
+    Ok(s)
+}
