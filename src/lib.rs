@@ -13,6 +13,7 @@ pub mod event;
 pub mod harness;
 pub mod knowledge;
 pub mod policy;
+pub mod lab;
 pub mod report;
 pub mod scan;
 pub mod source;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 pub mod audit;
 pub mod explain;
+pub mod lab;
 pub mod scan;
 
 /// Exit status: everything was read and nothing failed.
@@ -36,6 +37,7 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// List the detections: stable id, default severity, what triggers them, default thresholds.
     Detections,
+    Lab(lab::LabArgs),
 }
 
 /// The detection catalogue, for `scan --help` and `nullsight detections`.
@@ -60,5 +62,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::from(EXIT_OK))
         }
+        Command::Lab(args) => lab::run(args),
     }
 }
