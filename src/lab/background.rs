@@ -38,7 +38,11 @@ fn services_at_boot(lab: &mut Lab) {
             continue;
         }
         let at = lab.rng.range(50, 70);
-        for (luid, user) in [(0x3e7u64, "SYSTEM"), (0x3e4, "NETWORK SERVICE"), (0x3e5, "LOCAL SERVICE")] {
+        for (luid, user) in [
+            (0x3e7u64, "SYSTEM"),
+            (0x3e4, "NETWORK SERVICE"),
+            (0x3e5, "LOCAL SERVICE"),
+        ] {
             let sid = match luid {
                 0x3e7 => "S-1-5-18",
                 0x3e4 => "S-1-5-20",
@@ -93,16 +97,31 @@ fn workdays(lab: &mut Lab) {
         while at < WINDOW_SECONDS - 20 * MIN {
             at += lab.rng.range(6 * MIN, 25 * MIN);
             let t = lab.at(at);
-            let server = *lab.rng.pick(&[SRV_FILE01, SRV_FILE01, SRV_FILE01, SRV_APP01, SQL01]);
+            let server = *lab
+                .rng
+                .pick(&[SRV_FILE01, SRV_FILE01, SRV_FILE01, SRV_APP01, SQL01]);
             if lab.rng.percent(15) {
                 // NTLMv2 (the share opened by address): client 8001, server 4624/8002/8003, DC 4776/8004.
-                let (acct, port) = named_ntlm(lab, None, t, &user, ws, server, "NTLM V2", 128, None);
+                let (acct, port) =
+                    named_ntlm(lab, None, t, &user, ws, server, "NTLM V2", 128, None);
                 if server == SRV_FILE01 {
-                    lab.share(None, server, t + 200_000, &acct, lab.hosts[ws].ip, port, "Users");
+                    lab.share(
+                        None,
+                        server,
+                        t + 200_000,
+                        &acct,
+                        lab.hosts[ws].ip,
+                        port,
+                        "Users",
+                    );
                 }
                 lab.logoff_later(server, t, &acct, 3, 900);
             } else {
-                let share = (server == SRV_FILE01).then_some(if lab.rng.percent(50) { "Users" } else { "Public" });
+                let share = (server == SRV_FILE01).then_some(if lab.rng.percent(50) {
+                    "Users"
+                } else {
+                    "Public"
+                });
                 kerberos_to(lab, t, &user, ws, server, share);
             }
         }
@@ -131,8 +150,16 @@ fn kerberos_to(lab: &mut Lab, t: u64, user: &User, ws: usize, server: usize, sha
 
 /// Admins: bob RDPs to SRV-APP01, adm_jdoe to DC01 (type 10, 4672).
 fn admins(lab: &mut Lab) {
-    let adm = USERS.iter().find(|u| u.name == "adm_jdoe").copied().expect("adm_jdoe");
-    for (user, ws, server, at) in [(owner(WKS002), WKS002, SRV_APP01, 90 * MIN), (adm, WKS002, DC01, 120 * MIN), (adm, WKS002, SQL01, 330 * MIN)] {
+    let adm = USERS
+        .iter()
+        .find(|u| u.name == "adm_jdoe")
+        .copied()
+        .expect("adm_jdoe");
+    for (user, ws, server, at) in [
+        (owner(WKS002), WKS002, SRV_APP01, 90 * MIN),
+        (adm, WKS002, DC01, 120 * MIN),
+        (adm, WKS002, SQL01, 330 * MIN),
+    ] {
         let t = lab.at(at);
         let luid = lab.luid(server);
         let g = guid(&mut lab.rng);
@@ -185,7 +212,10 @@ fn application(lab: &mut Lab) {
         if !lab.hosts[h].logs {
             continue;
         }
-        let ws = matches!(lab.hosts[h].role, HostRole::Workstation | HostRole::Workgroup);
+        let ws = matches!(
+            lab.hosts[h].role,
+            HostRole::Workstation | HostRole::Workgroup
+        );
         for _ in 0..lab.rng.range(2, 5) {
             let at = lab.rng.range(2 * MIN, WINDOW_SECONDS);
             let t = lab.at(at);
@@ -211,11 +241,12 @@ pub(crate) struct Filler {
 }
 
 /// Estimated bytes per filler record, to spread them over the lab's day.
-const EST_RECORD_BYTES: u64 = 560;
+pub(crate) const EST_RECORD_BYTES: u64 = 600;
 
 impl Filler {
-    pub fn new(lab: &Lab, seed: u64, target: u64) -> Filler {
-        let est = (target / EST_RECORD_BYTES).max(1);
+    /// `queued`: the lab's own records for the same file, which count towards the target.
+    pub fn new(lab: &Lab, seed: u64, target: u64, queued: u64) -> Filler {
+        let est = (target / EST_RECORD_BYTES).saturating_sub(queued).max(1);
         let start = FileTime::from_unix(BASE_UNIX, 0).0 + 2 * MIN * TICKS;
         Filler {
             target,
@@ -255,7 +286,11 @@ impl Filler {
             let (acct, lt) = self.open.swap_remove(i);
             r::logoff(&self.host, tid, &acct, lt)
         } else if roll < 31 {
-            let u = if self.rng.percent(50) { SVC_BACKUP } else { ADMINISTRATOR };
+            let u = if self.rng.percent(50) {
+                SVC_BACKUP
+            } else {
+                ADMINISTRATOR
+            };
             self.next_luid += self.rng.range(0x10, 0x200);
             let acct = Account::domain_user(&u, self.next_luid);
             r::special(&self.host, tid, &acct, r::ADMIN_PRIVILEGES)
@@ -278,7 +313,12 @@ impl Filler {
             if self.open.len() < 4096 {
                 self.open.push((acct, 3));
             }
-            r::logon(&self.host, self.host.logon_event_version.unwrap_or(2), tid, &l)
+            r::logon(
+                &self.host,
+                self.host.logon_event_version.unwrap_or(2),
+                tid,
+                &l,
+            )
         };
         self.current = rec;
         self.current.time = FileTime(t);
@@ -289,15 +329,24 @@ impl Filler {
 /// A pool of ordinary users for the filler (names and RIDs of the wider company).
 static USER_POOL: &[User] = &{
     const NAMES: [&str; 40] = [
-        "aaron", "beth", "chris", "diana", "ethan", "fiona", "george", "hannah", "isaac", "jasmine",
-        "kevin", "laura", "marcus", "nina", "oscar", "paula", "quinn", "rachel", "samuel", "tina",
-        "ursula", "vincent", "wendy", "xander", "yasmin", "zach", "amelia", "brandon", "chloe", "derek",
-        "elena", "felix", "gemma", "hugo", "ines", "jonas", "kira", "liam", "maya", "noah",
+        "aaron", "beth", "chris", "diana", "ethan", "fiona", "george", "hannah", "isaac",
+        "jasmine", "kevin", "laura", "marcus", "nina", "oscar", "paula", "quinn", "rachel",
+        "samuel", "tina", "ursula", "vincent", "wendy", "xander", "yasmin", "zach", "amelia",
+        "brandon", "chloe", "derek", "elena", "felix", "gemma", "hugo", "ines", "jonas", "kira",
+        "liam", "maya", "noah",
     ];
-    let mut users = [User { name: "", rid: 0, admin: false }; 40];
+    let mut users = [User {
+        name: "",
+        rid: 0,
+        admin: false,
+    }; 40];
     let mut i = 0;
     while i < 40 {
-        users[i] = User { name: NAMES[i], rid: 2000 + i as u32, admin: false };
+        users[i] = User {
+            name: NAMES[i],
+            rid: 2000 + i as u32,
+            admin: false,
+        };
         i += 1;
     }
     users

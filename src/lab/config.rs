@@ -13,7 +13,17 @@ const NETLOGON: &str = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\Ne
 /// The values exported for one host: (key, name, dword), and what they show.
 fn values(idx: usize, h: &Host) -> (Vec<(&'static str, &'static str, u32)>, String) {
     let mut v = vec![
-        (LSA, "LmCompatibilityLevel", if idx == WKS003 { 1 } else if idx == SRV_LEGACY08 { 2 } else { 3 }),
+        (
+            LSA,
+            "LmCompatibilityLevel",
+            if idx == WKS003 {
+                1
+            } else if idx == SRV_LEGACY08 {
+                2
+            } else {
+                3
+            },
+        ),
         (LSA, "RestrictAnonymous", 0),
         (LSA, "RestrictAnonymousSAM", 1),
         (LSA, "EveryoneIncludesAnonymous", 0),
@@ -24,7 +34,10 @@ fn values(idx: usize, h: &Host) -> (Vec<(&'static str, &'static str, u32)>, Stri
     }
     if idx == WKS004 {
         v.push((LSA, "UseMachineId", 0));
-        shows.push("UseMachineId = 0 (LocalSystem NTLM is anonymous: scenario localsystem_fallback)".into());
+        shows.push(
+            "UseMachineId = 0 (LocalSystem NTLM is anonymous: scenario localsystem_fallback)"
+                .into(),
+        );
     }
     if idx == SRV_LEGACY08 {
         v.push((MSV1_0, "NtlmMinClientSec", 0));
@@ -69,14 +82,20 @@ pub(crate) fn write(out_dir: &Path, hosts: &[Host]) -> anyhow::Result<Vec<Config
         }
         let (vals, shows) = values(idx, h);
         let dir = out_dir.join(h.name).join("config");
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         let path = dir.join("Lsa.reg");
-        std::fs::write(&path, reg_file(&vals)).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, reg_file(&vals))
+            .with_context(|| format!("cannot write {}", path.display()))?;
         files.push(ConfigFile {
             file: format!("{}/config/Lsa.reg", h.name),
             host: h.name.to_string(),
             format: "regedit5",
-            shows: if shows.is_empty() { "defaults".into() } else { shows },
+            shows: if shows.is_empty() {
+                "defaults".into()
+            } else {
+                shows
+            },
         });
     }
     Ok(files)

@@ -174,44 +174,184 @@ impl User {
     }
 }
 
-pub const ADMINISTRATOR: User = User { name: "Administrator", rid: 500, admin: true };
-pub const SVC_BACKUP: User = User { name: "svc_backup", rid: 1150, admin: true };
-pub const SVC_WEB: User = User { name: "svc_web", rid: 1151, admin: false };
-pub const SVC_SQL: User = User { name: "svc_sql", rid: 1152, admin: false };
-pub const SVC_SCAN: User = User { name: "svc_scan", rid: 1153, admin: false };
+pub const ADMINISTRATOR: User = User {
+    name: "Administrator",
+    rid: 500,
+    admin: true,
+};
+pub const SVC_BACKUP: User = User {
+    name: "svc_backup",
+    rid: 1150,
+    admin: true,
+};
+pub const SVC_WEB: User = User {
+    name: "svc_web",
+    rid: 1151,
+    admin: false,
+};
+pub const SVC_SQL: User = User {
+    name: "svc_sql",
+    rid: 1152,
+    admin: false,
+};
+pub const SVC_SCAN: User = User {
+    name: "svc_scan",
+    rid: 1153,
+    admin: false,
+};
 
 /// Ordinary users; the first five sit at WKS001..WKS005.
 pub static USERS: &[User] = &[
-    User { name: "alice", rid: 1104, admin: false },
-    User { name: "bob", rid: 1105, admin: true },
-    User { name: "carol", rid: 1106, admin: false },
-    User { name: "dave", rid: 1107, admin: false },
-    User { name: "erin", rid: 1108, admin: false },
-    User { name: "frank", rid: 1109, admin: false },
-    User { name: "grace", rid: 1110, admin: false },
-    User { name: "heidi", rid: 1111, admin: false },
-    User { name: "ivan", rid: 1112, admin: false },
-    User { name: "judy", rid: 1113, admin: false },
-    User { name: "mallory", rid: 1114, admin: false },
-    User { name: "niaj", rid: 1115, admin: false },
-    User { name: "olivia", rid: 1116, admin: false },
-    User { name: "peggy", rid: 1117, admin: false },
-    User { name: "rupert", rid: 1118, admin: false },
-    User { name: "sybil", rid: 1119, admin: false },
-    User { name: "trent", rid: 1120, admin: false },
-    User { name: "uma", rid: 1121, admin: false },
-    User { name: "victor", rid: 1122, admin: false },
-    User { name: "walter", rid: 1123, admin: false },
-    User { name: "xavier", rid: 1124, admin: false },
-    User { name: "yvonne", rid: 1125, admin: false },
-    User { name: "zoe", rid: 1126, admin: false },
-    User { name: "adm_jdoe", rid: 1127, admin: true },
-    User { name: "kmiller", rid: 1128, admin: false },
-    User { name: "lnguyen", rid: 1129, admin: false },
-    User { name: "mgarcia", rid: 1130, admin: false },
-    User { name: "nsmith", rid: 1131, admin: false },
-    User { name: "opatel", rid: 1132, admin: false },
-    User { name: "pchen", rid: 1133, admin: false },
+    User {
+        name: "alice",
+        rid: 1104,
+        admin: false,
+    },
+    User {
+        name: "bob",
+        rid: 1105,
+        admin: true,
+    },
+    User {
+        name: "carol",
+        rid: 1106,
+        admin: false,
+    },
+    User {
+        name: "dave",
+        rid: 1107,
+        admin: false,
+    },
+    User {
+        name: "erin",
+        rid: 1108,
+        admin: false,
+    },
+    User {
+        name: "frank",
+        rid: 1109,
+        admin: false,
+    },
+    User {
+        name: "grace",
+        rid: 1110,
+        admin: false,
+    },
+    User {
+        name: "heidi",
+        rid: 1111,
+        admin: false,
+    },
+    User {
+        name: "ivan",
+        rid: 1112,
+        admin: false,
+    },
+    User {
+        name: "judy",
+        rid: 1113,
+        admin: false,
+    },
+    User {
+        name: "mallory",
+        rid: 1114,
+        admin: false,
+    },
+    User {
+        name: "niaj",
+        rid: 1115,
+        admin: false,
+    },
+    User {
+        name: "olivia",
+        rid: 1116,
+        admin: false,
+    },
+    User {
+        name: "peggy",
+        rid: 1117,
+        admin: false,
+    },
+    User {
+        name: "rupert",
+        rid: 1118,
+        admin: false,
+    },
+    User {
+        name: "sybil",
+        rid: 1119,
+        admin: false,
+    },
+    User {
+        name: "trent",
+        rid: 1120,
+        admin: false,
+    },
+    User {
+        name: "uma",
+        rid: 1121,
+        admin: false,
+    },
+    User {
+        name: "victor",
+        rid: 1122,
+        admin: false,
+    },
+    User {
+        name: "walter",
+        rid: 1123,
+        admin: false,
+    },
+    User {
+        name: "xavier",
+        rid: 1124,
+        admin: false,
+    },
+    User {
+        name: "yvonne",
+        rid: 1125,
+        admin: false,
+    },
+    User {
+        name: "zoe",
+        rid: 1126,
+        admin: false,
+    },
+    User {
+        name: "adm_jdoe",
+        rid: 1127,
+        admin: true,
+    },
+    User {
+        name: "kmiller",
+        rid: 1128,
+        admin: false,
+    },
+    User {
+        name: "lnguyen",
+        rid: 1129,
+        admin: false,
+    },
+    User {
+        name: "mgarcia",
+        rid: 1130,
+        admin: false,
+    },
+    User {
+        name: "nsmith",
+        rid: 1131,
+        admin: false,
+    },
+    User {
+        name: "opatel",
+        rid: 1132,
+        admin: false,
+    },
+    User {
+        name: "pchen",
+        rid: 1133,
+        admin: false,
+    },
 ];
 
 /// The user who sits at a workstation.

@@ -152,10 +152,21 @@ impl Lab {
     }
 
     /// Queue `rec` in `host`'s `log` at time `t`, labelled `(episode, role)` if given.
-    pub fn emit(&mut self, host: usize, log: Log, t: u64, mut rec: EventRecord<'static>, tag: Option<(usize, Role)>) {
+    pub fn emit(
+        &mut self,
+        host: usize,
+        log: Log,
+        t: u64,
+        mut rec: EventRecord<'static>,
+        tag: Option<(usize, Role)>,
+    ) {
         let h = &self.hosts[host];
         assert!(h.logs, "{} has no logs", h.name);
-        assert!(log != Log::Ntlm || h.ntlm_operational, "{} has no NTLM log", h.name);
+        assert!(
+            log != Log::Ntlm || h.ntlm_operational,
+            "{} has no NTLM log",
+            h.name
+        );
         rec.time = FileTime(t);
         if let Some((ep, _)) = tag {
             let hosts = &mut self.episodes[ep].hosts;
@@ -197,14 +208,16 @@ pub fn generate(opts: &LabOptions) -> anyhow::Result<Sidecar> {
             continue;
         }
         let dir = opts.out_dir.join(h.name);
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         let path = dir.join(log.file_name());
         let rel = rel_path(h, log);
         pending.sort_by_key(|p| (p.t, p.seq));
         let big = (host == BIG_HOST && log == Log::Security)
             .then_some(opts.size)
             .flatten();
-        let mut filler = big.map(|target| background::Filler::new(&lab, opts.seed, target));
+        let queued = pending.len() as u64;
+        let mut filler = big.map(|target| background::Filler::new(&lab, opts.seed, target, queued));
         let written = write_file(&path, pending, filler.as_mut(), |ep, role, rid, t, eid| {
             events[ep].push(SidecarEvent {
                 file: rel.clone(),
@@ -240,7 +253,9 @@ pub fn generate(opts: &LabOptions) -> anyhow::Result<Sidecar> {
         .zip(events)
         .enumerate()
         .map(|(i, (e, mut evs))| {
-            evs.sort_by(|a, b| (&a.time, &a.file, a.record_id).cmp(&(&b.time, &b.file, b.record_id)));
+            evs.sort_by(|a, b| {
+                (&a.time, &a.file, a.record_id).cmp(&(&b.time, &b.file, b.record_id))
+            });
             SidecarEpisode {
                 id: format!("ep{:03}-{}", i + 1, e.scenario),
                 scenario: e.scenario.to_string(),
@@ -285,13 +300,15 @@ fn write_file(
     };
     let mut pending = pending.into_iter().peekable();
     if let Some(f) = filler.as_deref_mut() {
-        // Merge by time until the file is big enough; the file is measured every 1,024
-        // records (the writer writes whole 64 KiB chunks).
-        let mut since_check = 0u32;
+        // Merge by time until the file, plus what the queued events will add, reaches the
+        // target; then top up after them if the estimate fell short. The file is measured
+        // every 256 records (the writer writes whole 64 KiB chunks).
+        let mut since_check = 256u32;
         loop {
-            if since_check >= 1024 {
+            if since_check >= 256 {
                 since_check = 0;
-                if std::fs::metadata(path)?.len() >= f.target {
+                let reserve = pending.len() as u64 * background::EST_RECORD_BYTES;
+                if std::fs::metadata(path)?.len() + reserve >= f.target {
                     break;
                 }
             }
@@ -308,6 +325,14 @@ fn write_file(
     for p in pending {
         put(&mut w, p)?;
         records += 1;
+    }
+    if let Some(f) = filler {
+        while std::fs::metadata(path)?.len() < f.target {
+            for _ in 0..256 {
+                w.write(f.next_record())?;
+                records += 1;
+            }
+        }
     }
     w.finish()?;
     let bytes = std::fs::metadata(path)?.len();
@@ -338,13 +363,19 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "kib" => 1024.0,
         "mib" => 1024.0 * 1024.0,
         "gib" => 1024.0 * 1024.0 * 1024.0,
-        other => return Err(format!("unknown size unit {other:?} (use KB, MB, GB or KiB, MiB, GiB)")),
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} (use KB, MB, GB or KiB, MiB, GiB)"
+            ))
+        }
     };
     let bytes = n * mult;
     // The EVTX header counts chunks in 16 bits: 65,535 chunks of 64 KiB (about 4.29 GB).
     let max = 65_000.0 * 65_536.0;
     if !(bytes.is_finite() && bytes > 0.0 && bytes <= max) {
-        return Err(format!("{s:?}: the size must be above 0 and at most 4.2GB (the EVTX format limit)"));
+        return Err(format!(
+            "{s:?}: the size must be above 0 and at most 4.2GB (the EVTX format limit)"
+        ));
     }
     Ok(bytes as u64)
 }

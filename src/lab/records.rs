@@ -34,7 +34,6 @@ pub const NTLM_CHANNEL: &str = "Microsoft-Windows-NTLM/Operational";
 const SUCCESS: u64 = 0x8020_0000_0000_0000;
 const FAILURE: u64 = 0x8010_0000_0000_0000;
 
-
 pub fn s(v: impl Into<String>) -> Value<'static> {
     Value::String(Cow::Owned(v.into()))
 }
@@ -175,7 +174,14 @@ impl Logon {
     }
 
     /// A network logon of a named account over NTLM.
-    pub fn ntlm(target: Account, lm: &'static str, key: u32, workstation: &str, ip: &str, port: u16) -> Logon {
+    pub fn ntlm(
+        target: Account,
+        lm: &'static str,
+        key: u32,
+        workstation: &str,
+        ip: &str,
+        port: u16,
+    ) -> Logon {
         Logon {
             target,
             lm_package: lm,
@@ -323,7 +329,12 @@ pub const ADMIN_PRIVILEGES: &str = "SeSecurityPrivilege\r\n\t\t\tSeBackupPrivile
 pub const SYSTEM_PRIVILEGES: &str = "SeAssignPrimaryTokenPrivilege\r\n\t\t\tSeTcbPrivilege\r\n\t\t\tSeSecurityPrivilege\r\n\t\t\tSeTakeOwnershipPrivilege\r\n\t\t\tSeLoadDriverPrivilege\r\n\t\t\tSeBackupPrivilege\r\n\t\t\tSeRestorePrivilege\r\n\t\t\tSeDebugPrivilege\r\n\t\t\tSeAuditPrivilege\r\n\t\t\tSeSystemEnvironmentPrivilege\r\n\t\t\tSeImpersonatePrivilege\r\n\t\t\tSeDelegateSessionUserImpersonatePrivilege";
 
 /// 4672 Special privileges assigned to new logon.
-pub fn special(h: &Host, thread_id: u32, subject: &Account, privileges: &'static str) -> EventRecord<'static> {
+pub fn special(
+    h: &Host,
+    thread_id: u32,
+    subject: &Account,
+    privileges: &'static str,
+) -> EventRecord<'static> {
     security(
         h,
         4672,
@@ -382,7 +393,13 @@ pub fn explicit(
 }
 
 /// 4776 The computer attempted to validate the credentials for an account.
-pub fn validation(h: &Host, thread_id: u32, user: &str, workstation: &str, status: u32) -> EventRecord<'static> {
+pub fn validation(
+    h: &Host,
+    thread_id: u32,
+    user: &str,
+    workstation: &str,
+    status: u32,
+) -> EventRecord<'static> {
     security(
         h,
         4776,
@@ -409,7 +426,14 @@ pub fn share_path(share: &str) -> String {
 }
 
 /// 5140 A network share object was accessed (v1).
-pub fn share_access(h: &Host, thread_id: u32, subject: &Account, ip: &str, port: u16, share: &str) -> EventRecord<'static> {
+pub fn share_access(
+    h: &Host,
+    thread_id: u32,
+    subject: &Account,
+    ip: &str,
+    port: u16,
+    share: &str,
+) -> EventRecord<'static> {
     let mut r = security(
         h,
         5140,
@@ -474,7 +498,13 @@ pub fn share_check(
 }
 
 /// 4742 A computer account was changed (v0), as Zerologon's password reset writes it.
-pub fn computer_changed(h: &Host, thread_id: u32, subject: &Account, target: &Host, password_last_set: &str) -> EventRecord<'static> {
+pub fn computer_changed(
+    h: &Host,
+    thread_id: u32,
+    subject: &Account,
+    target: &Host,
+    password_last_set: &str,
+) -> EventRecord<'static> {
     let dash = || s("-");
     security(
         h,
@@ -522,7 +552,14 @@ pub fn startup(h: &Host, thread_id: u32) -> EventRecord<'static> {
     security(h, 4608, 0, 12288, true, thread_id, vec![])
 }
 
-fn ntlm_event(h: &Host, event_id: u16, provider: &'static str, guid: Guid, thread_id: u32, data: Vec<(&'static str, Value<'static>)>) -> EventRecord<'static> {
+fn ntlm_event(
+    h: &Host,
+    event_id: u16,
+    provider: &'static str,
+    guid: Guid,
+    thread_id: u32,
+    data: Vec<(&'static str, Value<'static>)>,
+) -> EventRecord<'static> {
     EventRecord {
         provider_name: provider.into(),
         provider_guid: Some(guid),
@@ -565,56 +602,108 @@ impl Caller {
 
 /// 8001 NTLM client blocked audit: outgoing NTLM authentication. `user`/`domain` are the
 /// supplied credentials: `(NULL)`/`NULL` for a null session.
-pub fn ntlm_outgoing(h: &Host, thread_id: u32, target: &str, user: &str, domain: &str, c: &Caller, oid: &str) -> EventRecord<'static> {
-    ntlm_event(h, 8001, "Microsoft-Windows-NTLM", NTLM, thread_id, vec![
-        ("TargetName", s(target)),
-        ("UserName", s(user)),
-        ("DomainName", s(domain)),
-        ("CallerPID", Value::U32(c.pid)),
-        ("ProcessName", s(&c.process)),
-        ("ClientLUID", Value::HexInt64(c.luid)),
-        ("ClientUserName", s(&c.user)),
-        ("ClientDomainName", s(&c.domain)),
-        ("MechanismOID", s(oid)),
-    ])
+pub fn ntlm_outgoing(
+    h: &Host,
+    thread_id: u32,
+    target: &str,
+    user: &str,
+    domain: &str,
+    c: &Caller,
+    oid: &str,
+) -> EventRecord<'static> {
+    ntlm_event(
+        h,
+        8001,
+        "Microsoft-Windows-NTLM",
+        NTLM,
+        thread_id,
+        vec![
+            ("TargetName", s(target)),
+            ("UserName", s(user)),
+            ("DomainName", s(domain)),
+            ("CallerPID", Value::U32(c.pid)),
+            ("ProcessName", s(&c.process)),
+            ("ClientLUID", Value::HexInt64(c.luid)),
+            ("ClientUserName", s(&c.user)),
+            ("ClientDomainName", s(&c.domain)),
+            ("MechanismOID", s(oid)),
+        ],
+    )
 }
 
 /// 8002 NTLM server blocked audit: incoming NTLM traffic.
 pub fn ntlm_incoming(h: &Host, thread_id: u32, c: &Caller, oid: &str) -> EventRecord<'static> {
-    ntlm_event(h, 8002, "Microsoft-Windows-NTLM", NTLM, thread_id, vec![
-        ("CallerPID", Value::U32(c.pid)),
-        ("ProcessName", s(&c.process)),
-        ("ClientLUID", Value::HexInt64(c.luid)),
-        ("ClientUserName", s(&c.user)),
-        ("ClientDomainName", s(&c.domain)),
-        ("MechanismOID", s(oid)),
-    ])
+    ntlm_event(
+        h,
+        8002,
+        "Microsoft-Windows-NTLM",
+        NTLM,
+        thread_id,
+        vec![
+            ("CallerPID", Value::U32(c.pid)),
+            ("ProcessName", s(&c.process)),
+            ("ClientLUID", Value::HexInt64(c.luid)),
+            ("ClientUserName", s(&c.user)),
+            ("ClientDomainName", s(&c.domain)),
+            ("MechanismOID", s(oid)),
+        ],
+    )
 }
 
 /// 8003 NTLM server blocked in the domain audit.
 #[allow(clippy::too_many_arguments)]
-pub fn ntlm_domain(h: &Host, thread_id: u32, user: &str, domain: &str, workstation: &str, c: &Caller, oid: &str) -> EventRecord<'static> {
-    ntlm_event(h, 8003, "Microsoft-Windows-NTLM", NTLM, thread_id, vec![
-        ("UserName", s(user)),
-        ("DomainName", s(domain)),
-        ("Workstation", s(workstation)),
-        ("CallerPID", Value::U32(c.pid)),
-        ("ProcessName", s(&c.process)),
-        ("LogonType", Value::U32(3)),
-        ("InProc", Value::Bool(c.pid != 4)),
-        ("MechanismOID", s(oid)),
-    ])
+pub fn ntlm_domain(
+    h: &Host,
+    thread_id: u32,
+    user: &str,
+    domain: &str,
+    workstation: &str,
+    c: &Caller,
+    oid: &str,
+) -> EventRecord<'static> {
+    ntlm_event(
+        h,
+        8003,
+        "Microsoft-Windows-NTLM",
+        NTLM,
+        thread_id,
+        vec![
+            ("UserName", s(user)),
+            ("DomainName", s(domain)),
+            ("Workstation", s(workstation)),
+            ("CallerPID", Value::U32(c.pid)),
+            ("ProcessName", s(&c.process)),
+            ("LogonType", Value::U32(3)),
+            ("InProc", Value::Bool(c.pid != 4)),
+            ("MechanismOID", s(oid)),
+        ],
+    )
 }
 
 /// 8004 Domain Controller blocked audit (Security-Netlogon, in the NTLM channel).
-pub fn ntlm_passthrough(dc: &Host, thread_id: u32, schannel: &str, user: &str, domain: &str, workstation: &str, schannel_type: u32) -> EventRecord<'static> {
-    let mut r = ntlm_event(dc, 8004, "Microsoft-Windows-Security-Netlogon", SECURITY_NETLOGON, thread_id, vec![
-        ("SChannelName", s(schannel)),
-        ("UserName", s(user)),
-        ("DomainName", s(domain)),
-        ("WorkstationName", s(workstation)),
-        ("SChannelType", Value::U32(schannel_type)),
-    ]);
+pub fn ntlm_passthrough(
+    dc: &Host,
+    thread_id: u32,
+    schannel: &str,
+    user: &str,
+    domain: &str,
+    workstation: &str,
+    schannel_type: u32,
+) -> EventRecord<'static> {
+    let mut r = ntlm_event(
+        dc,
+        8004,
+        "Microsoft-Windows-Security-Netlogon",
+        SECURITY_NETLOGON,
+        thread_id,
+        vec![
+            ("SChannelName", s(schannel)),
+            ("UserName", s(user)),
+            ("DomainName", s(domain)),
+            ("WorkstationName", s(workstation)),
+            ("SChannelType", Value::U32(schannel_type)),
+        ],
+    );
     r.task = 0;
     r
 }
@@ -654,18 +743,60 @@ const CLASSIC: u64 = 0x0080_0000_0000_0000;
 
 /// NETLOGON 5805: the session setup from a computer failed to authenticate (Binary: NTSTATUS LE).
 pub fn netlogon_5805(dc: &Host, computer: &str, status: u32) -> EventRecord<'static> {
-    classic(dc, "NETLOGON", "System", 5805, 0, 2, 0, CLASSIC, vec![computer.into(), "%%5".into()], Some(status.to_le_bytes().to_vec()))
+    classic(
+        dc,
+        "NETLOGON",
+        "System",
+        5805,
+        0,
+        2,
+        0,
+        CLASSIC,
+        vec![computer.into(), "%%5".into()],
+        Some(status.to_le_bytes().to_vec()),
+    )
 }
 
 /// NETLOGON 5829: a vulnerable Netlogon secure channel connection was allowed (deployment phase).
-pub fn netlogon_5829(dc: &Host, account: &str, domain: &str, account_type: &str, os: &str, build: &str, sp: &str) -> EventRecord<'static> {
-    classic(dc, "NETLOGON", "System", 5829, 0, 3, 0, CLASSIC,
-        vec![account.into(), domain.into(), account_type.into(), os.into(), build.into(), sp.into()], None)
+pub fn netlogon_5829(
+    dc: &Host,
+    account: &str,
+    domain: &str,
+    account_type: &str,
+    os: &str,
+    build: &str,
+    sp: &str,
+) -> EventRecord<'static> {
+    classic(
+        dc,
+        "NETLOGON",
+        "System",
+        5829,
+        0,
+        3,
+        0,
+        CLASSIC,
+        vec![
+            account.into(),
+            domain.into(),
+            account_type.into(),
+            os.into(),
+            build.into(),
+            sp.into(),
+        ],
+        None,
+    )
 }
 
 /// MSSQLSERVER 18456 Login failed. The binary is the error number, the severity and the
 /// server and database names as counted UTF-16 strings (with their NUL).
-pub fn sql_login_failed(h: &Host, login: &str, reason: &str, client_ip: &str, database: &str) -> EventRecord<'static> {
+pub fn sql_login_failed(
+    h: &Host,
+    login: &str,
+    reason: &str,
+    client_ip: &str,
+    database: &str,
+) -> EventRecord<'static> {
     let mut bin = Vec::new();
     bin.extend_from_slice(&18456u32.to_le_bytes());
     bin.extend_from_slice(&14u32.to_le_bytes());
@@ -676,37 +807,116 @@ pub fn sql_login_failed(h: &Host, login: &str, reason: &str, client_ip: &str, da
             bin.extend_from_slice(&u.to_le_bytes());
         }
     }
-    classic(h, "MSSQLSERVER", "Application", 18456, 0xC000, 0, 4, 0x0090_0000_0000_0000,
-        vec![login.into(), format!(" Reason: {reason}"), format!(" [CLIENT: {client_ip}]")], Some(bin))
+    classic(
+        h,
+        "MSSQLSERVER",
+        "Application",
+        18456,
+        0xC000,
+        0,
+        4,
+        0x0090_0000_0000_0000,
+        vec![
+            login.into(),
+            format!(" Reason: {reason}"),
+            format!(" [CLIENT: {client_ip}]"),
+        ],
+        Some(bin),
+    )
 }
 
 /// System boot: EventLog 6009 (OS version) and 6005 (event log service started).
 pub fn boot_records(h: &Host) -> Vec<EventRecord<'static>> {
-    let build = h
-        .os
-        .rsplit_once('(')
-        .and_then(|(_, b)| b.split(')').next())
-        .unwrap_or("")
-        .to_string();
-    let version = if build.starts_with('6') { "6.00." } else { "10.00." };
+    let build =
+        h.os.rsplit_once('(')
+            .and_then(|(_, b)| b.split(')').next())
+            .unwrap_or("")
+            .to_string();
+    let version = if build.starts_with('6') {
+        "6.00."
+    } else {
+        "10.00."
+    };
     vec![
-        classic(h, "EventLog", "System", 6009, 0x8000, 4, 0, CLASSIC,
-            vec![version.into(), build, String::new(), "Multiprocessor Free".into(), "0".into()], None),
-        classic(h, "EventLog", "System", 6005, 0x8000, 4, 0, CLASSIC, vec![], None),
+        classic(
+            h,
+            "EventLog",
+            "System",
+            6009,
+            0x8000,
+            4,
+            0,
+            CLASSIC,
+            vec![
+                version.into(),
+                build,
+                String::new(),
+                "Multiprocessor Free".into(),
+                "0".into(),
+            ],
+            None,
+        ),
+        classic(
+            h,
+            "EventLog",
+            "System",
+            6005,
+            0x8000,
+            4,
+            0,
+            CLASSIC,
+            vec![],
+            None,
+        ),
     ]
 }
 
 /// EventLog 6006: the event log service was stopped (clean shutdown).
 pub fn shutdown_record(h: &Host) -> EventRecord<'static> {
-    classic(h, "EventLog", "System", 6006, 0x8000, 4, 0, CLASSIC, vec![], None)
+    classic(
+        h,
+        "EventLog",
+        "System",
+        6006,
+        0x8000,
+        4,
+        0,
+        CLASSIC,
+        vec![],
+        None,
+    )
 }
 
 /// Ordinary Application noise: Windows Security Center (workstations) or VSS idle stop.
 pub fn application_noise(h: &Host, workstation: bool) -> EventRecord<'static> {
     if workstation {
-        classic(h, "SecurityCenter", "Application", 15, 0, 4, 0, CLASSIC,
-            vec!["Windows Defender".into(), "SECURITY_PRODUCT_STATE_ON".into()], None)
+        classic(
+            h,
+            "SecurityCenter",
+            "Application",
+            15,
+            0,
+            4,
+            0,
+            CLASSIC,
+            vec![
+                "Windows Defender".into(),
+                "SECURITY_PRODUCT_STATE_ON".into(),
+            ],
+            None,
+        )
     } else {
-        classic(h, "VSS", "Application", 8224, 0, 4, 0, CLASSIC, vec![], None)
+        classic(
+            h,
+            "VSS",
+            "Application",
+            8224,
+            0,
+            4,
+            0,
+            CLASSIC,
+            vec![],
+            None,
+        )
     }
 }

@@ -23,7 +23,15 @@ impl Lab {
 
     /// A null session on `server` from `ws`/`ip`: 4624 (and 8002 where the server audits
     /// incoming NTLM). Returns the anonymous account with its new logon id, and the port.
-    pub(crate) fn anonymous_logon(&mut self, ep: usize, server: usize, ws: &str, ip: &str, t: u64, key_length: u32) -> (Account, u16) {
+    pub(crate) fn anonymous_logon(
+        &mut self,
+        ep: usize,
+        server: usize,
+        ws: &str,
+        ip: &str,
+        t: u64,
+        key_length: u32,
+    ) -> (Account, u16) {
         let luid = self.luid(server);
         let port = self.rng.port();
         let mut l = Logon::anonymous(luid, ws, ip, port);
@@ -33,20 +41,40 @@ impl Lab {
             let c = Caller::smb_server(&self.hosts[server]);
             let tid = self.tid();
             let rec = r::ntlm_incoming(&self.hosts[server], tid, &c, NTLM_OID);
-            self.emit(server, Log::Ntlm, t.saturating_sub(20_000), rec, Some((ep, Role::Server)));
+            self.emit(
+                server,
+                Log::Ntlm,
+                t.saturating_sub(20_000),
+                rec,
+                Some((ep, Role::Server)),
+            );
         }
         (l.target, port)
     }
 
     /// 8003 on a domain-joined server that audits NTLM.
-    pub(crate) fn ntlm_domain_audit(&mut self, ep: Option<usize>, server: usize, user: &str, domain: &str, ws: &str, t: u64) {
+    pub(crate) fn ntlm_domain_audit(
+        &mut self,
+        ep: Option<usize>,
+        server: usize,
+        user: &str,
+        domain: &str,
+        ws: &str,
+        t: u64,
+    ) {
         if !self.hosts[server].ntlm_operational {
             return;
         }
         let c = Caller::smb_server(&self.hosts[server]);
         let tid = self.tid();
         let rec = r::ntlm_domain(&self.hosts[server], tid, user, domain, ws, &c, NTLM_OID);
-        self.emit(server, Log::Ntlm, t.saturating_sub(15_000), rec, ep.map(|e| (e, Role::Server)));
+        self.emit(
+            server,
+            Log::Ntlm,
+            t.saturating_sub(15_000),
+            rec,
+            ep.map(|e| (e, Role::Server)),
+        );
     }
 
     /// 8002 on a server that audits NTLM (SMB server as the caller).
@@ -57,45 +85,110 @@ impl Lab {
         let c = Caller::smb_server(&self.hosts[server]);
         let tid = self.tid();
         let rec = r::ntlm_incoming(&self.hosts[server], tid, &c, NTLM_OID);
-        self.emit(server, Log::Ntlm, t.saturating_sub(20_000), rec, ep.map(|e| (e, Role::Server)));
+        self.emit(
+            server,
+            Log::Ntlm,
+            t.saturating_sub(20_000),
+            rec,
+            ep.map(|e| (e, Role::Server)),
+        );
     }
 
     /// 8001 on the client.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn ntlm_client_audit(&mut self, ep: Option<usize>, client: usize, t: u64, target: &str, user: &str, domain: &str, caller: &Caller, oid: &str) {
+    pub(crate) fn ntlm_client_audit(
+        &mut self,
+        ep: Option<usize>,
+        client: usize,
+        t: u64,
+        target: &str,
+        user: &str,
+        domain: &str,
+        caller: &Caller,
+        oid: &str,
+    ) {
         let tid = self.tid();
         let rec = r::ntlm_outgoing(&self.hosts[client], tid, target, user, domain, caller, oid);
-        self.emit(client, Log::Ntlm, t.saturating_sub(40_000), rec, ep.map(|e| (e, Role::Client)));
+        self.emit(
+            client,
+            Log::Ntlm,
+            t.saturating_sub(40_000),
+            rec,
+            ep.map(|e| (e, Role::Client)),
+        );
     }
 
     /// DC01 validating an NTLM logon: 4776, and 8004 when a server passed it through.
-    pub(crate) fn dc_validates(&mut self, ep: Option<usize>, user: &str, ws: &str, via: Option<usize>, status: u32, t: u64) {
+    pub(crate) fn dc_validates(
+        &mut self,
+        ep: Option<usize>,
+        user: &str,
+        ws: &str,
+        via: Option<usize>,
+        status: u32,
+        t: u64,
+    ) {
         let tid = self.tid();
         let rec = r::validation(&self.hosts[DC01], tid, user, ws, status);
         let tag = ep.map(|e| (e, Role::Dc));
         self.emit(DC01, Log::Security, t.saturating_sub(30_000), rec, tag);
         if let Some(server) = via {
             let tid = self.tid();
-            let rec = r::ntlm_passthrough(&self.hosts[DC01], tid, self.hosts[server].name, user, DOMAIN, ws, 2);
+            let rec = r::ntlm_passthrough(
+                &self.hosts[DC01],
+                tid,
+                self.hosts[server].name,
+                user,
+                DOMAIN,
+                ws,
+                2,
+            );
             self.emit(DC01, Log::Ntlm, t.saturating_sub(35_000), rec, tag);
         }
     }
 
-    pub(crate) fn share(&mut self, ep: Option<usize>, server: usize, t: u64, who: &Account, ip: &str, port: u16, share: &str) {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn share(
+        &mut self,
+        ep: Option<usize>,
+        server: usize,
+        t: u64,
+        who: &Account,
+        ip: &str,
+        port: u16,
+        share: &str,
+    ) {
         let tid = self.tid();
         let rec = r::share_access(&self.hosts[server], tid, who, ip, port, share);
         self.emit(server, Log::Security, t, rec, ep.map(|e| (e, Role::Server)));
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn share_check(&mut self, ep: Option<usize>, server: usize, t: u64, who: &Account, ip: &str, port: u16, share: &str, target: &str) {
+    pub(crate) fn share_check(
+        &mut self,
+        ep: Option<usize>,
+        server: usize,
+        t: u64,
+        who: &Account,
+        ip: &str,
+        port: u16,
+        share: &str,
+        target: &str,
+    ) {
         let tid = self.tid();
         let rec = r::share_check(&self.hosts[server], tid, who, ip, port, share, target);
         self.emit(server, Log::Security, t, rec, ep.map(|e| (e, Role::Server)));
     }
 
     /// An unlabelled 4634 a little after a logon.
-    pub(crate) fn logoff_later(&mut self, server: usize, t: u64, who: &Account, logon_type: u32, max_secs: u64) {
+    pub(crate) fn logoff_later(
+        &mut self,
+        server: usize,
+        t: u64,
+        who: &Account,
+        logon_type: u32,
+        max_secs: u64,
+    ) {
         let dt = self.rng.range(1, max_secs.max(1)) * 10_000_000;
         let tid = self.tid();
         let rec = r::logoff(&self.hosts[server], tid, who, logon_type);
@@ -151,7 +244,13 @@ pub(crate) fn boot(lab: &mut Lab, host: usize, at: u64, label: bool) {
     l.elevated = true;
     lab.logon_on(None, host, t + 2_000_000, &l);
     let tid = lab.tid();
-    lab.emit(host, Log::Security, t + 2_100_000, r::special(&h, tid, &system, r::SYSTEM_PRIVILEGES), None);
+    lab.emit(
+        host,
+        Log::Security,
+        t + 2_100_000,
+        r::special(&h, tid, &system, r::SYSTEM_PRIVILEGES),
+        None,
+    );
     if !label {
         return;
     }
@@ -194,7 +293,15 @@ fn localsystem_fallback(lab: &mut Lab) {
         let t = lab.at(7 * MIN + k * 20 * MIN);
         let (anon, port) = lab.anonymous_logon(ep, SRV_FILE01, "SRV-LEGACY08", "10.0.0.40", t, 0);
         lab.ntlm_domain_audit(Some(ep), SRV_FILE01, "(NULL)", "(NULL)", "SRV-LEGACY08", t);
-        lab.share(Some(ep), SRV_FILE01, t + 500_000, &anon, "10.0.0.40", port, "Backup");
+        lab.share(
+            Some(ep),
+            SRV_FILE01,
+            t + 500_000,
+            &anon,
+            "10.0.0.40",
+            port,
+            "Backup",
+        );
         lab.logoff_later(SRV_FILE01, t, &anon, 3, 90);
     }
     let ep = lab.episode(sc::LOCALSYSTEM_FALLBACK,
@@ -208,10 +315,27 @@ fn localsystem_fallback(lab: &mut Lab) {
     };
     for k in 0..8 {
         let t = lab.at(20 * MIN + k * HOUR);
-        lab.ntlm_client_audit(Some(ep), WKS004, t, "cifs/SRV-APP01.corp.example", "(NULL)", "NULL", &caller, NTLM_OID);
+        lab.ntlm_client_audit(
+            Some(ep),
+            WKS004,
+            t,
+            "cifs/SRV-APP01.corp.example",
+            "(NULL)",
+            "NULL",
+            &caller,
+            NTLM_OID,
+        );
         let (anon, port) = lab.anonymous_logon(ep, SRV_APP01, "WKS004", "10.0.1.104", t, 0);
         lab.ntlm_domain_audit(Some(ep), SRV_APP01, "(NULL)", "(NULL)", "WKS004", t);
-        lab.share(Some(ep), SRV_APP01, t + 400_000, &anon, "10.0.1.104", port, "Deploy");
+        lab.share(
+            Some(ep),
+            SRV_APP01,
+            t + 400_000,
+            &anon,
+            "10.0.1.104",
+            port,
+            "Deploy",
+        );
         lab.logoff_later(SRV_APP01, t, &anon, 3, 30);
     }
 }
@@ -230,10 +354,36 @@ fn no_network_credentials(lab: &mut Lab) {
     };
     for k in 0..16 {
         let t = lab.at(10 * MIN + k * 30 * MIN);
-        lab.ntlm_client_audit(Some(ep), WKS001, t, "cifs/SRV-FILE01.corp.example", "(NULL)", "NULL", &caller, NTLM_OID);
+        lab.ntlm_client_audit(
+            Some(ep),
+            WKS001,
+            t,
+            "cifs/SRV-FILE01.corp.example",
+            "(NULL)",
+            "NULL",
+            &caller,
+            NTLM_OID,
+        );
         let (anon, port) = lab.anonymous_logon(ep, SRV_FILE01, "WKS001", "10.0.1.101", t, 0);
-        lab.share(Some(ep), SRV_FILE01, t + 300_000, &anon, "10.0.1.101", port, "Public");
-        lab.share_check(Some(ep), SRV_FILE01, t + 400_000, &anon, "10.0.1.101", port, "Public", r"inventory\WKS001.csv");
+        lab.share(
+            Some(ep),
+            SRV_FILE01,
+            t + 300_000,
+            &anon,
+            "10.0.1.101",
+            port,
+            "Public",
+        );
+        lab.share_check(
+            Some(ep),
+            SRV_FILE01,
+            t + 400_000,
+            &anon,
+            "10.0.1.101",
+            port,
+            "Public",
+            r"inventory\WKS001.csv",
+        );
         lab.logoff_later(SRV_FILE01, t, &anon, 3, 20);
     }
 }
@@ -252,10 +402,36 @@ fn non_domain_joined(lab: &mut Lab) {
     };
     for k in 0..8 {
         let t = lab.at(5 * MIN + k * HOUR);
-        lab.ntlm_client_audit(Some(ep), KIOSK07, t, "cifs/SRV-FILE01.corp.example", "(NULL)", "NULL", &caller, "(NULL)");
+        lab.ntlm_client_audit(
+            Some(ep),
+            KIOSK07,
+            t,
+            "cifs/SRV-FILE01.corp.example",
+            "(NULL)",
+            "NULL",
+            &caller,
+            "(NULL)",
+        );
         let (anon, port) = lab.anonymous_logon(ep, SRV_FILE01, "KIOSK-07", "10.0.2.50", t, 0);
-        lab.share(Some(ep), SRV_FILE01, t + 300_000, &anon, "10.0.2.50", port, "Kiosk");
-        lab.share_check(Some(ep), SRV_FILE01, t + 500_000, &anon, "10.0.2.50", port, "Kiosk", r"content\playlist.xml");
+        lab.share(
+            Some(ep),
+            SRV_FILE01,
+            t + 300_000,
+            &anon,
+            "10.0.2.50",
+            port,
+            "Kiosk",
+        );
+        lab.share_check(
+            Some(ep),
+            SRV_FILE01,
+            t + 500_000,
+            &anon,
+            "10.0.2.50",
+            port,
+            "Kiosk",
+            r"content\playlist.xml",
+        );
         lab.logoff_later(SRV_FILE01, t, &anon, 3, 60);
     }
 }
@@ -273,9 +449,26 @@ fn explicit_null_session(lab: &mut Lab) {
         user: "bob".into(),
         domain: DOMAIN.into(),
     };
-    lab.ntlm_client_audit(Some(ep), WKS002, t, "cifs/SRV-FILE01", "(NULL)", "NULL", &caller, NTLM_OID);
+    lab.ntlm_client_audit(
+        Some(ep),
+        WKS002,
+        t,
+        "cifs/SRV-FILE01",
+        "(NULL)",
+        "NULL",
+        &caller,
+        NTLM_OID,
+    );
     let (anon, port) = lab.anonymous_logon(ep, SRV_FILE01, "WKS002", "10.0.1.102", t, 128);
-    lab.share(Some(ep), SRV_FILE01, t + 200_000, &anon, "10.0.1.102", port, "IPC$");
+    lab.share(
+        Some(ep),
+        SRV_FILE01,
+        t + 200_000,
+        &anon,
+        "10.0.1.102",
+        port,
+        "IPC$",
+    );
     lab.logoff_later(SRV_FILE01, t, &anon, 3, 40);
 }
 
@@ -316,7 +509,13 @@ pub(crate) fn named_ntlm(
     if user.admin {
         let tid = lab.tid();
         let rec = r::special(&lab.hosts[server], tid, &l.target, r::ADMIN_PRIVILEGES);
-        lab.emit(server, Log::Security, t + 1, rec, ep.map(|e| (e, Role::Server)));
+        lab.emit(
+            server,
+            Log::Security,
+            t + 1,
+            rec,
+            ep.map(|e| (e, Role::Server)),
+        );
     }
     lab.ntlm_incoming_audit(ep, server, t);
     lab.ntlm_domain_audit(ep, server, user.name, DOMAIN, ws, t);
@@ -329,10 +528,34 @@ fn ntlmv1_client(lab: &mut Lab) {
     let ep = lab.episode(sc::NTLMV1_CLIENT,
         "carol's WKS003 has LmCompatibilityLevel = 1 and opens \\\\10.0.0.20\\Finance by address (so NTLM, not Kerberos) five times: client 8001; SRV-FILE01 4624 for CORP\\carol with LmPackageName NTLM V1, 8002, 8003, 5140; DC01 4776 and 8004 (secure channel SRV-FILE01, type 2, workstation WKS003).");
     let carol = owner(WKS003);
-    for at in [40 * MIN, 2 * HOUR + 10 * MIN, 3 * HOUR + 50 * MIN, 5 * HOUR + 20 * MIN, 7 * HOUR + 5 * MIN] {
+    for at in [
+        40 * MIN,
+        2 * HOUR + 10 * MIN,
+        3 * HOUR + 50 * MIN,
+        5 * HOUR + 20 * MIN,
+        7 * HOUR + 5 * MIN,
+    ] {
         let t = lab.at(at);
-        let (acct, port) = named_ntlm(lab, Some(ep), t, &carol, WKS003, SRV_FILE01, "NTLM V1", 128, None);
-        lab.share(Some(ep), SRV_FILE01, t + 300_000, &acct, "10.0.1.103", port, "Finance");
+        let (acct, port) = named_ntlm(
+            lab,
+            Some(ep),
+            t,
+            &carol,
+            WKS003,
+            SRV_FILE01,
+            "NTLM V1",
+            128,
+            None,
+        );
+        lab.share(
+            Some(ep),
+            SRV_FILE01,
+            t + 300_000,
+            &acct,
+            "10.0.1.103",
+            port,
+            "Finance",
+        );
         lab.logoff_later(SRV_FILE01, t, &acct, 3, 600);
     }
 }
@@ -344,9 +567,26 @@ fn lm_client(lab: &mut Lab) {
     for k in 0..6 {
         let t = lab.at(HOUR + 25 * MIN + k * 71 * MIN);
         let (acct, port) = named_ntlm(lab, Some(ep), t, &SVC_SCAN, MFP, SRV_FILE01, "LM", 0, None);
-        lab.share(Some(ep), SRV_FILE01, t + 300_000, &acct, "10.0.3.20", port, "Scans");
+        lab.share(
+            Some(ep),
+            SRV_FILE01,
+            t + 300_000,
+            &acct,
+            "10.0.3.20",
+            port,
+            "Scans",
+        );
         let file = format!("scan_{:04}.pdf", 100 + k);
-        lab.share_check(Some(ep), SRV_FILE01, t + 600_000, &acct, "10.0.3.20", port, "Scans", &file);
+        lab.share_check(
+            Some(ep),
+            SRV_FILE01,
+            t + 600_000,
+            &acct,
+            "10.0.3.20",
+            port,
+            "Scans",
+            &file,
+        );
         lab.logoff_later(SRV_FILE01, t, &acct, 3, 30);
     }
 }
@@ -358,8 +598,26 @@ fn weak_session_keys(lab: &mut Lab) {
         "SRV-LEGACY08's backup job logs on to SRV-FILE01 as CORP\\svc_backup with NTLMv2 and a 56-bit session key, hourly: SRV-FILE01 4624 (KeyLength 56), 4672, 8002, 8003, 5140; DC01 4776 and 8004. No client log (Server 2008).");
     for k in 0..8 {
         let t = lab.at(35 * MIN + k * HOUR);
-        let (acct, port) = named_ntlm(lab, Some(ep), t, &SVC_BACKUP, SRV_LEGACY08, SRV_FILE01, "NTLM V2", 56, None);
-        lab.share(Some(ep), SRV_FILE01, t + 300_000, &acct, "10.0.0.40", port, "Backup");
+        let (acct, port) = named_ntlm(
+            lab,
+            Some(ep),
+            t,
+            &SVC_BACKUP,
+            SRV_LEGACY08,
+            SRV_FILE01,
+            "NTLM V2",
+            56,
+            None,
+        );
+        lab.share(
+            Some(ep),
+            SRV_FILE01,
+            t + 300_000,
+            &acct,
+            "10.0.0.40",
+            port,
+            "Backup",
+        );
         lab.logoff_later(SRV_FILE01, t, &acct, 3, 300);
     }
     let ep = lab.episode(sc::WEAK_SESSION_KEY,
@@ -367,8 +625,17 @@ fn weak_session_keys(lab: &mut Lab) {
     let bob = owner(WKS002);
     for at in [2 * HOUR + 3 * MIN, 4 * HOUR + 41 * MIN, 6 * HOUR + 18 * MIN] {
         let t = lab.at(at);
-        let (acct, _) = named_ntlm(lab, Some(ep), t, &bob, WKS002, SRV_LEGACY08, "NTLM V2", 40,
-            Some((7420, r"C:\Tools\LegacyAdmin\ladmin.exe", "(NULL)")));
+        let (acct, _) = named_ntlm(
+            lab,
+            Some(ep),
+            t,
+            &bob,
+            WKS002,
+            SRV_LEGACY08,
+            "NTLM V2",
+            40,
+            Some((7420, r"C:\Tools\LegacyAdmin\ladmin.exe", "(NULL)")),
+        );
         lab.logoff_later(SRV_LEGACY08, t, &acct, 3, 120);
     }
 }
@@ -377,10 +644,48 @@ fn weak_session_keys(lab: &mut Lab) {
 fn user_enumeration(lab: &mut Lab) {
     let ep = lab.episode(sc::USER_ENUMERATION,
         "KALI (10.0.0.66) tries 40 account names that do not exist against DC01 within two minutes: 4625 with SubStatus 0xC0000064 (and 4776 with the same status) for each.");
-    const NAMES: &[&str] = &["admin", "test", "guest1", "backup", "oracle", "postgres", "ftp", "www", "scanner", "helpdesk",
-        "support", "sql", "mysql", "user", "user1", "demo", "training", "temp", "info", "sales",
-        "marketing", "hr", "finance", "it", "webmaster", "root", "operator", "service", "svc", "jenkins",
-        "git", "vagrant", "ubuntu", "deploy", "ansible", "monitor", "nagios", "zabbix", "veeam", "exchange"];
+    const NAMES: &[&str] = &[
+        "admin",
+        "test",
+        "guest1",
+        "backup",
+        "oracle",
+        "postgres",
+        "ftp",
+        "www",
+        "scanner",
+        "helpdesk",
+        "support",
+        "sql",
+        "mysql",
+        "user",
+        "user1",
+        "demo",
+        "training",
+        "temp",
+        "info",
+        "sales",
+        "marketing",
+        "hr",
+        "finance",
+        "it",
+        "webmaster",
+        "root",
+        "operator",
+        "service",
+        "svc",
+        "jenkins",
+        "git",
+        "vagrant",
+        "ubuntu",
+        "deploy",
+        "ansible",
+        "monitor",
+        "nagios",
+        "zabbix",
+        "veeam",
+        "exchange",
+    ];
     let mut at = HOUR + 50 * MIN;
     for name in NAMES {
         at += lab.rng.range(1, 4);
@@ -420,9 +725,26 @@ fn enumeration(lab: &mut Lab) {
         at += lab.rng.range(3, 9);
         let t = lab.at(at);
         let (anon, port) = lab.anonymous_logon(ep, DC01, "KALI", "10.0.0.66", t, 0);
-        lab.share(Some(ep), DC01, t + 100_000, &anon, "10.0.0.66", port, "IPC$");
+        lab.share(
+            Some(ep),
+            DC01,
+            t + 100_000,
+            &anon,
+            "10.0.0.66",
+            port,
+            "IPC$",
+        );
         for (i, pipe) in pipes.iter().enumerate() {
-            lab.share_check(Some(ep), DC01, t + 200_000 + i as u64 * 150_000, &anon, "10.0.0.66", port, "IPC$", pipe);
+            lab.share_check(
+                Some(ep),
+                DC01,
+                t + 200_000 + i as u64 * 150_000,
+                &anon,
+                "10.0.0.66",
+                port,
+                "IPC$",
+                pipe,
+            );
         }
         lab.logoff_later(DC01, t, &anon, 3, 3);
     }
@@ -433,9 +755,26 @@ fn enumeration(lab: &mut Lab) {
         at += lab.rng.range(4, 8);
         let t = lab.at(at);
         let (anon, port) = lab.anonymous_logon(ep, SRV_FILE01, "-", "10.0.0.66", t, 0);
-        lab.share(Some(ep), SRV_FILE01, t + 100_000, &anon, "10.0.0.66", port, "IPC$");
+        lab.share(
+            Some(ep),
+            SRV_FILE01,
+            t + 100_000,
+            &anon,
+            "10.0.0.66",
+            port,
+            "IPC$",
+        );
         for (i, pipe) in pipes.iter().enumerate() {
-            lab.share_check(Some(ep), SRV_FILE01, t + 200_000 + i as u64 * 100_000, &anon, "10.0.0.66", port, "IPC$", pipe);
+            lab.share_check(
+                Some(ep),
+                SRV_FILE01,
+                t + 200_000 + i as u64 * 100_000,
+                &anon,
+                "10.0.0.66",
+                port,
+                "IPC$",
+                pipe,
+            );
         }
         lab.logoff_later(SRV_FILE01, t, &anon, 3, 3);
     }
@@ -466,7 +805,16 @@ fn zerologon(lab: &mut Lab) {
             12 => (12, "PM"),
             h => (h - 12, "PM"),
         };
-        format!("{}/{}/{} {}:{:02}:{:02} {}", dt.month(), dt.day(), dt.year(), h12, dt.minute(), dt.second(), ampm)
+        format!(
+            "{}/{}/{} {}:{:02}:{:02} {}",
+            dt.month(),
+            dt.day(),
+            dt.year(),
+            h12,
+            dt.minute(),
+            dt.second(),
+            ampm
+        )
     };
     let tid = lab.tid();
     let dc = lab.hosts[DC01].clone();
@@ -490,7 +838,15 @@ fn zerologon(lab: &mut Lab) {
         "After the 13:00 patch DC01 is in the deployment phase (FullSecureChannelProtection not set): NAS01$, a Samba domain member, keeps using a vulnerable Netlogon secure channel and is allowed with a 5829 warning.");
     for k in 0..6 {
         let t = lab.at(5 * HOUR + 25 * MIN + k * 27 * MIN);
-        let rec = r::netlogon_5829(&lab.hosts[DC01], "NAS01$", DOMAIN, "Workstation", "Samba", "4.9.5-Debian", "");
+        let rec = r::netlogon_5829(
+            &lab.hosts[DC01],
+            "NAS01$",
+            DOMAIN,
+            "Workstation",
+            "Samba",
+            "4.9.5-Debian",
+            "",
+        );
         lab.emit(DC01, Log::System, t, rec, Some((ep, Role::Dc)));
     }
 }
@@ -528,7 +884,18 @@ fn password_spray(lab: &mut Lab) {
         at += lab.rng.range(2, 6);
         let t = lab.at(at);
         let tid = lab.tid();
-        let rec = r::explicit(&lab.hosts[WKS005], tid, &erin_acct, u.name, DOMAIN, "SRV-APP01", 4, "", "10.0.0.21", "445");
+        let rec = r::explicit(
+            &lab.hosts[WKS005],
+            tid,
+            &erin_acct,
+            u.name,
+            DOMAIN,
+            "SRV-APP01",
+            4,
+            "",
+            "10.0.0.21",
+            "445",
+        );
         lab.emit(WKS005, Log::Security, t, rec, Some((ep, Role::Client)));
         let f = Failure {
             target_sid: r::NULL_SID,
@@ -542,7 +909,13 @@ fn password_spray(lab: &mut Lab) {
         };
         let tid = lab.tid();
         let rec = r::logon_failure(&lab.hosts[SRV_APP01], tid, &f);
-        lab.emit(SRV_APP01, Log::Security, t + 150_000, rec, Some((ep, Role::Server)));
+        lab.emit(
+            SRV_APP01,
+            Log::Security,
+            t + 150_000,
+            rec,
+            Some((ep, Role::Server)),
+        );
         lab.dc_validates(Some(ep), u.name, "WKS005", None, 0xC000_006A, t + 300_000);
     }
 }
@@ -555,7 +928,10 @@ fn local_loopback(lab: &mut Lab) {
     let luid = lab.luid(SRV_APP01);
     let port = lab.rng.port();
     let l = Logon::anonymous(luid, "-", "127.0.0.1", port);
-    let l = Logon { key_length: 128, ..l };
+    let l = Logon {
+        key_length: 128,
+        ..l
+    };
     lab.logon_on(Some(ep), SRV_APP01, t, &l);
     let c = Caller {
         pid: 5912,
@@ -566,7 +942,13 @@ fn local_loopback(lab: &mut Lab) {
     };
     let tid = lab.tid();
     let rec = r::ntlm_incoming(&lab.hosts[SRV_APP01], tid, &c, NTLM_OID);
-    lab.emit(SRV_APP01, Log::Ntlm, t - 10_000, rec, Some((ep, Role::Server)));
+    lab.emit(
+        SRV_APP01,
+        Log::Ntlm,
+        t - 10_000,
+        rec,
+        Some((ep, Role::Server)),
+    );
 }
 
 /// KALI brute-forces CORP\Administrator through SRV-APP01.
@@ -610,7 +992,14 @@ fn sql_server_anonymous(lab: &mut Lab) {
         let (front, _) = {
             let luid = lab.luid(SRV_APP01);
             let port = lab.rng.port();
-            let l = Logon::ntlm(Account::domain_user(&user, luid), "NTLM V2", 128, lab.name(ws), lab.ip(ws), port);
+            let l = Logon::ntlm(
+                Account::domain_user(&user, luid),
+                "NTLM V2",
+                128,
+                lab.name(ws),
+                lab.ip(ws),
+                port,
+            );
             lab.logon_on(Some(ep), SRV_APP01, t, &l);
             (l.target, port)
         };
@@ -623,14 +1012,25 @@ fn sql_server_anonymous(lab: &mut Lab) {
             domain: DOMAIN.into(),
         };
         let t1 = t + 2_000_000;
-        lab.ntlm_client_audit(Some(ep), SRV_APP01, t1, "MSSQLSvc/SQL01.corp.example:1433", "(NULL)", "NULL", &caller, NTLM_OID);
+        lab.ntlm_client_audit(
+            Some(ep),
+            SRV_APP01,
+            t1,
+            "MSSQLSvc/SQL01.corp.example:1433",
+            "(NULL)",
+            "NULL",
+            &caller,
+            NTLM_OID,
+        );
         let luid = lab.luid(SQL01);
         let port = lab.rng.port();
         let l = Logon::anonymous(luid, "SRV-APP01", "10.0.0.21", port);
         lab.logon_on(Some(ep), SQL01, t1, &l);
         let c = Caller {
             pid: 3056,
-            process: r"C:\Program Files\Microsoft SQL Server\MSSQL15.MSSQLSERVER\MSSQL\Binn\sqlservr.exe".into(),
+            process:
+                r"C:\Program Files\Microsoft SQL Server\MSSQL15.MSSQLSERVER\MSSQL\Binn\sqlservr.exe"
+                    .into(),
             luid: sql_svc_luid,
             user: "svc_sql".into(),
             domain: DOMAIN.into(),
@@ -638,9 +1038,20 @@ fn sql_server_anonymous(lab: &mut Lab) {
         let tid = lab.tid();
         let rec = r::ntlm_incoming(&lab.hosts[SQL01], tid, &c, NTLM_OID);
         lab.emit(SQL01, Log::Ntlm, t1 - 10_000, rec, Some((ep, Role::Server)));
-        let rec = r::sql_login_failed(&lab.hosts[SQL01], r"NT AUTHORITY\ANONYMOUS LOGON",
-            "Could not find a login matching the name provided.", "10.0.0.21", "master");
-        lab.emit(SQL01, Log::Application, t1 + 50_000, rec, Some((ep, Role::Server)));
+        let rec = r::sql_login_failed(
+            &lab.hosts[SQL01],
+            r"NT AUTHORITY\ANONYMOUS LOGON",
+            "Could not find a login matching the name provided.",
+            "10.0.0.21",
+            "master",
+        );
+        lab.emit(
+            SQL01,
+            Log::Application,
+            t1 + 50_000,
+            rec,
+            Some((ep, Role::Server)),
+        );
         lab.logoff_later(SQL01, t1, &l.target, 3, 2);
         lab.logoff_later(SRV_APP01, t1, &front, 3, 30);
     }
