@@ -12,8 +12,8 @@ pub mod event;
 #[doc(hidden)]
 pub mod harness;
 pub mod knowledge;
-pub mod policy;
 pub mod lab;
+pub mod policy;
 pub mod report;
 pub mod scan;
 pub mod source;

@@ -741,3 +741,38 @@ fn help_is_a_manual_and_bad_sizes_are_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("size"));
 }
+
+#[test]
+fn config_exports_are_read_by_audit() {
+    let work = temp_dir("lab_config");
+    let dir = work.join("lab");
+    generate(&dir, &[]);
+    let side: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("lab.json")).unwrap()).unwrap();
+    for c in side["config"].as_array().unwrap() {
+        assert!(dir.join(c["file"].as_str().unwrap()).is_file());
+    }
+    let reg = std::fs::read(dir.join("WKS004/config/Lsa.reg")).unwrap();
+    assert_eq!(
+        &reg[..2],
+        &[0xFF, 0xFE],
+        "regedit 5 files are UTF-16LE with a BOM"
+    );
+    let out = nullsight(&[OsStr::new("audit"), dir.join("WKS004/config").as_os_str()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Host WKS004: role workstation"), "{text}");
+    let line = text.lines().find(|l| l.contains("UseMachineId ")).unwrap();
+    assert!(
+        line.starts_with("fail") && line.contains("0 (Disabled)"),
+        "{line}"
+    );
+    assert!(
+        text.contains("can be trusted: yes"),
+        "the audit policy export covers the logs"
+    );
+}

@@ -1,5 +1,7 @@
-//! Per-host configuration exports (`<HOST>/config/Lsa.reg`, regedit version 5: UTF-16LE with
-//! a BOM, CRLF) showing the settings behind the scenarios, for the audit stage to read.
+//! Per-host configuration exports, for `nullsight audit`: `<HOST>/config/Lsa.reg` (regedit
+//! version 5: UTF-16LE with a BOM, CRLF) with the settings behind the scenarios and the host's
+//! name and ProductType, and `<HOST>/config/audit.csv` (`auditpol /backup`) with the audit
+//! policy that writes the lab's Security events.
 
 use super::domain::*;
 use super::sidecar::ConfigFile;
@@ -56,8 +58,36 @@ fn values(idx: usize, h: &Host) -> (Vec<(&'static str, &'static str, u32)>, Stri
     (v, shows.join("; "))
 }
 
-fn reg_file(values: &[(&str, &str, u32)]) -> Vec<u8> {
+const COMPUTER_NAME: &str =
+    r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName";
+const CURRENT_VERSION: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion";
+const PRODUCT_OPTIONS: &str = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\ProductOptions";
+
+/// ProductType as Windows writes it: LanmanNT (DC), ServerNT (server), WinNT (workstation).
+fn product_type(h: &Host) -> &'static str {
+    match h.role {
+        HostRole::DomainController => "LanmanNT",
+        HostRole::MemberServer | HostRole::SqlServer => "ServerNT",
+        _ => "WinNT",
+    }
+}
+
+fn reg_file(h: &Host, values: &[(&str, &str, u32)]) -> Vec<u8> {
     let mut text = String::from("Windows Registry Editor Version 5.00\r\n");
+    // Who and what the host is, so that `nullsight audit` names it and knows its role.
+    text.push_str(&format!(
+        "\r\n[{COMPUTER_NAME}]\r\n\"ComputerName\"=\"{}\"\r\n",
+        h.name
+    ));
+    text.push_str(&format!(
+        "\r\n[{PRODUCT_OPTIONS}]\r\n\"ProductType\"=\"{}\"\r\n",
+        product_type(h)
+    ));
+    let (product, build) = h.os.rsplit_once(" (").unwrap_or((h.os, ""));
+    let build = build.split(')').next().unwrap_or("");
+    text.push_str(&format!(
+        "\r\n[{CURRENT_VERSION}]\r\n\"ProductName\"=\"{product}\"\r\n\"CurrentBuildNumber\"=\"{build}\"\r\n"
+    ));
     let mut key = "";
     for (k, name, dword) in values {
         if *k != key {
@@ -74,6 +104,52 @@ fn reg_file(values: &[(&str, &str, u32)]) -> Vec<u8> {
     out
 }
 
+/// Advanced audit policy (`auditpol /backup` CSV): what the lab's Security logs need.
+const AUDIT: &[(&str, &str, u32)] = &[
+    (
+        "Security State Change",
+        "{0CCE9210-69AE-11D9-BED3-505054503030}",
+        1,
+    ),
+    ("Logon", "{0CCE9215-69AE-11D9-BED3-505054503030}", 3),
+    ("Logoff", "{0CCE9216-69AE-11D9-BED3-505054503030}", 1),
+    ("Special Logon", "{0CCE921B-69AE-11D9-BED3-505054503030}", 1),
+    ("File Share", "{0CCE9224-69AE-11D9-BED3-505054503030}", 3),
+    (
+        "Computer Account Management",
+        "{0CCE9236-69AE-11D9-BED3-505054503030}",
+        3,
+    ),
+    (
+        "Credential Validation",
+        "{0CCE923F-69AE-11D9-BED3-505054503030}",
+        3,
+    ),
+    (
+        "Detailed File Share",
+        "{0CCE9244-69AE-11D9-BED3-505054503030}",
+        3,
+    ),
+];
+
+fn audit_csv(h: &Host) -> Vec<u8> {
+    let mut text = String::from(
+        "Machine Name,Policy Target,Subcategory,Subcategory GUID,Inclusion Setting,Exclusion Setting,Setting Value\r\n",
+    );
+    for (name, guid, value) in AUDIT {
+        let setting = match value {
+            1 => "Success",
+            2 => "Failure",
+            _ => "Success and Failure",
+        };
+        text.push_str(&format!(
+            "{},System,{name},{guid},{setting},,{value}\r\n",
+            h.name
+        ));
+    }
+    text.into_bytes()
+}
+
 pub(crate) fn write(out_dir: &Path, hosts: &[Host]) -> anyhow::Result<Vec<ConfigFile>> {
     let mut files = Vec::new();
     for (idx, h) in hosts.iter().enumerate() {
@@ -85,7 +161,7 @@ pub(crate) fn write(out_dir: &Path, hosts: &[Host]) -> anyhow::Result<Vec<Config
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let path = dir.join("Lsa.reg");
-        std::fs::write(&path, reg_file(&vals))
+        std::fs::write(&path, reg_file(h, &vals))
             .with_context(|| format!("cannot write {}", path.display()))?;
         files.push(ConfigFile {
             file: format!("{}/config/Lsa.reg", h.name),
@@ -96,6 +172,15 @@ pub(crate) fn write(out_dir: &Path, hosts: &[Host]) -> anyhow::Result<Vec<Config
             } else {
                 shows
             },
+        });
+        let path = dir.join("audit.csv");
+        std::fs::write(&path, audit_csv(h))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        files.push(ConfigFile {
+            file: format!("{}/config/audit.csv", h.name),
+            host: h.name.to_string(),
+            format: "auditpol_csv",
+            shows: "the advanced audit policy behind the Security logs: Logon, Credential Validation, File Share, Detailed File Share, Computer Account Management (success and failure), Special Logon, Logoff, Security State Change".into(),
         });
     }
     Ok(files)
