@@ -12,6 +12,7 @@ pub mod event;
 #[doc(hidden)]
 pub mod harness;
 pub mod knowledge;
+pub mod lab;
 pub mod policy;
 pub mod remediate;
 pub mod report;

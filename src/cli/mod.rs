@@ -6,6 +6,7 @@ use std::process::ExitCode;
 pub mod audit;
 pub mod explain;
 pub mod fix;
+pub mod lab;
 pub mod scan;
 pub mod simulate;
 
@@ -40,6 +41,7 @@ pub enum Command {
     Detections,
     Simulate(simulate::SimulateArgs),
     Fix(fix::FixArgs),
+    Lab(lab::LabArgs),
 }
 
 /// The detection catalogue, for `scan --help` and `nullsight detections`.
@@ -66,5 +68,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Simulate(args) => simulate::run(args),
         Command::Fix(args) => fix::run(args),
+        Command::Lab(args) => lab::run(args),
     }
 }
