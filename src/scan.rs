@@ -86,7 +86,9 @@ fn looks_like_evidence(path: &Path) -> bool {
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    matches!(ext.as_str(), "evtx" | "xml" | "json" | "jsonl" | "ndjson")
+    // Only .evtx: .xml and .json folders also hold configuration and sidecars, and event
+    // exports among them are recognised by content anyway.
+    ext == "evtx"
 }
 
 fn problem(path: &Path, reason: String) -> InputReport {

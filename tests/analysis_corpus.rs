@@ -9,14 +9,21 @@ fn corpus() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("SKIPPED: corpus not found at {} (a fresh clone does not have it; CI does)", p.display());
+        eprintln!(
+            "SKIPPED: corpus not found at {} (a fresh clone does not have it; CI does)",
+            p.display()
+        );
         None
     }
 }
 
 /// Scan `inputs`, returning (summary, events).
 fn scan(inputs: &[PathBuf], extra: &[&str]) -> (Value, Vec<Value>) {
-    let dir = std::env::temp_dir().join(format!("nullsight-analysis-test-{}-{}", std::process::id(), rand_suffix()));
+    let dir = std::env::temp_dir().join(format!(
+        "nullsight-analysis-test-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let json = dir.join("s.json");
     let events = dir.join("e.jsonl");
@@ -31,9 +38,17 @@ fn scan(inputs: &[PathBuf], extra: &[&str]) -> (Value, Vec<Value>) {
         .args(extra)
         .output()
         .unwrap();
-    assert!(matches!(out.status.code(), Some(0) | Some(3)), "scan failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(3)),
+        "scan failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    let evs = std::fs::read_to_string(&events).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let evs = std::fs::read_to_string(&events)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let _ = std::fs::remove_dir_all(&dir);
     (summary, evs)
 }
@@ -45,18 +60,33 @@ fn rand_suffix() -> u64 {
 }
 
 fn findings<'a>(s: &'a Value, id: &str) -> Vec<&'a Value> {
-    s["findings"].as_array().unwrap().iter().filter(|f| f["id"] == id).collect()
+    s["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == id)
+        .collect()
 }
 
 #[test]
 fn every_anonymous_logon_has_a_scenario_and_reasons() {
     let Some(c) = corpus() else { return };
     let (s, evs) = scan(&[c], &[]);
-    let anon: Vec<&Value> = evs.iter().filter(|e| e["event_id"] == 4624 && e["anonymous"] == true).collect();
+    let anon: Vec<&Value> = evs
+        .iter()
+        .filter(|e| e["event_id"] == 4624 && e["anonymous"] == true)
+        .collect();
     assert_eq!(anon.len(), 87);
     for e in &anon {
         assert!(e["scenario"].is_string(), "no scenario: {e}");
-        assert!(e["findings"].as_array().unwrap().iter().any(|f| f == "anonymous-logon"), "{e}");
+        assert!(
+            e["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f == "anonymous-logon"),
+            "{e}"
+        );
     }
     let classified = s["anonymous_logons"].as_array().unwrap();
     assert_eq!(classified.len(), 87);
@@ -73,13 +103,19 @@ fn every_anonymous_logon_has_a_scenario_and_reasons() {
     assert_eq!(s["duplicate_files"].as_array().unwrap().len(), 1);
     // Null sessions are not NTLMv1 use.
     assert!(findings(&s, "ntlmv1-logon").is_empty());
-    assert_eq!(s["inventories"]["totals"]["logons_by_class"]["null_session"], 48);
+    assert_eq!(
+        s["inventories"]["totals"]["logons_by_class"]["null_session"],
+        48
+    );
 }
 
 #[test]
 fn juicypotato_is_local_loopback() {
     let Some(c) = corpus() else { return };
-    let (s, _) = scan(&[c.join("eas__4624 LT3 AnonymousLogon Localhost - JuicyPotato.evtx")], &[]);
+    let (s, _) = scan(
+        &[c.join("eas__4624 LT3 AnonymousLogon Localhost - JuicyPotato.evtx")],
+        &[],
+    );
     assert_eq!(s["anonymous_logons"][0]["scenario"], "local_loopback");
     assert_eq!(findings(&s, "anonymous-logon")[0]["severity"], "high");
 }
@@ -87,24 +123,44 @@ fn juicypotato_is_local_loopback() {
 #[test]
 fn zerologon_file_raises_zerologon_with_its_4742() {
     let Some(c) = corpus() else { return };
-    let (s, evs) = scan(&[c.join("eas__Zerologon_VoidSec_CVE-2020-1472_4626_LT3_Anonym_follwedby_4742_DC_Anony_DC.evtx")], &[]);
+    let (s, evs) = scan(
+        &[c.join(
+            "eas__Zerologon_VoidSec_CVE-2020-1472_4626_LT3_Anonym_follwedby_4742_DC_Anony_DC.evtx",
+        )],
+        &[],
+    );
     let z = findings(&s, "zerologon");
     assert_eq!(z.len(), 1);
     assert_eq!(z[0]["severity"], "critical");
     let rec4742 = evs.iter().find(|e| e["event_id"] == 4742).unwrap()["record_id"].clone();
-    assert!(z[0]["evidence"].as_array().unwrap().iter().any(|r| r["record_id"] == rec4742));
-    assert!(z[0]["sources"].as_array().unwrap().iter().any(|x| x == "172.16.66.37"));
+    assert!(z[0]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["record_id"] == rec4742));
+    assert!(z[0]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x == "172.16.66.37"));
     for a in s["anonymous_logons"].as_array().unwrap() {
         assert_eq!(a["scenario"], "zerologon");
     }
     let e4742 = evs.iter().find(|e| e["event_id"] == 4742).unwrap();
-    assert!(e4742["findings"].as_array().unwrap().iter().any(|f| f == "zerologon"));
+    assert!(e4742["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f == "zerologon"));
 }
 
 #[test]
 fn smb_password_guessing_raises_brute_force_with_decoded_codes() {
     let Some(c) = corpus() else { return };
-    let (s, _) = scan(&[c.join("deepblue__smb-password-guessing-security.evtx")], &[]);
+    let (s, _) = scan(
+        &[c.join("deepblue__smb-password-guessing-security.evtx")],
+        &[],
+    );
     let b = findings(&s, "brute-force");
     assert!(!b.is_empty());
     let reasons = b[0]["reasons"].to_string();
@@ -112,7 +168,10 @@ fn smb_password_guessing_raises_brute_force_with_decoded_codes() {
     assert!(b[0]["sources"][0] == "192.168.198.149");
     assert!(b[0]["count"].as_u64().unwrap() >= 3000);
     // A higher threshold than the attack makes it disappear.
-    let (s2, _) = scan(&[c.join("deepblue__smb-password-guessing-security.evtx")], &["--brute-force-threshold", "100000"]);
+    let (s2, _) = scan(
+        &[c.join("deepblue__smb-password-guessing-security.evtx")],
+        &["--brute-force-threshold", "100000"],
+    );
     assert!(findings(&s2, "brute-force").is_empty());
 }
 
@@ -137,7 +196,11 @@ fn noise_only_files_raise_nothing() {
         "evtxrs__system.evtx",
     ] {
         let (s, _) = scan(&[c.join(f)], &[]);
-        assert!(s["findings"].as_array().unwrap().is_empty(), "{f}: {}", s["findings"]);
+        assert!(
+            s["findings"].as_array().unwrap().is_empty(),
+            "{f}: {}",
+            s["findings"]
+        );
     }
 }
 
@@ -173,11 +236,21 @@ fn corpus_files_analysed_one_at_a_time_and_merged_equal_all_together() {
     use nullsight::analyze::Analysis;
     use nullsight::scan::{scan as read, NoProgress, ScanOptions};
     let Some(c) = corpus() else { return };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&c).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&c)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     let mut whole = Analysis::default();
     let mut events = vec![];
-    read(&ScanOptions { paths: files.clone(), threads: 2 }, &NoProgress, |e| events.push(e));
+    read(
+        &ScanOptions {
+            paths: files.clone(),
+            threads: 2,
+        },
+        &NoProgress,
+        |e| events.push(e),
+    );
     // Arrival order across files is not deterministic: sort for the reference state.
     events.sort_by(|a, b| (&a.file, a.record_id).cmp(&(&b.file, b.record_id)));
     for e in &events {
@@ -186,10 +259,20 @@ fn corpus_files_analysed_one_at_a_time_and_merged_equal_all_together() {
     let mut merged = Analysis::default();
     for f in files.iter().rev() {
         let mut one = Analysis::default();
-        read(&ScanOptions { paths: vec![f.clone()], threads: 1 }, &NoProgress, |e| one.observe(&e));
+        read(
+            &ScanOptions {
+                paths: vec![f.clone()],
+                threads: 1,
+            },
+            &NoProgress,
+            |e| one.observe(&e),
+        );
         merged.merge(one);
     }
     let (a, b) = (whole.finish(), merged.finish());
-    assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        serde_json::to_string(&b).unwrap()
+    );
     assert_eq!(a.annotations, b.annotations);
 }

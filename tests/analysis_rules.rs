@@ -16,7 +16,9 @@ fn ev(file: &str, rid: u64, t: i64, computer: &str, event_id: u32, kind: Kind) -
         Kind::ShareAccess(s) => s.subject.sid.as_deref() == Some("S-1-5-7"),
         Kind::ComputerAccountChange(c) => c.subject.sid.as_deref() == Some("S-1-5-7"),
         Kind::NtlmOutgoing(n) => n.target_user.is_none(),
-        Kind::SqlLoginFailure(s) => s.target_user.as_deref() == Some("NT AUTHORITY\\ANONYMOUS LOGON"),
+        Kind::SqlLoginFailure(s) => {
+            s.target_user.as_deref() == Some("NT AUTHORITY\\ANONYMOUS LOGON")
+        }
         _ => false,
     };
     Event {
@@ -34,7 +36,15 @@ fn ev(file: &str, rid: u64, t: i64, computer: &str, event_id: u32, kind: Kind) -
 }
 
 /// The baseline anonymous network logon on the target (reference E).
-fn anon_logon(rid: u64, t: i64, target: &str, ws: Option<&str>, ip: Option<&str>, luid: u64, key: u32) -> Event {
+fn anon_logon(
+    rid: u64,
+    t: i64,
+    target: &str,
+    ws: Option<&str>,
+    ip: Option<&str>,
+    luid: u64,
+    key: u32,
+) -> Event {
     ev(
         "target.evtx",
         rid,
@@ -42,7 +52,11 @@ fn anon_logon(rid: u64, t: i64, target: &str, ws: Option<&str>, ip: Option<&str>
         target,
         4624,
         Kind::Logon(Logon {
-            subject: Subject { sid: Some("S-1-0-0".into()), logon_id: Some(LogonId(0)), ..Default::default() },
+            subject: Subject {
+                sid: Some("S-1-0-0".into()),
+                logon_id: Some(LogonId(0)),
+                ..Default::default()
+            },
             target_sid: Some("S-1-5-7".into()),
             target_user: Some("ANONYMOUS LOGON".into()),
             target_domain: Some("NT AUTHORITY".into()),
@@ -52,7 +66,11 @@ fn anon_logon(rid: u64, t: i64, target: &str, ws: Option<&str>, ip: Option<&str>
             auth_package: Some("NTLM".into()),
             lm_package: Some("NTLM V1".into()),
             key_length: Some(key),
-            network: Network { workstation: ws.map(Into::into), ip: ip.map(Into::into), port: ip.map(|_| 50577) },
+            network: Network {
+                workstation: ws.map(Into::into),
+                ip: ip.map(Into::into),
+                port: ip.map(|_| 50577),
+            },
             ..Default::default()
         }),
     )
@@ -85,10 +103,17 @@ fn share(rid: u64, t: i64, target: &str, luid: u64, share: &str, pipe: Option<&s
         target,
         if pipe.is_some() { 5145 } else { 5140 },
         Kind::ShareAccess(ShareAccess {
-            subject: Subject { sid: Some("S-1-5-7".into()), logon_id: Some(LogonId(luid)), ..Default::default() },
+            subject: Subject {
+                sid: Some("S-1-5-7".into()),
+                logon_id: Some(LogonId(luid)),
+                ..Default::default()
+            },
             share: Some(format!("\\\\*\\{share}")),
             relative_target: pipe.map(Into::into),
-            network: Network { ip: Some("10.0.0.15".into()), ..Default::default() },
+            network: Network {
+                ip: Some("10.0.0.15".into()),
+                ..Default::default()
+            },
             ..Default::default()
         }),
     )
@@ -103,7 +128,11 @@ fn run(events: &[Event]) -> Outcome {
 }
 
 fn scenario_of(o: &Outcome, rid: u64) -> &'static str {
-    o.anonymous_logons.iter().find(|c| c.event.record_id == rid && &*c.event.file == "target.evtx").unwrap().scenario
+    o.anonymous_logons
+        .iter()
+        .find(|c| c.event.record_id == rid && &*c.event.file == "target.evtx")
+        .unwrap()
+        .scenario
 }
 
 const SRV: &str = "srv01.corp.local";
@@ -116,14 +145,22 @@ fn default_session_at_startup() {
         0,
         SRV,
         4624,
-        Kind::Logon(Logon { target_sid: Some("S-1-5-18".into()), logon_type: Some(5), ..Default::default() }),
+        Kind::Logon(Logon {
+            target_sid: Some("S-1-5-18".into()),
+            logon_type: Some(5),
+            ..Default::default()
+        }),
     );
     let o = run(&[svc, anon_logon(2, 3, SRV, None, None, 0x292b7, 0)]);
     assert_eq!(scenario_of(&o, 2), "default_session");
     let c = &o.anonymous_logons[0];
     assert_eq!(format!("{:?}", c.confidence), "High");
     assert_eq!(c.linked[0].record_id, 1);
-    let f = o.findings.iter().find(|f| f.id == "anonymous-logon").unwrap();
+    let f = o
+        .findings
+        .iter()
+        .find(|f| f.id == "anonymous-logon")
+        .unwrap();
     assert_eq!(f.severity.as_str(), "info");
 }
 
@@ -132,39 +169,76 @@ fn explicit_null_session_from_the_clients_8001() {
     // net use \\srv01\IPC$ /user:"" "" from 2016SRV: a user session (LUID 0x5a3c1), no supplied user.
     let o = run(&[
         outgoing(10, 0, "2016SRV.corp.local", "srv01", 0x5a3c1, "CORP"),
-        anon_logon(11, 1, SRV, Some("2016SRV"), Some("10.0.0.15"), 0x281ba25, 128),
+        anon_logon(
+            11,
+            1,
+            SRV,
+            Some("2016SRV"),
+            Some("10.0.0.15"),
+            0x281ba25,
+            128,
+        ),
         share(12, 1, SRV, 0x281ba25, "IPC$", None),
     ]);
     assert_eq!(scenario_of(&o, 11), "explicit_null_session");
     let c = &o.anonymous_logons[0];
-    assert!(c.linked.iter().any(|r| &*r.file == "client.evtx" && r.record_id == 10), "{c:?}");
+    assert!(
+        c.linked
+            .iter()
+            .any(|r| &*r.file == "client.evtx" && r.record_id == 10),
+        "{c:?}"
+    );
     assert!(c.reasons.iter().any(|r| r.contains("source-side 8001")));
 }
 
 #[test]
 fn explicit_null_session_from_ipc_alone() {
-    let o = run(&[anon_logon(11, 1, SRV, Some("2016SRV"), Some("10.0.0.15"), 0x281ba25, 128), share(12, 1, SRV, 0x281ba25, "IPC$", None)]);
+    let o = run(&[
+        anon_logon(
+            11,
+            1,
+            SRV,
+            Some("2016SRV"),
+            Some("10.0.0.15"),
+            0x281ba25,
+            128,
+        ),
+        share(12, 1, SRV, 0x281ba25, "IPC$", None),
+    ]);
     assert_eq!(scenario_of(&o, 11), "explicit_null_session");
     assert!(o.anonymous_logons[0].to_decide.is_some());
 }
 
 #[test]
 fn local_service_has_no_network_credentials() {
-    let o = run(&[outgoing(20, 0, "ws7.corp.local", SRV, 0x3e5, "NT AUTHORITY"), anon_logon(21, 2, SRV, Some("WS7"), Some("10.0.0.7"), 0x4711, 128)]);
+    let o = run(&[
+        outgoing(20, 0, "ws7.corp.local", SRV, 0x3e5, "NT AUTHORITY"),
+        anon_logon(21, 2, SRV, Some("WS7"), Some("10.0.0.7"), 0x4711, 128),
+    ]);
     assert_eq!(scenario_of(&o, 21), "no_network_credentials");
 }
 
 #[test]
 fn system_from_a_workgroup_host_is_non_domain_joined() {
-    let o = run(&[outgoing(30, 0, "KIOSK1", SRV, 0x3e7, "WORKGROUP"), anon_logon(31, 1, SRV, Some("KIOSK1"), Some("10.0.0.8"), 0x4712, 128)]);
+    let o = run(&[
+        outgoing(30, 0, "KIOSK1", SRV, 0x3e7, "WORKGROUP"),
+        anon_logon(31, 1, SRV, Some("KIOSK1"), Some("10.0.0.8"), 0x4712, 128),
+    ]);
     assert_eq!(scenario_of(&o, 31), "non_domain_joined");
 }
 
 #[test]
 fn system_from_a_domain_member_is_localsystem_fallback() {
-    let o = run(&[outgoing(40, 0, "old2008.corp.local", SRV, 0x3e7, "CORP"), anon_logon(41, 1, SRV, Some("OLD2008"), Some("10.0.0.9"), 0x4713, 128)]);
+    let o = run(&[
+        outgoing(40, 0, "old2008.corp.local", SRV, 0x3e7, "CORP"),
+        anon_logon(41, 1, SRV, Some("OLD2008"), Some("10.0.0.9"), 0x4713, 128),
+    ]);
     assert_eq!(scenario_of(&o, 41), "localsystem_fallback");
-    let f = o.findings.iter().find(|f| f.scenario == Some("localsystem_fallback")).unwrap();
+    let f = o
+        .findings
+        .iter()
+        .find(|f| f.scenario == Some("localsystem_fallback"))
+        .unwrap();
     assert!(f.remediation.contains("UseMachineId"));
 }
 
@@ -183,9 +257,15 @@ fn sql_server_anonymous_login_failure() {
             ..Default::default()
         }),
     );
-    let o = run(&[sql, anon_logon(51, 0, SRV, Some("IIS01"), Some("10.0.0.30"), 0x4714, 128)]);
+    let o = run(&[
+        sql,
+        anon_logon(51, 0, SRV, Some("IIS01"), Some("10.0.0.30"), 0x4714, 128),
+    ]);
     assert_eq!(scenario_of(&o, 51), "sql_server_anonymous");
-    assert!(o.findings.iter().any(|f| f.id == "sql-anonymous-login-failure"));
+    assert!(o
+        .findings
+        .iter()
+        .any(|f| f.id == "sql-anonymous-login-failure"));
 }
 
 #[test]
@@ -197,13 +277,34 @@ fn enumeration_by_pipes_and_by_burst() {
         share(63, 0, SRV, 0x5000, "IPC$", Some("lsarpc")),
     ]);
     assert_eq!(scenario_of(&o, 60), "enumeration");
-    assert!(o.findings.iter().any(|f| f.id == "null-session-enumeration" && f.severity.as_str() == "high"));
-    let burst: Vec<Event> = (0..6).map(|i| anon_logon(70 + i, i as i64 * 2, SRV, None, Some("10.0.0.99"), 0x6000 + i, 128)).collect();
+    assert!(o
+        .findings
+        .iter()
+        .any(|f| f.id == "null-session-enumeration" && f.severity.as_str() == "high"));
+    let burst: Vec<Event> = (0..6)
+        .map(|i| {
+            anon_logon(
+                70 + i,
+                i as i64 * 2,
+                SRV,
+                None,
+                Some("10.0.0.99"),
+                0x6000 + i,
+                128,
+            )
+        })
+        .collect();
     let o = run(&burst);
-    assert!(o.anonymous_logons.iter().all(|c| c.scenario == "enumeration"));
+    assert!(o
+        .anonymous_logons
+        .iter()
+        .all(|c| c.scenario == "enumeration"));
     // Below the threshold: unknown, with what would decide it.
     let o = run(&burst[..3]);
-    assert!(o.anonymous_logons.iter().all(|c| c.scenario == "unknown" && c.to_decide.is_some()));
+    assert!(o
+        .anonymous_logons
+        .iter()
+        .all(|c| c.scenario == "unknown" && c.to_decide.is_some()));
 }
 
 #[test]
@@ -216,13 +317,28 @@ fn zerologon_4742_and_its_anonymous_logons() {
         dc,
         4742,
         Kind::ComputerAccountChange(ComputerAccountChange {
-            subject: Subject { sid: Some("S-1-5-7".into()), user: Some("ANONYMOUS LOGON".into()), ..Default::default() },
+            subject: Subject {
+                sid: Some("S-1-5-7".into()),
+                user: Some("ANONYMOUS LOGON".into()),
+                ..Default::default()
+            },
             target_user: Some("DC01$".into()),
             password_last_set: Some("9/15/2020 12:31:04 PM".into()),
             ..Default::default()
         }),
     );
-    let o = run(&[anon_logon(80, 0, dc, Some("ATTACKER"), Some("172.16.66.37"), 0x31ff6e, 128), change]);
+    let o = run(&[
+        anon_logon(
+            80,
+            0,
+            dc,
+            Some("ATTACKER"),
+            Some("172.16.66.37"),
+            0x31ff6e,
+            128,
+        ),
+        change,
+    ]);
     assert_eq!(scenario_of(&o, 80), "zerologon");
     let z = o.findings.iter().find(|f| f.id == "zerologon").unwrap();
     assert_eq!(z.severity.as_str(), "critical");
@@ -231,7 +347,15 @@ fn zerologon_4742_and_its_anonymous_logons() {
 
 #[test]
 fn loopback() {
-    let o = run(&[anon_logon(90, 0, SRV, None, Some("127.0.0.1"), 0x1d12916, 128)]);
+    let o = run(&[anon_logon(
+        90,
+        0,
+        SRV,
+        None,
+        Some("127.0.0.1"),
+        0x1d12916,
+        128,
+    )]);
     assert_eq!(scenario_of(&o, 90), "local_loopback");
 }
 
@@ -250,7 +374,11 @@ fn named_logon(rid: u64, t: i64, target: &str, ws: &str, user: &str, pkg: &str, 
             auth_package: Some("NTLM".into()),
             lm_package: Some(pkg.into()),
             key_length: Some(key),
-            network: Network { workstation: Some(ws.into()), ip: Some("10.0.0.20".into()), port: Some(1) },
+            network: Network {
+                workstation: Some(ws.into()),
+                ip: Some("10.0.0.20".into()),
+                port: Some(1),
+            },
             ..Default::default()
         }),
     )
@@ -266,8 +394,14 @@ fn ntlmv1_counts_named_accounts_only_and_weak_keys() {
     let v1 = o.findings.iter().find(|f| f.id == "ntlmv1-logon").unwrap();
     assert_eq!(v1.count, 1);
     assert_eq!(v1.accounts, vec!["CORP\\alice".to_string()]);
-    assert!(o.findings.iter().any(|f| f.id == "weak-ntlm-session-key" && f.accounts == vec!["CORP\\bob".to_string()]));
-    assert_eq!(o.inventories.totals.logons_by_class.get("null_session"), Some(&1));
+    assert!(o
+        .findings
+        .iter()
+        .any(|f| f.id == "weak-ntlm-session-key" && f.accounts == vec!["CORP\\bob".to_string()]));
+    assert_eq!(
+        o.inventories.totals.logons_by_class.get("null_session"),
+        Some(&1)
+    );
     assert_eq!(o.inventories.totals.logons_by_class.get("ntlmv1"), Some(&1));
 }
 
@@ -287,7 +421,15 @@ fn one_authentication_is_linked_across_client_server_and_dc() {
             ..Default::default()
         }),
     );
-    let server = named_logon(2, 1, "2016SRV.corp.local", "WIN10-1703", "Administrator", "NTLM V2", 128);
+    let server = named_logon(
+        2,
+        1,
+        "2016SRV.corp.local",
+        "WIN10-1703",
+        "Administrator",
+        "NTLM V2",
+        128,
+    );
     let dc_4776 = ev(
         "dc.evtx",
         3,
@@ -320,7 +462,10 @@ fn one_authentication_is_linked_across_client_server_and_dc() {
     let o = run(&[client, server, dc_4776, dc_8004]);
     assert_eq!(o.correlations.len(), 1, "{:?}", o.correlations);
     let c = &o.correlations[0];
-    assert_eq!((c.client.as_str(), c.server.as_str(), c.account.as_str()), ("WIN10-1703", "2016SRV", "administrator"));
+    assert_eq!(
+        (c.client.as_str(), c.server.as_str(), c.account.as_str()),
+        ("WIN10-1703", "2016SRV", "administrator")
+    );
     assert_eq!((c.client_events, c.server_events, c.dc_events), (1, 1, 2));
     assert_eq!(c.dcs, vec!["dc01.corp.local".to_string()]);
 }
@@ -338,7 +483,11 @@ fn failure(rid: u64, t: i64, user: &str, sub: u32) -> Event {
             status: Some(Status(0xC000006D)),
             sub_status: Some(Status(sub)),
             logon_type: Some(3),
-            network: Network { ip: Some("10.9.9.9".into()), workstation: Some("X".into()), port: None },
+            network: Network {
+                ip: Some("10.9.9.9".into()),
+                workstation: Some("X".into()),
+                port: None,
+            },
             ..Default::default()
         }),
     )
@@ -346,23 +495,37 @@ fn failure(rid: u64, t: i64, user: &str, sub: u32) -> Event {
 
 #[test]
 fn failure_detections() {
-    let brute: Vec<Event> = (0..25).map(|i| failure(i, i as i64, "admin", 0xC000006A)).collect();
+    let brute: Vec<Event> = (0..25)
+        .map(|i| failure(i, i as i64, "admin", 0xC000006A))
+        .collect();
     let o = run(&brute);
     let b = o.findings.iter().find(|f| f.id == "brute-force").unwrap();
-    assert!(b.reasons.iter().any(|r| r.contains("STATUS_WRONG_PASSWORD")));
+    assert!(b
+        .reasons
+        .iter()
+        .any(|r| r.contains("STATUS_WRONG_PASSWORD")));
     assert!(!o.findings.iter().any(|f| f.id == "password-spray"));
-    let spray: Vec<Event> = (0..12).map(|i| failure(i, i as i64 * 10, &format!("user{i}"), 0xC000006A)).collect();
+    let spray: Vec<Event> = (0..12)
+        .map(|i| failure(i, i as i64 * 10, &format!("user{i}"), 0xC000006A))
+        .collect();
     let o = run(&spray);
     assert!(o.findings.iter().any(|f| f.id == "password-spray"));
     assert!(!o.findings.iter().any(|f| f.id == "brute-force"));
-    let enumeration: Vec<Event> = (0..12).map(|i| failure(i, i as i64, &format!("nobody{i}"), 0xC0000064)).collect();
+    let enumeration: Vec<Event> = (0..12)
+        .map(|i| failure(i, i as i64, &format!("nobody{i}"), 0xC0000064))
+        .collect();
     let o = run(&enumeration);
     assert!(o.findings.iter().any(|f| f.id == "user-enumeration"));
     let o = run(&[failure(1, 0, "carol", 0xC0000234)]);
     assert!(o.findings.iter().any(|f| f.id == "account-lockout"));
     // A burst across a window boundary (300 s windows) is still found.
-    let straddle: Vec<Event> = (0..25).map(|i| failure(i, 290 + i as i64, "admin", 0xC000006A)).collect();
-    assert!(run(&straddle).findings.iter().any(|f| f.id == "brute-force"));
+    let straddle: Vec<Event> = (0..25)
+        .map(|i| failure(i, 290 + i as i64, "admin", 0xC000006A))
+        .collect();
+    assert!(run(&straddle)
+        .findings
+        .iter()
+        .any(|f| f.id == "brute-force"));
 }
 
 #[test]
@@ -374,14 +537,29 @@ fn duplicate_files_count_once_but_annotate_both() {
     assert_eq!(o.duplicate_files.len(), 1);
     assert_eq!(o.scenarios.values().sum::<u64>(), 1);
     assert_eq!(o.annotations.len(), 2);
-    assert_eq!(o.findings.iter().find(|f| f.id == "anonymous-logon").unwrap().count, 1);
+    assert_eq!(
+        o.findings
+            .iter()
+            .find(|f| f.id == "anonymous-logon")
+            .unwrap()
+            .count,
+        1
+    );
 }
 
 /// A mixed set of episodes over several hosts and files.
 fn episode_events() -> Vec<Event> {
     let mut v = vec![
         outgoing(10, 0, "2016SRV.corp.local", "srv01", 0x5a3c1, "CORP"),
-        anon_logon(11, 1, SRV, Some("2016SRV"), Some("10.0.0.15"), 0x281ba25, 128),
+        anon_logon(
+            11,
+            1,
+            SRV,
+            Some("2016SRV"),
+            Some("10.0.0.15"),
+            0x281ba25,
+            128,
+        ),
         share(12, 1, SRV, 0x281ba25, "IPC$", None),
         outgoing(20, 400, "ws7.corp.local", SRV, 0x3e5, "NT AUTHORITY"),
         anon_logon(21, 402, SRV, Some("WS7"), Some("10.0.0.7"), 0x4711, 128),
@@ -392,8 +570,25 @@ fn episode_events() -> Vec<Event> {
         anon_logon(90, 1200, SRV, None, None, 0x20000, 0),
     ];
     v.extend((0..25).map(|i| failure(100 + i, 2000 + i as i64 * 7, "admin", 0xC000006A)));
-    v.extend((0..12).map(|i| failure(200 + i, 5000 + i as i64 * 3, &format!("user{i}"), 0xC0000064)));
-    v.extend((0..6).map(|i| anon_logon(300 + i, 7000 + i as i64, SRV, None, Some("10.0.0.99"), 0x7000 + i, 128)));
+    v.extend((0..12).map(|i| {
+        failure(
+            200 + i,
+            5000 + i as i64 * 3,
+            &format!("user{i}"),
+            0xC0000064,
+        )
+    }));
+    v.extend((0..6).map(|i| {
+        anon_logon(
+            300 + i,
+            7000 + i as i64,
+            SRV,
+            None,
+            Some("10.0.0.99"),
+            0x7000 + i,
+            128,
+        )
+    }));
     v
 }
 

@@ -30,7 +30,8 @@ pub enum NotEvidence {
 
 /// Look at the first bytes of `path` and decide which reader handles it.
 pub fn detect(path: &Path) -> std::io::Result<Result<InputKind, NotEvidence>> {
-    let mut head = [0u8; 4096];
+    // Enough to see past a long Winlogbeat `message` to its `winlog` key.
+    let mut head = vec![0u8; 64 << 10];
     let mut file = std::fs::File::open(path)?;
     let mut n = 0;
     while n < head.len() {
@@ -62,10 +63,19 @@ pub fn detect_bytes(head: &[u8]) -> Result<InputKind, NotEvidence> {
         return Err(NotEvidence::Empty);
     }
     match trimmed[0] {
-        b'<' => Ok(InputKind::Xml),
-        b'{' => Ok(InputKind::JsonLines),
+        // Other XML and JSON files (configuration, sidecars) are not evidence: look for the
+        // marks of an event document before choosing a reader.
+        b'<' if contains(head, b"<Event") => Ok(InputKind::Xml),
+        b'<' => Err(NotEvidence::Unrecognised(
+            "XML without an <Event> element near its start: not an event export".into(),
+        )),
         // A JSON array of events (e.g. Get-WinEvent | ConvertTo-Json) is read like JSON Lines.
-        b'[' => Ok(InputKind::JsonLines),
+        b'{' | b'[' if contains(head, b"\"Event\"") || contains(head, b"\"winlog\"") => {
+            Ok(InputKind::JsonLines)
+        }
+        b'{' | b'[' => Err(NotEvidence::Unrecognised(
+            "JSON without an \"Event\" or \"winlog\" key near its start: not evtx_dump or Winlogbeat events".into(),
+        )),
         _ => {
             if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
                 return Err(NotEvidence::Unrecognised(
@@ -90,6 +100,10 @@ pub fn detect_bytes(head: &[u8]) -> Result<InputKind, NotEvidence> {
     }
 }
 
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
 fn strip_bom(b: &[u8]) -> &[u8] {
     b.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(b)
 }
@@ -102,10 +116,22 @@ mod tests {
     fn by_content() {
         assert_eq!(detect_bytes(b"ElfFile\0rest"), Ok(InputKind::Evtx));
         assert_eq!(
-            detect_bytes(b"\xEF\xBB\xBF  <?xml version"),
+            detect_bytes(b"\xEF\xBB\xBF  <?xml version=\"1.0\"?><Events><Event>"),
             Ok(InputKind::Xml)
         );
         assert_eq!(detect_bytes(b"\n{\"Event\":{}}"), Ok(InputKind::JsonLines));
+        assert_eq!(
+            detect_bytes(b"{\"@timestamp\":1,\"winlog\":{}}"),
+            Ok(InputKind::JsonLines)
+        );
+        assert!(matches!(
+            detect_bytes(b"{\"seed\":1,\"episodes\":[]}"),
+            Err(NotEvidence::Unrecognised(_))
+        ));
+        assert!(matches!(
+            detect_bytes(b"<?xml version=\"1.0\"?><config/>"),
+            Err(NotEvidence::Unrecognised(_))
+        ));
         assert_eq!(detect_bytes(b""), Err(NotEvidence::Empty));
         assert_eq!(detect_bytes(b"   \n"), Err(NotEvidence::Empty));
         assert!(matches!(
