@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 pub mod audit;
+pub mod report;
 pub mod scan;
 
 /// Exit status: everything was read and nothing failed.
@@ -31,11 +32,13 @@ pub struct Cli {
 pub enum Command {
     Scan(scan::ScanArgs),
     Audit(audit::AuditArgs),
+    Report(report::ReportArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::Report(args) => report::run(args),
     }
 }

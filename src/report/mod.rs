@@ -3,6 +3,7 @@
 
 pub mod escape;
 pub mod events;
+pub mod html;
 pub mod summary;
 pub mod terminal;
 
