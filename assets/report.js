@@ -107,13 +107,53 @@
   var ANON = '#d62728', V1 = '#f28e2b', PLAIN = '#9aa3ad';
 
   // ---- timeline: stacked bars by family; anonymous (red) and NTLMv1 (orange) on top ----
+  // One slot per bucket that has events; a long quiet stretch is drawn as a break (with its
+  // length), so bursts months apart stay readable.
+  function dur(s) {
+    if (s >= 2 * 86400 * 365) return Math.round(s / (86400 * 365)) + ' years';
+    if (s >= 2 * 86400 * 30) return Math.round(s / (86400 * 30)) + ' months';
+    if (s >= 2 * 86400) return Math.round(s / 86400) + ' days';
+    if (s >= 2 * 3600) return Math.round(s / 3600) + ' hours';
+    return Math.round(s / 60) + ' min';
+  }
   function timeline() {
     var box = document.getElementById('timeline-chart');
     if (!box || !agg || !agg.buckets || !agg.buckets.length) return;
     var fams = agg.families, B = agg.buckets, w = agg.bucket_seconds;
-    var W = Math.max(600, box.clientWidth || 1000), H = 280;
-    var m = { l: 48, r: 16, t: 14, b: 34 };
-    var t0 = B[0][0], t1 = B[B.length - 1][0] + w;
+    var W = Math.max(600, box.clientWidth || 1000), H = 340;
+    var STRIP = 34; // two strips below the bars: anonymous, NTLMv1 (each on its own scale)
+    var m = { l: 76, r: 16, t: 14, b: 40 + 2 * (STRIP + 8) };
+    var BREAK = 22, QUIET = 3; // a gap of more than QUIET empty buckets is a break
+    function countBreaks(B, w) {
+      var n = 0;
+      for (var i = 1; i < B.length; i++) if (B[i][0] - B[i - 1][0] > QUIET * w) n++;
+      return n;
+    }
+    function slotCount(B, w) {
+      var n = 0;
+      for (var i = 0; i < B.length; i++) n += (i && B[i][0] - B[i - 1][0] <= QUIET * w) ? (B[i][0] - B[i - 1][0]) / w : 1;
+      return n;
+    }
+    // Widen the buckets (as the scan would have) until the bursts are few and the bars many
+    // enough to see: at most 10 breaks and 200 slots.
+    var LADDER = [60, 300, 900, 3600, 10800, 21600, 43200, 86400, 604800, 2419200, 31449600]; // as the scan's
+    while (countBreaks(B, w) > 10 || slotCount(B, w) > 200) {
+      var nw = 0;
+      for (var j = 0; j < LADDER.length; j++) if (LADDER[j] > w) { nw = LADDER[j]; break; }
+      if (!nw) nw = w * 2;
+      var merged = [], last = null;
+      B.forEach(function (r) {
+        var t = Math.floor(r[0] / nw) * nw;
+        if (!last || last[0] !== t) { last = [t].concat(r.slice(1)); merged.push(last); }
+        else for (var k = 1; k < r.length; k++) last[k] += r[k];
+      });
+      B = merged;
+      w = nw;
+    }
+    var breaks = countBreaks(B, w);
+    var i;
+    var slots = slotCount(B, w);
+    var slotW = Math.min(36, (W - m.l - m.r - breaks * BREAK) / slots);
     var maxY = 1;
     B.forEach(function (r) {
       var s = 0;
@@ -121,47 +161,70 @@
       if (s > maxY) maxY = s;
     });
     var s = svg('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': 'Timeline' }, box);
-    function X(t) { return m.l + (t - t0) / (t1 - t0) * (W - m.l - m.r); }
     function Y(v) { return H - m.b - v / maxY * (H - m.t - m.b); }
-    // grid and axes
     [0, 0.25, 0.5, 0.75, 1].forEach(function (f) {
       var v = Math.round(maxY * f);
       svg('line', { x1: m.l, x2: W - m.r, y1: Y(v), y2: Y(v), class: 'grid' }, s);
       text(s, m.l - 6, Y(v) + 4, fmt(v), { 'text-anchor': 'end', class: 'axis' });
     });
-    var ticks = 6;
-    for (var k = 0; k <= ticks; k++) {
-      var t = t0 + (t1 - t0) * k / ticks;
-      var label = (t1 - t0) > 3 * 86400 ? iso(t).slice(0, 10) : iso(t).slice(5, 16).replace(' ', ' ');
-      text(s, X(t), H - m.b + 18, label, { 'text-anchor': k === 0 ? 'start' : k === ticks ? 'end' : 'middle', class: 'axis' });
+    var span = B[B.length - 1][0] + w - B[0][0];
+    function label(t) {
+      var d = iso(t);
+      return span > 3 * 86400 ? d.slice(0, 10) : d.slice(5, 16);
     }
-    var bw = Math.max(3, X(t0 + w) - X(t0) - 1);
-    B.forEach(function (r) {
-      var x = X(r[0]), y = 0, parts = [];
+    var x = m.l, lastLabel = -1e9, xs = [];
+    B.forEach(function (r, i) {
+      var gap = i ? r[0] - B[i - 1][0] : 0;
+      if (i && gap > QUIET * w) {
+        var bx = x + BREAK / 2;
+        svg('line', { x1: bx, x2: bx, y1: m.t, y2: H - 4 - 14, class: 'break' }, s);
+        var bt = text(s, bx, m.t + 10, '\u2248', { 'text-anchor': 'middle', class: 'axis' });
+        title(bt, 'quiet for ' + dur(gap - w));
+        title(s.lastChild.previousSibling, 'quiet for ' + dur(gap - w));
+        x += BREAK;
+      } else if (i) {
+        x += slotW * (gap / w - 1);
+      }
+      var newCluster = i === 0 || gap > QUIET * w;
+      if (newCluster && x - lastLabel > 90 && x < W - m.r - 70) {
+        svg('line', { x1: x, x2: x, y1: H - m.b, y2: H - m.b + 5, class: 'tick' }, s);
+        text(s, x, H - m.b + 18, label(r[0]), { 'text-anchor': 'start', class: 'axis' });
+        lastLabel = x;
+      }
+      xs.push(x);
+      var y = 0, parts = [];
       var g = svg('g', { class: 'bucket' }, s);
-      for (var i = 3; i < r.length; i++) {
-        if (!r[i]) continue;
-        var f = fams[i - 3];
-        svg('rect', { x: x, width: bw, y: Y(y + r[i]), height: Math.max(1, Y(y) - Y(y + r[i])), fill: FAMILY_COLORS[f] || '#888' }, g);
-        y += r[i];
-        parts.push(f + ': ' + fmt(r[i]));
+      var bw = Math.max(1.5, slotW - (slotW > 4 ? 1 : 0));
+      for (var k = 3; k < r.length; k++) {
+        if (!r[k]) continue;
+        svg('rect', { x: x, width: bw, y: Y(y + r[k]), height: Math.max(1, Y(y) - Y(y + r[k])), fill: FAMILY_COLORS[fams[k - 3]] || '#888' }, g);
+        y += r[k];
+        parts.push(fams[k - 3].replace(/_/g, ' ') + ': ' + fmt(r[k]));
       }
       if (r[1]) parts.push('anonymous: ' + fmt(r[1]));
       if (r[2]) parts.push('NTLMv1/LM: ' + fmt(r[2]));
-      title(g, iso(r[0]) + ' (+' + w + ' s)\n' + parts.join('\n'));
+      title(g, iso(r[0]) + ' + ' + dur(w) + '\n' + parts.join('\n'));
+      x += slotW;
     });
-    // anonymous and NTLMv1 markers, joined when buckets are adjacent
-    [[1, ANON, 'anonymous'], [2, V1, 'NTLMv1']].forEach(function (spec) {
-      var col = spec[0], color = spec[1], d = '', prev = null;
-      var path = svg('path', { fill: 'none', stroke: color, 'stroke-width': 2 }, s);
-      B.forEach(function (r) {
-        if (!r[col]) { prev = null; return; }
-        var cx = X(r[0]) + bw / 2, cy = Y(r[col]);
-        d += (prev !== null && r[0] - prev === w ? 'L' : 'M') + cx + ' ' + cy;
-        prev = r[0];
-        svg('circle', { cx: cx, cy: cy, r: 3.5, fill: color, stroke: '#fff', 'stroke-width': 1, class: 'marker ' + spec[2] }, s);
+    text(s, W - m.r, H - 4, 'UTC; one bar per ' + dur(w) + '; \u2248 marks a quiet stretch (point at it for its length)', { 'text-anchor': 'end', class: 'axis' });
+    // Anonymous and NTLMv1 strips: each on its own scale, so that 3 anonymous logons among
+    // 3000 events still show.
+    [[1, ANON, 'anonymous'], [2, V1, 'NTLMv1/LM']].forEach(function (spec, n) {
+      var col = spec[0], top = H - m.b + 30 + n * (STRIP + 8), max = 0;
+      B.forEach(function (r) { if (r[col] > max) max = r[col]; });
+      svg('rect', { x: m.l, y: top, width: W - m.l - m.r, height: STRIP, class: 'strip' }, s);
+      text(s, m.l - 6, top + 14, spec[2].split('/')[0], { 'text-anchor': 'end', class: 'axis strip-label ' + (n ? 'v1' : 'anon') });
+      if (!max) {
+        text(s, m.l + 8, top + STRIP / 2 + 4, 'none', { class: 'axis' });
+        return;
+      }
+      text(s, m.l - 6, top + 28, 'max ' + fmt(max), { 'text-anchor': 'end', class: 'axis' });
+      B.forEach(function (r, i) {
+        if (!r[col]) return;
+        var h = Math.max(3, r[col] / max * (STRIP - 4));
+        var bar = svg('rect', { x: xs[i], width: Math.max(2, slotW - (slotW > 4 ? 1 : 0)), y: top + STRIP - h, height: h, fill: spec[1], class: 'marker ' + (col === 1 ? 'anonymous' : 'ntlmv1') }, s);
+        title(bar, iso(r[0]) + ' + ' + dur(w) + ': ' + fmt(r[col]) + ' ' + spec[2]);
       });
-      if (d) path.setAttribute('d', d); else s.removeChild(path);
     });
     var legend = document.getElementById('timeline-legend');
     if (legend) {

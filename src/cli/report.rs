@@ -4,8 +4,8 @@
 use crate::analyze::Analysis;
 use crate::baseline::{self, Baseline};
 use crate::policy::host::{build_hosts, HostOptions};
-use crate::policy::settings::Role;
 use crate::policy::sanitize;
+use crate::policy::settings::Role;
 use crate::report::html::{self, aggregate::Aggregator, ReportInput};
 use crate::report::{self, summary::Summary};
 use crate::scan::{self, NoProgress, ScanOptions};
@@ -89,8 +89,7 @@ pub struct ReportArgs {
 fn read_json(p: &Path) -> anyhow::Result<Value> {
     let text = std::fs::read_to_string(p)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", p.display()))
+    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", p.display()))
 }
 
 /// Read configuration and evaluate it, as `audit --json` does: `{hosts, errors, notes}`.
@@ -181,7 +180,12 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let compliance = if args.config.is_empty() {
         None
     } else {
-        let (c, errs) = compliance(&args.config, args.baseline.as_deref(), args.role, args.host.clone())?;
+        let (c, errs) = compliance(
+            &args.config,
+            args.baseline.as_deref(),
+            args.role,
+            args.host.clone(),
+        )?;
         input_errors |= errs;
         Some(c)
     };

@@ -85,10 +85,17 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         .map(EventsWriter::create)
         .transpose()?;
     // Refuse early rather than after the scan.
-    for j in [&args.json, &args.html].into_iter().flatten().filter(|j| *j != "-") {
+    for j in [&args.json, &args.html]
+        .into_iter()
+        .flatten()
+        .filter(|j| *j != "-")
+    {
         std::fs::File::create(j).map_err(|e| anyhow::anyhow!("cannot write {j}: {e}"))?;
     }
-    let mut aggregator = args.html.as_ref().map(|_| report::html::aggregate::Aggregator::default());
+    let mut aggregator = args
+        .html
+        .as_ref()
+        .map(|_| report::html::aggregate::Aggregator::default());
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let bar = Bar(if show_progress {
         let b = indicatif::ProgressBar::new(0);

@@ -79,7 +79,11 @@ fn place_text(v: &Value) -> String {
         .map(|(k, x)| format!("{} {}", k.replace('_', " "), text(x)))
         .collect();
     if rest.is_empty() {
-        if kind == "file" { "whole file".to_string() } else { kind.to_string() }
+        if kind == "file" {
+            "whole file".to_string()
+        } else {
+            kind.to_string()
+        }
     } else {
         rest.join(", ")
     }
@@ -161,16 +165,18 @@ impl Page {
     }
 
     fn section_start(&mut self, id: &str, title: &str) {
-        let _ = write!(
-            self.out,
-            "<section id=\"{id}\"><h2>{}</h2>",
-            esc(title)
-        );
+        let _ = write!(self.out, "<section id=\"{id}\"><h2>{}</h2>", esc(title));
     }
 
     /// A sortable, filterable table. `cells` are already-escaped HTML; a cell may carry a sort
     /// key (`Some(number)`) for numeric or time columns.
-    fn table(&mut self, id: &str, headers: &[&str], rows: &[Vec<(String, Option<f64>)>], total: usize) {
+    fn table(
+        &mut self,
+        id: &str,
+        headers: &[&str],
+        rows: &[Vec<(String, Option<f64>)>],
+        total: usize,
+    ) {
         let _ = write!(
             self.out,
             "<div class=\"tablewrap\"><div class=\"tabletools\"><input type=\"search\" class=\"filter\" data-table=\"{id}\" placeholder=\"Filter rows…\" aria-label=\"Filter rows\"><span class=\"rowcount\" id=\"{id}-count\">{} rows</span></div><table class=\"data\" id=\"{id}\"><thead><tr>",
@@ -227,7 +233,9 @@ impl Page {
                     .map(|it| {
                         cols.iter()
                             .map(|c| match it.get(c) {
-                                Some(Value::Number(n)) => (esc(&n.to_string()).into_owned(), n.as_f64()),
+                                Some(Value::Number(n)) => {
+                                    (esc(&n.to_string()).into_owned(), n.as_f64())
+                                }
                                 Some(x) => (esc(&text(x)).into_owned(), None),
                                 None => (String::new(), None),
                             })
@@ -239,7 +247,8 @@ impl Page {
             }
             Value::Object(o) if !o.is_empty() => {
                 for (i, (k, x)) in o.iter().enumerate() {
-                    if matches!(x, Value::Array(a) if !a.is_empty() && a.iter().all(Value::is_object)) {
+                    if matches!(x, Value::Array(a) if !a.is_empty() && a.iter().all(Value::is_object))
+                    {
                         let _ = write!(self.out, "<h3>{}</h3>", esc(k));
                         self.generic(&format!("{id}-{i}"), x);
                     }
@@ -331,7 +340,9 @@ pub fn render(input: &ReportInput) -> String {
                 );
             }
         }
-        None => p.push("<span class=\"chip unknown\">findings not available in this summary</span>"),
+        None => {
+            p.push("<span class=\"chip unknown\">findings not available in this summary</span>")
+        }
     }
     p.push("</div></header>");
 
@@ -372,7 +383,13 @@ fn figure(p: &mut Page, key: &str, value: &str, label: &str, class: &str) {
     );
 }
 
-fn overview(p: &mut Page, input: &ReportInput, hosts: &[String], first: &Option<String>, last: &Option<String>) {
+fn overview(
+    p: &mut Page,
+    input: &ReportInput,
+    hosts: &[String],
+    first: &Option<String>,
+    last: &Option<String>,
+) {
     let s = input.summary;
     p.section_start("overview", "Overview");
     if s.is_none() {
@@ -381,7 +398,13 @@ fn overview(p: &mut Page, input: &ReportInput, hosts: &[String], first: &Option<
     p.push("<div class=\"figures\">");
     let events = get_u64(s, &["counts", "events"]);
     let anon = get_u64(s, &["counts", "anonymous"]);
-    figure(p, "events", &events.map(num).unwrap_or("–".into()), "events of interest", "");
+    figure(
+        p,
+        "events",
+        &events.map(num).unwrap_or("–".into()),
+        "events of interest",
+        "",
+    );
     figure(
         p,
         "anonymous",
@@ -390,14 +413,31 @@ fn overview(p: &mut Page, input: &ReportInput, hosts: &[String], first: &Option<
         if anon.unwrap_or(0) > 0 { "bad" } else { "good" },
     );
     if let Some(a) = input.aggregate {
-        let v1: u64 = a.edges.iter().filter(|e| e.key.ntlmv1).map(|e| e.stat.count).sum::<u64>()
+        let v1: u64 = a
+            .edges
+            .iter()
+            .filter(|e| e.key.ntlmv1)
+            .map(|e| e.stat.count)
+            .sum::<u64>()
             + a.other_edges.ntlmv1;
-        figure(p, "ntlmv1", &num(v1), "NTLMv1 / LM logons by named accounts", if v1 > 0 { "warn" } else { "good" });
+        figure(
+            p,
+            "ntlmv1",
+            &num(v1),
+            "NTLMv1 / LM logons by named accounts",
+            if v1 > 0 { "warn" } else { "good" },
+        );
     }
     figure(p, "hosts", &num(hosts.len() as u64), "hosts logging", "");
     let files = get_u64(s, &["totals", "files"]);
     let bad = get_u64(s, &["totals", "files_with_errors"]).unwrap_or(0);
-    figure(p, "files", &files.map(num).unwrap_or("–".into()), "files read", "");
+    figure(
+        p,
+        "files",
+        &files.map(num).unwrap_or("–".into()),
+        "files read",
+        "",
+    );
     figure(
         p,
         "files_with_errors",
@@ -421,11 +461,23 @@ fn overview(p: &mut Page, input: &ReportInput, hosts: &[String], first: &Option<
         if hosts.is_empty() {
             "none seen".to_string()
         } else {
-            hosts.iter().map(|h| format!("<code>{}</code>", esc(h))).collect::<Vec<_>>().join(" ")
+            hosts
+                .iter()
+                .map(|h| format!("<code>{}</code>", esc(h)))
+                .collect::<Vec<_>>()
+                .join(" ")
         }
     );
-    if let (Some(r), Some(b)) = (get_u64(s, &["totals", "records"]), get_u64(s, &["totals", "bytes"])) {
-        let _ = write!(p.out, "<dt>Read</dt><dd>{} records in {} bytes</dd>", num(r), num(b));
+    if let (Some(r), Some(b)) = (
+        get_u64(s, &["totals", "records"]),
+        get_u64(s, &["totals", "bytes"]),
+    ) {
+        let _ = write!(
+            p.out,
+            "<dt>Read</dt><dd>{} records in {} bytes</dd>",
+            num(r),
+            num(b)
+        );
     }
     p.push("</dl></section>");
 }
@@ -468,9 +520,21 @@ fn findings_section(p: &mut Page, findings: Option<&[&Value]>) {
             let _ = write!(p.out, "<dt>Hosts</dt><dd>{}</dd>", esc(&text(h)));
         }
         if let (Some(a), Some(b)) = (get_str(f, &["first_seen"]), get_str(f, &["last_seen"])) {
-            let _ = write!(p.out, "<dt>Seen</dt><dd>{} → {}</dd>", esc(&short_time(a)), esc(&short_time(b)));
+            let _ = write!(
+                p.out,
+                "<dt>Seen</dt><dd>{} → {}</dd>",
+                esc(&short_time(a)),
+                esc(&short_time(b))
+            );
         }
-        for key in ["reasons", "why", "setting", "settings", "remediation", "fix"] {
+        for key in [
+            "reasons",
+            "why",
+            "setting",
+            "settings",
+            "remediation",
+            "fix",
+        ] {
             if let Some(x) = get(f, &[key]) {
                 let _ = write!(p.out, "<dt>{}</dt><dd>", esc(key));
                 match x {
@@ -523,8 +587,7 @@ fn timeline_section(p: &mut Page, agg: Option<&Aggregate>) {
         Some(a) if !a.buckets.is_empty() => {
             let _ = write!(
                 p.out,
-                "<p class=\"note\">Events per {} (UTC), stacked by family; the red line counts anonymous (S-1-5-7) events, the orange line NTLMv1/LM network logons.{}</p>",
-                describe_width(a.bucket_seconds),
+                "<p class=\"note\">Events of interest over time (UTC), stacked by family. Below, on their own scales: anonymous (S-1-5-7) events in red, NTLMv1/LM logons by named accounts in orange. Point at a bar for its numbers.{}</p>",
                 if a.untimed > 0 {
                     format!(" {} events without a time are not drawn.", num(a.untimed))
                 } else {
@@ -537,20 +600,6 @@ fn timeline_section(p: &mut Page, agg: Option<&Aggregate>) {
         None => p.not_available("Timeline not available: it is computed while scanning (nullsight report --logs, or scan --html)."),
     }
     p.push("</section>");
-}
-
-fn describe_width(w: i64) -> String {
-    match w {
-        60 => "minute".into(),
-        300 => "5 minutes".into(),
-        900 => "15 minutes".into(),
-        3600 => "hour".into(),
-        86_400 => "day".into(),
-        604_800 => "week".into(),
-        w if w % 86_400 == 0 => format!("{} days", w / 86_400),
-        w if w % 3600 == 0 => format!("{} hours", w / 3600),
-        w => format!("{w} seconds"),
-    }
 }
 
 fn graph_section(p: &mut Page, agg: Option<&Aggregate>) {
@@ -580,8 +629,13 @@ fn graph_section(p: &mut Page, agg: Option<&Aggregate>) {
                 ""
             };
             let t = |x: Option<jiff::Timestamp>| {
-                x.map(|t| (t.strftime("%Y-%m-%d %H:%M:%SZ").to_string(), Some(t.as_second() as f64)))
-                    .unwrap_or((String::new(), None))
+                x.map(|t| {
+                    (
+                        t.strftime("%Y-%m-%d %H:%M:%SZ").to_string(),
+                        Some(t.as_second() as f64),
+                    )
+                })
+                .unwrap_or((String::new(), None))
             };
             vec![
                 (esc(&e.key.source).into_owned(), None),
@@ -598,7 +652,9 @@ fn graph_section(p: &mut Page, agg: Option<&Aggregate>) {
         .collect();
     p.table(
         "edges",
-        &["source", "account", "target", "package", "flag", "events", "failures", "first", "last"],
+        &[
+            "source", "account", "target", "package", "flag", "events", "failures", "first", "last",
+        ],
         &rows,
         a.edges.len(),
     );
@@ -651,7 +707,9 @@ fn compliance_section(p: &mut Page, c: Option<&Value>) {
         let fails = rs
             .map(|r| {
                 r.iter()
-                    .filter(|x| matches!(get_str(Some(x), &["status"]), Some("fail" | "default-fail")))
+                    .filter(|x| {
+                        matches!(get_str(Some(x), &["status"]), Some("fail" | "default-fail"))
+                    })
                     .count()
             })
             .unwrap_or(0);
@@ -685,10 +743,18 @@ fn compliance_section(p: &mut Page, c: Option<&Value>) {
                 "pass" => 4.0,
                 _ => 5.0,
             };
-            let cell = |k: &str| (esc(&get(r, &[k]).map(text).unwrap_or_default()).into_owned(), None);
+            let cell = |k: &str| {
+                (
+                    esc(&get(r, &[k]).map(text).unwrap_or_default()).into_owned(),
+                    None,
+                )
+            };
             rows.push(vec![
                 (esc(&host).into_owned(), None),
-                (format!("<span class=\"st {}\">{}</span>", class_of(st), esc(st)), Some(rank)),
+                (
+                    format!("<span class=\"st {}\">{}</span>", class_of(st), esc(st)),
+                    Some(rank),
+                ),
                 (
                     format!(
                         "{}<br><code>{}</code>",
@@ -709,18 +775,32 @@ fn compliance_section(p: &mut Page, c: Option<&Value>) {
     if !rows.is_empty() {
         p.table(
             "compliance-table",
-            &["host", "status", "setting", "group", "expected", "actual", "source", "why it matters"],
+            &[
+                "host",
+                "status",
+                "setting",
+                "group",
+                "expected",
+                "actual",
+                "source",
+                "why it matters",
+            ],
             &rows,
             total,
         );
     }
-    if let Some(errs) = get(Some(c), &["errors"]).and_then(Value::as_array).filter(|e| !e.is_empty()) {
+    if let Some(errs) = get(Some(c), &["errors"])
+        .and_then(Value::as_array)
+        .filter(|e| !e.is_empty())
+    {
         p.push("<h3>Configuration inputs that could not be read</h3><ul class=\"errors\">");
         for e in errs {
             let _ = write!(
                 p.out,
                 "<li>{}</li>",
-                esc(&get(Some(e), &["message"]).map(text).unwrap_or_else(|| text(e)))
+                esc(&get(Some(e), &["message"])
+                    .map(text)
+                    .unwrap_or_else(|| text(e)))
             );
         }
         p.push("</ul>");
@@ -799,12 +879,20 @@ fn inputs_section(p: &mut Page, s: Option<&Value>) {
                             .map(|e| {
                                 format!(
                                     "<div>{}: {}</div>",
-                                    esc(&get(Some(e), &["place"]).map(place_text).unwrap_or_default()),
-                                    esc(&get(Some(e), &["reason"]).map(text).unwrap_or_else(|| text(e)))
+                                    esc(&get(Some(e), &["place"])
+                                        .map(place_text)
+                                        .unwrap_or_default()),
+                                    esc(&get(Some(e), &["reason"])
+                                        .map(text)
+                                        .unwrap_or_else(|| text(e)))
                                 )
                             })
                             .collect::<String>()
-                            + &if len > 20 { format!("<div>… {} more</div>", len - 20) } else { String::new() }
+                            + &if len > 20 {
+                                format!("<div>… {} more</div>", len - 20)
+                            } else {
+                                String::new()
+                            }
                     })
                     .unwrap_or_default();
                 (html, Some(len as f64))
@@ -812,21 +900,38 @@ fn inputs_section(p: &mut Page, s: Option<&Value>) {
             let skipped = get(i, &["skipped"]).map(text);
             let (status, rank) = if skipped.is_some() {
                 ("<span class=\"st unknown\">skipped</span>".to_string(), 2.0)
-            } else if get(i, &["errors"]).and_then(Value::as_array).is_some_and(|a| !a.is_empty()) {
+            } else if get(i, &["errors"])
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty())
+            {
                 ("<span class=\"st fail\">errors</span>".to_string(), 0.0)
-            } else if get(i, &["warnings"]).and_then(Value::as_array).is_some_and(|a| !a.is_empty()) {
-                ("<span class=\"st default-fail\">warnings</span>".to_string(), 1.0)
+            } else if get(i, &["warnings"])
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty())
+            {
+                (
+                    "<span class=\"st default-fail\">warnings</span>".to_string(),
+                    1.0,
+                )
             } else {
                 ("<span class=\"st pass\">read</span>".to_string(), 3.0)
             };
             let mut errors = list("errors");
             let warnings = list("warnings");
             if let Some(sk) = skipped {
-                errors.0.push_str(&format!("<div>skipped: {}</div>", esc(&sk)));
+                errors
+                    .0
+                    .push_str(&format!("<div>skipped: {}</div>", esc(&sk)));
             }
             vec![
-                (format!("<code>{}</code>", esc(get_str(i, &["file"]).unwrap_or("?"))), None),
-                (esc(&get(i, &["kind"]).map(text).unwrap_or_default()).into_owned(), None),
+                (
+                    format!("<code>{}</code>", esc(get_str(i, &["file"]).unwrap_or("?"))),
+                    None,
+                ),
+                (
+                    esc(&get(i, &["kind"]).map(text).unwrap_or_default()).into_owned(),
+                    None,
+                ),
                 (status, Some(rank)),
                 n("bytes"),
                 n("records"),
@@ -838,7 +943,9 @@ fn inputs_section(p: &mut Page, s: Option<&Value>) {
         .collect();
     p.table(
         "inputs-table",
-        &["file", "kind", "status", "bytes", "records", "events", "errors", "warnings"],
+        &[
+            "file", "kind", "status", "bytes", "records", "events", "errors", "warnings",
+        ],
         &rows,
         inputs.len(),
     );

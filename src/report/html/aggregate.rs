@@ -13,10 +13,12 @@ pub const MAX_BUCKETS: usize = 240;
 /// At most this many distinct edges are kept; the others are counted in `other`.
 pub const MAX_EDGES: usize = 5000;
 
-/// Bucket widths, in seconds: 1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 12 h, 1 d, 7 d, 30 d, 365 d.
-/// Past the last, the width doubles.
-const WIDTHS: [i64; 11] = [
-    60, 300, 900, 3600, 10_800, 21_600, 43_200, 86_400, 604_800, 2_592_000, 31_536_000,
+/// Bucket widths, in seconds: 1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 12 h, 1 d, 7 d, 28 d, 364 d.
+/// Past the last, the width doubles. Each width is a multiple of the one before, so that
+/// re-bucketing is exact and merging gives the same result in any order (buckets are aligned
+/// on multiples of their width from the Unix epoch).
+pub const WIDTHS: [i64; 11] = [
+    60, 300, 900, 3600, 10_800, 21_600, 43_200, 86_400, 604_800, 2_419_200, 31_449_600,
 ];
 
 fn next_width(w: i64) -> i64 {
@@ -124,7 +126,10 @@ fn is_v1(lm: Option<&str>) -> bool {
 }
 
 fn account(domain: Option<&str>, user: Option<&str>) -> String {
-    match (domain.filter(|d| !d.is_empty()), user.filter(|u| !u.is_empty())) {
+    match (
+        domain.filter(|d| !d.is_empty()),
+        user.filter(|u| !u.is_empty()),
+    ) {
         (Some(d), Some(u)) => format!("{d}\\{u}"),
         (None, Some(u)) => u.to_string(),
         (Some(d), None) => format!("{d}\\?"),
@@ -206,8 +211,12 @@ fn edge_of(e: &Event) -> Option<Edge> {
     };
     match &e.kind {
         Kind::Logon(l) => {
-            let src = source(l.network.ip.as_deref(), l.network.workstation.as_deref(), computer)
-                .or_else(|| unlogged_source(e.anonymous, l.logon_type))?;
+            let src = source(
+                l.network.ip.as_deref(),
+                l.network.workstation.as_deref(),
+                computer,
+            )
+            .or_else(|| unlogged_source(e.anonymous, l.logon_type))?;
             let lm = l.lm_package.as_deref();
             mk(
                 src,
@@ -219,8 +228,12 @@ fn edge_of(e: &Event) -> Option<Edge> {
             )
         }
         Kind::LogonFailure(l) => {
-            let src = source(l.network.ip.as_deref(), l.network.workstation.as_deref(), computer)
-                .or_else(|| unlogged_source(e.anonymous, l.logon_type))?;
+            let src = source(
+                l.network.ip.as_deref(),
+                l.network.workstation.as_deref(),
+                computer,
+            )
+            .or_else(|| unlogged_source(e.anonymous, l.logon_type))?;
             let lm = l.lm_package.as_deref();
             mk(
                 src,
@@ -373,7 +386,11 @@ impl Aggregator {
             .buckets
             .iter()
             .map(|(k, b)| {
-                let mut row = vec![k.saturating_mul(self.width), b.anonymous as i64, b.ntlmv1 as i64];
+                let mut row = vec![
+                    k.saturating_mul(self.width),
+                    b.anonymous as i64,
+                    b.ntlmv1 as i64,
+                ];
                 row.extend(used.iter().map(|&i| b.by_family[i] as i64));
                 row
             })
@@ -424,4 +441,220 @@ pub struct Aggregate {
     /// By count, largest first.
     pub edges: Vec<EdgeOut>,
     pub other_edges: OtherEdges,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Logon, Network};
+    use std::sync::Arc;
+
+    fn logon(
+        t: i64,
+        ip: Option<&str>,
+        ws: Option<&str>,
+        user: &str,
+        lm: Option<&str>,
+        anon: bool,
+        lt: u32,
+    ) -> Event {
+        Event {
+            file: Arc::from("x.evtx"),
+            record_id: t as u64,
+            time: Some(jiff::Timestamp::from_second(t).unwrap()),
+            computer: "DC01.corp.example".into(),
+            provider: "Microsoft-Windows-Security-Auditing".into(),
+            channel: "Security".into(),
+            event_id: 4624,
+            version: Some(2),
+            anonymous: anon,
+            kind: Kind::Logon(Logon {
+                target_user: Some(user.into()),
+                target_domain: Some("CORP".into()),
+                logon_type: Some(lt),
+                auth_package: Some("NTLM".into()),
+                lm_package: lm.map(String::from),
+                network: Network {
+                    workstation: ws.map(String::from),
+                    ip: ip.map(String::from),
+                    port: None,
+                },
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn buckets_stay_bounded_and_keep_every_event() {
+        let mut a = Aggregator::default();
+        // Ten years, one event every 3 hours, plus one from 1601 (a zeroed FILETIME).
+        let mut n = 0;
+        for i in 0..(10 * 365 * 8) {
+            a.observe(&logon(
+                1_400_000_000 + i * 10_800,
+                Some("10.0.0.1"),
+                None,
+                "u",
+                None,
+                false,
+                3,
+            ));
+            n += 1;
+        }
+        a.observe(&logon(
+            -11_644_473_600,
+            Some("10.0.0.1"),
+            None,
+            "u",
+            None,
+            false,
+            3,
+        ));
+        n += 1;
+        let f = a.finish();
+        assert!(
+            f.buckets.len() <= MAX_BUCKETS,
+            "{} buckets",
+            f.buckets.len()
+        );
+        let total: i64 = f.buckets.iter().map(|r| r[3..].iter().sum::<i64>()).sum();
+        assert_eq!(total, n);
+        assert_eq!(f.edges.len(), 1);
+        assert_eq!(f.edges[0].stat.count, n as u64);
+    }
+
+    #[test]
+    fn edges_stay_bounded_and_the_rest_is_counted() {
+        let mut a = Aggregator::default();
+        for i in 0..(MAX_EDGES + 100) {
+            let ip = format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256);
+            a.observe(&logon(
+                1_700_000_000,
+                Some(&ip),
+                None,
+                "u",
+                Some("NTLM V1"),
+                false,
+                3,
+            ));
+        }
+        let f = a.finish();
+        assert_eq!(f.edges.len(), MAX_EDGES);
+        assert_eq!(f.other_edges.count, 100);
+        assert_eq!(f.other_edges.ntlmv1, 100);
+    }
+
+    #[test]
+    fn sources_flags_and_packages() {
+        let mut a = Aggregator::default();
+        // local logons: no edge
+        a.observe(&logon(
+            1,
+            Some("127.0.0.1"),
+            Some("DC01"),
+            "u",
+            None,
+            false,
+            2,
+        ));
+        a.observe(&logon(2, None, None, "SYSTEM", None, false, 5));
+        // an anonymous null session that names no source: an edge from "(source not logged)"
+        a.observe(&logon(
+            3,
+            None,
+            None,
+            "ANONYMOUS LOGON",
+            Some("NTLM V1"),
+            true,
+            3,
+        ));
+        // NTLMv1 by a named account, from a workstation
+        a.observe(&logon(
+            4,
+            None,
+            Some("WS7"),
+            "alice",
+            Some("NTLM V1"),
+            false,
+            3,
+        ));
+        a.observe(&logon(
+            5,
+            Some("::ffff:10.1.1.1"),
+            Some("WS8"),
+            "bob",
+            Some("NTLM V2"),
+            false,
+            3,
+        ));
+        let f = a.finish();
+        let e: Vec<(&str, &str, &str, bool, bool)> = f
+            .edges
+            .iter()
+            .map(|e| {
+                (
+                    e.key.source.as_str(),
+                    e.key.account.as_str(),
+                    e.key.package.as_str(),
+                    e.key.anonymous,
+                    e.key.ntlmv1,
+                )
+            })
+            .collect();
+        assert!(e.contains(&(
+            UNLOGGED_SOURCE,
+            "CORP\\ANONYMOUS LOGON",
+            "NTLM V1",
+            true,
+            false
+        )));
+        assert!(e.contains(&("WS7", "CORP\\alice", "NTLM V1", false, true)));
+        assert!(e.contains(&("::ffff:10.1.1.1", "CORP\\bob", "NTLM V2", false, false)));
+        assert_eq!(e.len(), 3);
+        assert_eq!(f.edges[0].key.target, "DC01.corp.example");
+        // the timeline counts every event, and NTLMv1 only for named accounts
+        let v1: i64 = f.buckets.iter().map(|r| r[2]).sum();
+        let anon: i64 = f.buckets.iter().map(|r| r[1]).sum();
+        assert_eq!((v1, anon), (1, 1));
+    }
+
+    #[test]
+    fn widths_are_multiples() {
+        for w in WIDTHS.windows(2) {
+            assert_eq!(w[1] % w[0], 0, "{} is not a multiple of {}", w[1], w[0]);
+        }
+    }
+
+    #[test]
+    fn merge_equals_observing_everything() {
+        let events: Vec<Event> = (0..3000)
+            .map(|i| {
+                let ip = format!("10.0.{}.{}", i % 7, i % 13);
+                logon(
+                    1_600_000_000 + i * i * 97,
+                    Some(&ip),
+                    None,
+                    &format!("u{}", i % 5),
+                    (i % 4 == 0).then_some("NTLM V1"),
+                    i % 9 == 0,
+                    3,
+                )
+            })
+            .collect();
+        let mut all = Aggregator::default();
+        events.iter().for_each(|e| all.observe(e));
+        for split in [0, 1, 1000, 2999] {
+            let (mut a, mut b) = (Aggregator::default(), Aggregator::default());
+            events[..split].iter().for_each(|e| a.observe(e));
+            events[split..].iter().for_each(|e| b.observe(e));
+            let mut ab = a.clone();
+            ab.merge(b.clone());
+            assert!(ab.finish() == all.clone().finish(), "split at {split}");
+            b.merge(a);
+            assert!(
+                b.finish() == all.clone().finish(),
+                "split at {split}, other way"
+            );
+        }
+    }
 }
