@@ -160,10 +160,15 @@
       for (var i = 3; i < r.length; i++) s += r[i];
       if (s > maxY) maxY = s;
     });
+    // a round top for the axis: 1, 2 or 5 times a power of ten, four steps
+    var step = Math.pow(10, Math.floor(Math.log(maxY / 4) / Math.LN10));
+    [1, 2, 2.5, 5, 10].some(function (k) { if (maxY / (step * k) <= 4) { step *= k; return true; } return false; });
+    step = Math.max(1, step);
+    maxY = Math.ceil(maxY / step) * step;
     var s = svg('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': 'Timeline' }, box);
     function Y(v) { return H - m.b - v / maxY * (H - m.t - m.b); }
-    [0, 0.25, 0.5, 0.75, 1].forEach(function (f) {
-      var v = Math.round(maxY * f);
+    for (var tv = 0, ticks = []; tv <= maxY + 1e-9; tv += step) ticks.push(tv);
+    ticks.forEach(function (v) {
       svg('line', { x1: m.l, x2: W - m.r, y1: Y(v), y2: Y(v), class: 'grid' }, s);
       text(s, m.l - 6, Y(v) + 4, fmt(v), { 'text-anchor': 'end', class: 'axis' });
     });

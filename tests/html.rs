@@ -43,13 +43,13 @@ fn hostile_event(i: usize, h: &str) -> Event {
         channel: "Security".into(),
         event_id: 4624,
         version: Some(2),
-        anonymous: i % 2 == 0,
+        anonymous: i.is_multiple_of(2),
         kind: Kind::Logon(Logon {
             target_user: Some(h.to_string()),
             target_domain: Some(h.to_string()),
             logon_type: Some(3),
             auth_package: Some("NTLM".into()),
-            lm_package: Some(if i % 3 == 0 {
+            lm_package: Some(if i.is_multiple_of(3) {
                 "NTLM V1".into()
             } else {
                 h.to_string()

@@ -117,7 +117,7 @@ fn num(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push('\u{202F}');
         }
         out.push(c);
@@ -368,9 +368,10 @@ pub fn render(input: &ReportInput) -> String {
     });
     let _ = write!(
         p.out,
-        "<script type=\"application/json\" id=\"ns-data\">{}</script><script>{JS}</script></body></html>\n",
+        "<script type=\"application/json\" id=\"ns-data\">{}</script><script>{JS}</script></body></html>",
         escape::json_in_script(&data.to_string())
     );
+    p.out.push('\n');
     p.out
 }
 
@@ -860,8 +861,37 @@ fn inputs_section(p: &mut Page, s: Option<&Value>) {
         p.push("</section>");
         return;
     };
-    let rows: Vec<_> = inputs
-        .iter()
+    // Files with errors first, then warnings, then skipped, then the clean ones.
+    let rank = |i: &Value| {
+        let has = |k: &str| {
+            get(Some(i), &[k])
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty())
+        };
+        if has("errors") {
+            0
+        } else if has("warnings") {
+            1
+        } else if get(Some(i), &["skipped"]).is_some() {
+            2
+        } else {
+            3
+        }
+    };
+    let mut sorted: Vec<&Value> = inputs.iter().collect();
+    sorted.sort_by_key(|i| rank(i));
+    let count = |r: usize| sorted.iter().filter(|i| rank(i) == r).count();
+    let _ = write!(
+        p.out,
+        "<p>{} files: <b>{}</b> with read errors, {} with warnings (damage that cost no record), {} skipped (not evidence), {} read cleanly.</p>",
+        num(inputs.len() as u64),
+        num(count(0) as u64),
+        num(count(1) as u64),
+        num(count(2) as u64),
+        num(count(3) as u64)
+    );
+    let rows: Vec<_> = sorted
+        .into_iter()
         .take(MAX_ROWS)
         .map(|i| {
             let i = Some(i);
