@@ -537,7 +537,15 @@ fn findings_section(p: &mut Page, findings: Option<&[&Value]>) {
             "fix",
         ] {
             if let Some(x) = get(f, &[key]) {
-                let _ = write!(p.out, "<dt>{}</dt><dd>", esc(key));
+                let label = match key {
+                    "reasons" => "Reasons",
+                    "why" => "Why",
+                    "setting" => "Setting",
+                    "settings" => "Settings",
+                    "remediation" => "Remediation",
+                    _ => "Fix",
+                };
+                let _ = write!(p.out, "<dt>{label}</dt><dd>");
                 match x {
                     Value::Array(a) if a.len() > 1 => {
                         p.push("<ul>");
@@ -773,6 +781,12 @@ fn compliance_section(p: &mut Page, c: Option<&Value>) {
         }
     }
     p.push("</div>");
+    // Failures first (the status cell carries its rank), then by host and setting.
+    rows.sort_by(|a, b| {
+        a[1].1
+            .partial_cmp(&b[1].1)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     if !rows.is_empty() {
         p.table(
             "compliance-table",
