@@ -7,6 +7,7 @@ pub mod audit;
 pub mod explain;
 pub mod fix;
 pub mod lab;
+pub mod report;
 pub mod scan;
 pub mod simulate;
 
@@ -42,6 +43,7 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     Fix(fix::FixArgs),
     Lab(lab::LabArgs),
+    Report(report::ReportArgs),
 }
 
 /// The detection catalogue, for `scan --help` and `nullsight detections`.
@@ -69,5 +71,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Simulate(args) => simulate::run(args),
         Command::Fix(args) => fix::run(args),
         Command::Lab(args) => lab::run(args),
+        Command::Report(args) => report::run(args),
     }
 }

@@ -29,7 +29,8 @@ Security-Auditing; NTLM/Operational 8001-8004 and 4001-4004; NETLOGON 5805 5827-
 OUTPUT: a summary on standard output (unless --quiet); --events writes one JSON object per
 event of interest (keys: file, record_id, time, computer, provider, channel, event_id, family,
 anonymous, the normalised fields, scenario, findings); --json writes the summary with every
-input and every error. Use - for standard output.
+input and every error; --html writes a self-contained HTML report (timeline, graph, findings).
+Use - for standard output.
 
 A file that cannot be read (or only in part) is reported with its place (chunk, byte offset,
 record or line) and reason, on stderr and in the summary; the scan goes on with the rest.
@@ -60,6 +61,10 @@ pub struct ScanArgs {
     /// Write the summary as JSON to FILE (- for standard output).
     #[arg(long, value_name = "FILE")]
     pub json: Option<String>,
+
+    /// Write a self-contained HTML report to FILE (see `nullsight report --help`).
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<String>,
 
     /// No terminal summary and no progress bar; problems still go to stderr.
     #[arg(long, short)]
@@ -168,16 +173,26 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
     }
-    let stdout_taken = args.events.as_deref() == Some("-") || args.json.as_deref() == Some("-");
+    let stdout_taken = [&args.events, &args.json, &args.html]
+        .iter()
+        .any(|o| o.as_deref() == Some("-"));
     let mut events_out = args
         .events
         .as_deref()
         .map(EventsWriter::create)
         .transpose()?;
     // Refuse early rather than after the scan.
-    if let Some(j) = args.json.as_deref().filter(|j| *j != "-") {
+    for j in [&args.json, &args.html]
+        .into_iter()
+        .flatten()
+        .filter(|j| *j != "-")
+    {
         std::fs::File::create(j).map_err(|e| anyhow::anyhow!("cannot write {j}: {e}"))?;
     }
+    let mut aggregator = args
+        .html
+        .as_ref()
+        .map(|_| report::html::aggregate::Aggregator::default());
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let bar = Bar(if show_progress {
         let b = indicatif::ProgressBar::new(0);
@@ -199,6 +214,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     };
     let inputs = scan::scan(&opts, &bar, |e| {
         analysis.observe(&e);
+        if let Some(a) = aggregator.as_mut() {
+            a.observe(&e);
+        }
         if let (Some(w), None) = (events_out.as_mut(), write_error.as_ref()) {
             if let Err(err) = w.write(&e) {
                 write_error = Some(err);
@@ -230,6 +248,19 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(dir) = &args.csv {
         report::csv::write_all(dir, &outcome)?;
+    }
+    if let (Some(dest), Some(agg)) = (&args.html, aggregator) {
+        let summary = serde_json::to_value(Summary::new(&inputs, &outcome))?;
+        let agg = agg.finish();
+        super::report::write_report(
+            dest,
+            &report::html::ReportInput {
+                summary: Some(&summary),
+                aggregate: Some(&agg),
+                generated: Some(jiff::Timestamp::now()),
+                ..Default::default()
+            },
+        )?;
     }
     if !args.quiet && !stdout_taken {
         let mut out = std::io::stdout().lock();

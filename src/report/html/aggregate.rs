@@ -1,0 +1,660 @@
+//! What the HTML report draws, computed while scanning: a timeline (events per time bucket and
+//! family, anonymous and NTLMv1 counted apart) and the authentication edges (source → account →
+//! target). Memory is bounded whatever the input size: at most [`MAX_BUCKETS`] buckets (the
+//! bucket width grows instead) and [`MAX_EDGES`] distinct edges (the rest are counted in
+//! `other`). The state is a monoid like the analysers': `observe`, `merge`, `finish`.
+
+use crate::event::{Event, Family, Kind};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// At most this many time buckets are kept; past it, the width moves up [`WIDTHS`].
+pub const MAX_BUCKETS: usize = 240;
+/// At most this many distinct edges are kept; the others are counted in `other`.
+pub const MAX_EDGES: usize = 5000;
+
+/// Bucket widths, in seconds: 1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 12 h, 1 d, 7 d, 28 d, 364 d.
+/// Past the last, the width doubles. Each width is a multiple of the one before, so that
+/// re-bucketing is exact and merging gives the same result in any order (buckets are aligned
+/// on multiples of their width from the Unix epoch).
+pub const WIDTHS: [i64; 11] = [
+    60, 300, 900, 3600, 10_800, 21_600, 43_200, 86_400, 604_800, 2_419_200, 31_449_600,
+];
+
+fn next_width(w: i64) -> i64 {
+    WIDTHS
+        .iter()
+        .copied()
+        .find(|&x| x > w)
+        .unwrap_or_else(|| w.saturating_mul(2))
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Bucket {
+    by_family: [u64; Family::ALL.len()],
+    anonymous: u64,
+    ntlmv1: u64,
+}
+
+impl Bucket {
+    fn add(&mut self, o: &Bucket) {
+        for (a, b) in self.by_family.iter_mut().zip(o.by_family.iter()) {
+            *a += b;
+        }
+        self.anonymous += o.anonymous;
+        self.ntlmv1 += o.ntlmv1;
+    }
+}
+
+/// One authentication edge: who (a workstation name or an IP address), as whom, to which host,
+/// with which package.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct EdgeKey {
+    pub source: String,
+    pub account: String,
+    pub target: String,
+    pub package: String,
+    pub anonymous: bool,
+    pub ntlmv1: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EdgeStat {
+    pub count: u64,
+    pub failures: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first: Option<jiff::Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<jiff::Timestamp>,
+}
+
+impl EdgeStat {
+    fn add(&mut self, o: &EdgeStat) {
+        self.count += o.count;
+        self.failures += o.failures;
+        self.first = match (self.first, o.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last = match (self.last, o.last) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// Edges that did not fit under [`MAX_EDGES`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OtherEdges {
+    /// Events on those edges.
+    pub count: u64,
+    pub anonymous: u64,
+    pub ntlmv1: u64,
+}
+
+/// The aggregation state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregator {
+    width: i64,
+    buckets: BTreeMap<i64, Bucket>,
+    untimed: u64,
+    edges: HashMap<EdgeKey, EdgeStat>,
+    other: OtherEdges,
+}
+
+impl Default for Aggregator {
+    fn default() -> Self {
+        Aggregator {
+            width: WIDTHS[0],
+            buckets: BTreeMap::new(),
+            untimed: 0,
+            edges: HashMap::new(),
+            other: OtherEdges::default(),
+        }
+    }
+}
+
+fn family_index(f: Family) -> usize {
+    Family::ALL.iter().position(|&x| x == f).unwrap_or(0)
+}
+
+fn is_v1(lm: Option<&str>) -> bool {
+    lm.is_some_and(|p| {
+        let p = p.trim().to_ascii_uppercase();
+        p == "LM" || p.contains("V1")
+    })
+}
+
+fn account(domain: Option<&str>, user: Option<&str>) -> String {
+    match (
+        domain.filter(|d| !d.is_empty()),
+        user.filter(|u| !u.is_empty()),
+    ) {
+        (Some(d), Some(u)) => format!("{d}\\{u}"),
+        (None, Some(u)) => u.to_string(),
+        (Some(d), None) => format!("{d}\\?"),
+        (None, None) => "?".to_string(),
+    }
+}
+
+/// The package as a reader wants it: NTLM V1 / NTLM V2 / LM when the LM package says, else the
+/// authentication package (MICROSOFT_AUTHENTICATION_PACKAGE_V1_0 is NTLM).
+fn package(auth: Option<&str>, lm: Option<&str>) -> String {
+    let auth = auth.map(str::trim).unwrap_or("");
+    if let Some(lm) = lm.map(str::trim).filter(|l| !l.is_empty()) {
+        if auth.eq_ignore_ascii_case("ntlm") || auth.is_empty() {
+            return lm.to_string();
+        }
+    }
+    if auth.eq_ignore_ascii_case("MICROSOFT_AUTHENTICATION_PACKAGE_V1_0") {
+        return "NTLM".to_string();
+    }
+    if auth.is_empty() {
+        "?".to_string()
+    } else {
+        auth.to_string()
+    }
+}
+
+fn short_host(h: &str) -> &str {
+    h.split('.').next().unwrap_or(h)
+}
+
+/// The remote source of a network logon: the IP address unless it is loopback or absent, else
+/// the workstation name. None for local logons.
+fn source(ip: Option<&str>, workstation: Option<&str>, computer: &str) -> Option<String> {
+    let ip = ip
+        .map(str::trim)
+        .filter(|i| !i.is_empty() && !matches!(*i, "127.0.0.1" | "::1" | "-"));
+    let ws = workstation
+        .map(str::trim)
+        .filter(|w| !w.is_empty() && !w.eq_ignore_ascii_case(short_host(computer)));
+    match (ip, ws) {
+        (Some(i), _) => Some(i.to_string()),
+        (None, Some(w)) => Some(w.to_string()),
+        // The only origin named is the host itself: a local logon.
+        _ => None,
+    }
+}
+
+/// The source shown for a network logon whose event names no origin (anonymous null sessions
+/// often log neither workstation nor address): still an edge, with an honest source.
+pub const UNLOGGED_SOURCE: &str = "(source not logged)";
+
+fn unlogged_source(anonymous: bool, logon_type: Option<u32>) -> Option<String> {
+    // 3 Network, 8 NetworkCleartext, 10 RemoteInteractive.
+    (matches!(logon_type, Some(3 | 8 | 10)) || (anonymous && logon_type != Some(0)))
+        .then(|| UNLOGGED_SOURCE.to_string())
+}
+
+struct Edge {
+    key: EdgeKey,
+    failure: bool,
+}
+
+fn edge_of(e: &Event) -> Option<Edge> {
+    let computer = e.computer.as_str();
+    let mk = |source: String, account: String, target: &str, package: String, v1: bool, failure| {
+        Some(Edge {
+            key: EdgeKey {
+                source,
+                account,
+                target: target.to_string(),
+                package,
+                anonymous: e.anonymous,
+                // Anonymous NTLM logons record "NTLM V1" with no credential at all: the flag is
+                // for named accounts, whose NTLMv1/LM responses can be cracked or relayed.
+                ntlmv1: v1 && !e.anonymous,
+            },
+            failure,
+        })
+    };
+    match &e.kind {
+        Kind::Logon(l) => {
+            let src = source(
+                l.network.ip.as_deref(),
+                l.network.workstation.as_deref(),
+                computer,
+            )
+            .or_else(|| unlogged_source(e.anonymous, l.logon_type))?;
+            let lm = l.lm_package.as_deref();
+            mk(
+                src,
+                account(l.target_domain.as_deref(), l.target_user.as_deref()),
+                computer,
+                package(l.auth_package.as_deref(), lm),
+                is_v1(lm),
+                false,
+            )
+        }
+        Kind::LogonFailure(l) => {
+            let src = source(
+                l.network.ip.as_deref(),
+                l.network.workstation.as_deref(),
+                computer,
+            )
+            .or_else(|| unlogged_source(e.anonymous, l.logon_type))?;
+            let lm = l.lm_package.as_deref();
+            mk(
+                src,
+                account(l.target_domain.as_deref(), l.target_user.as_deref()),
+                computer,
+                package(l.auth_package.as_deref(), lm),
+                is_v1(lm),
+                true,
+            )
+        }
+        Kind::CredentialValidation(c) => {
+            let src = source(None, c.workstation.as_deref(), computer)?;
+            mk(
+                src,
+                account(None, c.target_user.as_deref()),
+                computer,
+                package(c.auth_package.as_deref(), None),
+                false,
+                c.status.is_some_and(|s| s.0 != 0),
+            )
+        }
+        Kind::NtlmIncoming(n) | Kind::NtlmDomain(n) | Kind::NtlmPassthrough(n) => {
+            let src = source(None, n.workstation.as_deref(), computer)?;
+            let acct = if n.target_user.is_some() {
+                account(n.target_domain.as_deref(), n.target_user.as_deref())
+            } else {
+                account(n.client_domain.as_deref(), n.client_user.as_deref())
+            };
+            mk(src, acct, computer, "NTLM".to_string(), false, false)
+        }
+        Kind::NtlmOutgoing(n) => {
+            let target = n.target_name.as_deref().filter(|t| !t.is_empty())?;
+            mk(
+                computer.to_string(),
+                account(n.client_domain.as_deref(), n.client_user.as_deref()),
+                target,
+                "NTLM".to_string(),
+                false,
+                false,
+            )
+        }
+        Kind::SqlLoginFailure(s) => {
+            let src = source(s.ip.as_deref(), None, computer)?;
+            mk(
+                src,
+                account(None, s.target_user.as_deref()),
+                computer,
+                "SQL".to_string(),
+                false,
+                true,
+            )
+        }
+        _ => None,
+    }
+}
+
+impl Aggregator {
+    pub fn observe(&mut self, e: &Event) {
+        let edge = edge_of(e);
+        let v1 = edge.as_ref().is_some_and(|x| x.key.ntlmv1);
+        match e.time {
+            Some(t) => {
+                let b = self
+                    .buckets
+                    .entry(t.as_second().div_euclid(self.width))
+                    .or_default();
+                b.by_family[family_index(e.family())] += 1;
+                b.anonymous += u64::from(e.anonymous);
+                b.ntlmv1 += u64::from(v1);
+                if self.buckets.len() > MAX_BUCKETS {
+                    self.coarsen(next_width(self.width));
+                }
+            }
+            None => self.untimed += 1,
+        }
+        if let Some(edge) = edge {
+            let stat = EdgeStat {
+                count: 1,
+                failures: u64::from(edge.failure),
+                first: e.time,
+                last: e.time,
+            };
+            self.add_edge(edge.key, &stat);
+        }
+    }
+
+    fn add_edge(&mut self, key: EdgeKey, stat: &EdgeStat) {
+        if let Some(s) = self.edges.get_mut(&key) {
+            s.add(stat);
+        } else if self.edges.len() < MAX_EDGES {
+            self.edges.insert(key, stat.clone());
+        } else {
+            self.other.count += stat.count;
+            if key.anonymous {
+                self.other.anonymous += stat.count;
+            }
+            if key.ntlmv1 {
+                self.other.ntlmv1 += stat.count;
+            }
+        }
+    }
+
+    /// Re-bucket at `width` or wider, until the bucket count fits.
+    fn coarsen(&mut self, mut width: i64) {
+        loop {
+            let mut out: BTreeMap<i64, Bucket> = BTreeMap::new();
+            for (k, b) in std::mem::take(&mut self.buckets) {
+                let start = k.saturating_mul(self.width);
+                out.entry(start.div_euclid(width)).or_default().add(&b);
+            }
+            self.buckets = out;
+            self.width = width;
+            if self.buckets.len() <= MAX_BUCKETS {
+                return;
+            }
+            width = next_width(width);
+        }
+    }
+
+    pub fn merge(&mut self, mut other: Aggregator) {
+        if other.width > self.width {
+            self.coarsen(other.width);
+        } else if self.width > other.width {
+            other.coarsen(self.width);
+        }
+        for (k, b) in other.buckets {
+            self.buckets.entry(k).or_default().add(&b);
+        }
+        if self.buckets.len() > MAX_BUCKETS {
+            self.coarsen(next_width(self.width));
+        }
+        self.untimed += other.untimed;
+        // Deterministic: the biggest edges of the other side claim the free places first.
+        let mut edges: Vec<(EdgeKey, EdgeStat)> = other.edges.into_iter().collect();
+        edges.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
+        for (k, s) in edges {
+            self.add_edge(k, &s);
+        }
+        self.other.count += other.other.count;
+        self.other.anonymous += other.other.anonymous;
+        self.other.ntlmv1 += other.other.ntlmv1;
+    }
+
+    pub fn finish(self) -> Aggregate {
+        let used: Vec<usize> = (0..Family::ALL.len())
+            .filter(|&i| self.buckets.values().any(|b| b.by_family[i] > 0))
+            .collect();
+        let families = used.iter().map(|&i| Family::ALL[i].as_str()).collect();
+        let buckets = self
+            .buckets
+            .iter()
+            .map(|(k, b)| {
+                let mut row = vec![
+                    k.saturating_mul(self.width),
+                    b.anonymous as i64,
+                    b.ntlmv1 as i64,
+                ];
+                row.extend(used.iter().map(|&i| b.by_family[i] as i64));
+                row
+            })
+            .collect();
+        let mut edges: Vec<EdgeOut> = self
+            .edges
+            .into_iter()
+            .map(|(key, stat)| EdgeOut { key, stat })
+            .collect();
+        edges.sort_by(|a, b| {
+            b.stat
+                .count
+                .cmp(&a.stat.count)
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        Aggregate {
+            bucket_seconds: self.width,
+            families,
+            bucket_columns: ["start", "anonymous", "ntlmv1"],
+            buckets,
+            untimed: self.untimed,
+            edges,
+            other_edges: self.other,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EdgeOut {
+    #[serde(flatten)]
+    pub key: EdgeKey,
+    #[serde(flatten)]
+    pub stat: EdgeStat,
+}
+
+/// The finished aggregation, embedded in the report as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Aggregate {
+    pub bucket_seconds: i64,
+    /// The families that occur, in the order of the per-family columns of `buckets`.
+    pub families: Vec<&'static str>,
+    /// The first columns of each bucket row; then one count per family.
+    pub bucket_columns: [&'static str; 3],
+    /// `[start (Unix seconds), anonymous, ntlmv1, count per family...]`, by start.
+    pub buckets: Vec<Vec<i64>>,
+    /// Events without a time (not in the timeline).
+    pub untimed: u64,
+    /// By count, largest first.
+    pub edges: Vec<EdgeOut>,
+    pub other_edges: OtherEdges,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Logon, Network};
+    use std::sync::Arc;
+
+    fn logon(
+        t: i64,
+        ip: Option<&str>,
+        ws: Option<&str>,
+        user: &str,
+        lm: Option<&str>,
+        anon: bool,
+        lt: u32,
+    ) -> Event {
+        Event {
+            file: Arc::from("x.evtx"),
+            record_id: t as u64,
+            time: Some(jiff::Timestamp::from_second(t).unwrap()),
+            computer: "DC01.corp.example".into(),
+            provider: "Microsoft-Windows-Security-Auditing".into(),
+            channel: "Security".into(),
+            event_id: 4624,
+            version: Some(2),
+            anonymous: anon,
+            kind: Kind::Logon(Logon {
+                target_user: Some(user.into()),
+                target_domain: Some("CORP".into()),
+                logon_type: Some(lt),
+                auth_package: Some("NTLM".into()),
+                lm_package: lm.map(String::from),
+                network: Network {
+                    workstation: ws.map(String::from),
+                    ip: ip.map(String::from),
+                    port: None,
+                },
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn buckets_stay_bounded_and_keep_every_event() {
+        let mut a = Aggregator::default();
+        // Ten years, one event every 3 hours, plus one from 1601 (a zeroed FILETIME).
+        let mut n = 0;
+        for i in 0..(10 * 365 * 8) {
+            a.observe(&logon(
+                1_400_000_000 + i * 10_800,
+                Some("10.0.0.1"),
+                None,
+                "u",
+                None,
+                false,
+                3,
+            ));
+            n += 1;
+        }
+        a.observe(&logon(
+            -11_644_473_600,
+            Some("10.0.0.1"),
+            None,
+            "u",
+            None,
+            false,
+            3,
+        ));
+        n += 1;
+        let f = a.finish();
+        assert!(
+            f.buckets.len() <= MAX_BUCKETS,
+            "{} buckets",
+            f.buckets.len()
+        );
+        let total: i64 = f.buckets.iter().map(|r| r[3..].iter().sum::<i64>()).sum();
+        assert_eq!(total, n);
+        assert_eq!(f.edges.len(), 1);
+        assert_eq!(f.edges[0].stat.count, n as u64);
+    }
+
+    #[test]
+    fn edges_stay_bounded_and_the_rest_is_counted() {
+        let mut a = Aggregator::default();
+        for i in 0..(MAX_EDGES + 100) {
+            let ip = format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256);
+            a.observe(&logon(
+                1_700_000_000,
+                Some(&ip),
+                None,
+                "u",
+                Some("NTLM V1"),
+                false,
+                3,
+            ));
+        }
+        let f = a.finish();
+        assert_eq!(f.edges.len(), MAX_EDGES);
+        assert_eq!(f.other_edges.count, 100);
+        assert_eq!(f.other_edges.ntlmv1, 100);
+    }
+
+    #[test]
+    fn sources_flags_and_packages() {
+        let mut a = Aggregator::default();
+        // local logons: no edge
+        a.observe(&logon(
+            1,
+            Some("127.0.0.1"),
+            Some("DC01"),
+            "u",
+            None,
+            false,
+            2,
+        ));
+        a.observe(&logon(2, None, None, "SYSTEM", None, false, 5));
+        // an anonymous null session that names no source: an edge from "(source not logged)"
+        a.observe(&logon(
+            3,
+            None,
+            None,
+            "ANONYMOUS LOGON",
+            Some("NTLM V1"),
+            true,
+            3,
+        ));
+        // NTLMv1 by a named account, from a workstation
+        a.observe(&logon(
+            4,
+            None,
+            Some("WS7"),
+            "alice",
+            Some("NTLM V1"),
+            false,
+            3,
+        ));
+        a.observe(&logon(
+            5,
+            Some("::ffff:10.1.1.1"),
+            Some("WS8"),
+            "bob",
+            Some("NTLM V2"),
+            false,
+            3,
+        ));
+        let f = a.finish();
+        let e: Vec<(&str, &str, &str, bool, bool)> = f
+            .edges
+            .iter()
+            .map(|e| {
+                (
+                    e.key.source.as_str(),
+                    e.key.account.as_str(),
+                    e.key.package.as_str(),
+                    e.key.anonymous,
+                    e.key.ntlmv1,
+                )
+            })
+            .collect();
+        assert!(e.contains(&(
+            UNLOGGED_SOURCE,
+            "CORP\\ANONYMOUS LOGON",
+            "NTLM V1",
+            true,
+            false
+        )));
+        assert!(e.contains(&("WS7", "CORP\\alice", "NTLM V1", false, true)));
+        assert!(e.contains(&("::ffff:10.1.1.1", "CORP\\bob", "NTLM V2", false, false)));
+        assert_eq!(e.len(), 3);
+        assert_eq!(f.edges[0].key.target, "DC01.corp.example");
+        // the timeline counts every event, and NTLMv1 only for named accounts
+        let v1: i64 = f.buckets.iter().map(|r| r[2]).sum();
+        let anon: i64 = f.buckets.iter().map(|r| r[1]).sum();
+        assert_eq!((v1, anon), (1, 1));
+    }
+
+    #[test]
+    fn widths_are_multiples() {
+        for w in WIDTHS.windows(2) {
+            assert_eq!(w[1] % w[0], 0, "{} is not a multiple of {}", w[1], w[0]);
+        }
+    }
+
+    #[test]
+    fn merge_equals_observing_everything() {
+        let events: Vec<Event> = (0..3000)
+            .map(|i| {
+                let ip = format!("10.0.{}.{}", i % 7, i % 13);
+                logon(
+                    1_600_000_000 + i * i * 97,
+                    Some(&ip),
+                    None,
+                    &format!("u{}", i % 5),
+                    (i % 4 == 0).then_some("NTLM V1"),
+                    i % 9 == 0,
+                    3,
+                )
+            })
+            .collect();
+        let mut all = Aggregator::default();
+        events.iter().for_each(|e| all.observe(e));
+        for split in [0, 1, 1000, 2999] {
+            let (mut a, mut b) = (Aggregator::default(), Aggregator::default());
+            events[..split].iter().for_each(|e| a.observe(e));
+            events[split..].iter().for_each(|e| b.observe(e));
+            let mut ab = a.clone();
+            ab.merge(b.clone());
+            assert!(ab.finish() == all.clone().finish(), "split at {split}");
+            b.merge(a);
+            assert!(
+                b.finish() == all.clone().finish(),
+                "split at {split}, other way"
+            );
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! The HTML report: escaping of every attacker-controlled string, offline, the counts it shows,
+//! sections that are not available yet, and the CLI (`report`, `scan --html`).
+
+mod common;
+mod html_common;
+
+use base64::Engine as _;
+use common::{nullsight, temp_dir};
+use html_common::{markup_problems, unsafe_markup, write_hostile_input, HOSTILE};
+use nullsight::event::{Event, Kind, Logon, Network};
+use nullsight::report::html::{aggregate::Aggregator, render, ReportInput};
+use serde_json::{json, Value};
+use sha2::Digest as _;
+use std::ffi::OsStr;
+use std::path::Path;
+use std::sync::Arc;
+
+fn run(args: &[&str]) -> std::process::Output {
+    let a: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+    nullsight(&a)
+}
+
+/// The text shown in the element marked `data-count="key"`, digits only.
+fn shown_count(html: &str, key: &str) -> Option<u64> {
+    let at = html.find(&format!("data-count=\"{key}\">"))?;
+    let rest = &html[at..];
+    let rest = &rest[rest.find('>')? + 1..];
+    let text = &rest[..rest.find('<')?];
+    text.chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()
+}
+
+fn hostile_event(i: usize, h: &str) -> Event {
+    Event {
+        file: Arc::from(format!("{h}.evtx")),
+        record_id: i as u64,
+        time: Some(jiff::Timestamp::from_second(1_700_000_000 + i as i64 * 3600).unwrap()),
+        computer: format!("SRV{h}"),
+        provider: "Microsoft-Windows-Security-Auditing".into(),
+        channel: "Security".into(),
+        event_id: 4624,
+        version: Some(2),
+        anonymous: i.is_multiple_of(2),
+        kind: Kind::Logon(Logon {
+            target_user: Some(h.to_string()),
+            target_domain: Some(h.to_string()),
+            logon_type: Some(3),
+            auth_package: Some("NTLM".into()),
+            lm_package: Some(if i.is_multiple_of(3) {
+                "NTLM V1".into()
+            } else {
+                h.to_string()
+            }),
+            network: Network {
+                workstation: Some(format!("WS{h}")),
+                ip: None,
+                port: None,
+            },
+            ..Default::default()
+        }),
+    }
+}
+
+fn hostile_value(h: &str) -> Value {
+    json!({
+        "id": h, "severity": h, "title": h, "explanation": h, "scenario": h,
+        "hosts": [h], "count": 3, "first_seen": h, "last_seen": h,
+        "evidence": [{"file": h, "record_id": h}], "reasons": [h, h],
+        h: h,
+    })
+}
+
+#[test]
+fn hostile_strings_everywhere_are_escaped() {
+    let mut agg = Aggregator::default();
+    for (i, h) in HOSTILE.iter().enumerate() {
+        agg.observe(&hostile_event(i, h));
+    }
+    let agg = agg.finish();
+    let findings: Vec<Value> = HOSTILE.iter().map(|h| hostile_value(h)).collect();
+    let summary = json!({
+        "tool": "nullsight", "version": HOSTILE[1],
+        "totals": {"files": 1, "files_with_errors": 1, "bytes": 1, "records": 1, "events": 8, "errors": 1},
+        "inputs": HOSTILE.iter().map(|h| json!({
+            "file": h, "kind": h, "bytes": 1, "records": 1, "events": 1,
+            "errors": [{"place": {"kind": h, (*h): h}, "reason": h}],
+            "warnings": [{"place": h, "reason": h}], "skipped": h,
+        })).collect::<Vec<_>>(),
+        "counts": {
+            "events": 8, "anonymous": 4,
+            "by_family": HOSTILE.iter().map(|h| (h.to_string(), json!(1))).collect::<serde_json::Map<_, _>>(),
+            "by_event_id": {"4624": 8},
+            "hosts": HOSTILE, "first_seen": HOSTILE[0], "last_seen": HOSTILE[2],
+        },
+        "findings": findings,
+        "inventories": {"ntlm_flows": HOSTILE.iter().map(|h| hostile_value(h)).collect::<Vec<_>>(), HOSTILE[3]: HOSTILE[4]},
+    });
+    let compliance = json!({
+        "hosts": HOSTILE.iter().map(|h| json!({
+            "host": h, "role": h, "baseline": h, "coverage": {"trusted": false},
+            "rows": [{"setting": h, "display": h, "group": h, "expected": h, "actual": h,
+                      "source": h, "status": h, "why": h}],
+        })).collect::<Vec<_>>(),
+        "errors": HOSTILE.iter().map(|h| json!({"file": h, "message": h})).collect::<Vec<_>>(),
+    });
+    let simulation = json!(HOSTILE.iter().map(|h| hostile_value(h)).collect::<Vec<_>>());
+    let plan = json!({"stages": HOSTILE.iter().map(|h| hostile_value(h)).collect::<Vec<_>>(), "note": HOSTILE[0]});
+    let html = render(&ReportInput {
+        summary: Some(&summary),
+        aggregate: Some(&agg),
+        compliance: Some(&compliance),
+        simulation: Some(&simulation),
+        plan: Some(&plan),
+        generated: None,
+    });
+    let problems = unsafe_markup(&html);
+    assert!(problems.is_empty(), "{problems:#?}");
+    // The escaped forms are there (the strings are shown, not dropped).
+    assert!(html.contains("&lt;script&gt;window.__pwned=&#39;script&#39;;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("&quot;&gt;&lt;img src=x onerror=&quot;"));
+    assert!(html.contains("&amp;lt;script&amp;gt;alert(8)"));
+    // ... and in the embedded JSON, as \u escapes.
+    assert!(html.contains("\\u003cscript\\u003ewindow.__pwned"));
+    assert!(html.contains("\\u2028alert(5)\\u2029"));
+    // A severity word that is not a known one gets no class of its own.
+    assert!(!html.contains("class=\"card &lt;"));
+}
+
+#[test]
+fn the_content_security_policy_matches_the_inline_code() {
+    let html = render(&ReportInput::default());
+    let hash = |s: &str| {
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(s.as_bytes()))
+    };
+    let between = |a: &str, b: &str| {
+        let i = html.find(a).unwrap() + a.len();
+        html[i..i + html[i..].find(b).unwrap()].to_string()
+    };
+    let css = between("<style>", "</style>");
+    let js = between("</script><script>", "</script>");
+    assert!(html.contains(&format!("script-src 'sha256-{}'", hash(&js))));
+    assert!(html.contains(&format!("style-src 'sha256-{}'", hash(&css))));
+    assert!(html.contains("default-src 'none'"));
+    assert!(
+        markup_problems(&html).is_empty(),
+        "{:#?}",
+        markup_problems(&html)
+    );
+}
+
+#[test]
+fn missing_sections_say_not_available() {
+    let summary = json!({"counts": {"events": 0, "anonymous": 0, "hosts": []}});
+    let html = render(&ReportInput {
+        summary: Some(&summary),
+        ..Default::default()
+    });
+    for what in [
+        "Findings are not available",
+        "Timeline not available",
+        "Graph not available",
+        "NTLM flow inventory is not available",
+        "Compliance",
+        "give the hosts&#39; configuration with --config",
+        "the staged fix plan comes with the simulation",
+    ] {
+        assert!(html.contains(what), "missing {what:?}");
+    }
+    assert!(
+        unsafe_markup(&html).is_empty(),
+        "{:#?}",
+        unsafe_markup(&html)
+    );
+    // Nothing at all still renders.
+    let empty = render(&ReportInput::default());
+    assert!(empty.contains("No scan summary"));
+}
+
+#[test]
+fn findings_are_cards_most_severe_first_with_evidence() {
+    let summary = json!({
+        "counts": {"events": 10, "anonymous": 3, "hosts": ["DC01"]},
+        "findings": [
+            {"id": "NS-LOW", "severity": "low", "title": "low one", "explanation": "e", "count": 1,
+             "evidence": [{"file": "a.evtx", "record_id": 1}]},
+            {"id": "NS-CRIT", "severity": "critical", "title": "critical one", "explanation": "why it matters",
+             "scenario": "null session to IPC$", "hosts": ["DC01"], "count": 9,
+             "first_seen": "2024-05-01T10:00:00Z", "last_seen": "2024-05-02T11:00:00Z",
+             "evidence": (0..60).map(|i| json!({"file": "dc01.evtx", "record_id": i})).collect::<Vec<_>>()},
+            {"id": "NS-HIGH", "severity": "high", "title": "high one", "explanation": "e", "count": 4},
+        ],
+    });
+    let html = render(&ReportInput {
+        summary: Some(&summary),
+        ..Default::default()
+    });
+    let c = html.find("NS-CRIT").unwrap();
+    let h = html.find("NS-HIGH").unwrap();
+    let l = html.find("NS-LOW").unwrap();
+    assert!(c < h && h < l, "not ordered by severity");
+    assert!(html.contains("data-severity=\"critical\"><b>1</b> critical"));
+    assert!(html.contains("<b>0</b> medium"));
+    assert!(html.contains("<code>dc01.evtx</code> record <b>49</b>"));
+    assert!(
+        !html.contains("record <b>50</b>"),
+        "evidence list is capped"
+    );
+    assert!(html.contains("and 10 more"));
+    assert!(html.contains("2024-05-01 10:00:00Z → 2024-05-02 11:00:00Z"));
+}
+
+#[test]
+fn report_of_the_sample_shows_the_summary_counts() {
+    let d = temp_dir("html-sample");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/security.evtx");
+    let out = d.join("r.html");
+    let json = d.join("s.json");
+    let scan_html = d.join("scan.html");
+    let o = run(&[
+        "report",
+        "--logs",
+        sample.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&[
+        "scan",
+        sample.to_str().unwrap(),
+        "-q",
+        "--json",
+        json.to_str().unwrap(),
+        "--html",
+        scan_html.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    for file in [&out, &scan_html] {
+        let html = std::fs::read_to_string(file).unwrap();
+        assert!(
+            unsafe_markup(&html).is_empty(),
+            "{:#?}",
+            unsafe_markup(&html)
+        );
+        assert_eq!(shown_count(&html, "anonymous"), Some(39));
+        assert_eq!(
+            shown_count(&html, "anonymous"),
+            summary["counts"]["anonymous"].as_u64()
+        );
+        assert_eq!(
+            shown_count(&html, "events"),
+            summary["counts"]["events"].as_u64()
+        );
+        assert_eq!(
+            shown_count(&html, "hosts"),
+            Some(summary["counts"]["hosts"].as_array().unwrap().len() as u64)
+        );
+        assert_eq!(shown_count(&html, "files"), Some(1));
+        assert!(html.contains("id=\"timeline-chart\""));
+        assert!(html.contains("id=\"graph-chart\""));
+        // The 39 anonymous network logons are edges, although they name no source.
+        assert!(html.contains("(source not logged)"));
+        assert!(
+            html.len() < 200_000,
+            "report of a 2 MB input is {} bytes",
+            html.len()
+        );
+    }
+    // From the saved summary: same counts, no timeline (it is computed while scanning).
+    let from_json = d.join("j.html");
+    let o = run(&[
+        "report",
+        "--summary",
+        json.to_str().unwrap(),
+        "-o",
+        from_json.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(&from_json).unwrap();
+    assert_eq!(shown_count(&html, "anonymous"), Some(39));
+    assert!(html.contains("Timeline not available"));
+}
+
+#[test]
+fn report_of_a_hostile_evidence_file_is_inert() {
+    let d = temp_dir("html-hostile");
+    let input = write_hostile_input(&d);
+    let out = d.join("r.html");
+    let o = run(&[
+        "report",
+        "--logs",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(&out).unwrap();
+    let problems = unsafe_markup(&html);
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert_eq!(shown_count(&html, "events"), Some(3 * HOSTILE.len() as u64));
+    assert_eq!(shown_count(&html, "anonymous"), Some(HOSTILE.len() as u64));
+    assert_eq!(shown_count(&html, "ntlmv1"), Some(2 * HOSTILE.len() as u64));
+    assert!(html.contains("WS&lt;script&gt;window.__pwned"));
+    assert!(html.contains("hostile&lt;img src=x onerror=alert(9)&gt;&#39;&quot;.xml"));
+}
+
+#[test]
+fn report_with_config_has_the_compliance_table() {
+    let d = temp_dir("html-config");
+    let cfg = d.join("ws-folder");
+    std::fs::create_dir_all(&cfg).unwrap();
+    std::fs::write(
+        cfg.join("ws.reg"),
+        "REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Lsa]\r\n\
+         \"EveryoneIncludesAnonymous\"=dword:00000001\r\n\"RestrictAnonymous\"=dword:00000000\r\n",
+    )
+    .unwrap();
+    let out = d.join("r.html");
+    let o = run(&[
+        "report",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--role",
+        "workstation",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("id=\"compliance-table\""));
+    assert!(html.contains("EveryoneIncludesAnonymous"));
+    assert!(html.contains("<span class=\"st fail\">fail</span>"));
+    assert!(html.contains("No scan summary"));
+    assert!(
+        unsafe_markup(&html).is_empty(),
+        "{:#?}",
+        unsafe_markup(&html)
+    );
+}
+
+#[test]
+fn simulation_and_plan_json_are_shown_when_given() {
+    let d = temp_dir("html-sim");
+    let sim = d.join("sim.json");
+    let plan = d.join("plan.json");
+    std::fs::write(
+        &sim,
+        r#"[{"setting":"RestrictAnonymous","change":"0 → 1","would_break":3,"flows":"10.0.0.5 → DC01"}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        &plan,
+        r#"{"stages":[{"stage":1,"action":"audit NTLM","rollback":"delete value"}],"note":"staged"}"#,
+    )
+    .unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/post-Security.evtx");
+    let out = d.join("r.html");
+    let o = run(&[
+        "report",
+        "--logs",
+        sample.to_str().unwrap(),
+        "--simulation",
+        sim.to_str().unwrap(),
+        "--plan",
+        plan.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.code() == Some(0) || o.status.code() == Some(3));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("<th>would_break</th>"));
+    assert!(html.contains("10.0.0.5 → DC01"));
+    assert!(html.contains("<th>rollback</th>"));
+    assert!(html.contains("<dt>note</dt><dd>staged</dd>"));
+}
+
+#[test]
+fn unwritable_output_fails_before_scanning() {
+    let o = run(&[
+        "report",
+        "--logs",
+        "samples",
+        "-o",
+        "/nonexistent-dir/r.html",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write"));
+}
