@@ -269,7 +269,6 @@ fn read_one(
     report.kind = Some(kind);
     if kind == InputKind::Evtx {
         report.warnings = source::evtx::integrity_warnings(path);
-        report.errors.extend(source::evtx::truncation_error(path));
     }
     let errors = Mutex::new(Vec::new());
     let mut events = 0u64;

@@ -67,6 +67,9 @@ pub fn read<T: Send + 'static>(
             format!("file truncated: {len} bytes, shorter than the {FILE_HEADER_SIZE}-byte EVTX file header; nothing could be read"),
         ));
     }
+    if let Some(e) = truncation_error(path) {
+        sink(Item::Error(e));
+    }
     let parser =
         EvtxParser::from_path(path).map_err(|e| InputError::new(Place::File, describe(&e)))?;
     let mut parser = parser.with_configuration(settings(threads));
@@ -209,23 +212,33 @@ pub fn integrity_warnings(path: &Path) -> Vec<InputError> {
 /// A file that ends inside a chunk lost that chunk's records: the parser cannot read a partial
 /// chunk. Returns the error to report, if any.
 pub fn truncation_error(path: &Path) -> Option<InputError> {
+    use std::io::Read;
     let len = std::fs::metadata(path).ok()?.len();
-    if len <= FILE_HEADER_SIZE {
-        return None; // the parser reports a short header itself
+    if len < FILE_HEADER_SIZE {
+        return None; // the reader reports a short header itself
     }
     let tail = (len - FILE_HEADER_SIZE) % CHUNK_SIZE;
-    if tail == 0 {
-        return None;
+    let complete = (len - FILE_HEADER_SIZE) / CHUNK_SIZE;
+    if tail != 0 {
+        return Some(InputError::new(
+            Place::Chunk { chunk: complete, offset: FILE_HEADER_SIZE + complete * CHUNK_SIZE },
+            format!(
+                "file truncated: it ends {tail} bytes into this chunk (a chunk is {CHUNK_SIZE} bytes); \
+                 the records of this partial chunk could not be read, all earlier chunks were"
+            ),
+        ));
     }
-    let chunk = (len - FILE_HEADER_SIZE) / CHUNK_SIZE;
-    Some(InputError::new(
-        Place::Chunk {
-            chunk,
-            offset: FILE_HEADER_SIZE + chunk * CHUNK_SIZE,
-        },
-        format!(
-            "file truncated: it ends {tail} bytes into this chunk (a chunk is {CHUNK_SIZE} bytes); \
-             the records of this partial chunk could not be read, all earlier chunks were"
-        ),
-    ))
+    // Cut on a chunk boundary: only the header's chunk count (at offset 42) tells.
+    let mut header = [0u8; 44];
+    std::fs::File::open(path)
+        .ok()?
+        .read_exact(&mut header)
+        .ok()?;
+    let listed = u64::from(u16::from_le_bytes([header[42], header[43]]));
+    (&header[..8] == b"ElfFile\0" && listed > complete).then(|| {
+        InputError::new(
+            Place::Offset { offset: len },
+            format!("file truncated: the header lists {listed} chunks, the file holds {complete}; the missing chunks' records could not be read"),
+        )
+    })
 }
