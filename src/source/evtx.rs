@@ -7,8 +7,10 @@
 use super::{InputError, Item, Place, RawRecord, RecordFilter};
 use evtx::binxml::value_variant::BinXmlValue;
 use evtx::err::EvtxError;
+use evtx::err::ChunkError;
 use evtx::{
-    ChunkFlags, EvtxChunkData, EvtxParser, EvtxRecord, EvtxRecordHeader, ParserSettings,
+    ChunkFlags, EvtxChunkData, EvtxChunkHeader, EvtxParser, EvtxRecord, EvtxRecordHeader,
+    ParserSettings,
 };
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -141,16 +143,35 @@ pub fn read_with<T: Send + 'static>(
             }
         }
         Decoder::Fast => {
-            let mut parser = parser.with_configuration(settings(1));
+            let header_block = u64::from(parser.header().header_block_size);
+            drop(parser);
             let config = Arc::new(settings(1));
-            let work = move |chunk: EvtxResult<EvtxChunkData>| match chunk {
-                Ok(mut chunk) => fast_chunk(&mut chunk, &config, filter, map),
-                Err(e) => ChunkOut {
-                    seen: 0,
-                    items: vec![Err(e)],
-                },
+            let mut chunks = Chunks::open(path, header_block)
+                .map_err(|e| InputError::new(Place::File, format!("cannot read: {e}")))?;
+            // Chunk buffers go round: reader → worker → back to the reader.
+            let pool = std::cell::RefCell::new(Vec::<Vec<u8>>::new());
+            let next = || {
+                let buf = pool.borrow_mut().pop().unwrap_or_default();
+                chunks.next(buf)
             };
-            ordered_pipeline(parser.chunks(), threads, work, &mut take);
+            let work = move |chunk: EvtxResult<EvtxChunkData>| match chunk {
+                Ok(mut chunk) => {
+                    let out = fast_chunk(&mut chunk, &config, filter, map);
+                    (out, Some(chunk.data))
+                }
+                Err(e) => (
+                    ChunkOut {
+                        seen: 0,
+                        items: vec![Err(e)],
+                    },
+                    None,
+                ),
+            };
+            let mut give_back = |(out, buf): (ChunkOut<T>, Option<Vec<u8>>)| {
+                take(out);
+                pool.borrow_mut().extend(buf);
+            };
+            ordered_pipeline(next, threads, work, &mut give_back);
         }
     }
     Ok(seen)
@@ -185,12 +206,15 @@ struct ChunkOut<T> {
 /// Run `work` on each item of `input` on the rayon pool, up to `2 * threads` at a time, and
 /// hand the results to `take` in input order, on the calling thread (which must not be a
 /// rayon worker: it blocks). One thread: everything runs inline.
-fn ordered_pipeline<I, O, W>(input: I, threads: usize, work: W, take: &mut dyn FnMut(O))
-where
-    I: Iterator,
-    I::Item: Send + 'static,
+fn ordered_pipeline<I, O, W>(
+    mut input: impl FnMut() -> Option<I>,
+    threads: usize,
+    work: W,
+    take: &mut dyn FnMut(O),
+) where
+    I: Send + 'static,
     O: Send + 'static,
-    W: Fn(I::Item) -> O + Send + Sync + Clone + 'static,
+    W: Fn(I) -> O + Send + Sync + Clone + 'static,
 {
     let threads = if threads == 0 {
         rayon::current_num_threads()
@@ -198,16 +222,21 @@ where
         threads
     };
     if threads <= 1 {
-        input.for_each(|i| take(work(i)));
+        while let Some(i) = input() {
+            take(work(i));
+        }
         return;
     }
     let (tx, rx) = std::sync::mpsc::channel::<(u64, std::thread::Result<O>)>();
     let mut reorder = std::collections::BTreeMap::new();
     let (mut next_seq, mut next_take, mut in_flight) = (0u64, 0u64, 0usize);
-    let mut input = input.fuse();
+    let mut exhausted = false;
     loop {
-        while in_flight < 2 * threads {
-            let Some(item) = input.next() else { break };
+        while !exhausted && in_flight < 2 * threads {
+            let Some(item) = input() else {
+                exhausted = true;
+                break;
+            };
             let (tx, work, seq) = (tx.clone(), work.clone(), next_seq);
             next_seq += 1;
             in_flight += 1;
@@ -230,6 +259,108 @@ where
                 Ok(o) => take(o),
                 Err(panic) => std::panic::resume_unwind(panic),
             }
+        }
+    }
+}
+
+/// The chunks of a file in record order, read exactly as `EvtxParser::chunks` reads them
+/// (from the chunk holding the oldest records to the end, then from the start; empty chunks
+/// skipped; a chunk that cannot be read whole is an error unless it is past the chunk count),
+/// but into buffers the caller recycles instead of a new 64 KiB allocation per chunk.
+struct Chunks {
+    file: std::fs::File,
+    /// Chunks the file's size has room for.
+    count: u64,
+    oldest: u64,
+    next: u64,
+    wrapped: bool,
+}
+
+impl Chunks {
+    fn open(path: &Path, header_block: u64) -> std::io::Result<Self> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = std::fs::File::open(path)?;
+        let len = file.metadata()?.len();
+        let count = len.saturating_sub(header_block) / CHUNK_SIZE;
+        // `EvtxParser::oldest_chunk`: the lowest first record ID of a sane header.
+        let mut oldest = (u64::MAX, 0);
+        let mut header = [0u8; EVTX_CHUNK_HEADER_SIZE];
+        for n in 0..count {
+            if file.seek(SeekFrom::Start(FILE_HEADER_SIZE + n * CHUNK_SIZE)).is_err()
+                || file.read_exact(&mut header).is_err()
+            {
+                break;
+            }
+            if let Ok(h) = EvtxChunkHeader::from_bytes(&header) {
+                if h.first_event_record_id <= h.last_event_record_id
+                    && h.first_event_record_id < oldest.0
+                {
+                    oldest = (h.first_event_record_id, n);
+                }
+            }
+        }
+        Ok(Chunks {
+            file,
+            count,
+            oldest: oldest.1,
+            next: oldest.1,
+            wrapped: false,
+        })
+    }
+
+    /// Read chunk `n` into `buf`: `Ok(None)` for an all-zero chunk.
+    fn read(&mut self, n: u64, mut buf: Vec<u8>) -> EvtxResult<Option<EvtxChunkData>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let chunk_err = |e| EvtxError::FailedToParseChunk {
+            chunk_id: n,
+            source: Box::new(e),
+        };
+        self.file
+            .seek(SeekFrom::Start(FILE_HEADER_SIZE + n * CHUNK_SIZE))
+            .map_err(|e| chunk_err(ChunkError::FailedToSeekToChunk(e)))?;
+        buf.clear();
+        let read = (&mut self.file)
+            .take(CHUNK_SIZE)
+            .read_to_end(&mut buf)
+            .map_err(|_| chunk_err(ChunkError::IncompleteChunk))?;
+        if read as u64 != CHUNK_SIZE {
+            return Err(chunk_err(ChunkError::IncompleteChunk));
+        }
+        if buf.iter().all(|&b| b == 0) {
+            return Ok(None);
+        }
+        let header = EvtxChunkHeader::from_bytes(&buf)
+            .map_err(|e| chunk_err(ChunkError::FailedToParseChunkHeader(e)))?;
+        Ok(Some(EvtxChunkData {
+            header,
+            data: buf,
+            number: Some(n),
+        }))
+    }
+
+    /// The next chunk (or the error reading it), in record order.
+    fn next(&mut self, mut buf: Vec<u8>) -> Option<EvtxResult<EvtxChunkData>> {
+        loop {
+            let end = if self.wrapped { self.oldest } else { u64::MAX };
+            while self.next < end {
+                let n = self.next;
+                self.next += 1;
+                match self.read(n, buf) {
+                    Ok(Some(chunk)) => return Some(Ok(chunk)),
+                    Ok(None) => buf = Vec::new(),
+                    // Past the chunk count, a chunk that cannot be read is the end.
+                    Err(_) if n >= self.count => {
+                        self.next = end;
+                        buf = Vec::new();
+                    }
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            if self.wrapped || self.oldest == 0 {
+                return None;
+            }
+            self.wrapped = true;
+            self.next = 0;
         }
     }
 }

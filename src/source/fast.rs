@@ -289,9 +289,21 @@ fn parse_template(d: &[u8], def_offset: u32) -> Option<Template> {
 /// controls other than tab, LF and CR, lone surrogates, U+FFFE and U+FFFF become `_`;
 /// `until_nul` stops at the first NUL (substitution strings do).
 fn push_utf16(s: &mut String, bytes: &[u8], until_nul: bool) {
-    let units = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
-    let units = units.take_while(|&u| !until_nul || u != 0);
     s.reserve(bytes.len() / 2);
+    // Printable ASCII, nearly everything in a log, is copied as is.
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        let (lo, hi) = (bytes[i], bytes[i + 1]);
+        if hi != 0 || !(0x20..0x80).contains(&lo) {
+            break;
+        }
+        s.push(lo as char);
+        i += 2;
+    }
+    let units = bytes[i..]
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let units = units.take_while(|&u| !until_nul || u != 0);
     for c in char::decode_utf16(units) {
         match c {
             Ok(c @ ('\t' | '\n' | '\r')) => s.push(c),
@@ -302,9 +314,39 @@ fn push_utf16(s: &mut String, bytes: &[u8], until_nul: bool) {
     }
 }
 
+/// Decimal digits of `v`, without `fmt`.
+fn push_u64(s: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        s.push(b as char);
+    }
+}
+
+fn push_i64(s: &mut String, v: i64) {
+    if v < 0 {
+        s.push('-');
+    }
+    push_u64(s, v.unsigned_abs());
+}
+
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+
 fn push_hex_lower(s: &mut String, v: u64) {
-    use std::fmt::Write;
-    let _ = write!(s, "0x{v:x}");
+    const DIGITS: &[u8; 16] = HEX_LOWER;
+    s.push_str("0x");
+    let n = (16 - v.leading_zeros() as usize / 4).max(1);
+    for k in (0..n).rev() {
+        s.push(DIGITS[(v >> (4 * k)) as usize & 0xf] as char);
+    }
 }
 
 const TICKS_PER_SEC: u64 = 10_000_000;
@@ -333,22 +375,24 @@ fn push_value(s: &mut String, d: &[u8], v: Val) -> Option<()> {
     match (v.ty, n) {
         (0x00, _) => {}
         (0x01, _) if n % 2 == 0 => push_utf16(s, b, true),
-        (0x03, 1) => write!(s, "{}", b[0] as i8).ok()?,
-        (0x04, 1) => write!(s, "{}", b[0]).ok()?,
-        (0x05, 2) => write!(s, "{}", i16::from_le_bytes([b[0], b[1]])).ok()?,
-        (0x06, 2) => write!(s, "{}", u16::from_le_bytes([b[0], b[1]])).ok()?,
-        (0x07, 4) => write!(s, "{}", i32::from_le_bytes(b.try_into().ok()?)).ok()?,
-        (0x08, 4) => write!(s, "{}", u32::from_le_bytes(b.try_into().ok()?)).ok()?,
-        (0x09, 8) => write!(s, "{}", i64::from_le_bytes(b.try_into().ok()?)).ok()?,
-        (0x0a, 8) => write!(s, "{}", u64::from_le_bytes(b.try_into().ok()?)).ok()?,
+        (0x03, 1) => push_i64(s, i64::from(b[0] as i8)),
+        (0x04, 1) => push_u64(s, u64::from(b[0])),
+        (0x05, 2) => push_i64(s, i64::from(i16::from_le_bytes([b[0], b[1]]))),
+        (0x06, 2) => push_u64(s, u64::from(u16::from_le_bytes([b[0], b[1]]))),
+        (0x07, 4) => push_i64(s, i64::from(i32::from_le_bytes(b.try_into().ok()?))),
+        (0x08, 4) => push_u64(s, u64::from(u32::from_le_bytes(b.try_into().ok()?))),
+        (0x09, 8) => push_i64(s, i64::from_le_bytes(b.try_into().ok()?)),
+        (0x0a, 8) => push_u64(s, u64::from_le_bytes(b.try_into().ok()?)),
         (0x0d, 4) => match i32::from_le_bytes(b.try_into().ok()?) {
             0 => s.push_str("false"),
             1 => s.push_str("true"),
             _ => return None,
         },
         (0x0e, _) => {
+            const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
             for x in b {
-                write!(s, "{x:02X}").ok()?;
+                s.push(DIGITS[usize::from(x >> 4)] as char);
+                s.push(DIGITS[usize::from(x & 0xf)] as char);
             }
         }
         (0x0f, 16) => {
@@ -358,7 +402,8 @@ fn push_value(s: &mut String, d: &[u8], v: Val) -> Option<()> {
                 if matches!(i, 4 | 6 | 8 | 10) {
                     s.push('-');
                 }
-                write!(s, "{:02x}", b[idx]).ok()?;
+                s.push(HEX_LOWER[usize::from(b[idx] >> 4)] as char);
+                s.push(HEX_LOWER[usize::from(b[idx] & 0xf)] as char);
             }
             s.push('}');
         }
@@ -383,9 +428,13 @@ fn push_value(s: &mut String, d: &[u8], v: Val) -> Option<()> {
         }
         (0x13, _) if n >= 8 && n == 8 + 4 * usize::from(b[1]) => {
             let authority = u64::from_be_bytes([0, 0, b[2], b[3], b[4], b[5], b[6], b[7]]);
-            write!(s, "S-{}-{}", b[0], authority).ok()?;
+            s.push_str("S-");
+            push_u64(s, u64::from(b[0]));
+            s.push('-');
+            push_u64(s, authority);
             for c in b[8..].chunks_exact(4) {
-                write!(s, "-{}", u32::from_le_bytes(c.try_into().ok()?)).ok()?;
+                s.push('-');
+                push_u64(s, u64::from(u32::from_le_bytes(c.try_into().ok()?)));
             }
         }
         (0x21, 0) => {}
@@ -416,6 +465,22 @@ impl Ctx<'_> {
     /// The text of `nodes` (an attribute value or an element's content, no elements in it).
     /// NULL values and substitutions past the values render as nothing.
     fn text(&self, nodes: &[Node]) -> Option<String> {
+        // One literal: a copy. One value: room for it (UTF-16 text is at most as long).
+        match nodes {
+            [Node::Text(t)] => return Some(t.clone()),
+            [Node::Sub { index }] => {
+                let Some(v) = self.val(*index) else {
+                    return Some(String::new());
+                };
+                let mut s = String::with_capacity(match v.ty {
+                    0x01 => usize::from(v.len) / 2,
+                    _ => 40,
+                });
+                push_value(&mut s, self.d, v)?;
+                return Some(s);
+            }
+            _ => {}
+        }
         let mut s = String::new();
         for n in nodes {
             match n {
