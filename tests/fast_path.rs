@@ -115,7 +115,7 @@ fn manifest(event_id: u16, n: u32, data: Vec<(&'static str, Value<'static>)>) ->
         thread_id: 4108,
         channel: "Security".into(),
         computer: format!("HOST{}.corp.example", n % 3).into(),
-        user_id: (n % 2 == 0).then(|| "S-1-5-18".parse().unwrap()),
+        user_id: n.is_multiple_of(2).then(|| "S-1-5-18".parse().unwrap()),
         data: EventData::Named(data.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)).collect()),
         ..EventRecord::default()
     }

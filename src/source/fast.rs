@@ -289,17 +289,21 @@ fn parse_template(d: &[u8], def_offset: u32) -> Option<Template> {
 /// controls other than tab, LF and CR, lone surrogates, U+FFFE and U+FFFF become `_`;
 /// `until_nul` stops at the first NUL (substitution strings do).
 fn push_utf16(s: &mut String, bytes: &[u8], until_nul: bool) {
-    s.reserve(bytes.len() / 2);
     // Printable ASCII, nearly everything in a log, is copied as is.
-    let mut i = 0;
-    while i + 1 < bytes.len() {
-        let (lo, hi) = (bytes[i], bytes[i + 1]);
-        if hi != 0 || !(0x20..0x80).contains(&lo) {
-            break;
+    let run = bytes
+        .chunks_exact(2)
+        .take_while(|u| u[1] == 0 && (0x20..0x80).contains(&u[0]))
+        .count();
+    let i = 2 * run;
+    if s.is_empty() && i == bytes.len() - bytes.len() % 2 {
+        let ascii: Vec<u8> = bytes.chunks_exact(2).map(|u| u[0]).collect();
+        if let Ok(t) = String::from_utf8(ascii) {
+            *s = t;
+            return;
         }
-        s.push(lo as char);
-        i += 2;
     }
+    s.reserve(bytes.len() / 2);
+    s.extend(bytes[..i].chunks_exact(2).map(|u| u[0] as char));
     let units = bytes[i..]
         .chunks_exact(2)
         .map(|c| u16::from_le_bytes([c[0], c[1]]));
