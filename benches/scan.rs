@@ -225,7 +225,11 @@ fn crc(parts: &[&[u8]]) -> u32 {
 /// (record headers, EventRecordID substitutions, chunk headers) made unique and increasing,
 /// and every CRC recomputed.
 fn repeat_chunks(src: &Path, out: &Path, size: u64) {
-    if out.metadata().is_ok_and(|m| m.len() == size) {
+    let n_chunks = (size as usize - FILE_HEADER) / CHUNK;
+    if out
+        .metadata()
+        .is_ok_and(|m| m.len() == (FILE_HEADER + n_chunks * CHUNK) as u64)
+    {
         return;
     }
     eprintln!("building {} from {}", out.display(), src.display());
@@ -234,7 +238,6 @@ fn repeat_chunks(src: &Path, out: &Path, size: u64) {
         .chunks_exact(CHUNK)
         .filter(|c| &c[..8] == b"ElfChnk\0" && c[..].iter().any(|&b| b != 0))
         .collect();
-    let n_chunks = (size as usize - FILE_HEADER) / CHUNK;
     let mut file = std::io::BufWriter::new(std::fs::File::create(out).unwrap());
     use std::io::Write;
     let mut header = data[..FILE_HEADER].to_vec();
