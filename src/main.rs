@@ -1,5 +1,10 @@
 use clap::Parser;
 
+/// mimalloc: a scan allocates and frees a few dozen small strings per event on every core,
+/// and glibc's allocator spends more time on that than the decoding does (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = nullsight::cli::Cli::parse();
     match nullsight::cli::run(cli) {

@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
+/// Events per message from a reader to the consumer.
+const EVENT_BATCH: usize = 256;
+
 /// Files larger than this are parsed with all cores inside the file.
 const PARALLEL_FILE_BYTES: u64 = 8 << 20;
 
@@ -158,7 +161,8 @@ fn walk(
 
 /// Message from a worker to the consumer.
 enum Msg {
-    Event(Box<Event>),
+    /// Events in record order, in batches (one channel message per event costs a wake-up).
+    Events(Vec<Event>),
     Done(usize, InputReport),
 }
 
@@ -184,7 +188,7 @@ pub fn scan(
     };
     let workers = cores.min(files.len()).max(1);
     let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::sync_channel::<Msg>(4096);
+    let (tx, rx) = mpsc::sync_channel::<Msg>(64);
     let mut reports: Vec<Option<InputReport>> = vec![None; files.len()];
     let files = Arc::new(files);
     let only_file = files.len() == 1;
@@ -216,7 +220,7 @@ pub fn scan(
         drop(tx);
         for msg in rx {
             match msg {
-                Msg::Event(e) => on_event(*e),
+                Msg::Events(batch) => batch.into_iter().for_each(&mut on_event),
                 Msg::Done(i, r) => reports[i] = Some(r),
             }
         }
@@ -272,6 +276,7 @@ fn read_one(
     }
     let errors = Mutex::new(Vec::new());
     let mut events = 0u64;
+    let mut batch = Vec::with_capacity(EVENT_BATCH);
     let result = source::read_file(
         path,
         kind,
@@ -282,11 +287,18 @@ fn read_one(
             Item::Record(mut e) => {
                 e.file = Arc::clone(&file);
                 events += 1;
-                let _ = tx.send(Msg::Event(Box::new(e)));
+                batch.push(e);
+                if batch.len() == EVENT_BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(EVENT_BATCH));
+                    let _ = tx.send(Msg::Events(full));
+                }
             }
             Item::Error(err) => errors.lock().unwrap().push(err),
         },
     );
+    if !batch.is_empty() {
+        let _ = tx.send(Msg::Events(batch));
+    }
     report.events = events;
     report.errors.extend(errors.into_inner().unwrap());
     match result {

@@ -7,8 +7,20 @@
 use super::{InputError, Item, Place, RawRecord, RecordFilter};
 use evtx::binxml::value_variant::BinXmlValue;
 use evtx::err::EvtxError;
-use evtx::{EvtxParser, EvtxRecord, ParserSettings};
+use evtx::err::ChunkError;
+use evtx::{
+    ChunkFlags, EvtxChunkData, EvtxChunkHeader, EvtxParser, EvtxRecord, EvtxRecordHeader,
+    ParserSettings,
+};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use super::fast;
+
+type EvtxResult<T> = Result<T, EvtxError>;
+
+const EVTX_CHUNK_HEADER_SIZE: usize = 512;
 
 const FILE_HEADER_SIZE: u64 = 4096;
 const CHUNK_SIZE: u64 = 65536;
@@ -52,8 +64,31 @@ pub fn settings(threads: usize) -> ParserSettings {
         .validate_checksums(false)
 }
 
+/// How records are decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoder {
+    /// Values read from the BinXML substitutions ([`super::fast`]); records of other shapes
+    /// and damaged chunks are rendered. The default.
+    Fast,
+    /// Every wanted record rendered to XML and parsed (the reference the fast path is tested
+    /// against).
+    Render,
+}
+
 /// Read an EVTX file. See [`super::read_file`].
 pub fn read<T: Send + 'static>(
+    path: &Path,
+    filter: &'static dyn RecordFilter,
+    threads: usize,
+    map: fn(RawRecord) -> Option<T>,
+    sink: &mut dyn FnMut(Item<T>),
+) -> Result<u64, InputError> {
+    read_with(Decoder::Fast, path, filter, threads, map, sink)
+}
+
+/// [`read`] with a choice of decoder.
+pub fn read_with<T: Send + 'static>(
+    decoder: Decoder,
     path: &Path,
     filter: &'static dyn RecordFilter,
     threads: usize,
@@ -72,35 +107,439 @@ pub fn read<T: Send + 'static>(
     }
     let parser =
         EvtxParser::from_path(path).map_err(|e| InputError::new(Place::File, describe(&e)))?;
-    let mut parser = parser.with_configuration(settings(threads));
     let mut seen = 0u64;
-    let results = parser.serialized_records(move |rec| {
-        let rec = rec?;
-        if let Some(id) = event_id_from_substitutions(&rec) {
-            if !filter.wants_event_id(id) {
-                return Ok(Outcome::Skipped);
+    let mut take = |out: ChunkOut<T>| {
+        seen += out.seen;
+        for item in out.items {
+            match item {
+                Ok(t) => sink(Item::Record(t)),
+                Err(e) => sink(Item::Error(input_error(&e))),
             }
         }
-        let raw = render(rec)?;
-        if !filter.wants_event_id(raw.event_id) {
-            return Ok(Outcome::Skipped);
-        }
-        Ok(match map(raw) {
-            Some(t) => Outcome::Kept(t),
-            None => Outcome::Skipped,
-        })
-    });
-    for result in results {
-        match result {
-            Ok(Outcome::Kept(t)) => {
-                seen += 1;
-                sink(Item::Record(t));
+    };
+    match decoder {
+        Decoder::Render => {
+            let mut parser = parser.with_configuration(settings(threads));
+            let results = parser.serialized_records(move |rec| {
+                let rec = rec?;
+                Ok(match render_wanted(rec, filter)? {
+                    Some(raw) => map(raw).map_or(Outcome::Skipped, Outcome::Kept),
+                    None => Outcome::Skipped,
+                })
+            });
+            for result in results {
+                let out = match result {
+                    Ok(Outcome::Kept(t)) => ChunkOut {
+                        seen: 1,
+                        items: vec![Ok(t)],
+                    },
+                    Ok(Outcome::Skipped) => ChunkOut {
+                        seen: 1,
+                        items: vec![],
+                    },
+                    Err(e) => ChunkOut {
+                        seen: 0,
+                        items: vec![Err(e)],
+                    },
+                };
+                take(out);
             }
-            Ok(Outcome::Skipped) => seen += 1,
-            Err(e) => sink(Item::Error(input_error(&e))),
+        }
+        Decoder::Fast => {
+            let header_block = u64::from(parser.header().header_block_size);
+            drop(parser);
+            let config = Arc::new(settings(1));
+            let mut chunks = Chunks::open(path, header_block)
+                .map_err(|e| InputError::new(Place::File, format!("cannot read: {e}")))?;
+            // Chunk buffers go round: reader → worker → back to the reader.
+            let pool = std::cell::RefCell::new(Vec::<Vec<u8>>::new());
+            let next = || {
+                let buf = pool.borrow_mut().pop().unwrap_or_default();
+                chunks.next(buf)
+            };
+            let work = move |chunk: EvtxResult<EvtxChunkData>| match chunk {
+                Ok(mut chunk) => {
+                    let out = fast_chunk(&mut chunk, &config, filter, map);
+                    (out, Some(chunk.data))
+                }
+                Err(e) => (
+                    ChunkOut {
+                        seen: 0,
+                        items: vec![Err(e)],
+                    },
+                    None,
+                ),
+            };
+            let mut give_back = |(out, buf): (ChunkOut<T>, Option<Vec<u8>>)| {
+                take(out);
+                pool.borrow_mut().extend(buf);
+            };
+            ordered_pipeline(next, threads, work, &mut give_back);
         }
     }
     Ok(seen)
+}
+
+/// Render `rec` when its EventID (from the substitutions, else from the rendering) is wanted.
+fn render_wanted(
+    rec: EvtxRecord<'_>,
+    filter: &dyn RecordFilter,
+) -> Result<Option<RawRecord>, EvtxError> {
+    if let Some(id) = event_id_from_substitutions(&rec) {
+        if !filter.wants_event_id(id) {
+            return Ok(None);
+        }
+    }
+    let raw = render(rec)?;
+    Ok(filter.wants_event_id(raw.event_id).then_some(raw))
+}
+
+/// Records the fast path decoded from their substitutions, and records it had the `evtx`
+/// crate render (wanted records it does not decode, and every wanted record of the chunks it
+/// leaves to the crate), over the process. For tests and benchmarks.
+pub static FAST_DECODED: AtomicU64 = AtomicU64::new(0);
+pub static CRATE_RENDERED: AtomicU64 = AtomicU64::new(0);
+
+/// What one chunk gave: records read, and the wanted ones (or errors) in record order.
+struct ChunkOut<T> {
+    seen: u64,
+    items: Vec<Result<T, EvtxError>>,
+}
+
+/// Run `work` on each item of `input` on the rayon pool, up to `2 * threads` at a time, and
+/// hand the results to `take` in input order, on the calling thread (which must not be a
+/// rayon worker: it blocks). One thread: everything runs inline.
+fn ordered_pipeline<I, O, W>(
+    mut input: impl FnMut() -> Option<I>,
+    threads: usize,
+    work: W,
+    take: &mut dyn FnMut(O),
+) where
+    I: Send + 'static,
+    O: Send + 'static,
+    W: Fn(I) -> O + Send + Sync + Clone + 'static,
+{
+    let threads = if threads == 0 {
+        rayon::current_num_threads()
+    } else {
+        threads
+    };
+    if threads <= 1 {
+        while let Some(i) = input() {
+            take(work(i));
+        }
+        return;
+    }
+    let (tx, rx) = std::sync::mpsc::channel::<(u64, std::thread::Result<O>)>();
+    let mut reorder = std::collections::BTreeMap::new();
+    let (mut next_seq, mut next_take, mut in_flight) = (0u64, 0u64, 0usize);
+    let mut exhausted = false;
+    loop {
+        while !exhausted && in_flight < 2 * threads {
+            let Some(item) = input() else {
+                exhausted = true;
+                break;
+            };
+            let (tx, work, seq) = (tx.clone(), work.clone(), next_seq);
+            next_seq += 1;
+            in_flight += 1;
+            rayon::spawn(move || {
+                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(item)));
+                let _ = tx.send((seq, out));
+            });
+        }
+        if in_flight == 0 {
+            return;
+        }
+        while !reorder.contains_key(&next_take) {
+            let Ok((seq, out)) = rx.recv() else { return };
+            reorder.insert(seq, out);
+        }
+        while let Some(out) = reorder.remove(&next_take) {
+            next_take += 1;
+            in_flight -= 1;
+            match out {
+                Ok(o) => take(o),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    }
+}
+
+/// The chunks of a file in record order, read exactly as `EvtxParser::chunks` reads them
+/// (from the chunk holding the oldest records to the end, then from the start; empty chunks
+/// skipped; a chunk that cannot be read whole is an error unless it is past the chunk count),
+/// but into buffers the caller recycles instead of a new 64 KiB allocation per chunk.
+struct Chunks {
+    file: std::fs::File,
+    /// Chunks the file's size has room for.
+    count: u64,
+    oldest: u64,
+    next: u64,
+    wrapped: bool,
+}
+
+impl Chunks {
+    fn open(path: &Path, header_block: u64) -> std::io::Result<Self> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = std::fs::File::open(path)?;
+        let len = file.metadata()?.len();
+        let count = len.saturating_sub(header_block) / CHUNK_SIZE;
+        // `EvtxParser::oldest_chunk`: the lowest first record ID of a sane header.
+        let mut oldest = (u64::MAX, 0);
+        let mut header = [0u8; EVTX_CHUNK_HEADER_SIZE];
+        for n in 0..count {
+            if file.seek(SeekFrom::Start(FILE_HEADER_SIZE + n * CHUNK_SIZE)).is_err()
+                || file.read_exact(&mut header).is_err()
+            {
+                break;
+            }
+            if let Ok(h) = EvtxChunkHeader::from_bytes(&header) {
+                if h.first_event_record_id <= h.last_event_record_id
+                    && h.first_event_record_id < oldest.0
+                {
+                    oldest = (h.first_event_record_id, n);
+                }
+            }
+        }
+        Ok(Chunks {
+            file,
+            count,
+            oldest: oldest.1,
+            next: oldest.1,
+            wrapped: false,
+        })
+    }
+
+    /// Read chunk `n` into `buf`: `Ok(None)` for an all-zero chunk.
+    fn read(&mut self, n: u64, mut buf: Vec<u8>) -> EvtxResult<Option<EvtxChunkData>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let chunk_err = |e| EvtxError::FailedToParseChunk {
+            chunk_id: n,
+            source: Box::new(e),
+        };
+        self.file
+            .seek(SeekFrom::Start(FILE_HEADER_SIZE + n * CHUNK_SIZE))
+            .map_err(|e| chunk_err(ChunkError::FailedToSeekToChunk(e)))?;
+        buf.clear();
+        let read = (&mut self.file)
+            .take(CHUNK_SIZE)
+            .read_to_end(&mut buf)
+            .map_err(|_| chunk_err(ChunkError::IncompleteChunk))?;
+        if read as u64 != CHUNK_SIZE {
+            return Err(chunk_err(ChunkError::IncompleteChunk));
+        }
+        if buf.iter().all(|&b| b == 0) {
+            return Ok(None);
+        }
+        let header = EvtxChunkHeader::from_bytes(&buf)
+            .map_err(|e| chunk_err(ChunkError::FailedToParseChunkHeader(e)))?;
+        Ok(Some(EvtxChunkData {
+            header,
+            data: buf,
+            number: Some(n),
+        }))
+    }
+
+    /// The next chunk (or the error reading it), in record order.
+    fn next(&mut self, mut buf: Vec<u8>) -> Option<EvtxResult<EvtxChunkData>> {
+        loop {
+            let end = if self.wrapped { self.oldest } else { u64::MAX };
+            while self.next < end {
+                let n = self.next;
+                self.next += 1;
+                match self.read(n, buf) {
+                    Ok(Some(chunk)) => return Some(Ok(chunk)),
+                    Ok(None) => buf = Vec::new(),
+                    // Past the chunk count, a chunk that cannot be read is the end.
+                    Err(_) if n >= self.count => {
+                        self.next = end;
+                        buf = Vec::new();
+                    }
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            if self.wrapped || self.oldest == 0 {
+                return None;
+            }
+            self.wrapped = true;
+            self.next = 0;
+        }
+    }
+}
+
+/// Whether the fast path may read this chunk: its header and records are exactly as written
+/// (both CRC32s match). Anything else is read by the `evtx` crate, damage handling included.
+fn chunk_is_intact(chunk: &EvtxChunkData) -> bool {
+    !chunk.header.flags.contains(ChunkFlags::NO_CRC32)
+        && chunk.data.len() == CHUNK_SIZE as usize
+        && chunk.validate_checksum()
+}
+
+const RECORD_HEADER_SIZE: usize = 24;
+
+/// One chunk, fast: walk the record headers as the `evtx` crate does, decide each record from
+/// its EventID substitution, decode the wanted ones from their substitutions. Records the
+/// decoder does not take are rendered by the crate; a chunk that is damaged or walks
+/// differently is read entirely by the crate.
+fn fast_chunk<T>(
+    chunk: &mut EvtxChunkData,
+    config: &Arc<ParserSettings>,
+    filter: &'static dyn RecordFilter,
+    map: fn(RawRecord) -> Option<T>,
+) -> ChunkOut<T> {
+    if !chunk_is_intact(chunk) {
+        return crate_chunk(chunk, config, filter, map);
+    }
+    enum Slot<T> {
+        Kept(T),
+        Render(u64),
+    }
+    let d = &chunk.data[..];
+    let header = &chunk.header;
+    let live_end = (header.free_space_offset as usize).min(d.len());
+    let mut decoder = fast::ChunkDecoder::new(d);
+    let mut slots: Vec<Slot<T>> = Vec::new();
+    let mut offset = EVTX_CHUNK_HEADER_SIZE;
+    let mut seen = 0u64;
+    let mut pending = 0usize;
+    let mut decoded = 0u64;
+    while offset < live_end {
+        let Ok(rh) = EvtxRecordHeader::from_bytes_at(d, offset) else {
+            return crate_chunk(chunk, config, filter, map);
+        };
+        let size = rh.data_size as usize;
+        let start = offset + RECORD_HEADER_SIZE;
+        if size < RECORD_HEADER_SIZE + 4 || start + size - RECORD_HEADER_SIZE - 4 > d.len() {
+            return crate_chunk(chunk, config, filter, map);
+        }
+        let len = size - RECORD_HEADER_SIZE - 4;
+        seen += 1;
+        match fast::peek_event_id(d, start, start + len) {
+            Some(id) if !filter.wants_event_id(u32::from(id)) => {}
+            Some(_) => match decoder.decode(start, len, rh.event_record_id, rh.timestamp) {
+                Some(raw) => {
+                    decoded += 1;
+                    if filter.wants_event_id(raw.event_id) {
+                        if let Some(t) = map(raw) {
+                            slots.push(Slot::Kept(t));
+                        }
+                    }
+                }
+                None => {
+                    slots.push(Slot::Render(start as u64));
+                    pending += 1;
+                }
+            },
+            None => {
+                slots.push(Slot::Render(start as u64));
+                pending += 1;
+            }
+        }
+        if rh.event_record_id == header.last_event_record_id {
+            break;
+        }
+        offset += size;
+    }
+    FAST_DECODED.fetch_add(decoded, Ordering::Relaxed);
+    CRATE_RENDERED.fetch_add(pending as u64, Ordering::Relaxed);
+    if pending == 0 {
+        let items = slots
+            .into_iter()
+            .map(|s| match s {
+                Slot::Kept(t) => Ok(t),
+                Slot::Render(_) => unreachable!(),
+            })
+            .collect();
+        return ChunkOut { seen, items };
+    }
+    // Render the records the decoder left, with the crate; if the crate reads this chunk
+    // differently (an error, another number of records), its reading is the one used.
+    let number = chunk.number;
+    let mut rendered = std::collections::HashMap::with_capacity(pending);
+    {
+        let Ok(mut parsed) = chunk.parse(Arc::clone(config)) else {
+            return crate_chunk(chunk, config, filter, map);
+        };
+        let mut count = 0u64;
+        for rec in parsed.iter() {
+            let Ok(rec) = rec else {
+                drop(parsed);
+                return crate_chunk(chunk, config, filter, map);
+            };
+            count += 1;
+            let at = rec.binxml_offset;
+            if slots
+                .iter()
+                .any(|s| matches!(s, Slot::Render(o) if *o == at))
+            {
+                let out = render_wanted(rec, filter).map(|r| r.and_then(map));
+                rendered.insert(at, out);
+            }
+        }
+        if count != seen || rendered.len() != pending {
+            drop(parsed);
+            return crate_chunk(chunk, config, filter, map);
+        }
+    }
+    let _ = number;
+    let mut items = Vec::with_capacity(slots.len());
+    for s in slots {
+        match s {
+            Slot::Kept(t) => items.push(Ok(t)),
+            Slot::Render(at) => match rendered.remove(&at) {
+                Some(Ok(Some(t))) => items.push(Ok(t)),
+                Some(Ok(None)) | None => {}
+                Some(Err(e)) => items.push(Err(e)),
+            },
+        }
+    }
+    // A record that fails to render is an error, not a record read (as in the crate path).
+    let failed = items.iter().filter(|i| i.is_err()).count() as u64;
+    ChunkOut {
+        seen: seen - failed,
+        items,
+    }
+}
+
+/// One chunk, read by the `evtx` crate: every record's content built, the wanted ones
+/// rendered (what [`Decoder::Render`] does, chunk by chunk).
+fn crate_chunk<T>(
+    chunk: &mut EvtxChunkData,
+    config: &Arc<ParserSettings>,
+    filter: &'static dyn RecordFilter,
+    map: fn(RawRecord) -> Option<T>,
+) -> ChunkOut<T> {
+    let number = chunk.number.unwrap_or(0);
+    let mut parsed = match chunk.parse(Arc::clone(config)) {
+        Ok(p) => p,
+        Err(e) => {
+            return ChunkOut {
+                seen: 0,
+                items: vec![Err(EvtxError::FailedToParseChunk {
+                    chunk_id: number,
+                    source: Box::new(e),
+                })],
+            }
+        }
+    };
+    let mut out = ChunkOut {
+        seen: 0,
+        items: Vec::new(),
+    };
+    for rec in parsed.iter() {
+        match rec.and_then(|rec| render_wanted(rec, filter)) {
+            Ok(raw) => {
+                out.seen += 1;
+                CRATE_RENDERED.fetch_add(u64::from(raw.is_some()), Ordering::Relaxed);
+                if let Some(t) = raw.and_then(map) {
+                    out.items.push(Ok(t));
+                }
+            }
+            Err(e) => out.items.push(Err(e)),
+        }
+    }
+    out
 }
 
 enum Outcome<T> {

@@ -6,6 +6,7 @@
 
 pub mod detect;
 pub mod evtx;
+pub mod fast;
 pub mod jsonl;
 pub mod xml;
 

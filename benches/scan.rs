@@ -1,0 +1,531 @@
+//! End-to-end benchmark of `nullsight scan` against `evtx_dump -o jsonl` (issue 7).
+//!
+//! usage: cargo bench --bench scan [-- [--runs N] [--dir DIR] [--only NAME]]
+//! (or scripts/bench.sh). Needs `/usr/bin/time` (apt-get install time) and `evtx_dump` on
+//! PATH (`cargo install evtx --version 0.15.1`, the version nullsight depends on).
+//!
+//! Builds its inputs in DIR (default: $TMPDIR/nullsight-bench; kept between runs):
+//! * `security-1g.evtx`: 1 GiB made by repeating the chunks of a real Security log
+//!   (corpus `evtxrs__security.evtx`, 4624-heavy), record numbers, IDs and CRCs rewritten so
+//!   that the file is a valid log of unique records;
+//! * `system-1g.evtx`: 1 GiB the same way from a real System log (`evtxrs__system.evtx`),
+//!   where the events nullsight reads are rare;
+//! * `writer-1g.evtx`: 1 GiB written by `evtx-writer` (`examples/big.rs` mix: 80 % 4624);
+//! * `small/`: 10,000 small logs written by `evtx-writer`;
+//! * `lab/`: a multi-host lab written by `evtx-writer` (40 hosts, Security + NTLM/Operational
+//!   + System each).
+//!
+//! Each tool runs `--runs` times (default 3) under `/usr/bin/time -v`; the table has medians
+//! of wall time and peak RSS, input MB/s and the ratio evtx_dump / nullsight. The page cache
+//! is warm (inputs are read once before timing). evtx_dump writes to /dev/null, nullsight
+//! writes its `--events` JSON Lines and `--json` summary to files: the comparison favours
+//! evtx_dump.
+
+use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime, Guid, Sid, Value};
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const GIB: u64 = 1 << 30;
+const FILE_HEADER: usize = 4096;
+const CHUNK: usize = 65536;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let opt = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let runs: usize = opt("--runs").and_then(|r| r.parse().ok()).unwrap_or(3);
+    let only = opt("--only");
+    let dir = opt("--dir")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("nullsight-bench"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let corpus = root.join("../shared/corpus/evtx");
+    let nullsight = root.join("target/release/nullsight");
+    assert!(
+        nullsight.is_file(),
+        "build first: cargo build --release ({} missing)",
+        nullsight.display()
+    );
+
+    let security = dir.join("security-1g.evtx");
+    repeat_chunks(&corpus.join("evtxrs__security.evtx"), &security, GIB);
+    let system = dir.join("system-1g.evtx");
+    repeat_chunks(&corpus.join("evtxrs__system.evtx"), &system, GIB);
+    let writer = dir.join("writer-1g.evtx");
+    writer_big(&writer, GIB);
+    let small = dir.join("small");
+    small_files(&small, 10_000);
+    let lab = dir.join("lab");
+    lab_hosts(&lab, 40);
+
+    println!("\n{}\n", machine());
+    println!("| input | size | tool | wall (median of {runs}) | MB/s | peak RSS | CPU | evtx_dump / nullsight |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let cases: [(&str, &Path, bool); 5] = [
+        ("security-1g (real Security chunks, 4624-heavy)", &security, true),
+        ("system-1g (real System chunks, relevant events rare)", &system, true),
+        ("writer-1g (evtx-writer, 80 % 4624)", &writer, true),
+        ("10,000 small files (evtx-writer)", &small, false),
+        ("multi-host lab, 40 hosts × 3 logs (evtx-writer)", &lab, false),
+    ];
+    for (name, input, single) in cases {
+        if only.as_deref().is_some_and(|o| !name.contains(o)) {
+            continue;
+        }
+        let bytes = du(input);
+        warm(input);
+        let out = dir.join("out");
+        std::fs::create_dir_all(&out).unwrap();
+        let ns_cmd = format!(
+            "{} scan --events {} --json {} {} > /dev/null",
+            nullsight.display(),
+            out.join("events.jsonl").display(),
+            out.join("summary.json").display(),
+            input.display()
+        );
+        // Many files: nullsight under a low open-files limit, to show none is kept open.
+        let ns_cmd = if single {
+            ns_cmd
+        } else {
+            format!("ulimit -n 64 && {ns_cmd}")
+        };
+        let dump_cmd = if single {
+            format!("evtx_dump -o jsonl {} > /dev/null", input.display())
+        } else {
+            format!(
+                "find {} -name '*.evtx' -print0 | xargs -0 -P 2 -n 1 evtx_dump -o jsonl > /dev/null",
+                input.display()
+            )
+        };
+        let ns = measure(&ns_cmd, runs);
+        let dump = measure(&dump_cmd, runs);
+        let mb = bytes as f64 / 1e6;
+        let row = |tool: &str, m: &Measure, ratio: &str| {
+            println!(
+                "| {name} | {:.0} MB | {tool} | {:.2} s | {:.0} | {:.0} MB | {:.0} % | {ratio} |",
+                mb,
+                m.wall,
+                mb / m.wall,
+                m.rss_kb / 1024.0,
+                m.cpu
+            )
+        };
+        row("`evtx_dump -o jsonl`", &dump, "");
+        row(
+            "`nullsight scan --events --json`",
+            &ns,
+            &format!("**{:.2}×**", dump.wall / ns.wall),
+        );
+    }
+    println!("\ncommands: nullsight = `nullsight scan --events OUT.jsonl --json SUMMARY.json INPUT > /dev/null` (for folders under `ulimit -n 64`); evtx_dump = `evtx_dump -o jsonl INPUT > /dev/null` (for folders: `find | xargs -P 2 -n 1 evtx_dump -o jsonl`).");
+}
+
+struct Measure {
+    wall: f64,
+    rss_kb: f64,
+    cpu: f64,
+}
+
+/// Medians of `runs` runs of `cmd` (sh) under `/usr/bin/time -v`.
+fn measure(cmd: &str, runs: usize) -> Measure {
+    let mut walls = Vec::new();
+    let mut rss = Vec::new();
+    let mut cpu = Vec::new();
+    for _ in 0..runs {
+        let out = Command::new("/usr/bin/time")
+            .args(["-v", "sh", "-c", cmd])
+            .output()
+            .expect("/usr/bin/time (apt-get install time)");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let field = |key: &str| {
+            err.lines()
+                .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_string()))
+                .unwrap_or_else(|| panic!("no {key} from time -v for {cmd}:\n{err}"))
+        };
+        let wall = field("Elapsed (wall clock) time (h:mm:ss or m:ss):");
+        let secs = wall
+            .split(':')
+            .fold(0.0, |acc, p| acc * 60.0 + p.parse::<f64>().unwrap());
+        walls.push(secs);
+        rss.push(field("Maximum resident set size (kbytes):").parse::<f64>().unwrap());
+        cpu.push(
+            field("Percent of CPU this job got:")
+                .trim_end_matches('%')
+                .parse::<f64>()
+                .unwrap_or(0.0),
+        );
+        let code = field("Exit status:");
+        assert!(
+            code == "0" || code == "3",
+            "{cmd} exited with {code}:\n{err}"
+        );
+    }
+    Measure {
+        wall: median(walls),
+        rss_kb: median(rss),
+        cpu: median(cpu),
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn machine() -> String {
+    let sh = |c: &str| {
+        Command::new("sh")
+            .args(["-c", c])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
+    };
+    format!(
+        "machine: {} × {}, {} RAM, Linux {}; {}; evtx_dump {}",
+        sh("nproc"),
+        sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"),
+        sh("free -h | awk '/Mem:/{print $2}'"),
+        sh("uname -r"),
+        sh("rustc --version"),
+        sh("evtx_dump --version")
+    )
+}
+
+fn du(p: &Path) -> u64 {
+    if p.is_file() {
+        return p.metadata().unwrap().len();
+    }
+    std::fs::read_dir(p)
+        .unwrap()
+        .map(|e| du(&e.unwrap().path()))
+        .sum()
+}
+
+/// Read everything once so that the page cache is warm.
+fn warm(p: &Path) {
+    let _ = Command::new("sh")
+        .args(["-c", &format!("find {} -type f -exec cat {{}} + > /dev/null", p.display())])
+        .status();
+}
+
+fn crc(parts: &[&[u8]]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize()
+}
+
+/// A `size`-byte log made of the chunks of `src` over and over, with record numbers and IDs
+/// (record headers, EventRecordID substitutions, chunk headers) made unique and increasing,
+/// and every CRC recomputed.
+fn repeat_chunks(src: &Path, out: &Path, size: u64) {
+    let n_chunks = (size as usize - FILE_HEADER) / CHUNK;
+    if out
+        .metadata()
+        .is_ok_and(|m| m.len() == (FILE_HEADER + n_chunks * CHUNK) as u64)
+    {
+        return;
+    }
+    eprintln!("building {} from {}", out.display(), src.display());
+    let data = std::fs::read(src).unwrap();
+    let chunks: Vec<&[u8]> = data[FILE_HEADER..]
+        .chunks_exact(CHUNK)
+        .filter(|c| &c[..8] == b"ElfChnk\0" && c[..].iter().any(|&b| b != 0))
+        .collect();
+    let mut file = std::io::BufWriter::new(std::fs::File::create(out).unwrap());
+    use std::io::Write;
+    let mut header = data[..FILE_HEADER].to_vec();
+    // Placeholder: chunk count, last chunk and next record id are fixed at the end.
+    file.write_all(&header).unwrap();
+    let mut next_id = 1u64;
+    let mut body = Vec::with_capacity(n_chunks);
+    for i in 0..n_chunks {
+        let mut c = chunks[i % chunks.len()].to_vec();
+        let free = u32::from_le_bytes(c[48..52].try_into().unwrap()) as usize;
+        let mut off = 512;
+        let first = next_id;
+        let mut last_offset = 512;
+        while off + 24 <= free && &c[off..off + 4] == b"\x2a\x2a\0\0" {
+            let len = u32::from_le_bytes(c[off + 4..off + 8].try_into().unwrap()) as usize;
+            if len < 28 || off + len > free {
+                break;
+            }
+            c[off + 8..off + 16].copy_from_slice(&next_id.to_le_bytes());
+            set_record_id_substitution(&mut c, off + 24, next_id);
+            last_offset = off;
+            next_id += 1;
+            off += len;
+        }
+        let last = next_id - 1;
+        c[8..16].copy_from_slice(&first.to_le_bytes());
+        c[16..24].copy_from_slice(&last.to_le_bytes());
+        c[24..32].copy_from_slice(&first.to_le_bytes());
+        c[32..40].copy_from_slice(&last.to_le_bytes());
+        c[44..48].copy_from_slice(&(last_offset as u32).to_le_bytes());
+        let records = crc(&[&c[512..free]]);
+        c[52..56].copy_from_slice(&records.to_le_bytes());
+        let h = crc(&[&c[..120], &c[128..512]]);
+        c[124..128].copy_from_slice(&h.to_le_bytes());
+        body.push(c);
+        if body.len() == 256 || i + 1 == n_chunks {
+            for c in body.drain(..) {
+                file.write_all(&c).unwrap();
+            }
+        }
+    }
+    file.flush().unwrap();
+    drop(file);
+    header[16..24].copy_from_slice(&(n_chunks as u64 - 1).to_le_bytes()); // last chunk number
+    header[24..32].copy_from_slice(&next_id.to_le_bytes()); // next record id
+    header[42..44].copy_from_slice(&(n_chunks.min(65535) as u16).to_le_bytes());
+    header[120..124].copy_from_slice(&0u32.to_le_bytes()); // clean, not full
+    let h = crc(&[&header[..120]]);
+    header[124..128].copy_from_slice(&h.to_le_bytes());
+    use std::io::{Seek, SeekFrom};
+    let mut f = std::fs::OpenOptions::new().write(true).open(out).unwrap();
+    f.seek(SeekFrom::Start(0)).unwrap();
+    f.write_all(&header).unwrap();
+}
+
+/// Set substitution 10 (EventRecordID, UInt64) of the record whose BinXML starts at `at`.
+fn set_record_id_substitution(c: &mut [u8], at: usize, id: u64) {
+    if c[at..at + 5] != [0x0f, 1, 1, 0, 0x0c] {
+        return;
+    }
+    let p = at + 4;
+    let def = u32::from_le_bytes(c[p + 6..p + 10].try_into().unwrap()) as usize;
+    let mut q = p + 10;
+    if q == def {
+        q += 24 + u32::from_le_bytes(c[q + 20..q + 24].try_into().unwrap()) as usize;
+    }
+    let n = u32::from_le_bytes(c[q..q + 4].try_into().unwrap()) as usize;
+    if n <= 10 {
+        return;
+    }
+    let desc = q + 4;
+    let mut v = desc + 4 * n;
+    for i in 0..10 {
+        v += u16::from_le_bytes(c[desc + 4 * i..desc + 4 * i + 2].try_into().unwrap()) as usize;
+    }
+    let (size, ty) = (
+        u16::from_le_bytes(c[desc + 40..desc + 42].try_into().unwrap()),
+        c[desc + 42],
+    );
+    if size == 8 && ty == 0x0a {
+        c[v..v + 8].copy_from_slice(&id.to_le_bytes());
+    }
+}
+
+fn writer_big(out: &Path, size: u64) {
+    if out.metadata().is_ok_and(|m| m.len() >= size) {
+        return;
+    }
+    eprintln!("building {} with evtx-writer's examples/big", out.display());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ok = Command::new("cargo")
+        .args(["build", "--release", "-p", "evtx-writer", "--example", "big"])
+        .current_dir(root)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let ok = Command::new(root.join("target/release/examples/big"))
+        .arg(out)
+        .arg((size >> 20).to_string())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+const AUDITING: &str = "{54849625-5478-4994-A5BA-3E3B0328C30D}";
+const NTLM: &str = "{AC43300D-5FCC-4800-8E99-1BD3F85F0320}";
+
+fn s(v: impl Into<String>) -> Value<'static> {
+    Value::String(Cow::Owned(v.into()))
+}
+
+fn sid(v: &str) -> Value<'static> {
+    Value::Sid(v.parse::<Sid>().unwrap())
+}
+
+fn logon(host: &str, n: u64, anonymous: bool) -> EventRecord<'static> {
+    let client = format!("10.1.{}.{}", n % 7, 10 + n % 40);
+    let (usid, user, domain, pkg, lm) = if anonymous {
+        ("S-1-5-7", "ANONYMOUS LOGON", "NT AUTHORITY", "NTLM", "NTLM V1")
+    } else {
+        ("S-1-5-21-1-2-3-1104", "alice", "CORP", "Kerberos", "-")
+    };
+    EventRecord {
+        provider_name: "Microsoft-Windows-Security-Auditing".into(),
+        provider_guid: Some(AUDITING.parse::<Guid>().unwrap()),
+        event_id: 4624,
+        version: 2,
+        task: 12544,
+        keywords: 0x8020_0000_0000_0000,
+        time: FileTime::from_unix(1_700_000_000 + n as i64 * 7, 0),
+        process_id: 636,
+        thread_id: 4108,
+        channel: "Security".into(),
+        computer: host.to_string().into(),
+        data: EventData::Named(
+            [
+                ("SubjectUserSid", sid("S-1-0-0")),
+                ("SubjectUserName", s("-")),
+                ("SubjectDomainName", s("-")),
+                ("SubjectLogonId", Value::HexInt64(0)),
+                ("TargetUserSid", sid(usid)),
+                ("TargetUserName", s(user)),
+                ("TargetDomainName", s(domain)),
+                ("TargetLogonId", Value::HexInt64(0x10000 + n)),
+                ("LogonType", Value::U32(3)),
+                ("LogonProcessName", s("NtLmSsp ")),
+                ("AuthenticationPackageName", s(pkg)),
+                ("WorkstationName", s(format!("WKS{}", n % 40))),
+                ("LogonGuid", Value::Guid(Guid::default())),
+                ("TransmittedServices", s("-")),
+                ("LmPackageName", s(lm)),
+                ("KeyLength", Value::U32(0)),
+                ("ProcessId", Value::SizeT(0)),
+                ("ProcessName", s("-")),
+                ("IpAddress", s(client)),
+                ("IpPort", s("49152")),
+                ("ImpersonationLevel", s("%%1833")),
+                ("RestrictedAdminMode", s("-")),
+                ("TargetOutboundUserName", s("-")),
+                ("TargetOutboundDomainName", s("-")),
+                ("VirtualAccount", s("%%1843")),
+                ("TargetLinkedLogonId", Value::HexInt64(0)),
+                ("ElevatedToken", s("%%1843")),
+            ]
+            .into_iter()
+            .map(|(k, v)| (Cow::Borrowed(k), v))
+            .collect(),
+        ),
+        ..EventRecord::default()
+    }
+}
+
+fn other(host: &str, n: u64, event_id: u16) -> EventRecord<'static> {
+    EventRecord {
+        provider_name: "Microsoft-Windows-Security-Auditing".into(),
+        provider_guid: Some(AUDITING.parse::<Guid>().unwrap()),
+        event_id,
+        task: 12545,
+        time: FileTime::from_unix(1_700_000_000 + n as i64 * 7, 0),
+        channel: "Security".into(),
+        computer: host.to_string().into(),
+        data: EventData::Named(vec![
+            ("TargetUserSid".into(), sid("S-1-5-21-1-2-3-1104")),
+            ("TargetLogonId".into(), Value::HexInt64(0x10000 + n)),
+        ]),
+        ..EventRecord::default()
+    }
+}
+
+fn ntlm(host: &str, n: u64) -> EventRecord<'static> {
+    EventRecord {
+        provider_name: "Microsoft-Windows-NTLM".into(),
+        provider_guid: Some(NTLM.parse::<Guid>().unwrap()),
+        event_id: 8004,
+        time: FileTime::from_unix(1_700_000_000 + n as i64 * 11, 0),
+        channel: "Microsoft-Windows-NTLM/Operational".into(),
+        computer: host.to_string().into(),
+        data: EventData::Named(vec![
+            ("SChannelName".into(), s(format!("WKS{}", n % 40))),
+            ("UserName".into(), s("alice")),
+            ("DomainName".into(), s("CORP")),
+            ("WorkstationName".into(), s(format!("WKS{}", n % 40))),
+            ("SChannelType".into(), Value::U32(2)),
+        ]),
+        ..EventRecord::default()
+    }
+}
+
+fn netlogon(host: &str, n: u64) -> EventRecord<'static> {
+    EventRecord {
+        provider_name: "NETLOGON".into(),
+        event_id: if n.is_multiple_of(2) { 5805 } else { 7036 },
+        qualifiers: Some(0),
+        level: 2,
+        keywords: 0x0080_0000_0000_0000,
+        time: FileTime::from_unix(1_700_000_000 + n as i64 * 13, 0),
+        channel: "System".into(),
+        computer: host.to_string().into(),
+        data: EventData::Positional {
+            strings: vec![format!("WKS{}", n % 40).into(), "%%5".into()],
+            binary: Some(vec![0x22, 0x00, 0x00, 0xc0].into()),
+        },
+        ..EventRecord::default()
+    }
+}
+
+fn write_log(path: &Path, records: impl Iterator<Item = EventRecord<'static>>) {
+    let mut w = EvtxWriter::create(path).unwrap();
+    for r in records {
+        w.write(&r).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+fn small_files(dir: &Path, count: u64) {
+    if dir.is_dir() && std::fs::read_dir(dir).unwrap().count() as u64 == count {
+        return;
+    }
+    eprintln!("building {count} small files in {}", dir.display());
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    for i in 0..count {
+        let host = format!("WKS{i:05}.corp.example");
+        write_log(
+            &dir.join(format!("{i:05}-Security.evtx")),
+            (0..60).map(|n| match n % 6 {
+                0 | 1 => logon(&host, i * 100 + n, n % 4 == 0),
+                2 => other(&host, n, 4634),
+                3 => other(&host, n, 4672),
+                4 => other(&host, n, 4688),
+                _ => other(&host, n, 4625),
+            }),
+        );
+    }
+}
+
+fn lab_hosts(dir: &Path, hosts: u64) {
+    if dir.is_dir() && std::fs::read_dir(dir).unwrap().count() as u64 == hosts {
+        return;
+    }
+    eprintln!("building a {hosts}-host lab in {}", dir.display());
+    let _ = std::fs::remove_dir_all(dir);
+    for h in 0..hosts {
+        let host = if h < 2 {
+            format!("DC{h:02}.corp.example")
+        } else {
+            format!("SRV{h:03}.corp.example")
+        };
+        let d = dir.join(&host);
+        std::fs::create_dir_all(&d).unwrap();
+        write_log(
+            &d.join("Security.evtx"),
+            (0..20_000).map(|n| match n % 5 {
+                0 | 1 => logon(&host, n, n % 3 == 0),
+                2 => other(&host, n, 4634),
+                3 => other(&host, n, 5140),
+                _ => other(&host, n, 4688),
+            }),
+        );
+        write_log(
+            &d.join("Microsoft-Windows-NTLM%4Operational.evtx"),
+            (0..5_000).map(|n| ntlm(&host, n)),
+        );
+        write_log(
+            &d.join("System.evtx"),
+            (0..5_000).map(|n| netlogon(&host, n)),
+        );
+    }
+}

@@ -1,0 +1,771 @@
+//! The fast EVTX record decoder: the EventID and, for the records that matter, the System values
+//! and EventData items, read straight from a record's BinXML template substitutions, without
+//! rendering XML and parsing it again.
+//!
+//! A record written by Windows is a `TemplateInstance`: a template definition (stored once per
+//! chunk and referenced by offset) and an array of typed substitution values. The EventID is
+//! substitution 3 of the System template, so deciding whether a record matters costs reading
+//! its value descriptors. For a record that matters, the template definitions (the outer one,
+//! and the nested one of the EventData fragment) are parsed once per chunk and cached; the
+//! record's [`RawRecord`] is then assembled from the template's element tree and the values,
+//! formatted exactly as `evtx`'s XML renderer writes them and [`super::xml`] reads them back.
+//!
+//! The decoder only takes the shapes it knows to be rendered identically. Anything else
+//! (records without a template instance, unknown tokens, arrays, NULL values whose element the
+//! renderer might drop, UserData...) answers `None`, and the caller renders that record with
+//! the `evtx` crate instead. `tests/fast_path.rs` checks, record by record, on the corpus and on
+//! files written by `evtx-writer`, that both paths give the same records.
+
+use super::{DataItem, RawRecord};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// The most substitutions the `evtx` crate accepts in one template instance.
+const MAX_SUBSTITUTIONS: u32 = 4096;
+
+#[inline]
+fn u16_at(d: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(d.get(at..at + 2)?.try_into().ok()?))
+}
+
+#[inline]
+fn u32_at(d: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(d.get(at..at + 4)?.try_into().ok()?))
+}
+
+#[inline]
+fn u64_at(d: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(d.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// Whether the `evtx` crate knows this substitution value type (it rejects the others).
+fn known_type(t: u8) -> bool {
+    matches!(t, 0x00..=0x15 | 0x20 | 0x21 | 0x23 | 0x81..=0x95)
+}
+
+/// One substitution value: its type and where its bytes are in the chunk.
+#[derive(Clone, Copy, Debug)]
+struct Val {
+    ty: u8,
+    at: u32,
+    len: u16,
+}
+
+/// A parsed `TemplateInstance`.
+struct Instance {
+    def_offset: u32,
+    values: Vec<Val>,
+    /// Where the instance ends.
+    end: usize,
+}
+
+/// The value descriptors of the template instance whose token is at `p`: where the values
+/// start, how many there are, where the descriptors are.
+#[inline]
+fn instance_header(d: &[u8], p: usize) -> Option<(u32, usize, u32)> {
+    if *d.get(p)? != 0x0c {
+        return None;
+    }
+    let def_offset = u32_at(d, p + 6)?;
+    let mut q = p + 10;
+    if q == def_offset as usize {
+        let size = u32_at(d, q + 20)? as usize;
+        q = q.checked_add(24 + size)?;
+    }
+    let n = u32_at(d, q)?;
+    if n > MAX_SUBSTITUTIONS {
+        return None;
+    }
+    Some((def_offset, q + 4, n))
+}
+
+/// The EventID of the record whose BinXML is `d[start..end]`: substitution 3 of its (outer)
+/// template instance, when that is a UInt16, as Windows writes it. `None`: not that shape.
+#[inline]
+pub fn peek_event_id(d: &[u8], start: usize, end: usize) -> Option<u16> {
+    let p = match d.get(start..end)? {
+        [0x0f, _, _, _, 0x0c, ..] => start + 4,
+        [0x0c, ..] => start,
+        _ => return None,
+    };
+    let (_, desc, n) = instance_header(d, p)?;
+    if n < 4 {
+        return None;
+    }
+    let mut at = desc + 4 * n as usize;
+    for i in 0..3 {
+        at += usize::from(u16_at(d, desc + 4 * i)?);
+    }
+    let (size, ty) = (u16_at(d, desc + 12)?, *d.get(desc + 14)?);
+    if ty != 0x06 || size != 2 || at + 2 > end {
+        return None;
+    }
+    u16_at(d, at)
+}
+
+fn instance(d: &[u8], p: usize, end: usize) -> Option<Instance> {
+    let (def_offset, desc, n) = instance_header(d, p)?;
+    let n = n as usize;
+    let mut at = desc.checked_add(4 * n)?;
+    if at > end {
+        return None;
+    }
+    let mut values = Vec::with_capacity(n);
+    for i in 0..n {
+        let len = u16_at(d, desc + 4 * i)?;
+        let ty = d[desc + 4 * i + 2];
+        if !known_type(ty) {
+            return None;
+        }
+        values.push(Val {
+            ty,
+            at: at as u32,
+            len,
+        });
+        at += usize::from(len);
+    }
+    if at > end {
+        return None;
+    }
+    Some(Instance {
+        def_offset,
+        values,
+        end: at,
+    })
+}
+
+/// A node of a template definition.
+#[derive(Debug)]
+enum Node {
+    Elem(Elem),
+    Text(String),
+    Sub { index: u16 },
+}
+
+#[derive(Debug)]
+struct Elem {
+    name: Box<str>,
+    dependency: Option<u16>,
+    attrs: Vec<(Box<str>, Vec<Node>)>,
+    children: Vec<Node>,
+}
+
+/// A parsed template definition: its top-level nodes.
+#[derive(Debug)]
+struct Template {
+    nodes: Vec<Node>,
+}
+
+/// The name at `off` in the chunk's string table: link (4), hash (2), count (2), UTF-16.
+fn name_at(d: &[u8], off: u32) -> Option<Box<str>> {
+    let off = off as usize;
+    let n = usize::from(u16_at(d, off + 6)?);
+    let bytes = d.get(off + 8..off + 8 + 2 * n)?;
+    let units = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .ok()
+        .map(String::into_boxed_str)
+}
+
+/// A parser over a template definition's token stream.
+struct Parser<'a> {
+    d: &'a [u8],
+    pos: usize,
+    end: usize,
+}
+
+impl Parser<'_> {
+    fn byte(&self) -> Option<u8> {
+        (self.pos < self.end).then(|| self.d[self.pos])
+    }
+
+    /// A name reference; a name defined right there is skipped.
+    fn name(&mut self) -> Option<Box<str>> {
+        let off = u32_at(self.d, self.pos)?;
+        self.pos += 4;
+        if off as usize == self.pos {
+            let n = usize::from(u16_at(self.d, self.pos + 6)?);
+            self.pos += 10 + 2 * n;
+        }
+        name_at(self.d, off)
+    }
+
+    /// Nodes up to an EndElement (`in_element`) or the end of the fragment.
+    fn nodes(&mut self, in_element: bool) -> Option<Vec<Node>> {
+        let mut out = Vec::new();
+        loop {
+            let Some(tok) = self.byte() else {
+                return (!in_element).then_some(out);
+            };
+            match tok {
+                0x00 if !in_element => return Some(out),
+                0x04 if in_element => {
+                    self.pos += 1;
+                    return Some(out);
+                }
+                0x01 | 0x41 => out.push(Node::Elem(self.element(tok)?)),
+                0x05 | 0x45 | 0x0d | 0x0e => out.push(self.value()?),
+                _ => return None,
+            }
+        }
+    }
+
+    /// A Value (UTF-16 text only) or a substitution.
+    fn value(&mut self) -> Option<Node> {
+        let tok = self.byte()?;
+        if tok == 0x0d || tok == 0x0e {
+            let index = u16_at(self.d, self.pos + 1)?;
+            self.pos += 4;
+            // Optional or not, a NULL or empty value renders as nothing in text.
+            return Some(Node::Sub { index });
+        }
+        if *self.d.get(self.pos + 1)? != 0x01 {
+            return None;
+        }
+        let n = usize::from(u16_at(self.d, self.pos + 2)?);
+        let bytes = self.d.get(self.pos + 4..self.pos + 4 + 2 * n)?;
+        self.pos += 4 + 2 * n;
+        let mut s = String::new();
+        push_utf16(&mut s, bytes, false);
+        Some(Node::Text(s))
+    }
+
+    fn element(&mut self, tok: u8) -> Option<Elem> {
+        let dep = u16_at(self.d, self.pos + 1)?;
+        self.pos += 7; // token, dependency, data size
+        let name = self.name()?;
+        if tok & 0x40 != 0 {
+            self.pos += 4;
+        }
+        let mut attrs = Vec::new();
+        while let Some(0x06 | 0x46) = self.byte() {
+            self.pos += 1;
+            let an = self.name()?;
+            let mut val = Vec::new();
+            while let Some(0x05 | 0x45 | 0x0d | 0x0e) = self.byte() {
+                val.push(self.value()?);
+            }
+            attrs.push((an, val));
+        }
+        let children = match self.byte()? {
+            0x02 => {
+                self.pos += 1;
+                self.nodes(true)?
+            }
+            0x03 => {
+                self.pos += 1;
+                Vec::new()
+            }
+            _ => return None,
+        };
+        Some(Elem {
+            name,
+            dependency: (dep != 0xffff).then_some(dep),
+            attrs,
+            children,
+        })
+    }
+}
+
+fn parse_template(d: &[u8], def_offset: u32) -> Option<Template> {
+    let start = def_offset as usize + 24;
+    let size = u32_at(d, def_offset as usize + 20)? as usize;
+    let end = start.checked_add(size)?;
+    if end > d.len() || d.get(start..start + 4)? != [0x0f, 0x01, 0x01, 0x00] {
+        return None;
+    }
+    let mut p = Parser {
+        d,
+        pos: start + 4,
+        end,
+    };
+    Some(Template {
+        nodes: p.nodes(false)?,
+    })
+}
+
+/// Append UTF-16LE text as the XML renderer writes it and the XML reader reads it back: C0
+/// controls other than tab, LF and CR, lone surrogates, U+FFFE and U+FFFF become `_`;
+/// `until_nul` stops at the first NUL (substitution strings do).
+fn push_utf16(s: &mut String, bytes: &[u8], until_nul: bool) {
+    // Printable ASCII, nearly everything in a log, is copied as is.
+    let run = bytes
+        .chunks_exact(2)
+        .take_while(|u| u[1] == 0 && (0x20..0x80).contains(&u[0]))
+        .count();
+    let i = 2 * run;
+    if s.is_empty() && i == bytes.len() - bytes.len() % 2 {
+        let ascii: Vec<u8> = bytes.chunks_exact(2).map(|u| u[0]).collect();
+        if let Ok(t) = String::from_utf8(ascii) {
+            *s = t;
+            return;
+        }
+    }
+    s.reserve(bytes.len() / 2);
+    s.extend(bytes[..i].chunks_exact(2).map(|u| u[0] as char));
+    let units = bytes[i..]
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let units = units.take_while(|&u| !until_nul || u != 0);
+    for c in char::decode_utf16(units) {
+        match c {
+            Ok(c @ ('\t' | '\n' | '\r')) => s.push(c),
+            Ok(c) if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => s.push('_'),
+            Ok(c) => s.push(c),
+            Err(_) => s.push('_'),
+        }
+    }
+}
+
+/// Decimal digits of `v`, without `fmt`.
+fn push_u64(s: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        s.push(b as char);
+    }
+}
+
+fn push_i64(s: &mut String, v: i64) {
+    if v < 0 {
+        s.push('-');
+    }
+    push_u64(s, v.unsigned_abs());
+}
+
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+
+fn push_hex_lower(s: &mut String, v: u64) {
+    const DIGITS: &[u8; 16] = HEX_LOWER;
+    s.push_str("0x");
+    let n = (16 - v.leading_zeros() as usize / 4).max(1);
+    for k in (0..n).rev() {
+        s.push(DIGITS[(v >> (4 * k)) as usize & 0xf] as char);
+    }
+}
+
+const TICKS_PER_SEC: u64 = 10_000_000;
+/// 100 ns ticks from 1601-01-01 to 1970-01-01.
+const UNIX_EPOCH_TICKS: u64 = 116_444_736_000_000_000;
+/// 10000-01-01, past which the renderer writes years modulo 10,000.
+const YEAR_10000_TICKS: u64 = 2_650_467_744_000_000_000;
+
+/// A FILETIME as a timestamp, when it renders as an ordinary date.
+fn filetime(ft: u64) -> Option<jiff::Timestamp> {
+    if ft >= YEAR_10000_TICKS {
+        return None;
+    }
+    let secs = ft / TICKS_PER_SEC;
+    let nanos = (ft % TICKS_PER_SEC) * 100;
+    let secs = secs as i64 - (UNIX_EPOCH_TICKS / TICKS_PER_SEC) as i64;
+    jiff::Timestamp::new(secs, nanos as i32).ok()
+}
+
+/// Append a value's text as the XML renderer writes it. `None`: a value this decoder does
+/// not format (the record is rendered instead).
+fn push_value(s: &mut String, d: &[u8], v: Val) -> Option<()> {
+    use std::fmt::Write;
+    let b = d.get(v.at as usize..v.at as usize + usize::from(v.len))?;
+    let n = b.len();
+    match (v.ty, n) {
+        (0x00, _) => {}
+        (0x01, _) if n % 2 == 0 => push_utf16(s, b, true),
+        (0x03, 1) => push_i64(s, i64::from(b[0] as i8)),
+        (0x04, 1) => push_u64(s, u64::from(b[0])),
+        (0x05, 2) => push_i64(s, i64::from(i16::from_le_bytes([b[0], b[1]]))),
+        (0x06, 2) => push_u64(s, u64::from(u16::from_le_bytes([b[0], b[1]]))),
+        (0x07, 4) => push_i64(s, i64::from(i32::from_le_bytes(b.try_into().ok()?))),
+        (0x08, 4) => push_u64(s, u64::from(u32::from_le_bytes(b.try_into().ok()?))),
+        (0x09, 8) => push_i64(s, i64::from_le_bytes(b.try_into().ok()?)),
+        (0x0a, 8) => push_u64(s, u64::from_le_bytes(b.try_into().ok()?)),
+        (0x0d, 4) => match i32::from_le_bytes(b.try_into().ok()?) {
+            0 => s.push_str("false"),
+            1 => s.push_str("true"),
+            _ => return None,
+        },
+        (0x0e, _) => {
+            const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+            for x in b {
+                s.push(DIGITS[usize::from(x >> 4)] as char);
+                s.push(DIGITS[usize::from(x & 0xf)] as char);
+            }
+        }
+        (0x0f, 16) => {
+            const ORDER: [usize; 16] = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
+            s.push('{');
+            for (i, &idx) in ORDER.iter().enumerate() {
+                if matches!(i, 4 | 6 | 8 | 10) {
+                    s.push('-');
+                }
+                s.push(HEX_LOWER[usize::from(b[idx] >> 4)] as char);
+                s.push(HEX_LOWER[usize::from(b[idx] & 0xf)] as char);
+            }
+            s.push('}');
+        }
+        (0x10 | 0x14, 4) => push_hex_lower(s, u64::from(u32::from_le_bytes(b.try_into().ok()?))),
+        (0x10 | 0x15, 8) => push_hex_lower(s, u64::from_le_bytes(b.try_into().ok()?)),
+        (0x11, 8) => {
+            let ft = u64::from_le_bytes(b.try_into().ok()?);
+            let t = filetime(ft)?;
+            let dt = t.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+            write!(
+                s,
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z",
+                dt.year(),
+                dt.month(),
+                dt.day(),
+                dt.hour(),
+                dt.minute(),
+                dt.second(),
+                ft % TICKS_PER_SEC
+            )
+            .ok()?;
+        }
+        (0x13, _) if n >= 8 && n == 8 + 4 * usize::from(b[1]) => {
+            let authority = u64::from_be_bytes([0, 0, b[2], b[3], b[4], b[5], b[6], b[7]]);
+            s.push_str("S-");
+            push_u64(s, u64::from(b[0]));
+            s.push('-');
+            push_u64(s, authority);
+            for c in b[8..].chunks_exact(4) {
+                s.push('-');
+                push_u64(s, u64::from(u32::from_le_bytes(c.try_into().ok()?)));
+            }
+        }
+        (0x21, 0) => {}
+        _ => return None,
+    }
+    Some(())
+}
+
+/// Values of one template instance, for evaluating its template.
+struct Ctx<'a> {
+    d: &'a [u8],
+    values: &'a [Val],
+}
+
+impl Ctx<'_> {
+    fn val(&self, index: u16) -> Option<Val> {
+        self.values.get(usize::from(index)).copied()
+    }
+
+    /// Whether a template element is left out of the instance: its DependencyId names a NULL
+    /// value (MS-EVEN6 2.2.12; the `evtx` crate does the same).
+    fn left_out(&self, e: &Elem) -> bool {
+        e.dependency
+            .and_then(|dep| self.val(dep))
+            .is_some_and(|v| v.ty == 0x00)
+    }
+
+    /// The text of `nodes` (an attribute value or an element's content, no elements in it).
+    /// NULL values and substitutions past the values render as nothing.
+    fn text(&self, nodes: &[Node]) -> Option<String> {
+        // One literal: a copy. One value: room for it (UTF-16 text is at most as long).
+        match nodes {
+            [Node::Text(t)] => return Some(t.clone()),
+            [Node::Sub { index }] => {
+                let Some(v) = self.val(*index) else {
+                    return Some(String::new());
+                };
+                let mut s = String::with_capacity(match v.ty {
+                    0x01 => usize::from(v.len) / 2,
+                    _ => 40,
+                });
+                push_value(&mut s, self.d, v)?;
+                return Some(s);
+            }
+            _ => {}
+        }
+        let mut s = String::new();
+        for n in nodes {
+            match n {
+                Node::Text(t) => s.push_str(t),
+                Node::Sub { index, .. } => {
+                    if let Some(v) = self.val(*index) {
+                        push_value(&mut s, self.d, v)?;
+                    }
+                }
+                Node::Elem(_) => return None,
+            }
+        }
+        Some(s)
+    }
+
+    /// An attribute's value; the renderer leaves out an attribute whose value is empty.
+    /// Outer `None`: not decodable.
+    fn attr(&self, e: &Elem, name: &str) -> Option<Option<String>> {
+        match e.attrs.iter().find(|(n, _)| &**n == name) {
+            Some((_, v)) => Some(Some(self.text(v)?).filter(|s| !s.is_empty())),
+            None => Some(None),
+        }
+    }
+}
+
+/// Decodes the records of one chunk, caching the chunk's template definitions.
+pub struct ChunkDecoder<'a> {
+    d: &'a [u8],
+    templates: HashMap<u32, Option<Rc<Template>>>,
+}
+
+impl<'a> ChunkDecoder<'a> {
+    pub fn new(chunk_data: &'a [u8]) -> Self {
+        ChunkDecoder {
+            d: chunk_data,
+            templates: HashMap::new(),
+        }
+    }
+
+    fn template(&mut self, def_offset: u32) -> Option<Rc<Template>> {
+        let d = self.d;
+        self.templates
+            .entry(def_offset)
+            .or_insert_with(|| parse_template(d, def_offset).map(Rc::new))
+            .clone()
+    }
+
+    /// The template instance at `p` (a fragment header may come first) and its template.
+    fn instance_at(&mut self, p: usize, end: usize) -> Option<(Instance, Rc<Template>)> {
+        let p = match self.d.get(p..end)? {
+            [0x0f, _, _, _, 0x0c, ..] => p + 4,
+            [0x0c, ..] => p,
+            _ => return None,
+        };
+        let inst = instance(self.d, p, end)?;
+        // A stream holds the one instance, then ends (or has an EOF token).
+        if !matches!(self.d.get(inst.end..end)?, [] | [0x00, ..]) {
+            return None;
+        }
+        let t = self.template(inst.def_offset)?;
+        Some((inst, t))
+    }
+
+    /// The raw record of the record whose BinXML is `d[start..start + len]`, or `None` when
+    /// it must be rendered instead. `record_id` and `time` are the record header's, used like
+    /// [`super::evtx::render`] does when the XML has none.
+    pub fn decode(
+        &mut self,
+        start: usize,
+        len: usize,
+        record_id: u64,
+        time: jiff::Timestamp,
+    ) -> Option<RawRecord> {
+        let end = start.checked_add(len)?;
+        let (inst, t) = self.instance_at(start, end)?;
+        let mut rec = RawRecord::default();
+        let [Node::Elem(event)] = t.nodes.as_slice() else {
+            return None;
+        };
+        if &*event.name != "Event" {
+            return None;
+        }
+        let ctx = Ctx {
+            d: self.d,
+            values: &inst.values,
+        };
+        for child in &event.children {
+            self.event_child(child, &ctx, &mut rec, false)?;
+        }
+        // What `xml::parse_events` does to a lone unnamed `<Data>` holding `<string>`s.
+        if let [DataItem { name: None, value }] = rec.data.as_slice() {
+            if value.trim().starts_with("<string>") {
+                return None;
+            }
+        }
+        if rec.record_id == 0 {
+            rec.record_id = record_id;
+        }
+        if rec.time.is_none() {
+            rec.time = jiff::Timestamp::from_microsecond(time.as_microsecond()).ok();
+        }
+        Some(rec)
+    }
+
+    /// A node under `<Event>`; `root`: the root of a nested template (always rendered).
+    fn event_child(
+        &mut self,
+        node: &Node,
+        ctx: &Ctx<'_>,
+        rec: &mut RawRecord,
+        root: bool,
+    ) -> Option<()> {
+        match node {
+            Node::Elem(e) => {
+                if !root && ctx.left_out(e) {
+                    return Some(());
+                }
+                match &*e.name {
+                    "System" => system(e, ctx, rec),
+                    "EventData" => event_data(e, ctx, rec),
+                    "UserData" => None,
+                    _ => Some(()),
+                }
+            }
+            Node::Text(_) => Some(()),
+            Node::Sub { index, .. } => {
+                let Some(v) = ctx.val(*index) else {
+                    return Some(());
+                };
+                match (v.ty, v.len) {
+                    (0x00, _) | (0x21, 0) => Some(()),
+                    (0x21, len) => {
+                        let (start, end) = (v.at as usize, v.at as usize + usize::from(len));
+                        let (inst, t) = self.instance_at(start, end)?;
+                        let nested = Ctx {
+                            d: self.d,
+                            values: &inst.values,
+                        };
+                        for n in &t.nodes {
+                            self.event_child(n, &nested, rec, true)?;
+                        }
+                        Some(())
+                    }
+                    // Text directly in <Event> is not read.
+                    _ => Some(()),
+                }
+            }
+        }
+    }
+}
+
+/// `<System>`: what `xml::parse_events` reads from it.
+fn system(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord) -> Option<()> {
+    for child in &e.children {
+        let Node::Elem(c) = child else { continue };
+        if ctx.left_out(c) {
+            continue;
+        }
+        if c.children.iter().any(|n| matches!(n, Node::Elem(_))) {
+            return None;
+        }
+        let name = &*c.name;
+        match name {
+            "Provider" => {
+                if let Some(n) = ctx.attr(c, "Name")?.or(ctx.attr(c, "EventSourceName")?) {
+                    rec.provider = n;
+                }
+                rec.provider_guid = ctx.attr(c, "Guid")?.map(|g| super::xml::normalise_guid(&g));
+            }
+            "EventID" => rec.qualifiers = ctx.attr(c, "Qualifiers")?.and_then(|q| q.trim().parse().ok()),
+            "TimeCreated" => {
+                rec.time = match c.attrs.iter().find(|(n, _)| &**n == "SystemTime") {
+                    Some((_, v)) => match v.as_slice() {
+                        [Node::Sub { index, .. }]
+                            if ctx.val(*index).is_some_and(|v| v.ty == 0x11 && v.len == 8) =>
+                        {
+                            let v = ctx.val(*index)?;
+                            Some(filetime(u64_at(ctx.d, v.at as usize)?)?)
+                        }
+                        _ => ctx.attr(c, "SystemTime")?.and_then(|t| super::xml::parse_time(&t)),
+                    },
+                    None => None,
+                }
+            }
+            "Security" => rec.user_sid = ctx.attr(c, "UserID")?,
+            _ => {}
+        }
+        if matches!(
+            name,
+            "EventID" | "Version" | "EventRecordID" | "Channel" | "Computer"
+        ) {
+            let text = ctx.text(&c.children)?;
+            let text = text.trim();
+            match name {
+                "EventID" => rec.event_id = text.parse().unwrap_or(0),
+                "Version" => rec.version = text.parse().ok(),
+                "EventRecordID" => rec.record_id = text.parse().unwrap_or(0),
+                "Channel" => rec.channel = text.to_string(),
+                _ => rec.computer = text.to_string(),
+            }
+        }
+    }
+    Some(())
+}
+
+/// `<EventData>`: `<Data Name="X">value</Data>` items in order, and `<Binary>`.
+fn event_data(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord) -> Option<()> {
+    for child in &e.children {
+        match child {
+            Node::Elem(c) => {
+                if ctx.left_out(c) {
+                    continue;
+                }
+                // A string array repeats its element, once per string (classic events'
+                // insertion strings). Other arrays, and arrays among other content, are left
+                // to the renderer.
+                if let [Node::Sub { index }] = c.children.as_slice() {
+                    if let Some(v) = ctx.val(*index).filter(|v| v.ty == 0x81) {
+                        if &*c.name == "Binary" {
+                            return None;
+                        }
+                        let name = ctx.attr(c, "Name")?;
+                        for value in string_array(ctx.d, v)? {
+                            rec.data.push(DataItem {
+                                name: name.clone(),
+                                value,
+                            });
+                        }
+                        continue;
+                    }
+                }
+                for n in &c.children {
+                    if let Node::Sub { index, .. } = n {
+                        if ctx.val(*index).is_some_and(|v| v.ty & 0x80 != 0) {
+                            return None;
+                        }
+                    }
+                }
+                let value = ctx.text(&c.children)?;
+                if &*c.name == "Binary" {
+                    // `<Binary/>` and `<Binary></Binary>` read differently: leave it to XML.
+                    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        return None;
+                    }
+                    rec.binary = Some(value.to_ascii_uppercase());
+                    continue;
+                }
+                let name = ctx.attr(c, "Name")?;
+                rec.data.push(DataItem { name, value });
+            }
+            Node::Text(_) => {}
+            // A substitution could hold elements.
+            Node::Sub { index, .. } => {
+                if ctx.val(*index).is_some_and(|v| !matches!(v.ty, 0x00..=0x15)) {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(())
+}
+
+/// The strings of a UTF-16 string array value (each NUL-terminated); an empty array renders as
+/// one empty element. `None`: a last string without its NUL (the crate reads on past it).
+fn string_array(d: &[u8], v: Val) -> Option<Vec<String>> {
+    let b = d.get(v.at as usize..v.at as usize + usize::from(v.len))?;
+    if b.is_empty() {
+        return Some(vec![String::new()]);
+    }
+    if b.len() % 2 != 0 || b[b.len() - 2..] != [0, 0] {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, unit) in b.chunks_exact(2).enumerate() {
+        if unit == [0, 0] {
+            let mut s = String::new();
+            push_utf16(&mut s, &b[start..2 * i], false);
+            out.push(s);
+            start = 2 * i + 2;
+        }
+    }
+    Some(out)
+}
