@@ -51,7 +51,11 @@ fn lab() -> &'static Lab {
         let work = temp_dir("lab_scenarios");
         let dir = work.join("lab");
         let out = nullsight(&[OsStr::new("lab"), dir.as_os_str(), OsStr::new("-q")]);
-        assert!(out.status.success(), "lab: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "lab: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let sidecar: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("lab.json")).unwrap()).unwrap();
 
@@ -73,14 +77,18 @@ fn lab() -> &'static Lab {
             OsStr::new("-q"),
         ]);
         let out = nullsight(&args);
-        assert_eq!(out.status.code(), Some(0), "scan: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "scan: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
 
         let events = read_jsonl(&events)
             .into_iter()
             .map(|e| (key(&dir, &e), e))
             .collect();
-        let s: Value =
-            serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+        let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
         let anon = s["anonymous_logons"]
             .as_array()
             .unwrap()
@@ -183,11 +191,7 @@ fn linked(k: &Key) -> BTreeSet<Key> {
         .unwrap_or_else(|| panic!("anonymous logon {k:?} missing from anonymous_logons"));
     a["linked"]
         .as_array()
-        .map(|v| {
-            v.iter()
-                .map(|r| key(&lab.dir, r))
-                .collect()
-        })
+        .map(|v| v.iter().map(|r| key(&lab.dir, r)).collect())
         .unwrap_or_default()
 }
 
@@ -199,9 +203,11 @@ fn assert_classified(eps: &[&Value], scenario: &str) -> usize {
             n += 1;
             let got = &scanned(&k)["scenario"];
             assert_eq!(
-                got, scenario,
+                got,
+                scenario,
                 "{}: anonymous logon {k:?} classified {got}, reasons {}",
-                ep["id"], lab().anon[&k]["reasons"]
+                ep["id"],
+                lab().anon[&k]["reasons"]
             );
         }
     }
@@ -211,7 +217,11 @@ fn assert_classified(eps: &[&Value], scenario: &str) -> usize {
 fn assert_findings(ep: &Value, expected: &[&str]) {
     let f = findings(ep);
     for id in expected {
-        assert!(f.contains_key(*id), "{}: no {id} finding; findings {f:?}", ep["id"]);
+        assert!(
+            f.contains_key(*id),
+            "{}: no {id} finding; findings {f:?}",
+            ep["id"]
+        );
     }
 }
 
@@ -374,8 +384,17 @@ fn localsystem_fallback() {
                 assert_eq!(scanned(&k)["scenario"], "unknown", "{}: {a}", ep["id"]);
                 let client = a["workstation"].as_str().expect("workstation");
                 let td = a["to_decide"].as_str().expect("to_decide");
-                for needle in [client, "UseMachineId = 0", "before 7", "localsystem_fallback"] {
-                    assert!(td.contains(needle), "{}: to_decide lacks {needle:?}: {td}", ep["id"]);
+                for needle in [
+                    client,
+                    "UseMachineId = 0",
+                    "before 7",
+                    "localsystem_fallback",
+                ] {
+                    assert!(
+                        td.contains(needle),
+                        "{}: to_decide lacks {needle:?}: {td}",
+                        ep["id"]
+                    );
                 }
             }
         }
