@@ -17,7 +17,9 @@
 //!    0x3e4 NETWORK SERVICE on a host that is not domain-joined (ClientDomainName WORKGROUP or
 //!    the host's own name, or a bare host name without domain) → **non_domain_joined**;
 //!    0x3e7 on a domain-joined host → **localsystem_fallback**; any other session with no
-//!    supplied account → **explicit_null_session**. High.
+//!    supplied account → **explicit_null_session**, unless an 18456 for ANONYMOUS LOGON from
+//!    the same address follows on this host (rule 5's test): then the user's identity was lost
+//!    on a double hop → **sql_server_anonymous**. High.
 //! 4. **enumeration** — the session (same host and TargetLogonId) opened a reconnaissance pipe
 //!    in 5145 (`recon_pipes`: samr, lsarpc, srvsvc, netlogon, wkssvc...) (high), or the logon
 //!    is one of `anonymous_burst_threshold` anonymous logons from one source within
@@ -33,7 +35,8 @@
 //!    pipe, as `net use \\host\IPC$ /user:"" ""` does. Medium: LOCAL SERVICE or a workgroup
 //!    SYSTEM can look the same; the client's 8001 decides.
 //! 8. **unknown** — a remote client and nothing else: the reasons list what was seen and
-//!    `to_decide` what would decide it.
+//!    `to_decide` what would decide it (the client's 8001; without it, the client's OS version
+//!    and UseMachineId, which the event logs do not show).
 //!
 //! Limits: rules 1, 4 (burst) and 5 join on host and time only; rule 3 joins on host names
 //! (short NetBIOS form) and time, so clock skew beyond the window or renamed hosts break it.
@@ -239,6 +242,21 @@ fn classify(
         return out;
     }
 
+    // The 18456 of rule 5, looked up here because rule 3 uses it too: a double hop shows on
+    // the middle tier as an 8001 from a user session with no supplied account, which alone
+    // would read as an explicit null session.
+    let sql = st
+        .sql_anon
+        .iter()
+        .filter(|(_, s)| {
+            short_host(&s.computer) == host && (s.time - a.time).abs() <= cfg.sql_window_secs
+        })
+        .filter(|(_, s)| match (&s.ip, &a.ip) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        })
+        .min_by_key(|(r, s)| ((s.time - a.time).abs(), (*r).clone()));
+
     // 3. The client's 8001.
     let ws = a.workstation.as_deref().map(short_host);
     let candidates: Vec<(&EventRef, &super::state::Outgoing)> = st
@@ -315,6 +333,21 @@ fn classify(
                     out.to_decide = Some("the client's configuration (UseMachineId, domain membership) and why Kerberos was not used".into());
                 }
             }
+            _ if sql.is_some() => {
+                let (sr, s) = sql.expect("checked");
+                out.scenario = sc::SQL_SERVER_ANONYMOUS;
+                out.linked.push(sr.clone());
+                out.findings.push("sql-anonymous-login-failure");
+                let spn = o
+                    .target
+                    .as_deref()
+                    .filter(|t| t.to_ascii_lowercase().starts_with("mssqlsvc/"));
+                out.reasons.push(via);
+                if let Some(t) = spn {
+                    out.reasons.push(format!("the 8001 targets the SQL Server service ({t}) with no supplied account: the caller's identity did not make the hop"));
+                }
+                out.reasons.push(sql_reason(s, a));
+            }
             _ => {
                 out.scenario = sc::EXPLICIT_NULL_SESSION;
                 out.reasons.push(via);
@@ -361,28 +394,12 @@ fn classify(
     }
 
     // 5. SQL Server.
-    let sql = st
-        .sql_anon
-        .iter()
-        .filter(|(_, s)| {
-            short_host(&s.computer) == host && (s.time - a.time).abs() <= cfg.sql_window_secs
-        })
-        .filter(|(_, s)| match (&s.ip, &a.ip) {
-            (Some(x), Some(y)) => x == y,
-            _ => true,
-        })
-        .min_by_key(|(r, s)| ((s.time - a.time).abs(), (*r).clone()));
     if let Some((sr, s)) = sql {
         out.scenario = sc::SQL_SERVER_ANONYMOUS;
         out.confidence = Confidence::Medium;
         out.linked.push(sr.clone());
         out.findings.push("sql-anonymous-login-failure");
-        out.reasons.push(format!(
-            "SQL Server {} refused 'NT AUTHORITY\\ANONYMOUS LOGON' on this host {} s away (18456, client {}): the caller's Windows identity was lost on a double hop or to NTLM",
-            s.instance,
-            (s.time - a.time).abs(),
-            s.ip.as_deref().unwrap_or("-")
-        ));
+        out.reasons.push(sql_reason(s, a));
         out.reasons.extend(seen);
         return out;
     }
@@ -459,8 +476,22 @@ fn classify(
         out.reasons
             .push("no 5140/5145 share access by this session in the evidence".into());
     }
-    out.to_decide = Some(DECIDE_CLIENT.into());
+    out.to_decide = Some(match a.workstation.as_deref().or(a.ip.as_deref()) {
+        Some(client) => format!(
+            "no 8001 from {client} in the evidence. {DECIDE_CLIENT}. Without that log (Windows Vista / Server 2008 and older have no NTLM/Operational channel), {client}'s configuration decides: Windows before 7 / Server 2008 R2, or Lsa\\UseMachineId = 0 (\"Allow Local System to use computer identity for NTLM\" disabled), makes its LocalSystem services present ANONYMOUS LOGON = localsystem_fallback (check with `nullsight audit` on its Lsa export and its OS version)"
+        ),
+        None => DECIDE_CLIENT.into(),
+    });
     out
+}
+
+fn sql_reason(s: &super::state::SqlAnon, a: &AnonLogon) -> String {
+    format!(
+        "SQL Server {} refused 'NT AUTHORITY\\ANONYMOUS LOGON' on this host {} s away (18456, client {}): the caller's Windows identity was lost on a double hop or to NTLM",
+        s.instance,
+        (s.time - a.time).abs(),
+        s.ip.as_deref().unwrap_or("-")
+    )
 }
 
 fn severity(scenario: &str) -> Severity {

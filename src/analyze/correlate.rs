@@ -20,7 +20,9 @@
 //! address on the server (WorkstationName empty) cannot be joined to its 8001; 4776 does not
 //! name the server, so with several servers in the window a DC event joins each of them;
 //! clock skew beyond a window breaks the join. Anonymous logons are joined to their client's
-//! 8001 by the scenario classifier instead (see [`super::anonymous`]).
+//! 8001 by the scenario classifier instead (see [`super::anonymous`]). An 8001 whose TargetName
+//! is an IP address (`cifs/10.0.0.20`) names no server, so it joins any server logon of its
+//! client and account in the window (like a 4776).
 
 use super::finding::{merge_map, rfc3339, Sample};
 use super::state::bucket;
@@ -188,8 +190,16 @@ pub(crate) fn finish(
     // Index clients by (client, account, server) and DCs by (client, account).
     let mut clients: BTreeMap<(&str, &str, &str), Vec<(&Point, &Sample)>> = BTreeMap::new();
     let mut dcs: BTreeMap<(&str, &str), Vec<(&Point, &Sample)>> = BTreeMap::new();
+    // 8001s whose TargetName is an address (`cifs/10.0.0.20`: the server opened by IP, which
+    // is what sends a domain client to NTLM): the server is not named, so they join on client
+    // and account, like a 4776.
+    let mut by_addr: BTreeMap<(&str, &str), Vec<(&Point, &Sample)>> = BTreeMap::new();
     for (p, s) in &pts {
         match p.role {
+            Role::Client if p.server.parse::<std::net::IpAddr>().is_ok() => by_addr
+                .entry((&p.client, &p.account))
+                .or_default()
+                .push((p, s)),
             Role::Client => clients
                 .entry((&p.client, &p.account, &p.server))
                 .or_default()
@@ -214,8 +224,10 @@ pub(crate) fn finish(
         let near = |q: &Point| (q.bucket - p.bucket).abs() <= 1;
         let cl: Vec<&(&Point, &Sample)> = clients
             .get(&(p.client.as_str(), p.account.as_str(), p.server.as_str()))
-            .map(|v| v.iter().filter(|(q, _)| near(q)).collect())
-            .unwrap_or_default();
+            .into_iter()
+            .chain(by_addr.get(&(p.client.as_str(), p.account.as_str())))
+            .flat_map(|v| v.iter().filter(|(q, _)| near(q)))
+            .collect();
         let dc: Vec<&(&Point, &Sample)> = dcs
             .get(&(p.client.as_str(), p.account.as_str()))
             .map(|v| {

@@ -258,10 +258,7 @@ impl<'c, 'a> Eval<'c, 'a> {
                 .map(|(k, _)| k)
                 .filter(|o| o.host == c)
                 .collect();
-            if out
-                .iter()
-                .any(|o| o.client_luid == Some(SYSTEM_LUID) && o.account.is_none())
-            {
+            if out.iter().any(|o| is_fallback(o)) {
                 return Remedy::UseMachineId { client };
             }
             if let Some(o) = out
@@ -881,9 +878,24 @@ fn restrict_in_domain(e: &mut Eval, n: Option<u64>) {
 
 // ---- LocalSystem fallback ----
 
+/// An 8001 of LocalSystem with no supplied account on a domain member: the fallback that
+/// UseMachineId and allownullsessionfallback govern. A host that is not domain-joined
+/// (ClientDomainName WORKGROUP, MSHOME or its own name) has no computer account the servers
+/// know, so neither setting changes its anonymous sessions (scenario non_domain_joined).
+fn is_fallback(k: &FlowKey) -> bool {
+    k.client_luid == Some(SYSTEM_LUID) && k.account.is_none() && !not_domain_joined(k)
+}
+
+fn not_domain_joined(k: &FlowKey) -> bool {
+    let short = k.host.split('.').next().unwrap_or(&k.host).to_uppercase();
+    k.client_domain
+        .as_deref()
+        .is_some_and(|d| d == "WORKGROUP" || d == "MSHOME" || d == short)
+}
+
 fn fallback_flows<'c>(e: &Eval<'c, '_>) -> Vec<(&'c FlowKey, &'c FlowStats)> {
     e.flows(FlowKind::NtlmOutgoing)
-        .filter(|(k, _)| k.client_luid == Some(SYSTEM_LUID) && k.account.is_none())
+        .filter(|(k, _)| is_fallback(k))
         .collect()
 }
 

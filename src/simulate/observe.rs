@@ -150,6 +150,10 @@ pub struct FlowKey {
     pub process: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_luid: Option<u64>,
+    /// 8001: the client process's own domain (ClientDomainName, upper case): `WORKGROUP` or
+    /// the host's own name on a host that is not domain-joined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_domain: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logon_type: Option<u32>,
     pub anonymous: bool,
@@ -279,6 +283,7 @@ impl Traffic {
             key_length: None,
             process: None,
             client_luid: None,
+            client_domain: None,
             logon_type: None,
             anonymous: e.anonymous,
             guest: false,
@@ -376,6 +381,7 @@ impl Traffic {
                         k.source = Some(host.clone());
                         k.process = n.process_name.clone();
                         k.client_luid = n.client_luid.map(|l| l.0);
+                        k.client_domain = n.client_domain.as_deref().map(|d| d.to_uppercase());
                     }
                     FlowKind::NtlmIncoming => {
                         k.account = account(n.client_user.as_deref(), n.client_domain.as_deref());
