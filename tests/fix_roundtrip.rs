@@ -130,6 +130,7 @@ fn setup(name: &str) -> (std::path::PathBuf, Vec<HostFix>) {
         &HostOptions {
             host: None,
             role: Some(settings::Role::Member),
+            default_role: None,
         },
     );
     assert_eq!(hosts.len(), 1);
@@ -268,6 +269,7 @@ fn reg_pol_and_inf_read_back_as_intended_and_roll_back_to_the_original() {
         &HostOptions {
             host: Some("SRV01".into()),
             role: Some(settings::Role::Member),
+            default_role: None,
         },
     );
     let c = nullsight::baseline::evaluate(&hosts[0], &Baseline::embedded("cis-member").unwrap());

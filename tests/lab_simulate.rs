@@ -299,3 +299,32 @@ fn a_change_the_lab_does_not_touch_is_safe_now() {
     assert_eq!(c["verdict"], "safe-now", "{c}");
     assert!(affected(&c).is_empty(), "{c}");
 }
+
+/// `--role` names the role of hosts whose files do not carry one: it must not turn the lab's
+/// domain controller (ProductType LanmanNT in its export) into a member server, or the
+/// LmCompatibilityLevel change, enforced at the DC for domain accounts, would look safe.
+#[test]
+fn role_flag_does_not_override_a_configured_domain_controller() {
+    let lab = lab();
+    let out = nullsight(&[
+        OsStr::new("simulate"),
+        OsStr::new("--logs"),
+        lab.dir.as_os_str(),
+        OsStr::new("--config"),
+        lab.dir.as_os_str(),
+        OsStr::new("--role"),
+        OsStr::new("member"),
+        OsStr::new("--json"),
+        OsStr::new("-"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lm = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["change"]["setting"] == "LmCompatibilityLevel")
+        .unwrap_or_else(|| panic!("no LmCompatibilityLevel change: {v}"));
+    assert_eq!(lm["verdict"], "breaks", "{lm}");
+    assert_eq!(clients(lm, true), set(&["MFP-2F", "WKS003"]));
+}

@@ -227,6 +227,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let opts = HostOptions {
         host: args.host.clone(),
         role: args.role,
+        default_role: None,
     };
     let hosts = build_hosts(inputs, &opts);
     let mut results = Vec::new();

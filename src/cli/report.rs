@@ -110,7 +110,11 @@ pub fn compliance(
             serde_json::json!({"file": e.file().display().to_string(), "message": sanitize(&e.to_string())})
         }));
     }
-    let hosts = build_hosts(inputs, &HostOptions { host, role });
+    let hosts = build_hosts(inputs, &HostOptions {
+            host,
+            role,
+            default_role: None,
+        });
     let mut results = Vec::new();
     for h in &hosts {
         let b = match &fixed {

@@ -118,7 +118,13 @@ pub fn read_configs(paths: &[PathBuf], role: Option<Role>) -> (Vec<HostConfig>, 
                 .map(|e| crate::policy::sanitize(&e.to_string())),
         );
     }
-    let hosts = build_hosts(inputs, &HostOptions { host: None, role });
+    // --role is for hosts whose files do not say their role: a DC's ProductType wins.
+    let opts = HostOptions {
+        host: None,
+        role: None,
+        default_role: role,
+    };
+    let hosts = build_hosts(inputs, &opts);
     (hosts, msgs)
 }
 

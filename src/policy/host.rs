@@ -122,6 +122,8 @@ pub struct HostOptions {
     pub host: Option<String>,
     /// Use this role for every host.
     pub role: Option<Role>,
+    /// The role of hosts whose inputs carry no ProductType (when `role` is not given).
+    pub default_role: Option<Role>,
 }
 
 /// Group sources by host and resolve every catalogued setting.
@@ -166,7 +168,16 @@ pub fn build_hosts(inputs: Vec<SourceInput>, opts: &HostOptions) -> Vec<HostConf
     }
     hosts
         .into_iter()
-        .map(|(name, sources)| resolve_host(name, sources, opts.role))
+        .map(|(name, sources)| {
+            let mut h = resolve_host(name, sources, opts.role);
+            if let (None, Some(r)) = (opts.role, opts.default_role) {
+                if h.role_origin.starts_with("assumed") && h.role != r {
+                    h = resolve_host(h.name, h.sources, Some(r));
+                    h.role_origin = "--role (the inputs carry no ProductType)".to_string();
+                }
+            }
+            h
+        })
         .collect()
 }
 
