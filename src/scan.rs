@@ -159,10 +159,19 @@ fn walk(
     }
 }
 
+/// Events of one file in record order, as a worker hands them over (one channel message per
+/// event would cost a wake-up each).
+pub struct Batch {
+    pub events: Vec<Event>,
+    /// With [`scan_with`]'s `json_lines`: one line per event, `RECORD_ID<TAB>JSON<LF>`, the
+    /// JSON as `--events` writes it (without `scenario` and `findings`). Serialising on the
+    /// workers keeps the single consumer thread free for the analysis.
+    pub json_lines: Vec<u8>,
+}
+
 /// Message from a worker to the consumer.
 enum Msg {
-    /// Events in record order, in batches (one channel message per event costs a wake-up).
-    Events(Vec<Event>),
+    Events(Batch),
     Done(usize, InputReport),
 }
 
@@ -172,6 +181,17 @@ pub fn scan(
     opts: &ScanOptions,
     progress: &dyn Progress,
     mut on_event: impl FnMut(Event),
+) -> Vec<InputReport> {
+    scan_with(opts, progress, false, |b| b.events.into_iter().for_each(&mut on_event))
+}
+
+/// [`scan`], handing over whole batches; with `json_lines`, each batch also carries its events
+/// serialised (see [`Batch::json_lines`]).
+pub fn scan_with(
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+    json_lines: bool,
+    mut on_batch: impl FnMut(Batch),
 ) -> Vec<InputReport> {
     let (files, mut problems) = collect_inputs(&opts.paths);
     let sizes: Vec<u64> = files
@@ -210,7 +230,8 @@ pub fn scan(
                     1
                 };
                 let (path, named) = &files[i];
-                let report = read_one(path, *named || looks_like_evidence(path), threads, &tx);
+                let meant = *named || looks_like_evidence(path);
+                let report = read_one(path, meant, threads, json_lines, &tx);
                 progress.advance(sizes[i]);
                 if tx.send(Msg::Done(i, report)).is_err() {
                     break;
@@ -220,7 +241,7 @@ pub fn scan(
         drop(tx);
         for msg in rx {
             match msg {
-                Msg::Events(batch) => batch.into_iter().for_each(&mut on_event),
+                Msg::Events(batch) => on_batch(batch),
                 Msg::Done(i, r) => reports[i] = Some(r),
             }
         }
@@ -236,6 +257,7 @@ fn read_one(
     path: &Path,
     meant_as_evidence: bool,
     threads: usize,
+    json_lines: bool,
     tx: &mpsc::SyncSender<Msg>,
 ) -> InputReport {
     let file: Arc<str> = Arc::from(path.display().to_string());
@@ -276,28 +298,48 @@ fn read_one(
     }
     let errors = Mutex::new(Vec::new());
     let mut events = 0u64;
-    let mut batch = Vec::with_capacity(EVENT_BATCH);
+    let mut batch = Batch {
+        events: Vec::with_capacity(EVENT_BATCH),
+        json_lines: Vec::new(),
+    };
+    let send = |batch: &mut Batch| {
+        let full = std::mem::replace(
+            batch,
+            Batch {
+                events: Vec::with_capacity(EVENT_BATCH),
+                json_lines: Vec::with_capacity(if json_lines { 256 << 10 } else { 0 }),
+            },
+        );
+        let _ = tx.send(Msg::Events(full));
+    };
+    // Typing (and serialising, for --events) runs where records are decoded: on the chunk
+    // workers for a large EVTX file.
+    let map: fn(source::RawRecord) -> Option<(Event, Vec<u8>)> = if json_lines {
+        typed_with_json
+    } else {
+        typed
+    };
     let result = source::read_file(
         path,
         kind,
         &CANDIDATES,
         threads,
-        event::from_raw,
+        map,
         &mut |item| match item {
-            Item::Record(mut e) => {
+            Item::Record((mut e, json)) => {
                 e.file = Arc::clone(&file);
                 events += 1;
-                batch.push(e);
-                if batch.len() == EVENT_BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(EVENT_BATCH));
-                    let _ = tx.send(Msg::Events(full));
+                batch.events.push(e);
+                batch.json_lines.extend_from_slice(&json);
+                if batch.events.len() == EVENT_BATCH {
+                    send(&mut batch);
                 }
             }
             Item::Error(err) => errors.lock().unwrap().push(err),
         },
     );
-    if !batch.is_empty() {
-        let _ = tx.send(Msg::Events(batch));
+    if !batch.events.is_empty() {
+        send(&mut batch);
     }
     report.events = events;
     report.errors.extend(errors.into_inner().unwrap());
@@ -306,4 +348,39 @@ fn read_one(
         Err(e) => report.errors.insert(0, e),
     }
     report
+}
+
+fn typed(raw: source::RawRecord) -> Option<(Event, Vec<u8>)> {
+    event::from_raw(raw).map(|e| (e, Vec::new()))
+}
+
+fn typed_with_json(raw: source::RawRecord) -> Option<(Event, Vec<u8>)> {
+    let e = event::from_raw(raw)?;
+    let mut line = Vec::with_capacity(768);
+    push_json_line(&mut line, &e);
+    Some((e, line))
+}
+
+/// The spill's form of an event: `RECORD_ID<TAB>REST<LF>`, where REST is the event's JSON (as
+/// `--events` writes it, without `scenario` and `findings`) after its first key, `file`: the
+/// final pass writes the file itself, so that the line can be made before the event knows
+/// its file. serde_json escapes control characters and writes valid UTF-8 whatever the log
+/// held, so the JSON holds no raw LF or TAB.
+pub fn push_json_line(out: &mut Vec<u8>, e: &Event) {
+    let mut n = itoa::Buffer::new();
+    out.extend_from_slice(n.format(e.record_id).as_bytes());
+    out.push(b'\t');
+    let at = out.len();
+    // Serialising into a Vec cannot fail for these types.
+    let _ = serde_json::to_writer(&mut *out, e);
+    // Events are typed before they are given their file: the key is then `"file":""`.
+    let head_len = if e.file.is_empty() {
+        br#"{"file":"""#.len()
+    } else {
+        let mut head = br#"{"file":"#.to_vec();
+        let _ = serde_json::to_writer(&mut head, &*e.file);
+        head.len()
+    };
+    out.drain(at..at + head_len);
+    out.push(b'\n');
 }

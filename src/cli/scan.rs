@@ -212,13 +212,18 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         paths: args.paths.clone(),
         threads: args.threads,
     };
-    let inputs = scan::scan(&opts, &bar, |e| {
-        analysis.observe(&e);
-        if let Some(a) = aggregator.as_mut() {
-            a.observe(&e);
+    let inputs = scan::scan_with(&opts, &bar, events_out.is_some(), |batch| {
+        for e in &batch.events {
+            analysis.observe(e);
+            if let Some(a) = aggregator.as_mut() {
+                a.observe(e);
+            }
         }
-        if let (Some(w), None) = (events_out.as_mut(), write_error.as_ref()) {
-            if let Err(err) = w.write(&e) {
+        if let (Some(w), None, Some(first)) =
+            (events_out.as_mut(), write_error.as_ref(), batch.events.first())
+        {
+            let n = batch.events.len() as u64;
+            if let Err(err) = w.write_lines(&first.file, &batch.json_lines, n) {
                 write_error = Some(err);
             }
         }

@@ -5,7 +5,6 @@
 //! and annotated on a final streaming pass.
 
 use crate::analyze::{Annotation, EventRef};
-use crate::event::Event;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -18,9 +17,13 @@ pub struct EventsWriter {
     spill: BufWriter<File>,
     files: Vec<Arc<str>>,
     file_index: HashMap<Arc<str>, usize>,
-    line: Vec<u8>,
+    /// The file of the spill's last lines.
+    current: Option<usize>,
     pub written: u64,
 }
+
+// The spill: `@FILE_INDEX<LF>` when the file changes, then one line per event, made by
+// [`crate::scan::push_json_line`]: `RECORD_ID<TAB>` and the event's JSON after its `file` key.
 
 impl EventsWriter {
     /// `dest` is a path or `-` for standard output. The spill file sits beside the destination.
@@ -48,31 +51,33 @@ impl EventsWriter {
             spill: BufWriter::with_capacity(1 << 20, spill),
             files: Vec::new(),
             file_index: HashMap::new(),
-            line: Vec::with_capacity(1024),
+            current: None,
             written: 0,
         })
     }
 
-    pub fn write(&mut self, e: &Event) -> anyhow::Result<()> {
-        let idx = match self.file_index.get(&e.file) {
+    fn switch_to(&mut self, file: &Arc<str>) -> std::io::Result<()> {
+        let idx = match self.file_index.get(file) {
             Some(i) => *i,
             None => {
-                self.files.push(Arc::clone(&e.file));
-                self.file_index
-                    .insert(Arc::clone(&e.file), self.files.len() - 1);
+                self.files.push(Arc::clone(file));
+                self.file_index.insert(Arc::clone(file), self.files.len() - 1);
                 self.files.len() - 1
             }
         };
-        self.line.clear();
-        // serde_json escapes control characters and writes valid UTF-8 whatever the log held.
-        serde_json::to_writer(&mut self.line, e)?;
-        writeln!(
-            self.spill,
-            "{idx}\t{}\t{}",
-            e.record_id,
-            std::str::from_utf8(&self.line)?
-        )?;
-        self.written += 1;
+        if self.current != Some(idx) {
+            writeln!(self.spill, "@{idx}")?;
+            self.current = Some(idx);
+        }
+        Ok(())
+    }
+
+    /// Spill a batch serialised by the scan's workers: `lines` holds `events` lines of
+    /// [`crate::scan::push_json_line`], all of `file`.
+    pub fn write_lines(&mut self, file: &Arc<str>, lines: &[u8], events: u64) -> anyhow::Result<()> {
+        self.switch_to(file)?;
+        self.spill.write_all(lines)?;
+        self.written += events;
         Ok(())
     }
 
@@ -82,31 +87,63 @@ impl EventsWriter {
         self.spill.flush()?;
         let spill = File::open(&self.spill_path)?;
         let mut out = super::open_output(&self.dest)?;
-        let empty = Annotation::default();
         let mut key = EventRef {
             file: Arc::from(""),
             record_id: 0,
         };
-        for line in BufReader::with_capacity(1 << 20, spill).lines() {
-            let line = line?;
-            let mut parts = line.splitn(3, '\t');
-            let (Some(idx), Some(rid), Some(json)) = (parts.next(), parts.next(), parts.next())
-            else {
-                continue;
-            };
-            key.file = Arc::clone(&self.files[idx.parse::<usize>()?]);
-            key.record_id = rid.parse()?;
-            let ann = annotations.get(&key).unwrap_or(&empty);
-            let body = json.strip_suffix('}').unwrap_or(json);
-            out.write_all(body.as_bytes())?;
-            if let Some(s) = ann.scenario {
-                write!(out, ",\"scenario\":{}", serde_json::to_string(s)?)?;
+        let bad = || anyhow::anyhow!("internal error: the events spill file is malformed");
+        let mut reader = BufReader::with_capacity(1 << 20, spill);
+        let mut line = Vec::with_capacity(4096);
+        let mut file_annotated = false;
+        let mut head = Vec::new();
+        loop {
+            line.clear();
+            if reader.read_until(b'\n', &mut line)? == 0 {
+                break;
             }
-            writeln!(
-                out,
-                ",\"findings\":{}}}",
-                serde_json::to_string(&ann.findings)?
-            )?;
+            let body = line.strip_suffix(b"\n").unwrap_or(&line);
+            if let Some(idx) = body.strip_prefix(b"@") {
+                let idx: usize = std::str::from_utf8(idx)?.parse()?;
+                key.file = Arc::clone(self.files.get(idx).ok_or_else(bad)?);
+                head.clear();
+                head.extend_from_slice(b"{\"file\":");
+                serde_json::to_writer(&mut head, &*key.file)?;
+                // Most files have no annotated event: skip the lookups for them.
+                file_annotated = annotations
+                    .range(
+                        EventRef {
+                            file: Arc::clone(&key.file),
+                            record_id: 0,
+                        }..,
+                    )
+                    .next()
+                    .is_some_and(|(k, _)| k.file == key.file);
+                continue;
+            }
+            let tab = body.iter().position(|&b| b == b'\t').ok_or_else(bad)?;
+            let json = &body[tab + 1..];
+            let json = json.strip_suffix(b"}").ok_or_else(bad)?;
+            out.write_all(&head)?;
+            out.write_all(json)?;
+            let ann = if file_annotated {
+                key.record_id = std::str::from_utf8(&body[..tab])?.parse()?;
+                annotations.get(&key)
+            } else {
+                None
+            };
+            match ann {
+                None => out.write_all(b",\"findings\":[]}\n")?,
+                Some(ann) => {
+                    if let Some(s) = ann.scenario {
+                        write!(out, ",\"scenario\":{}", serde_json::to_string(s)?)?;
+                    }
+                    writeln!(
+                        out,
+                        ",\"findings\":{}}}",
+                        serde_json::to_string(&ann.findings)?
+                    )?;
+                }
+            }
         }
         out.flush()?;
         Ok(())
