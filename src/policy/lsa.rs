@@ -357,7 +357,7 @@ pub fn decode_poladtev(data: &[u8]) -> Result<AuditPolicy, PolAdtEvError> {
             format!("the header gives {categories} categories (expected 1 to {MAX_CATEGORIES}; Vista and later have 9)"),
         ));
     }
-    if counts_at < HEADER || counts_at % 2 != 0 {
+    if counts_at < HEADER || !counts_at.is_multiple_of(2) {
         return Err(bad(
             8,
             false,
