@@ -44,13 +44,15 @@
 //! The setting is a permission on the LSA policy object: whether ANONYMOUS LOGON (S-1-5-7)
 //! has POLICY_LOOKUP_NAMES (0x800) on it (Tenable, "ANONYMOUS_SID_SETTING": "a permission check
 //! on the LSA service … checks if the ANONYMOUS_USER has the flag POLICY_LOOKUP_NAMES set",
-//! read with LsaQuerySecurityObject). Trap: the default DACL has both a *deny* POLICY_LOOKUP_NAMES
-//! ACE for ANONYMOUS LOGON, first, and an *allow* POLICY_LOOKUP_NAMES | POLICY_VIEW_LOCAL_INFORMATION
-//! ACE for it further down (ReactOS lsasrv `security.c`, `LsapCreatePolicySd`), so looking for an
-//! allow ACE gives the wrong answer. nullsight evaluates the DACL the way an access check does
-//! ([MS-DTYP] 2.5.3.2): ACEs in order, inherit-only ACEs skipped, the first allow or deny ACE
-//! for S-1-5-7 whose mask holds 0x800 decides; none means no access; no DACL (a NULL DACL)
-//! means every access.
+//! read with LsaQuerySecurityObject). Trap: the default DACL has both a *deny*
+//! POLICY_LOOKUP_NAMES ACE for ANONYMOUS LOGON, first, and an *allow* POLICY_LOOKUP_NAMES |
+//! POLICY_VIEW_LOCAL_INFORMATION ACE for it further down (ReactOS lsasrv `security.c`,
+//! `LsapCreatePolicySd`), so looking for an allow ACE gives the wrong answer. nullsight
+//! evaluates the DACL the way an access check does ([MS-DTYP] 2.5.3.2): ACEs in order,
+//! inherit-only ACEs skipped, the first allow or deny ACE for S-1-5-7 whose mask holds 0x800
+//! decides; none means no access; no DACL (a NULL DACL) means every access.
+//!
+//! Layouts with their offsets, the sources and what is left out: `docs/security-hive.md`.
 
 use std::fmt;
 

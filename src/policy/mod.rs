@@ -1,6 +1,7 @@
 //! Configuration readers: `.reg` exports, secedit / GptTmpl INF, Registry.pol, offline regf hives
-//! (SYSTEM, SOFTWARE, and the LSA policy of a SECURITY hive, see [`lsa`]) and auditpol CSV → [`ConfigSource`] (every item with its file and place) → [`HostConfig`]
-//! (the effective value of every catalogued setting, with precedence and conflicts).
+//! (SYSTEM, SOFTWARE, and the LSA policy of a SECURITY hive, see [`lsa`]) and auditpol CSV →
+//! [`ConfigSource`] (every item with its file and place) → [`HostConfig`] (the effective value
+//! of every catalogued setting, with precedence and conflicts).
 //!
 //! Formats are detected by content ([`detect`]), never by file name. The file name and folder
 //! only decide the *scope* (local configuration vs a Group Policy object), see [`scope_for`].
