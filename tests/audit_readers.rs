@@ -864,7 +864,7 @@ fn audit_entry<'a>(src: &'a policy::ConfigSource, guid4: &str) -> Option<&'a pol
 
 fn data_at(place: &Place) -> (String, u64) {
     match place {
-        Place::HiveData { path, at, .. } => (path.clone(), *at),
+        Place::HiveData { path, byte, .. } => (path.clone(), *byte),
         p => panic!("not a hive data place: {p:?}"),
     }
 }

@@ -494,7 +494,7 @@ fn data_place(path: &str, v: &HiveValue, at: usize) -> Place {
     Place::HiveData {
         path: path.to_string(),
         offset: v.file_offset,
-        at: at as u64,
+        byte: at as u64,
     }
 }
 

@@ -180,7 +180,7 @@ pub enum Place {
     HiveKey { path: String, offset: u64 },
     /// A byte inside a hive value's data (a binary structure such as `Policy\PolAdtEv`): the
     /// key and value path, the file offset of the value's cell, and the offset in the data.
-    HiveData { path: String, offset: u64, at: u64 },
+    HiveData { path: String, offset: u64, byte: u64 },
     /// A 1-based CSV row (the header is row 1).
     Row(usize),
 }
@@ -192,9 +192,9 @@ impl fmt::Display for Place {
             Place::Line(n) => write!(f, "line {n}"),
             Place::Offset(o) => write!(f, "byte offset {o} (0x{o:x})"),
             Place::HiveKey { path, offset } => write!(f, "key {path} (cell at 0x{offset:x})"),
-            Place::HiveData { path, offset, at } => write!(
+            Place::HiveData { path, offset, byte } => write!(
                 f,
-                "key {path} (cell at 0x{offset:x}), value data byte {at} (0x{at:x})"
+                "key {path} (cell at 0x{offset:x}), value data byte {byte} (0x{byte:x})"
             ),
             Place::Row(n) => write!(f, "row {n}"),
         }
