@@ -690,13 +690,13 @@ pub fn parse_security_descriptor(data: &[u8]) -> Result<SecurityDescriptor, SdEr
     }
     let offset = |at: usize| u32_at(data, at).unwrap_or(0) as usize;
     let (owner_at, group_at, dacl_at) = (offset(4), offset(8), offset(16));
-    let sid_or_none = |at: usize, what: &str| -> Result<Option<Sid>, SdError> {
+    let sid_or_none = |field: usize, at: usize, what: &str| -> Result<Option<Sid>, SdError> {
         if at == 0 {
             return Ok(None);
         }
         if at < 20 || at >= data.len() {
             return Err(sd_err(
-                4,
+                field,
                 at >= data.len(),
                 format!("the {what} offset {at} is outside the descriptor"),
             ));
@@ -708,8 +708,8 @@ pub fn parse_security_descriptor(data: &[u8]) -> Result<SecurityDescriptor, SdEr
                 ..e
             })
     };
-    let owner = sid_or_none(owner_at, "owner")?;
-    let group = sid_or_none(group_at, "group")?;
+    let owner = sid_or_none(4, owner_at, "owner")?;
+    let group = sid_or_none(8, group_at, "group")?;
     let dacl_present = control & SE_DACL_PRESENT != 0;
     let dacl = if dacl_present && dacl_at != 0 {
         if dacl_at < 20 || dacl_at >= data.len() {
