@@ -4,6 +4,7 @@
 
 use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime, Guid, Sid, Value};
 use nullsight::policy::hive::build::{hive_bytes, Node};
+use nullsight::policy::lsa::{self, build as lsa_build};
 use nullsight::policy::{inf, pol, reg, Item, RegOp, RegValue};
 use std::path::Path;
 
@@ -139,4 +140,32 @@ fn main() {
     let hive = hive_bytes(&root);
     put("hive", "SYSTEM", &hive);
     put("config", "SYSTEM", &hive);
+
+    // A SECURITY hive: PolAdtEv in the Windows 10 1607+ layout and the LSA policy object's
+    // security descriptor (deny, then allow, POLICY_LOOKUP_NAMES for ANONYMOUS LOGON).
+    let layout = lsa::LAYOUTS
+        .iter()
+        .find(|l| l.counts == [5, 11, 14, 3, 6, 6, 6, 4, 4])
+        .unwrap();
+    let poladtev = lsa_build::poladtev(layout, |_, guid| {
+        u16::from(guid.ends_with("5-69AE-11D9-BED3-505054503030}")) * 3
+    });
+    let aces = [
+        lsa_build::ace(1, 0, lsa::POLICY_LOOKUP_NAMES, lsa::ANONYMOUS_LOGON),
+        lsa_build::ace(0, 0, 0x000f_0fff, "S-1-5-32-544"),
+        lsa_build::ace(0, 0, 0x0002_0801, lsa::EVERYONE),
+        lsa_build::ace(0, 0, 0x801, lsa::ANONYMOUS_LOGON),
+    ];
+    let sd = lsa_build::security_descriptor("S-1-5-32-544", "S-1-5-18", Some(&aces));
+    let security = hive_bytes(
+        &Node::new("ROOT").child(Node::new("Cache")).child(
+            Node::new("Policy")
+                .child(Node::new("PolAdtEv").value("", 0, poladtev.clone()))
+                .child(Node::new("SecDesc").value("", 0, sd.clone())),
+        ),
+    );
+    put("hive", "SECURITY", &security);
+    put("config", "SECURITY", &security);
+    put("lsa", "PolAdtEv", &poladtev);
+    put("lsa", "SecDesc", &sd);
 }

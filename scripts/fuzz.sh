@@ -14,7 +14,7 @@ secs=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(xml jsonl evtx config reg inf pol auditpol hive)
+    targets=(xml jsonl evtx config reg inf pol auditpol hive lsa)
 fi
 seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT

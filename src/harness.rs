@@ -87,12 +87,28 @@ pub fn auditpol(data: &[u8]) -> usize {
     crate::policy::auditpol::parse(data).map_or(0, |_| 1)
 }
 
-/// The offline hive reader alone (it follows offsets, so it gets its own target).
+/// The offline hive reader alone (it follows offsets, so it gets its own target). A SECURITY
+/// hive reaches the PolAdtEv and SecDesc decoders through it.
 pub fn hive(data: &[u8]) -> usize {
     match crate::policy::hive::read_settings(data) {
-        Ok(_) => 1,
+        Ok(doc) => 1 + doc.entries.len(),
         Err(_) => 0,
     }
+}
+
+/// The SECURITY hive's binary LSA structures on their own: the same bytes as a PolAdtEv value
+/// and as the LSA policy object's security descriptor (ACL and ACE walking, the anonymous
+/// lookup decision). Counts what decoded.
+pub fn lsa(data: &[u8]) -> usize {
+    use crate::policy::lsa;
+    let mut n = 0;
+    if let Ok(p) = lsa::decode_poladtev(data) {
+        n += 1 + p.settings.len();
+    }
+    if let Ok(sd) = lsa::parse_security_descriptor(data) {
+        n += 1 + usize::from(lsa::anonymous_lookup(&sd).is_ok_and(|d| d.granted));
+    }
+    n
 }
 
 /// A fuzz entry point: bytes in, a count of what came out.
@@ -109,4 +125,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("pol", pol),
     ("auditpol", auditpol),
     ("hive", hive),
+    ("lsa", lsa),
 ];

@@ -543,3 +543,213 @@ fn help_is_a_manual() {
         assert!(out.contains(s), "{s} missing from --help");
     }
 }
+
+/// PolAdtEv in the layout RegRipper auditpol.pl `processWin2016` reads (150 bytes; the counts
+/// offset 0x84 at byte 8, the category count at 4 as dissect.target reads them; the nine
+/// per-category counts at 0x84), with settings at the offsets RegRipper gives.
+fn poladtev_2016(settings: &[(usize, u16)]) -> Vec<u8> {
+    let mut v = vec![0u8; 150];
+    v[0..2].copy_from_slice(&0x100u16.to_le_bytes());
+    v[4..8].copy_from_slice(&9u32.to_le_bytes());
+    v[8..12].copy_from_slice(&0x84u32.to_le_bytes());
+    for (at, s) in settings {
+        v[*at..*at + 2].copy_from_slice(&s.to_le_bytes());
+    }
+    for (i, c) in [5u16, 11, 14, 3, 6, 6, 6, 4, 4].iter().enumerate() {
+        v[0x84 + 2 * i..0x86 + 2 * i].copy_from_slice(&c.to_le_bytes());
+    }
+    v
+}
+
+/// The LSA policy object's self-relative security descriptor ([MS-DTYP] 2.4.6): owner BA at
+/// 0x14, group SY at 0x24, DACL at 0x30 shaped like ReactOS `LsapCreatePolicySd` (deny
+/// POLICY_LOOKUP_NAMES to ANONYMOUS LOGON first when `deny`).
+fn policy_sd(deny: bool) -> Vec<u8> {
+    let anon = [1u8, 1, 0, 0, 0, 0, 0, 5, 7, 0, 0, 0];
+    let admins = [1u8, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 2, 0, 0];
+    let ace = |ty: u8, mask: u32, sid: &[u8]| {
+        let mut v = vec![ty, 0];
+        v.extend(((8 + sid.len()) as u16).to_le_bytes());
+        v.extend(mask.to_le_bytes());
+        v.extend(sid);
+        v
+    };
+    let mut aces = Vec::new();
+    if deny {
+        aces.push(ace(1, 0x800, &anon));
+    }
+    aces.push(ace(0, 0x000f_0fff, &admins));
+    aces.push(ace(0, 0x801, &anon));
+    let mut v = vec![1u8, 0, 0x04, 0x80];
+    for off in [0x14u32, 0x24, 0, 0x30] {
+        v.extend(off.to_le_bytes());
+    }
+    v.extend(admins);
+    v.extend([1u8, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0]);
+    let size = 8 + aces.iter().map(Vec::len).sum::<usize>();
+    v.extend([2u8, 0]);
+    v.extend((size as u16).to_le_bytes());
+    v.extend((aces.len() as u16).to_le_bytes());
+    v.extend([0u8, 0]);
+    v.extend(aces.concat());
+    v
+}
+
+fn security_hive(poladtev: Vec<u8>, secdesc: Vec<u8>) -> Vec<u8> {
+    let root = Node::new("ROOT")
+        .child(Node::new("Cache"))
+        .child(
+            Node::new("Policy")
+                .child(Node::new("PolAdtEv").value("", 0, poladtev))
+                .child(Node::new("SecDesc").value("", 0, secdesc)),
+        )
+        .child(Node::new("RXACT"))
+        .child(Node::new("SAM"));
+    hive_bytes(&root)
+}
+
+/// A member server given as its two offline hives, SYSTEM and SECURITY, and nothing else.
+fn hives_only_fixture(poladtev: Vec<u8>) -> PathBuf {
+    let d = tmpdir("hives").join("srv02");
+    let mut root = Node::new("ROOT");
+    root.at("Select")
+        .values
+        .push(("Current".into(), 4, 1u32.to_le_bytes().to_vec()));
+    root.at(r"ControlSet001\Control\ComputerName\ComputerName")
+        .values
+        .push(("ComputerName".into(), 1, wz("SRV02")));
+    root.at(r"ControlSet001\Control\ProductOptions")
+        .values
+        .push(("ProductType".into(), 1, wz("ServerNT")));
+    root.at(r"ControlSet001\Control\Lsa").values.push((
+        "RestrictAnonymous".into(),
+        4,
+        1u32.to_le_bytes().to_vec(),
+    ));
+    put(&d, "config/SYSTEM", &hive_bytes(&root));
+    put(
+        &d,
+        "config/SECURITY",
+        &security_hive(poladtev, policy_sd(true)),
+    );
+    d
+}
+
+#[test]
+fn system_and_security_hives_give_audit_coverage() {
+    // RegRipper processWin2016 offsets: Logon 0x16, File Share 0x3c, Detailed File Share 0x42,
+    // Computer Account Management 0x68, Credential Validation 0x7a.
+    let d = hives_only_fixture(poladtev_2016(&[
+        (0x16, 3),
+        (0x3c, 1),
+        (0x42, 0),
+        (0x68, 1),
+        (0x7a, 2),
+    ]));
+    let (code, out, err) = nullsight(&["audit", d.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("== Host SRV02: role member (ProductType ServerNT in"),
+        "{out}"
+    );
+    let cov = |s: &str| {
+        row(&out, "Audit coverage:", s)
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(cov("AuditLogon"), "pass");
+    assert_eq!(cov("AuditFileShare"), "pass");
+    // Credential Validation is Failure only (2): has_bits 3 fails
+    assert_eq!(cov("AuditCredentialValidation"), "fail");
+    assert_eq!(cov("AuditDetailedFileShare"), "fail");
+    let logon = row(&out, "Audit coverage:", "AuditLogon");
+    assert!(
+        logon.contains(r"SECURITY: key Policy\PolAdtEv\(default) (cell at 0x")
+            && logon.contains("value data byte 22 (0x16)"),
+        "{logon}"
+    );
+    assert!(
+        out.contains("not audited: AuditCredentialValidation, AuditDetailedFileShare"),
+        "{out}"
+    );
+    // Anonymous SID/name translation from Policy\SecDesc: the deny ACE at 0x38 decides.
+    assert_eq!(status(&out, "LSAAnonymousNameLookup"), "pass");
+    assert!(
+        row(&out, "STATUS", "LSAAnonymousNameLookup")
+            .contains(r"SECURITY: key Policy\SecDesc\(default)"),
+        "{out}"
+    );
+    assert!(
+        err.contains("note: ")
+            && err.contains(
+                "audit policy read from Policy\\PolAdtEv\\(default) (150 bytes, 59 subcategories"
+            ),
+        "{err}"
+    );
+    // JSON: the subcategory's observation carries the place.
+    let (code, json, _) = nullsight(&["audit", d.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rows = v["hosts"][0]["rows"].as_array().unwrap();
+    let r = rows.iter().find(|r| r["setting"] == "AuditLogon").unwrap();
+    assert_eq!(r["status"], "pass");
+}
+
+#[test]
+fn a_damaged_poladtev_is_reported_and_the_rest_is_audited() {
+    let good = hives_only_fixture(poladtev_2016(&[(0x16, 3)]));
+    let bad = hives_only_fixture(poladtev_2016(&[(0x16, 3)])[..140].to_vec());
+    let (code, out, err) = nullsight(&[
+        "audit",
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, 3, "{out}\n{err}");
+    assert!(
+        err.contains(r"SECURITY: key Policy\PolAdtEv\(default) (cell at 0x")
+            && err.contains("value data byte 140 (0x8c): truncated: PolAdtEv: 140 bytes"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // both folders name SRV02: one host, audited from the good PolAdtEv; the bad one is an error
+    let host = &v["hosts"][0];
+    let r = host["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["setting"] == "AuditLogon")
+        .unwrap();
+    assert_eq!(r["status"], "pass");
+    assert!(
+        v["errors"].to_string().contains("PolAdtEv: 140 bytes"),
+        "{}",
+        v["errors"]
+    );
+    // A layout no source describes: a note naming file and place, no guessed values.
+    let odd = tmpdir("odd").join("srv03");
+    let mut pol = vec![0u8; 154];
+    pol[4..8].copy_from_slice(&9u32.to_le_bytes());
+    pol[8..12].copy_from_slice(&0x88u32.to_le_bytes());
+    for (i, c) in [5u16, 13, 14, 3, 6, 6, 6, 4, 4].iter().enumerate() {
+        pol[0x88 + 2 * i..0x8a + 2 * i].copy_from_slice(&c.to_le_bytes());
+    }
+    put(&odd, "SECURITY", &security_hive(pol, policy_sd(false)));
+    let (code, out, err) = nullsight(&["audit", odd.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        err.contains("SECURITY: key Policy\\PolAdtEv\\(default) (cell at 0x")
+            && err.contains("unrecognised PolAdtEv layout (154 bytes"),
+        "{err}"
+    );
+    assert_eq!(
+        row(&out, "Audit coverage:", "AuditLogon")
+            .split_whitespace()
+            .next(),
+        Some("unknown")
+    );
+    // without the deny ACE, anonymous translation is on: fail
+    assert_eq!(status(&out, "LSAAnonymousNameLookup"), "fail");
+}

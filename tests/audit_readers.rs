@@ -721,6 +721,13 @@ fn writers_round_trip() {
 fn every_prefix_and_bit_flip_reads_without_panicking() {
     let samples: Vec<(&str, Vec<u8>)> = vec![
         ("SYSTEM", system_hive()),
+        (
+            "SECURITY",
+            security_hive(
+                Some(poladtev_2016(&[(W16_LOGON, 3)])),
+                Some(policy_sd(Some(&policy_dacl(true)))),
+            ),
+        ),
         ("Registry.pol", pol_bytes()),
         ("secedit.inf", utf16_bom(INF)),
         ("audit.csv", AUDITPOL.as_bytes().to_vec()),
@@ -738,4 +745,477 @@ fn every_prefix_and_bit_flip_reads_without_panicking() {
             }
         }
     }
+}
+
+// ---- SECURITY hive: Policy\PolAdtEv and Policy\SecDesc, built byte by byte ----
+
+/// RegRipper auditpol.pl `processWin2016` (150 bytes, 0x84 at byte 8): the u16 offsets of the
+/// subcategories nullsight checks.
+const W16_LOGON: usize = 0x16;
+const W16_SPECIAL_LOGON: usize = 0x1e;
+const W16_FILE_SHARE: usize = 0x3c;
+const W16_DETAILED_FILE_SHARE: usize = 0x42;
+const W16_COMPUTER_ACCOUNT_MGMT: usize = 0x68;
+const W16_CREDENTIAL_VALIDATION: usize = 0x7a;
+const W16_KERBEROS_AUTH: usize = 0x80;
+
+/// A PolAdtEv value laid out as the sources describe it: 12-byte header (u32 category count at
+/// 4 and u32 counts offset at 8: dissect.target, DLEAPP), u16 settings from 12, one spare u16,
+/// then the u16 counts per category at the offset. `len` and `counts_at` as RegRipper gives them.
+pub fn poladtev(
+    len: usize,
+    counts_at: usize,
+    counts: &[u16],
+    settings: &[(usize, u16)],
+) -> Vec<u8> {
+    let mut v = vec![0u8; len];
+    v[0..2].copy_from_slice(&0x100u16.to_le_bytes());
+    v[4..8].copy_from_slice(&(counts.len() as u32).to_le_bytes());
+    v[8..12].copy_from_slice(&(counts_at as u32).to_le_bytes());
+    for (at, s) in settings {
+        v[*at..*at + 2].copy_from_slice(&s.to_le_bytes());
+    }
+    for (i, c) in counts.iter().enumerate() {
+        v[counts_at + 2 * i..counts_at + 2 * i + 2].copy_from_slice(&c.to_le_bytes());
+    }
+    v
+}
+
+pub fn poladtev_2016(settings: &[(usize, u16)]) -> Vec<u8> {
+    poladtev(150, 0x84, &[5, 11, 14, 3, 6, 6, 6, 4, 4], settings)
+}
+
+const SID_ANONYMOUS: [u8; 12] = [1, 1, 0, 0, 0, 0, 0, 5, 7, 0, 0, 0];
+const SID_EVERYONE: [u8; 12] = [1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
+const SID_ADMINS: [u8; 16] = [1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 2, 0, 0];
+const SID_SYSTEM: [u8; 12] = [1, 1, 0, 0, 0, 0, 0, 5, 18, 0, 0, 0];
+
+/// An ACE ([MS-DTYP] 2.4.4.2): type, flags, size, mask, SID.
+fn ace(ty: u8, flags: u8, mask: u32, sid: &[u8]) -> Vec<u8> {
+    let mut v = vec![ty, flags];
+    v.extend(((8 + sid.len()) as u16).to_le_bytes());
+    v.extend(mask.to_le_bytes());
+    v.extend(sid);
+    v
+}
+
+/// A self-relative security descriptor ([MS-DTYP] 2.4.6): header at 0, owner at 0x14 (BA),
+/// group at 0x24 (SY), DACL at 0x30 with `aces` (`None`: SE_DACL_PRESENT not set).
+pub fn policy_sd(aces: Option<&[Vec<u8>]>) -> Vec<u8> {
+    let mut v = vec![1u8, 0];
+    let control: u16 = 0x8000 | if aces.is_some() { 0x0004 } else { 0 };
+    v.extend(control.to_le_bytes());
+    v.extend(0x14u32.to_le_bytes());
+    v.extend(0x24u32.to_le_bytes());
+    v.extend(0u32.to_le_bytes());
+    v.extend(if aces.is_some() { 0x30u32 } else { 0 }.to_le_bytes());
+    v.extend(SID_ADMINS);
+    v.extend(SID_SYSTEM);
+    assert_eq!(v.len(), 0x30);
+    if let Some(aces) = aces {
+        let size = 8 + aces.iter().map(Vec::len).sum::<usize>();
+        v.extend([2u8, 0]);
+        v.extend((size as u16).to_le_bytes());
+        v.extend((aces.len() as u16).to_le_bytes());
+        v.extend([0u8, 0]);
+        for a in aces {
+            v.extend(a);
+        }
+    }
+    v
+}
+
+/// The LSA policy DACL as ReactOS lsasrv `LsapCreatePolicySd` builds it: deny POLICY_LOOKUP_NAMES
+/// to ANONYMOUS LOGON first, then Administrators, Everyone (POLICY_EXECUTE), ANONYMOUS LOGON
+/// (POLICY_LOOKUP_NAMES | POLICY_VIEW_LOCAL_INFORMATION).
+pub fn policy_dacl(with_deny: bool) -> Vec<Vec<u8>> {
+    let mut aces = Vec::new();
+    if with_deny {
+        aces.push(ace(1, 0, 0x800, &SID_ANONYMOUS));
+    }
+    aces.push(ace(0, 0, 0x000f_0fff, &SID_ADMINS));
+    aces.push(ace(0, 0, 0x0002_0801, &SID_EVERYONE));
+    aces.push(ace(0, 0, 0x0000_0801, &SID_ANONYMOUS));
+    aces
+}
+
+pub fn security_hive(poladtev: Option<Vec<u8>>, secdesc: Option<Vec<u8>>) -> Vec<u8> {
+    let mut policy = Node::new("Policy");
+    if let Some(d) = poladtev {
+        policy = policy.child(Node::new("PolAdtEv").value("", 0, d));
+    }
+    if let Some(d) = secdesc {
+        policy = policy.child(Node::new("SecDesc").value("", 0, d));
+    }
+    policy = policy.child(Node::new("PolRevision").value("", 0, vec![0, 0, 1, 0]));
+    let root = Node::new("ROOT")
+        .child(Node::new("Cache"))
+        .child(policy)
+        .child(Node::new("RXACT"))
+        .child(Node::new("SAM"));
+    hive_bytes(&root)
+}
+
+fn audit_entry<'a>(src: &'a policy::ConfigSource, guid4: &str) -> Option<&'a policy::Entry> {
+    src.entries
+        .iter()
+        .find(|e| matches!(&e.item, Item::AuditSubcategory { guid, .. } if guid[5..9] == *guid4))
+}
+
+fn data_at(place: &Place) -> (String, u64) {
+    match place {
+        Place::HiveData { path, byte, .. } => (path.clone(), *byte),
+        p => panic!("not a hive data place: {p:?}"),
+    }
+}
+
+#[test]
+fn security_hive_gives_audit_policy_and_anonymous_lookup() {
+    let pol = poladtev_2016(&[
+        (W16_LOGON, 3),
+        (W16_SPECIAL_LOGON, 1),
+        (W16_FILE_SHARE, 1),
+        (W16_DETAILED_FILE_SHARE, 0),
+        (W16_COMPUTER_ACCOUNT_MGMT, 1),
+        (W16_CREDENTIAL_VALIDATION, 2),
+        (W16_KERBEROS_AUTH, 3),
+    ]);
+    let bytes = security_hive(Some(pol), Some(policy_sd(Some(&policy_dacl(true)))));
+    let src = policy::read_bytes(Path::new("SECURITY"), &bytes).unwrap();
+    assert_eq!(src.format, Format::Hive);
+    assert!(src.problems.is_empty(), "{:?}", src.problems);
+    // every one of the 59 subcategories, keyed on its GUID
+    let subs = src
+        .entries
+        .iter()
+        .filter(|e| matches!(e.item, Item::AuditSubcategory { .. }))
+        .count();
+    assert_eq!(subs, 59);
+    for (guid4, name, setting, at) in [
+        ("9215", "Logon", 3, W16_LOGON),
+        ("921B", "Special Logon", 1, W16_SPECIAL_LOGON),
+        ("9224", "File Share", 1, W16_FILE_SHARE),
+        ("9244", "Detailed File Share", 0, W16_DETAILED_FILE_SHARE),
+        (
+            "9236",
+            "Computer Account Management",
+            1,
+            W16_COMPUTER_ACCOUNT_MGMT,
+        ),
+        (
+            "923F",
+            "Credential Validation",
+            2,
+            W16_CREDENTIAL_VALIDATION,
+        ),
+        (
+            "9242",
+            "Kerberos Authentication Service",
+            3,
+            W16_KERBEROS_AUTH,
+        ),
+    ] {
+        let e = audit_entry(&src, guid4).unwrap_or_else(|| panic!("{name}"));
+        assert_eq!(
+            e.item,
+            Item::AuditSubcategory {
+                guid: format!("{{0CCE{guid4}-69AE-11D9-BED3-505054503030}}"),
+                name: name.into(),
+                setting
+            }
+        );
+        assert_eq!(
+            data_at(&e.place),
+            (r"Policy\PolAdtEv\(default)".to_string(), at as u64),
+            "{name}"
+        );
+    }
+    // IPsec Quick Mode sits after Special Logon (not where auditpol prints it)
+    assert!(matches!(
+        &audit_entry(&src, "9219").unwrap().item,
+        Item::AuditSubcategory { setting: 0, .. }
+    ));
+    // LSAAnonymousNameLookup: the deny ACE (first, at 0x38) decides
+    let lsa = src
+        .entries
+        .iter()
+        .find(|e| matches!(&e.item, Item::SystemAccess { name, .. } if name == "LSAAnonymousNameLookup"))
+        .unwrap();
+    assert_eq!(
+        lsa.item,
+        Item::SystemAccess {
+            name: "LSAAnonymousNameLookup".into(),
+            value: "0".into()
+        }
+    );
+    assert_eq!(
+        data_at(&lsa.place),
+        (r"Policy\SecDesc\(default)".into(), 0x38)
+    );
+    let text = lsa.place.to_string();
+    assert!(
+        text.starts_with(r"key Policy\SecDesc\(default) (cell at 0x")
+            && text.ends_with("value data byte 56 (0x38)"),
+        "{text}"
+    );
+    let notes = src.notes.join("\n");
+    assert!(notes.contains("Windows 10 1607+"), "{notes}");
+    assert!(
+        notes.contains("RegRipper auditpol.pl processWin2016"),
+        "{notes}"
+    );
+    assert!(notes.contains("is a deny ACE"), "{notes}");
+    assert!(notes.contains("user rights (Policy\\Accounts)"), "{notes}");
+
+    // without the deny ACE, the allow ACE for ANONYMOUS LOGON decides
+    let bytes = security_hive(None, Some(policy_sd(Some(&policy_dacl(false)))));
+    let src = policy::read_bytes(Path::new("SECURITY"), &bytes).unwrap();
+    assert!(src.problems.is_empty(), "{:?}", src.problems);
+    let lsa = &src.entries[0];
+    assert_eq!(
+        lsa.item,
+        Item::SystemAccess {
+            name: "LSAAnonymousNameLookup".into(),
+            value: "1".into()
+        }
+    );
+    // ACL header 8 + Administrators ACE 24 + Everyone ACE 20
+    assert_eq!(data_at(&lsa.place).1, 0x30 + 8 + 24 + 20);
+    assert!(
+        src.notes.iter().any(|n| n.contains("no Policy\\PolAdtEv")),
+        "{:?}",
+        src.notes
+    );
+}
+
+#[test]
+fn security_hive_older_layouts() {
+    // Windows 7 / 2008 R2, 138 bytes (RegRipper processWin7; Volatility AuditPolData7):
+    // Logon 0x16, File Share 0x38, Detailed File Share 0x3e, Credential Validation 0x6e.
+    let pol = poladtev(
+        138,
+        0x78,
+        &[5, 9, 12, 3, 4, 6, 6, 4, 4],
+        &[(0x16, 3), (0x1e, 1), (0x38, 1), (0x3e, 3), (0x6e, 3)],
+    );
+    let src = policy::read_bytes(Path::new("SECURITY"), &security_hive(Some(pol), None)).unwrap();
+    assert!(src.problems.is_empty(), "{:?}", src.problems);
+    let setting = |g: &str| match &audit_entry(&src, g).map(|e| &e.item) {
+        Some(Item::AuditSubcategory { setting, .. }) => Some(*setting),
+        _ => None,
+    };
+    assert_eq!(setting("9215"), Some(3));
+    assert_eq!(setting("9224"), Some(1));
+    assert_eq!(setting("9244"), Some(3));
+    assert_eq!(setting("923F"), Some(3));
+    // the sources disagree on Logon/Logoff positions 5-7: not decoded, and said so
+    assert_eq!(setting("921B"), None);
+    assert_eq!(setting("9219"), None);
+    let notes = src.notes.join("\n");
+    assert!(
+        notes.contains("public sources disagree")
+            && notes.contains("Special Logon, IPsec Quick Mode, IPsec Extended Mode"),
+        "{notes}"
+    );
+    // Windows 8.1 / 2012 R2, 146 bytes: Detailed File Share 0x40, Credential Validation 0x76.
+    let pol = poladtev(
+        146,
+        0x80,
+        &[5, 10, 14, 3, 5, 6, 6, 4, 4],
+        &[(0x40, 1), (0x76, 2)],
+    );
+    let src = policy::read_bytes(Path::new("SECURITY"), &security_hive(Some(pol), None)).unwrap();
+    assert!(src.problems.is_empty(), "{:?}", src.problems);
+    assert!(matches!(
+        &audit_entry(&src, "9244").unwrap().item,
+        Item::AuditSubcategory { setting: 1, .. }
+    ));
+    assert_eq!(data_at(&audit_entry(&src, "923F").unwrap().place).1, 0x76);
+}
+
+#[test]
+fn security_hive_bad_poladtev_is_reported_with_its_place() {
+    let sd = || Some(policy_sd(Some(&policy_dacl(true))));
+    let has_lsa = |src: &policy::ConfigSource| {
+        src.entries
+            .iter()
+            .any(|e| matches!(&e.item, Item::SystemAccess { name, .. } if name == "LSAAnonymousNameLookup"))
+    };
+    // truncated: 140 of 150 bytes
+    let pol = poladtev_2016(&[(W16_LOGON, 3)]);
+    let src = policy::read_bytes(
+        Path::new("SECURITY"),
+        &security_hive(Some(pol[..140].to_vec()), sd()),
+    )
+    .unwrap();
+    assert_eq!(src.problems.len(), 1, "{:?}", src.problems);
+    let msg = src.problems[0].to_string();
+    assert!(
+        matches!(src.problems[0], PolicyError::Truncated { .. }),
+        "{msg}"
+    );
+    assert!(
+        msg.starts_with(r"SECURITY: key Policy\PolAdtEv\(default) (cell at 0x")
+            && msg.contains("value data byte 140 (0x8c): truncated: PolAdtEv: 140 bytes, but the header puts 9 category counts at bytes 132-149"),
+        "{msg}"
+    );
+    assert!(!src
+        .entries
+        .iter()
+        .any(|e| matches!(e.item, Item::AuditSubcategory { .. })));
+    assert!(has_lsa(&src), "the SecDesc is still read");
+    // wrong size: the 2016 layout with two bytes more
+    let mut long = pol.clone();
+    long.extend([0, 0]);
+    let src = policy::read_bytes(Path::new("SECURITY"), &security_hive(Some(long), sd())).unwrap();
+    let msg = src.problems[0].to_string();
+    assert!(
+        matches!(src.problems[0], PolicyError::Malformed { .. }),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("152 bytes with the counts at byte 132, but the Windows 10 1607+"),
+        "{msg}"
+    );
+    assert!(msg.contains("is 150 bytes"), "{msg}");
+    assert!(has_lsa(&src));
+    // a value out of range: that subcategory is a problem, the rest is read
+    let src = policy::read_bytes(
+        Path::new("SECURITY"),
+        &security_hive(
+            Some(poladtev_2016(&[(W16_LOGON, 7), (W16_FILE_SHARE, 1)])),
+            sd(),
+        ),
+    )
+    .unwrap();
+    assert_eq!(src.problems.len(), 1);
+    let msg = src.problems[0].to_string();
+    assert!(
+        msg.contains("value data byte 22 (0x16): PolAdtEv: Logon is 7"),
+        "{msg}"
+    );
+    assert!(audit_entry(&src, "9215").is_none());
+    assert!(audit_entry(&src, "9224").is_some());
+    // well formed but unknown counts (a future Windows with 61 subcategories): a note, no guess
+    let pol = poladtev(154, 0x88, &[5, 13, 14, 3, 6, 6, 6, 4, 4], &[(W16_LOGON, 3)]);
+    let src = policy::read_bytes(Path::new("SECURITY"), &security_hive(Some(pol), sd())).unwrap();
+    assert!(src.problems.is_empty(), "{:?}", src.problems);
+    assert!(!src
+        .entries
+        .iter()
+        .any(|e| matches!(e.item, Item::AuditSubcategory { .. })));
+    let note = src
+        .notes
+        .iter()
+        .find(|n| n.contains("unrecognised"))
+        .unwrap();
+    assert!(
+        note.starts_with(r"key Policy\PolAdtEv\(default) (cell at 0x")
+            && note.contains("unrecognised PolAdtEv layout (154 bytes, 9 categories with 5/13/14/3/6/6/6/4/4 subcategories)"),
+        "{note}"
+    );
+    // an XP-style value (ReactOS writes AuditingMode, count, events): header says nothing sane
+    let src = policy::read_bytes(
+        Path::new("SECURITY"),
+        &security_hive(
+            Some(vec![0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0]),
+            None,
+        ),
+    )
+    .unwrap();
+    assert_eq!(src.problems.len(), 1, "{:?}", src.problems);
+}
+
+#[test]
+fn security_descriptor_and_malformed_acls() {
+    use nullsight::policy::lsa::{anonymous_lookup, parse_security_descriptor};
+    let reason = |bytes: &[u8]| parse_security_descriptor(bytes).unwrap_err();
+    let good = policy_sd(Some(&policy_dacl(true)));
+    assert!(parse_security_descriptor(&good).is_ok());
+    // ACE count larger than the ACL holds
+    let mut b = good.clone();
+    b[0x30 + 4] = 9;
+    let e = reason(&b);
+    assert!(
+        e.message.contains("counts 9 ACEs but ACE 5 starts past"),
+        "{e:?}"
+    );
+    // an ACE of size 0 (would loop forever if trusted)
+    let mut b = good.clone();
+    b[0x38 + 2] = 0;
+    b[0x38 + 3] = 0;
+    let e = reason(&b);
+    assert_eq!(e.at, 0x38);
+    assert!(e.message.contains("ACE 1 has size 0"), "{e:?}");
+    // an ACE larger than its ACL
+    let mut b = good.clone();
+    b[0x38 + 2] = 0xff;
+    assert!(reason(&b).message.contains("runs past the end of its ACL"));
+    // AclSize past the end of the data
+    let mut b = good.clone();
+    b[0x30 + 2..0x30 + 4].copy_from_slice(&0x4000u16.to_le_bytes());
+    let e = reason(&b);
+    assert!(
+        e.truncated && e.message.contains("ACL size 16384 runs past"),
+        "{e:?}"
+    );
+    // AclSize smaller than the header
+    let mut b = good.clone();
+    b[0x30 + 2] = 4;
+    b[0x30 + 3] = 0;
+    assert!(reason(&b)
+        .message
+        .contains("smaller than its 8-byte header"));
+    // a SID claiming 200 sub-authorities inside an ACE
+    let mut b = good.clone();
+    b[0x38 + 9] = 200;
+    assert!(reason(&b)
+        .message
+        .contains("ACE 1: SID with 200 sub-authorities"));
+    // a DACL offset outside the data, a truncated header, an absolute descriptor
+    let mut b = good.clone();
+    b[16..20].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+    assert!(reason(&b).message.contains("DACL offset"));
+    assert!(reason(&good[..10]).truncated);
+    let mut b = good.clone();
+    b[3] = 0;
+    assert!(reason(&b).message.contains("SE_SELF_RELATIVE"));
+    // the descriptor cut anywhere never panics
+    for cut in 0..good.len() {
+        let _ = parse_security_descriptor(&good[..cut]);
+    }
+    // no DACL: every caller gets every right
+    let sd = parse_security_descriptor(&policy_sd(None)).unwrap();
+    assert!(anonymous_lookup(&sd).unwrap().granted);
+    // an inherit-only deny ACE does not count
+    let aces = vec![
+        ace(1, 0x08, 0x800, &SID_ANONYMOUS),
+        ace(0, 0, 0x800, &SID_ANONYMOUS),
+    ];
+    let sd = parse_security_descriptor(&policy_sd(Some(&aces))).unwrap();
+    assert!(anonymous_lookup(&sd).unwrap().granted);
+    // no ACE for ANONYMOUS LOGON: not granted
+    let aces = vec![ace(0, 0, 0x000f_0fff, &SID_ADMINS)];
+    let sd = parse_security_descriptor(&policy_sd(Some(&aces))).unwrap();
+    assert!(!anonymous_lookup(&sd).unwrap().granted);
+    // a callback (conditional) allow ACE for ANONYMOUS LOGON: not decided
+    let aces = vec![ace(9, 0, 0x800, &SID_ANONYMOUS)];
+    let sd = parse_security_descriptor(&policy_sd(Some(&aces))).unwrap();
+    assert!(anonymous_lookup(&sd).is_err());
+}
+
+#[test]
+fn security_hive_bad_secdesc_is_a_problem_and_the_audit_policy_stays() {
+    let mut sd = policy_sd(Some(&policy_dacl(true)));
+    sd[0x30 + 4] = 40; // 40 ACEs claimed, 4 present
+    let bytes = security_hive(Some(poladtev_2016(&[(W16_LOGON, 3)])), Some(sd));
+    let src = policy::read_bytes(Path::new("SECURITY"), &bytes).unwrap();
+    assert_eq!(src.problems.len(), 1);
+    let msg = src.problems[0].to_string();
+    assert!(
+        msg.starts_with(r"SECURITY: key Policy\SecDesc\(default) (cell at 0x")
+            && msg.contains("DACL: the ACL counts 40 ACEs"),
+        "{msg}"
+    );
+    assert!(audit_entry(&src, "9215").is_some());
 }

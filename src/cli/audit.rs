@@ -20,8 +20,11 @@ INPUTS (files or folders, read recursively; the format is recognised by content,
                       (LSAAnonymousNameLookup, EnableGuestAccount), [Registry Values],
                       [Privilege Rights]
   Registry.pol        a GPO's Machine\\Registry.pol, with its **del. / **delvals. deletions
-  offline hives       SYSTEM (CurrentControlSet is resolved through Select\\Current) and
-                      SOFTWARE; a SECURITY hive is recognised but its binary policy is not decoded
+  offline hives       SYSTEM (CurrentControlSet is resolved through Select\\Current), SOFTWARE,
+                      and SECURITY: its audit policy (Policy\\PolAdtEv, Vista to Windows 11
+                      layouts) and anonymous SID/name translation (Policy\\SecDesc); a layout
+                      no public source describes is named in a note, never guessed; user
+                      rights (Policy\\Accounts) are not decoded
   auditpol CSV        auditpol /backup /file:x.csv, or a GPO's audit.csv
 
   A GptTmpl.inf, a Registry.pol, and any file inside a folder named Machine (the layout of a GPO

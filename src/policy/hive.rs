@@ -11,6 +11,7 @@
 //! Transaction logs (`SYSTEM.LOG1/2`) are not replayed: a dirty hive (sequence numbers differ) is
 //! read as it is, with a note.
 
+use super::lsa::{self, PolAdtEvError};
 use super::settings::{Location, CATALOGUE};
 use super::{Entry, Item, ParseProblem, Place, RegOp, RegValue};
 use super::{COMPUTER_NAME_KEY, PRODUCT_OPTIONS_KEY};
@@ -343,9 +344,10 @@ pub fn wanted_keys() -> Vec<String> {
     keys
 }
 
-/// Read the settings nullsight needs from a SYSTEM or SOFTWARE hive. SYSTEM's CurrentControlSet
-/// is resolved through `Select\Current`. A SECURITY hive is recognised but its binary LSA and
-/// audit policy structures are not decoded (a note says so).
+/// Read the settings nullsight needs from a SYSTEM, SOFTWARE or SECURITY hive. SYSTEM's
+/// CurrentControlSet is resolved through `Select\Current`. From a SECURITY hive: the audit
+/// policy (`Policy\PolAdtEv`) and anonymous SID/name translation (`Policy\SecDesc`), see
+/// [`super::lsa`]; notes say what was and was not decoded.
 pub fn read_settings(bytes: &[u8]) -> Result<HiveDocument, ParseProblem> {
     let hive = Hive::parse(bytes)?;
     let root = hive.root()?;
@@ -383,7 +385,7 @@ pub fn read_settings(bytes: &[u8]) -> Result<HiveDocument, ParseProblem> {
         };
         ("SYSTEM", "HKLM\\SYSTEM", Some(format!("ControlSet{n:03}")))
     } else if has("Policy") && !has("Microsoft") {
-        doc.notes.push("SECURITY hive: the LSA policy (anonymous SID/name translation) and the audit policy (Policy\\PolAdtEv) are undocumented binary structures and are not decoded; give a secedit /export INF and an auditpol /backup CSV for them".into());
+        read_security(&hive, &root, &mut doc);
         ("SECURITY", "HKLM\\SECURITY", None)
     } else if has("Microsoft") {
         ("SOFTWARE", "HKLM\\SOFTWARE", None)
@@ -469,6 +471,179 @@ pub fn read_settings(bytes: &[u8]) -> Result<HiveDocument, ParseProblem> {
         }
     }
     Ok(doc)
+}
+
+/// The default (unnamed) value of the LSA policy attribute `Policy\<name>`, with the key path
+/// as the hive spells it.
+fn lsa_attribute(
+    hive: &Hive<'_>,
+    root: &Key,
+    name: &str,
+) -> Result<Option<(String, HiveValue)>, ParseProblem> {
+    let Some((key, real)) = hive.path_with_names(root, &format!("Policy\\{name}"))? else {
+        return Ok(None);
+    };
+    Ok(hive
+        .values(&key)?
+        .into_iter()
+        .find(|v| v.name.is_empty())
+        .map(|v| (format!("{real}\\(default)"), v)))
+}
+
+fn data_place(path: &str, v: &HiveValue, at: usize) -> Place {
+    Place::HiveData {
+        path: path.to_string(),
+        offset: v.file_offset,
+        byte: at as u64,
+    }
+}
+
+/// The LSA policy of a SECURITY hive: audit policy and anonymous SID/name translation.
+fn read_security(hive: &Hive<'_>, root: &Key, doc: &mut HiveDocument) {
+    match lsa_attribute(hive, root, "PolAdtEv") {
+        Ok(Some((path, v))) => read_poladtev(&path, &v, doc),
+        Ok(None) => doc.notes.push(
+            "SECURITY hive: no Policy\\PolAdtEv default value: the audit policy is not shown by this hive".into(),
+        ),
+        Err(p) => doc.problems.push(ParseProblem {
+            message: format!("reading Policy\\PolAdtEv: {}", p.message),
+            ..p
+        }),
+    }
+    match lsa_attribute(hive, root, "SecDesc") {
+        Ok(Some((path, v))) => read_secdesc(&path, &v, doc),
+        Ok(None) => doc.notes.push(
+            "SECURITY hive: no Policy\\SecDesc default value: anonymous SID/name translation (LSAAnonymousNameLookup) is not shown by this hive".into(),
+        ),
+        Err(p) => doc.problems.push(ParseProblem {
+            message: format!("reading Policy\\SecDesc: {}", p.message),
+            ..p
+        }),
+    }
+    doc.notes.push("SECURITY hive: only the audit policy (Policy\\PolAdtEv) and anonymous SID/name translation (Policy\\SecDesc) are decoded; user rights (Policy\\Accounts) and the other LSA policy values are not: give a secedit /export INF for them".into());
+}
+
+fn read_poladtev(path: &str, v: &HiveValue, doc: &mut HiveDocument) {
+    match lsa::decode_poladtev(&v.data) {
+        Ok(policy) => {
+            for s in &policy.settings {
+                doc.entries.push(Entry {
+                    item: Item::AuditSubcategory {
+                        guid: s.subcategory.guid.to_string(),
+                        name: s.subcategory.name.to_string(),
+                        setting: s.setting,
+                    },
+                    place: data_place(path, v, s.at),
+                });
+            }
+            for (sub, n, at) in &policy.bad_values {
+                doc.problems.push(ParseProblem::new(
+                    data_place(path, v, *at),
+                    format!(
+                        "PolAdtEv: {} is {n}, not an audit setting (0 none, 1 success, 2 failure, 3 both); ignored",
+                        sub.name
+                    ),
+                ));
+            }
+            let l = policy.layout;
+            doc.notes.push(format!(
+                "SECURITY hive: audit policy read from {path} ({} bytes, {} subcategories: the {} layout; sources: {})",
+                v.data.len(),
+                l.values(),
+                l.windows,
+                l.sources
+            ));
+            if !policy.contested.is_empty() {
+                let names: Vec<&str> = policy.contested.iter().map(|s| s.name).collect();
+                doc.notes.push(format!(
+                    "SECURITY hive: {path}: not decoded, because the public sources disagree on their position in the {} layout: {} ({}); give an auditpol /backup CSV for them",
+                    l.windows,
+                    names.join(", "),
+                    l.contested_why
+                ));
+            }
+        }
+        Err(PolAdtEvError::Unrecognised { len, counts }) => {
+            let counts: Vec<String> = counts.iter().map(u16::to_string).collect();
+            doc.notes.push(format!(
+                "{}: unrecognised PolAdtEv layout ({len} bytes, {} categories with {} subcategories): no public source describes it, so the audit policy is not decoded; give an auditpol /backup CSV for this host",
+                data_place(path, v, 0),
+                counts.len(),
+                counts.join("/")
+            ));
+        }
+        Err(PolAdtEvError::Malformed {
+            at,
+            message,
+            truncated,
+        }) => {
+            let message = format!("PolAdtEv: {message}; the audit policy is not decoded");
+            doc.problems.push(if truncated {
+                ParseProblem::truncated(data_place(path, v, at), message)
+            } else {
+                ParseProblem::new(data_place(path, v, at), message)
+            });
+        }
+    }
+}
+
+fn read_secdesc(path: &str, v: &HiveValue, doc: &mut HiveDocument) {
+    let sd = match lsa::parse_security_descriptor(&v.data) {
+        Ok(sd) => sd,
+        Err(e) => {
+            let message = format!(
+                "SecDesc (the LSA policy object's security descriptor): {}; anonymous SID/name translation is not decoded",
+                e.message
+            );
+            doc.problems.push(if e.truncated {
+                ParseProblem::truncated(data_place(path, v, e.at), message)
+            } else {
+                ParseProblem::new(data_place(path, v, e.at), message)
+            });
+            return;
+        }
+    };
+    match lsa::anonymous_lookup(&sd) {
+        Ok(d) => {
+            let at = d
+                .ace
+                .as_ref()
+                .map(|a| a.offset)
+                .or(sd.dacl.as_ref().map(|a| a.offset))
+                .unwrap_or(0);
+            doc.entries.push(Entry {
+                item: Item::SystemAccess {
+                    name: "LSAAnonymousNameLookup".into(),
+                    value: if d.granted { "1" } else { "0" }.into(),
+                },
+                place: data_place(path, v, at),
+            });
+            let mut note = format!(
+                "SECURITY hive: LSAAnonymousNameLookup = {} from {path}: ANONYMOUS LOGON {} POLICY_LOOKUP_NAMES on the LSA policy object ({})",
+                u8::from(d.granted),
+                if d.granted { "has" } else { "does not have" },
+                d.why
+            );
+            if !d.granted {
+                if let Ok(e) = lsa::access(
+                    &sd,
+                    &[lsa::ANONYMOUS_LOGON, lsa::EVERYONE],
+                    lsa::POLICY_LOOKUP_NAMES,
+                ) {
+                    if e.granted {
+                        note.push_str(&format!(
+                            "; but with EveryoneIncludesAnonymous = 1 the Everyone ACE would grant it ({})",
+                            e.why
+                        ));
+                    }
+                }
+            }
+            doc.notes.push(note);
+        }
+        Err(why) => doc.notes.push(format!(
+            "SECURITY hive: {path}: anonymous SID/name translation not decided: {why}"
+        )),
+    }
 }
 
 /// A minimal hive writer: enough to build test fixtures and lab hives byte by byte (one hive

@@ -1,6 +1,7 @@
 //! Configuration readers: `.reg` exports, secedit / GptTmpl INF, Registry.pol, offline regf hives
-//! and auditpol CSV → [`ConfigSource`] (every item with its file and place) → [`HostConfig`]
-//! (the effective value of every catalogued setting, with precedence and conflicts).
+//! (SYSTEM, SOFTWARE, and the LSA policy of a SECURITY hive, see [`lsa`]) and auditpol CSV →
+//! [`ConfigSource`] (every item with its file and place) → [`HostConfig`] (the effective value
+//! of every catalogued setting, with precedence and conflicts).
 //!
 //! Formats are detected by content ([`detect`]), never by file name. The file name and folder
 //! only decide the *scope* (local configuration vs a Group Policy object), see [`scope_for`].
@@ -12,6 +13,7 @@ pub mod auditpol;
 pub mod hive;
 pub mod host;
 pub mod inf;
+pub mod lsa;
 pub mod pol;
 pub mod reg;
 pub mod settings;
@@ -176,6 +178,9 @@ pub enum Place {
     Offset(u64),
     /// A key (and value) path in a hive, with the cell's file offset.
     HiveKey { path: String, offset: u64 },
+    /// A byte inside a hive value's data (a binary structure such as `Policy\PolAdtEv`): the
+    /// key and value path, the file offset of the value's cell, and the offset in the data.
+    HiveData { path: String, offset: u64, byte: u64 },
     /// A 1-based CSV row (the header is row 1).
     Row(usize),
 }
@@ -187,6 +192,10 @@ impl fmt::Display for Place {
             Place::Line(n) => write!(f, "line {n}"),
             Place::Offset(o) => write!(f, "byte offset {o} (0x{o:x})"),
             Place::HiveKey { path, offset } => write!(f, "key {path} (cell at 0x{offset:x})"),
+            Place::HiveData { path, offset, byte } => write!(
+                f,
+                "key {path} (cell at 0x{offset:x}), value data byte {byte} (0x{byte:x})"
+            ),
             Place::Row(n) => write!(f, "row {n}"),
         }
     }
@@ -360,7 +369,7 @@ pub struct ConfigSource {
     /// Problems that did not stop the reading (a bad line, a truncated tail). The entries read
     /// before and after them are kept.
     pub problems: Vec<PolicyError>,
-    /// Notes that are not errors (a dirty hive, an undecoded SECURITY hive).
+    /// Notes that are not errors (a dirty hive, what a SECURITY hive did and did not give).
     pub notes: Vec<String>,
 }
 
