@@ -3,8 +3,8 @@
 
 use crate::analyze::Analysis;
 use crate::baseline::{self, Baseline};
-use crate::policy::host::{build_hosts, HostOptions};
-use crate::policy::sanitize;
+use crate::policy::host::HostOptions;
+use crate::policy::ConfigRead;
 use crate::policy::settings::Role;
 use crate::report::html::{self, aggregate::Aggregator, ReportInput};
 use crate::report::{self, summary::Summary};
@@ -92,37 +92,26 @@ fn read_json(p: &Path) -> anyhow::Result<Value> {
     serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", p.display()))
 }
 
-/// Read configuration and evaluate it, as `audit --json` does: `{hosts, errors, notes}`.
-pub fn compliance(
-    paths: &[PathBuf],
-    baseline_name: Option<&str>,
-    role: Option<Role>,
-    host: Option<String>,
-) -> anyhow::Result<(Value, bool)> {
+/// Evaluate configuration read by [`crate::policy::read_hosts`], as `audit --json` does:
+/// `{hosts, errors, notes}`; also whether any input had errors.
+pub fn compliance(read: &ConfigRead, baseline_name: Option<&str>) -> anyhow::Result<(Value, bool)> {
     let fixed = baseline_name.map(Baseline::load).transpose()?;
-    let (inputs, errors, notes) = super::audit::read_inputs(paths);
-    let mut errs: Vec<Value> = errors
-        .iter()
-        .map(|e| serde_json::json!({"file": e.file().display().to_string(), "message": sanitize(&e.to_string())}))
-        .collect();
-    for i in &inputs {
-        errs.extend(i.source.problems.iter().map(|e| {
-            serde_json::json!({"file": e.file().display().to_string(), "message": sanitize(&e.to_string())})
-        }));
-    }
-    let hosts = build_hosts(inputs, &HostOptions { host, role });
     let mut results = Vec::new();
-    for h in &hosts {
+    for h in &read.hosts {
         let b = match &fixed {
             Some(b) => b.clone(),
             None => Baseline::embedded(baseline::default_for(h.role))?,
         };
         results.push(baseline::evaluate(h, &b));
     }
-    let had_errors = !errs.is_empty();
+    let errs: Vec<Value> = read
+        .errors
+        .iter()
+        .map(|e| serde_json::json!({"file": e.file, "message": e.message}))
+        .collect();
     Ok((
-        serde_json::json!({"hosts": results, "errors": errs, "notes": notes}),
-        had_errors,
+        serde_json::json!({"hosts": results, "errors": errs, "notes": read.notes}),
+        !read.errors.is_empty(),
     ))
 }
 
@@ -142,6 +131,13 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.output))?;
     }
     let mut input_errors = false;
+    let configs = crate::policy::read_hosts(
+        &args.config,
+        &HostOptions {
+            host: args.host.clone(),
+            role: args.role,
+        },
+    );
     let (summary, aggregate) = if let Some(p) = &args.summary {
         (Some(read_json(p)?), None)
     } else if !args.logs.is_empty() {
@@ -180,12 +176,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let compliance = if args.config.is_empty() {
         None
     } else {
-        let (c, errs) = compliance(
-            &args.config,
-            args.baseline.as_deref(),
-            args.role,
-            args.host.clone(),
-        )?;
+        let (c, errs) = compliance(&configs, args.baseline.as_deref())?;
         input_errors |= errs;
         Some(c)
     };

@@ -12,11 +12,13 @@ pub mod auditpol;
 pub mod hive;
 pub mod host;
 pub mod inf;
+pub mod inputs;
 pub mod pol;
 pub mod reg;
 pub mod settings;
 pub mod text;
 
+pub use inputs::{read_hosts, ConfigError, ConfigRead};
 pub use host::{build_hosts, Conflict, Effective, HostConfig, Observation, ResolvedSetting, Role};
 
 use std::fmt;
@@ -227,6 +229,16 @@ impl PolicyError {
             | PolicyError::UnknownFormat { file, .. }
             | PolicyError::Malformed { file, .. }
             | PolicyError::Truncated { file, .. } => file,
+        }
+    }
+
+    /// Where in the file, when the error has a place.
+    pub fn place(&self) -> Option<&Place> {
+        match self {
+            PolicyError::Malformed { place, .. } | PolicyError::Truncated { place, .. } => {
+                Some(place)
+            }
+            _ => None,
         }
     }
 }
