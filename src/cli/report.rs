@@ -4,8 +4,8 @@
 use crate::analyze::Analysis;
 use crate::baseline::{self, Baseline};
 use crate::policy::host::HostOptions;
-use crate::policy::ConfigRead;
 use crate::policy::settings::Role;
+use crate::policy::ConfigRead;
 use crate::report::html::{self, aggregate::Aggregator, ReportInput};
 use crate::report::{self, summary::Summary};
 use crate::scan::{self, NoProgress, ScanOptions};

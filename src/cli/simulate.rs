@@ -104,7 +104,10 @@ pub struct SimulateArgs {
 /// (fully or in part).
 pub fn read_configs(paths: &[PathBuf], role: Option<Role>) -> (Vec<HostConfig>, Vec<String>) {
     let read = crate::policy::read_hosts(paths, &HostOptions { host: None, role });
-    (read.hosts, read.errors.into_iter().map(|e| e.message).collect())
+    (
+        read.hosts,
+        read.errors.into_iter().map(|e| e.message).collect(),
+    )
 }
 
 /// The changes: per configured host, the failing rules of its baseline (or `fixed`); without
