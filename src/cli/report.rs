@@ -1,7 +1,7 @@
 //! `nullsight report`: one self-contained HTML file from event logs, configuration, and (when
 //! they exist) a simulation and a fix plan.
 
-use crate::analyze::Analysis;
+use crate::analyze::{Analysis, HostView};
 use crate::baseline::{self, Baseline};
 use crate::policy::host::HostOptions;
 use crate::policy::settings::Role;
@@ -154,7 +154,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 agg.observe(&e);
             },
         );
-        let outcome = analysis.finish();
+        let outcome = analysis.finish_with(&HostView::from_configs(&configs.hosts));
         for i in &inputs {
             for e in &i.errors {
                 eprintln!(
