@@ -22,7 +22,8 @@ offline in any browser).
 It shows: the verdict (findings by severity); an overview (hosts, time range, counts); each
 finding with its explanation and evidence (file + record id); a timeline of anonymous and NTLM
 logons; a graph of who authenticates to what (anonymous edges red, NTLMv1/LM orange); the NTLM
-inventory; the compliance table when --config is given; the simulation and the staged fix plan
+inventory; the compliance table when --config is given (which also decides, as for `scan --config`,
+anonymous logons whose client logged no 8001); the simulation and the staged fix plan
 when their JSON is given; every input with its read errors. Tables sort (click a header) and
 filter (type in the box above them).
 
@@ -47,7 +48,8 @@ pub struct ReportArgs {
     #[arg(long = "logs", value_name = "PATH", num_args = 1.., required_unless_present_any = ["summary", "config"])]
     pub logs: Vec<PathBuf>,
 
-    /// Configuration files or folders, as for `audit`: adds the compliance table.
+    /// Configuration files or folders, as for `audit`: adds the compliance table, and the
+    /// analysis of --logs uses it as `scan --config` does.
     #[arg(long = "config", value_name = "PATH", num_args = 1..)]
     pub config: Vec<PathBuf>,
 
