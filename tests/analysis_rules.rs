@@ -1,9 +1,12 @@
 //! Classification rules and detections on constructed events (one episode per scenario, as the
 //! seeds and the reference section E describe them), cross-host links, and the monoid property.
 
-use nullsight::analyze::{Analysis, Outcome};
+use nullsight::analyze::anonymous::Classified;
+use nullsight::analyze::{Analysis, Confidence, HostView, Outcome};
 use nullsight::event::*;
+use nullsight::policy::{self, host::resolve_host, HostConfig};
 use proptest::prelude::*;
+use std::path::Path;
 use std::sync::Arc;
 
 fn at(s: i64) -> Option<jiff::Timestamp> {
@@ -622,4 +625,421 @@ proptest! {
         prop_assert_eq!(serde_json::to_string(&m).unwrap(), serde_json::to_string(&whole).unwrap());
         prop_assert_eq!(m, whole);
     }
+}
+
+// ---- The client's configuration (scan --config) where its 8001 is missing ----
+
+const CURRENT_VERSION: &str = r"[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion]";
+const LSA: &str = r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Lsa]";
+const TCPIP: &str = r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters]";
+
+/// One host's configuration from a .reg export (`lines` after the header), named `name` when
+/// the export names no computer.
+fn host_config(file: &str, name: &str, lines: &[&str]) -> HostConfig {
+    let text = format!(
+        "Windows Registry Editor Version 5.00\r\n\r\n{}\r\n",
+        lines.join("\r\n")
+    );
+    let src = policy::read_bytes(Path::new(file), text.as_bytes()).unwrap();
+    assert!(src.problems.is_empty(), "{:?}", src.problems);
+    let name = src.computer_name.clone().unwrap_or_else(|| name.into());
+    resolve_host(name, vec![src], None)
+}
+
+fn run_with(events: &[Event], hosts: &[HostConfig]) -> Outcome {
+    let mut a = Analysis::default();
+    for e in events {
+        a.observe(e);
+    }
+    a.finish_with(&HostView::from_configs(hosts))
+}
+
+fn classified(o: &Outcome, rid: u64) -> &Classified {
+    o.anonymous_logons
+        .iter()
+        .find(|c| c.event.record_id == rid && &*c.event.file == "target.evtx")
+        .unwrap()
+}
+
+fn has_reason(c: &Classified, needles: &[&str]) -> bool {
+    c.reasons
+        .iter()
+        .any(|r| needles.iter().all(|n| r.contains(n)))
+}
+
+/// A Windows Server 2008 member (CurrentVersion 6.0), UseMachineId not set.
+fn legacy_2008() -> HostConfig {
+    host_config(
+        "legacy/Lsa.reg",
+        "legacy",
+        &[
+            CURRENT_VERSION,
+            "\"CurrentBuild\"=\"6002\"",
+            "\"CurrentVersion\"=\"6.0\"",
+            "\"ProductName\"=\"Windows Server (R) 2008 Standard\"",
+            "",
+            TCPIP,
+            "\"Hostname\"=\"OLD2008\"",
+            "\"Domain\"=\"corp.local\"",
+            "",
+            LSA,
+            "\"LmCompatibilityLevel\"=dword:00000003",
+            "",
+            r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Lsa\MSV1_0]",
+            "\"NtlmMinClientSec\"=dword:00000000",
+        ],
+    )
+}
+
+/// A Windows 10 domain member with UseMachineId = `umi`.
+fn win10(file: &str, hostname: &str, umi: u32) -> HostConfig {
+    host_config(
+        file,
+        "win10",
+        &[
+            CURRENT_VERSION,
+            "\"CurrentBuild\"=\"19045\"",
+            "\"CurrentMajorVersionNumber\"=dword:0000000a",
+            "\"CurrentVersion\"=\"6.3\"",
+            "",
+            TCPIP,
+            &format!("\"Hostname\"=\"{hostname}\""),
+            "\"Domain\"=\"corp.local\"",
+            "",
+            LSA,
+            &format!("\"UseMachineId\"=dword:{umi:08x}"),
+        ],
+    )
+}
+
+#[test]
+fn config_windows_before_7_decides_localsystem_fallback() {
+    let events = [anon_logon(
+        50,
+        1,
+        SRV,
+        Some("OLD2008"),
+        Some("10.0.0.9"),
+        0x4714,
+        0,
+    )];
+    // Without configuration: unknown, as before.
+    let o = run(&events);
+    assert_eq!(scenario_of(&o, 50), "unknown");
+    assert!(classified(&o, 50)
+        .to_decide
+        .as_deref()
+        .unwrap()
+        .contains("UseMachineId = 0"));
+
+    let o = run_with(&events, &[legacy_2008()]);
+    let c = classified(&o, 50);
+    assert_eq!(c.scenario, "localsystem_fallback", "{:?}", c.reasons);
+    assert_eq!(c.confidence, Confidence::Medium);
+    assert!(
+        has_reason(
+            c,
+            &[
+                "configuration decides",
+                "legacy/Lsa.reg: line 5: CurrentVersion 6.0",
+                "Windows Server (R) 2008 Standard, build 6002",
+                "null session",
+            ]
+        ),
+        "{:?}",
+        c.reasons
+    );
+    assert!(
+        has_reason(c, &["domain member", "corp.local"]),
+        "{:?}",
+        c.reasons
+    );
+    assert!(
+        has_reason(c, &["allownullsessionfallback not set"]),
+        "{:?}",
+        c.reasons
+    );
+    let f = o
+        .findings
+        .iter()
+        .find(|f| f.scenario == Some("localsystem_fallback"))
+        .unwrap();
+    assert!(f.reasons.iter().any(|r| r.contains("CurrentVersion 6.0")));
+}
+
+#[test]
+fn config_use_machine_id_0_decides_localsystem_fallback() {
+    let events = [anon_logon(
+        51,
+        1,
+        SRV,
+        Some("WS10"),
+        Some("10.0.0.10"),
+        0x4715,
+        128,
+    )];
+    let o = run_with(&events, &[win10("ws10.reg", "WS10", 0)]);
+    let c = classified(&o, 51);
+    assert_eq!(c.scenario, "localsystem_fallback", "{:?}", c.reasons);
+    assert_eq!(c.confidence, Confidence::Medium);
+    assert!(
+        has_reason(
+            c,
+            &[
+                "configuration decides",
+                "ws10.reg: line 13: UseMachineId = 0"
+            ]
+        ),
+        "{:?}",
+        c.reasons
+    );
+    assert!(
+        has_reason(c, &["CurrentMajorVersionNumber 10"]),
+        "{:?}",
+        c.reasons
+    );
+}
+
+#[test]
+fn config_use_machine_id_1_on_windows_10_rules_the_fallback_out() {
+    let events = [anon_logon(
+        52,
+        1,
+        SRV,
+        Some("WS10"),
+        Some("10.0.0.10"),
+        0x4716,
+        128,
+    )];
+    let o = run_with(&events, &[win10("ws10.reg", "WS10", 1)]);
+    let c = classified(&o, 52);
+    assert_eq!(c.scenario, "unknown", "{:?}", c.reasons);
+    assert_eq!(c.confidence, Confidence::Low);
+    assert!(
+        has_reason(
+            c,
+            &[
+                "rules the LocalSystem fallback out",
+                "ws10.reg: line 13: UseMachineId = 1",
+                "computer account WS10$"
+            ]
+        ),
+        "{:?}",
+        c.reasons
+    );
+    assert!(has_reason(c, &["domain member"]), "{:?}", c.reasons);
+    // What is left to decide is the client's 8001, not its configuration.
+    let td = c.to_decide.as_deref().unwrap();
+    assert!(td.contains("8001") && !td.contains("--config"), "{td}");
+
+    // Not set on Windows 7 and later: the computer identity, too.
+    let not_set = host_config(
+        "ws7.reg",
+        "ws7",
+        &[
+            CURRENT_VERSION,
+            "\"CurrentVersion\"=\"6.1\"",
+            "",
+            LSA,
+            "\"LmCompatibilityLevel\"=dword:00000003",
+        ],
+    );
+    let events = [anon_logon(
+        53,
+        1,
+        SRV,
+        Some("WS7"),
+        Some("10.0.0.7"),
+        0x4717,
+        128,
+    )];
+    let c = run_with(&events, &[not_set]).anonymous_logons[0].clone();
+    assert_eq!(c.scenario, "unknown");
+    assert!(
+        has_reason(&c, &["UseMachineId not set", "ws7.reg"]),
+        "{:?}",
+        c.reasons
+    );
+}
+
+#[test]
+fn config_without_os_or_use_machine_id_decides_nothing() {
+    let bare = host_config(
+        "bare.reg",
+        "BARE",
+        &[LSA, "\"RestrictAnonymous\"=dword:00000000"],
+    );
+    let events = [anon_logon(
+        54,
+        1,
+        SRV,
+        Some("BARE"),
+        Some("10.0.0.11"),
+        0x4718,
+        128,
+    )];
+    let c = run_with(&events, &[bare]).anonymous_logons[0].clone();
+    assert_eq!(c.scenario, "unknown");
+    assert!(
+        has_reason(
+            &c,
+            &["BARE's configuration (bare.reg) shows neither its OS version"]
+        ),
+        "{:?}",
+        c.reasons
+    );
+}
+
+#[test]
+fn the_clients_8001_outranks_its_configuration() {
+    // A SYSTEM 8001 decides with high confidence even where the configuration says Windows 10
+    // with UseMachineId = 1 (the export may be older than the logs).
+    let events = [
+        outgoing(55, 0, "ws10.corp.local", SRV, 0x3e7, "CORP"),
+        anon_logon(56, 1, SRV, Some("WS10"), Some("10.0.0.10"), 0x4719, 128),
+    ];
+    let o = run_with(&events, &[win10("ws10.reg", "WS10", 1)]);
+    let c = classified(&o, 56);
+    assert_eq!(c.scenario, "localsystem_fallback");
+    assert_eq!(c.confidence, Confidence::High);
+    assert!(!has_reason(c, &["configuration"]), "{:?}", c.reasons);
+}
+
+#[test]
+fn config_host_names_netbios_and_fqdn() {
+    let at_2008 = |ws: &str, hosts: &[HostConfig]| {
+        let events = [anon_logon(
+            57,
+            1,
+            SRV,
+            Some(ws),
+            Some("10.0.0.9"),
+            0x471a,
+            0,
+        )];
+        let o = run_with(&events, hosts);
+        classified(&o, 57).clone()
+    };
+    let legacy = [legacy_2008()];
+    // NetBIOS name, any case; the FQDN from Tcpip\Parameters; a trailing $.
+    for ws in [
+        "OLD2008",
+        "old2008",
+        "old2008.corp.local",
+        "OLD2008.CORP.LOCAL",
+        "OLD2008$",
+    ] {
+        assert_eq!(
+            at_2008(ws, &legacy).scenario,
+            "localsystem_fallback",
+            "{ws}"
+        );
+    }
+    // Another domain's OLD2008 is another machine; an address is no name.
+    for ws in ["old2008.other.example", "10.0.0.9", "OLD2009"] {
+        let c = at_2008(ws, &legacy);
+        assert_eq!(c.scenario, "unknown", "{ws}: {:?}", c.reasons);
+    }
+
+    // The configured name is the ComputerName; the logon's FQDN matches it by its first label.
+    let named = host_config(
+        "named.reg",
+        "folder",
+        &[
+            r"[HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName]",
+            "\"ComputerName\"=\"Old2008\"",
+            "",
+            CURRENT_VERSION,
+            "\"CurrentVersion\"=\"6.0\"",
+        ],
+    );
+    assert_eq!(named.name, "Old2008");
+    for ws in ["OLD2008", "old2008.corp.local"] {
+        assert_eq!(
+            at_2008(ws, std::slice::from_ref(&named)).scenario,
+            "localsystem_fallback",
+            "{ws}"
+        );
+    }
+
+    // A DNS host name longer than 15 characters: the NetBIOS name is its first 15.
+    let long = host_config(
+        "long.reg",
+        "long",
+        &[
+            CURRENT_VERSION,
+            "\"CurrentVersion\"=\"6.0\"",
+            "",
+            TCPIP,
+            "\"Hostname\"=\"build-server-0001\"",
+            "\"Domain\"=\"corp.local\"",
+        ],
+    );
+    for ws in ["BUILD-SERVER-00", "build-server-0001.corp.local"] {
+        assert_eq!(
+            at_2008(ws, std::slice::from_ref(&long)).scenario,
+            "localsystem_fallback",
+            "{ws}"
+        );
+    }
+
+    // Two configured hosts answer to OLD2008: neither is used, and the reasons say so; the
+    // FQDN still picks one.
+    let other = host_config(
+        "other/Lsa.reg",
+        "other",
+        &[
+            CURRENT_VERSION,
+            "\"CurrentVersion\"=\"10.0\"",
+            "",
+            TCPIP,
+            "\"Hostname\"=\"OLD2008\"",
+            "\"Domain\"=\"other.example\"",
+        ],
+    );
+    let both = [legacy_2008(), other];
+    let c = at_2008("OLD2008", &both);
+    assert_eq!(c.scenario, "unknown");
+    assert!(
+        has_reason(&c, &["several hosts", "legacy", "other"]),
+        "{:?}",
+        c.reasons
+    );
+    assert_eq!(
+        at_2008("old2008.corp.local", &both).scenario,
+        "localsystem_fallback"
+    );
+    assert_eq!(at_2008("old2008.other.example", &both).scenario, "unknown");
+}
+
+#[test]
+fn config_view_is_an_input_not_state() {
+    // Split and merged states finished with the same view give the same outcome as one state.
+    let mut events = episode_events();
+    events.push(anon_logon(
+        58,
+        3000,
+        SRV,
+        Some("OLD2008"),
+        Some("10.0.0.9"),
+        0x471b,
+        0,
+    ));
+    let hosts = [legacy_2008(), win10("ws10.reg", "WS7", 1)];
+    let whole = run_with(&events, &hosts);
+    let (mut a, mut b) = (Analysis::default(), Analysis::default());
+    for (i, e) in events.iter().enumerate() {
+        if i % 3 == 0 {
+            a.observe(e)
+        } else {
+            b.observe(e)
+        }
+    }
+    b.merge(a);
+    let view = HostView::from_configs(&hosts);
+    let merged = b.finish_with(&view);
+    assert_eq!(merged, whole);
+    assert_eq!(scenario_of(&whole, 58), "localsystem_fallback");
+    // WS7's 8001 (LOCAL SERVICE) decides; its configuration changes nothing.
+    assert_eq!(scenario_of(&whole, 21), "no_network_credentials");
 }

@@ -5,9 +5,8 @@
 mod common;
 
 use nullsight::baseline::Baseline;
-use nullsight::cli::audit::read_inputs;
 use nullsight::cli::simulate::baseline_changes;
-use nullsight::policy::host::{build_hosts, HostOptions};
+use nullsight::policy::host::HostOptions;
 use nullsight::policy::settings::{self, Location, SettingValue};
 use nullsight::policy::{self, Item, RegOp, RegValue};
 use nullsight::remediate::{self, current_of, Current, HostFix, Target};
@@ -123,16 +122,16 @@ fn norm(items: &[Item]) -> Vec<Item> {
 fn setup(name: &str) -> (std::path::PathBuf, Vec<HostFix>) {
     let dir = common::temp_dir(name);
     write_config(&dir.join("config"));
-    let (inputs, errors, _) = read_inputs(&[dir.join("config/SRV01")]);
-    assert!(errors.is_empty());
-    let hosts = build_hosts(
-        inputs,
+    let read = policy::read_hosts(
+        &[dir.join("config/SRV01")],
         &HostOptions {
             host: None,
             role: Some(settings::Role::Member),
             default_role: None,
         },
     );
+    assert!(read.errors.is_empty(), "{:?}", read.errors);
+    let hosts = read.hosts;
     assert_eq!(hosts.len(), 1);
     let b = Baseline::embedded("cis-member").unwrap();
     let (changes, _notes) = baseline_changes(&hosts, Some(&b), None).unwrap();
@@ -259,19 +258,19 @@ fn reg_pol_and_inf_read_back_as_intended_and_roll_back_to_the_original() {
     }));
 
     // Audit the hardened configuration: every rule the fix covers now passes.
-    let (inputs, _, _) = read_inputs(&[
-        dir.join("config/SRV01"),
-        hd.join("harden.reg"),
-        hd.join("harden.inf"),
-    ]);
-    let hosts = build_hosts(
-        inputs,
+    let hosts = policy::read_hosts(
+        &[
+            dir.join("config/SRV01"),
+            hd.join("harden.reg"),
+            hd.join("harden.inf"),
+        ],
         &HostOptions {
             host: Some("SRV01".into()),
             role: Some(settings::Role::Member),
             default_role: None,
         },
-    );
+    )
+    .hosts;
     let c = nullsight::baseline::evaluate(&hosts[0], &Baseline::embedded("cis-member").unwrap());
     for t in &fix.targets {
         for r in c.rows.iter().filter(|r| r.setting == t.setting.name) {

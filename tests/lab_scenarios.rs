@@ -8,6 +8,10 @@
 //! * the episode's events on other hosts are linked: an anonymous logon's `linked` names the
 //!   client's 8001 (role `client`); a named logon's `correlations` entry holds the server's
 //!   4624, the client's 8001 and the DC's 4776 / 8004 where the episode has them.
+//!
+//! The lab is scanned a second time with `--config LAB` (the hosts' Lsa.reg and audit.csv):
+//! the configuration decides what the events cannot (SRV-LEGACY08, a Server 2008 without an
+//! NTLM/Operational log) and changes nothing else.
 
 mod common;
 use common::*;
@@ -28,6 +32,10 @@ struct Lab {
     anon: HashMap<Key, Value>,
     /// `correlations` of `scan --json`.
     correlations: Vec<Value>,
+    /// `anonymous_logons` of `scan --config LAB --json`, by event.
+    anon_config: HashMap<Key, Value>,
+    /// The `config` section of that summary.
+    config: Value,
 }
 
 fn rel(dir: &Path, file: &str) -> String {
@@ -84,6 +92,34 @@ fn lab() -> &'static Lab {
             String::from_utf8_lossy(&out.stderr)
         );
 
+        // The same scan, given the hosts' configuration exports.
+        let summary_config = work.join("summary_config.json");
+        let mut args: Vec<&OsStr> = vec![OsStr::new("scan")];
+        args.extend(hosts.iter().map(|p| p.as_os_str()));
+        args.extend([
+            OsStr::new("--config"),
+            dir.as_os_str(),
+            OsStr::new("--json"),
+            summary_config.as_os_str(),
+            OsStr::new("-q"),
+        ]);
+        let out = nullsight(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "scan --config: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let sc: Value =
+            serde_json::from_str(&std::fs::read_to_string(&summary_config).unwrap()).unwrap();
+        let anon_config = sc["anonymous_logons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (key(&dir, a), a.clone()))
+            .collect();
+        let config = sc["config"].clone();
+
         let events = read_jsonl(&events)
             .into_iter()
             .map(|e| (key(&dir, &e), e))
@@ -117,6 +153,8 @@ fn lab() -> &'static Lab {
             events,
             anon,
             correlations,
+            anon_config,
+            config,
         }
     })
 }
@@ -376,9 +414,10 @@ fn localsystem_fallback() {
             assert_anon_links(ep, "client", 8001);
         } else {
             // SRV-LEGACY08 (Windows Server 2008) writes no NTLM/Operational log, and what
-            // decides the cause (its OS version, or UseMachineId = 0) is configuration,
-            // which `scan` does not read. Honestly `unknown`, with `to_decide` naming the
-            // client and exactly that configuration.
+            // decides the cause (its OS version, or UseMachineId = 0) is configuration. Without
+            // --config: honestly `unknown`, with `to_decide` naming the client and exactly that
+            // configuration. With --config: its CurrentVersion decides, with medium confidence
+            // and the file and place cited.
             for k in logons {
                 let a = &lab().anon[&k];
                 assert_eq!(scanned(&k)["scenario"], "unknown", "{}: {a}", ep["id"]);
@@ -389,6 +428,7 @@ fn localsystem_fallback() {
                     "UseMachineId = 0",
                     "before 7",
                     "localsystem_fallback",
+                    "--config",
                 ] {
                     assert!(
                         td.contains(needle),
@@ -396,9 +436,87 @@ fn localsystem_fallback() {
                         ep["id"]
                     );
                 }
+
+                let c = &lab().anon_config[&k];
+                assert_eq!(c["scenario"], "localsystem_fallback", "{}: {c}", ep["id"]);
+                assert_eq!(c["confidence"], "medium", "{}: {c}", ep["id"]);
+                let reasons: Vec<&str> = c["reasons"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.as_str().unwrap())
+                    .collect();
+                let decided = reasons
+                    .iter()
+                    .find(|r| r.contains("configuration decides"))
+                    .unwrap_or_else(|| panic!("{}: no config reason in {reasons:?}", ep["id"]));
+                let lsa = lab().dir.join(client).join("config").join("Lsa.reg");
+                for needle in [
+                    &format!("{}: line ", lsa.display()),
+                    "CurrentVersion 6.0",
+                    "Windows Server 2008",
+                    "null session",
+                ] {
+                    assert!(
+                        decided.contains(needle),
+                        "{}: {needle:?} not in {decided}",
+                        ep["id"]
+                    );
+                }
+                assert!(
+                    reasons.iter().any(|r| r.contains("domain member")),
+                    "{}: domain membership not said: {reasons:?}",
+                    ep["id"]
+                );
+                assert!(c["to_decide"].as_str().unwrap().contains(client));
             }
         }
     }
+}
+
+/// With --config, only the logons the events left undecided change; every configured host
+/// is in the summary, and nothing in the exports is an error.
+#[test]
+fn config_decides_only_what_the_events_leave_open() {
+    let lab = lab();
+    assert_eq!(lab.anon.len(), lab.anon_config.len());
+    let mut changed = 0;
+    for (k, a) in &lab.anon {
+        let c = &lab.anon_config[k];
+        if a["scenario"] == "unknown" && a["workstation"] == "SRV-LEGACY08" {
+            changed += 1;
+            continue;
+        }
+        for field in ["scenario", "confidence", "reasons", "linked"] {
+            assert_eq!(a[field], c[field], "{k:?}: {field} changed by --config");
+        }
+    }
+    assert!(changed > 0);
+    assert_eq!(lab.config["errors"], serde_json::json!([]));
+    let hosts: BTreeSet<&str> = lab.config["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap())
+        .collect();
+    for h in lab.sidecar["hosts"].as_array().unwrap() {
+        if h["logs"] == true {
+            assert!(hosts.contains(h["name"].as_str().unwrap()), "{h}");
+        }
+    }
+    let legacy = lab.config["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == "SRV-LEGACY08")
+        .unwrap();
+    assert_eq!(
+        (
+            legacy["os"]["major"].as_u64(),
+            legacy["os"]["minor"].as_u64()
+        ),
+        (Some(6), Some(0))
+    );
 }
 
 #[test]

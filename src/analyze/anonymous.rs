@@ -34,14 +34,24 @@
 //! 7. **explicit_null_session** — the session opened `\\*\IPC$` (5140) and no reconnaissance
 //!    pipe, as `net use \\host\IPC$ /user:"" ""` does. Medium: LOCAL SERVICE or a workgroup
 //!    SYSTEM can look the same; the client's 8001 decides.
-//! 8. **unknown** — a remote client and nothing else: the reasons list what was seen and
-//!    `to_decide` what would decide it (the client's 8001; without it, the client's OS version
-//!    and UseMachineId, which the event logs do not show).
+//! 8. **the client's configuration** — when [`HostView`] holds the client's configuration
+//!    (matched by WorkstationName, see [`super::hosts`]) and it has no 8001 to decide:
+//!    Windows before 7 / Server 2008 R2 (CurrentVersion below 6.1), or Lsa\UseMachineId = 0,
+//!    makes its LocalSystem NTLM anonymous → **localsystem_fallback**, medium (the
+//!    configuration says what LocalSystem does, not that LocalSystem made this connection).
+//!    The reasons cite each setting's file and place, domain membership and
+//!    allownullsessionfallback. A Windows 7+ client with UseMachineId = 1 or not set rules the
+//!    fallback out, which the reasons of rule 9 then say.
+//! 9. **unknown** — a remote client and nothing else: the reasons list what was seen (and what
+//!    the client's configuration shows) and `to_decide` what would decide it (the client's
+//!    8001; without it, the client's OS version and UseMachineId, which the event logs do not
+//!    show).
 //!
 //! Limits: rules 1, 4 (burst) and 5 join on host and time only; rule 3 joins on host names
 //! (short NetBIOS form) and time, so clock skew beyond the window or renamed hosts break it.
 
 use super::finding::{rfc3339, Confidence, Finding, Sample, Severity};
+use super::hosts::{ConfiguredHost, HostView, Lookup, SettingState};
 use super::state::{AnonLogon, State};
 use super::{short_host, EventRef};
 use crate::knowledge::{luids, scenarios as sc};
@@ -160,12 +170,125 @@ fn bursts(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> BTreeSet<(String, 
 }
 
 /// Classify every anonymous logon in the state.
-pub(crate) fn classify_all(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<Classified> {
+pub(crate) fn classify_all(
+    st: &State,
+    dups: &BTreeMap<Arc<str>, Arc<str>>,
+    hosts: &HostView,
+) -> Vec<Classified> {
     let burst = bursts(st, dups);
     st.anon
         .iter()
-        .map(|(r, a)| classify(st, r, a, &burst))
+        .map(|(r, a)| classify(st, r, a, &burst, hosts))
         .collect()
+}
+
+/// What a client's configuration says of an anonymous logon from it (rule 8).
+enum ConfigVerdict {
+    /// LocalSystem NTLM from this client is anonymous: localsystem_fallback.
+    Fallback(Vec<String>),
+    /// This client's LocalSystem presents the computer account: not the fallback.
+    NotFallback(Vec<String>),
+    /// The configuration does not show enough.
+    Open(Vec<String>),
+}
+
+const FALLBACK_EFFECT: &str =
+    "LocalSystem NTLM uses a null session (ANONYMOUS LOGON) instead of the computer account";
+
+fn config_verdict(client: &str, h: &ConfiguredHost) -> ConfigVerdict {
+    let os = h.os.as_ref();
+    let pre7 = os.map(|o| o.before_windows7());
+    let umi = &h.use_machine_id;
+    let os_text =
+        |o: &crate::policy::OsVersion| format!("{}: {}", o.source.source_text(), o.describe());
+    let mut r = Vec::new();
+    let fallback = match (pre7, umi) {
+        (Some(true), _) => {
+            let o = os.expect("pre7 is known");
+            r.push(format!(
+                "{client}'s configuration decides (no 8001 from it): {}: Windows before 7 / Server 2008 R2: {FALLBACK_EFFECT}",
+                os_text(o)
+            ));
+            if let SettingState::Set { value, source } = umi {
+                r.push(if *value == 0 {
+                    format!("{source}: UseMachineId = 0: {FALLBACK_EFFECT}")
+                } else {
+                    format!("{source}: UseMachineId = {value}: Windows reads it from 7 / Server 2008 R2 on; this OS ignores it")
+                });
+            }
+            true
+        }
+        (_, SettingState::Set { value: 0, source }) => {
+            r.push(format!(
+                "{client}'s configuration decides (no 8001 from it): {source}: UseMachineId = 0 (\"Allow Local System to use computer identity for NTLM\" disabled): {FALLBACK_EFFECT}"
+            ));
+            if let Some(o) = os {
+                r.push(os_text(o));
+            }
+            true
+        }
+        (Some(false), SettingState::Set { value: 1, source }) => {
+            r.push(format!(
+                "{client}'s configuration rules the LocalSystem fallback out: {} and {source}: UseMachineId = 1: its LocalSystem services present the computer account {}$",
+                os_text(os.expect("known")),
+                short_host(client)
+            ));
+            false
+        }
+        (Some(false), SettingState::NotSet { source }) => {
+            r.push(format!(
+                "{client}'s configuration rules the LocalSystem fallback out: {} and UseMachineId not set (not in {source}): Windows 7 / Server 2008 R2 and later then use the computer identity, so its LocalSystem services present the computer account {}$",
+                os_text(os.expect("known")),
+                short_host(client)
+            ));
+            false
+        }
+        (Some(false), _) => {
+            r.push(format!(
+                "{client}'s configuration ({}) does not decide: {}, but UseMachineId is not in the files (the default is the computer identity; 0 would make LocalSystem anonymous)",
+                h.files.join(", "),
+                os_text(os.expect("known"))
+            ));
+            return ConfigVerdict::Open(r);
+        }
+        (None, SettingState::Set { value, source }) => {
+            r.push(format!(
+                "{client}'s configuration ({}) does not decide: {source}: UseMachineId = {value}, but the OS version is not in the files (Windows before 7 / 2008 R2 ignores UseMachineId and is anonymous; export HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion)",
+                h.files.join(", ")
+            ));
+            return ConfigVerdict::Open(r);
+        }
+        (None, _) => {
+            r.push(format!(
+                "{client}'s configuration ({}) shows neither its OS version (HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion) nor UseMachineId (HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa)",
+                h.files.join(", ")
+            ));
+            return ConfigVerdict::Open(r);
+        }
+    };
+    match &h.domain_member {
+        Some(m) => r.push(format!("{client} is a domain member: {m}")),
+        None if fallback => r.push(format!(
+            "{client}'s domain membership is not in its configuration: taken as a domain member (a workgroup host's SYSTEM would be non_domain_joined)"
+        )),
+        None => {}
+    }
+    if !fallback {
+        return ConfigVerdict::NotFallback(r);
+    }
+    match &h.null_session_fallback {
+        SettingState::Set { value: 0, source } => r.push(format!(
+            "{source}: allownullsessionfallback = 0: null-session calls that ask for signing or sealing fail"
+        )),
+        SettingState::Set { value, source } => r.push(format!(
+            "{source}: allownullsessionfallback = {value}: the null session signs and seals with a well-known key"
+        )),
+        SettingState::NotSet { source } if pre7 == Some(true) => r.push(format!(
+            "allownullsessionfallback not set (not in {source}): enabled before Windows 7 / 2008 R2, so the null session signs and seals with a well-known key"
+        )),
+        _ => {}
+    }
+    ConfigVerdict::Fallback(r)
 }
 
 fn classify(
@@ -173,6 +296,7 @@ fn classify(
     r: &EventRef,
     a: &AnonLogon,
     burst: &BTreeSet<(String, i64, Option<u64>)>,
+    hosts: &HostView,
 ) -> Classified {
     let cfg = &st.cfg;
     let mut out = Classified {
@@ -467,7 +591,31 @@ fn classify(
         }
     }
 
-    // 8. Unknown.
+    // 8. The client's configuration, else unknown.
+    let config = a
+        .workstation
+        .as_deref()
+        .map(|c| (c, hosts.lookup(c)))
+        .map(|(c, l)| match l {
+            Lookup::One(h) => config_verdict(c, h),
+            Lookup::Ambiguous(names) => ConfigVerdict::Open(vec![format!(
+                "{c} matches the configuration of several hosts ({}): none is used",
+                names.join(", ")
+            )]),
+            Lookup::None => ConfigVerdict::Open(vec![]),
+        });
+    if let Some(ConfigVerdict::Fallback(why)) = config {
+        let client = a.workstation.as_deref().unwrap_or("-");
+        out.scenario = sc::LOCALSYSTEM_FALLBACK;
+        out.confidence = Confidence::Medium;
+        out.reasons.extend(why);
+        out.reasons.extend(seen);
+        out.to_decide = Some(format!(
+            "to confirm: the LocalSystem service or task on {client} that reaches {} at these times; on Windows 7 / 2008 R2 and later its 8001 (NTLM/Operational, outgoing NTLM auditing = Audit all) names it, with ClientLUID 0x3e7",
+            a.computer
+        ));
+        return out;
+    }
     out.reasons.push(
         "a remote client logged on anonymously; nothing else in the evidence tells why".into(),
     );
@@ -476,9 +624,14 @@ fn classify(
         out.reasons
             .push("no 5140/5145 share access by this session in the evidence".into());
     }
+    let config_known = matches!(config, Some(ConfigVerdict::NotFallback(_)));
+    if let Some(ConfigVerdict::NotFallback(why) | ConfigVerdict::Open(why)) = config {
+        out.reasons.extend(why);
+    }
     out.to_decide = Some(match a.workstation.as_deref().or(a.ip.as_deref()) {
+        Some(client) if config_known => format!("no 8001 from {client} in the evidence. {DECIDE_CLIENT}"),
         Some(client) => format!(
-            "no 8001 from {client} in the evidence. {DECIDE_CLIENT}. Without that log (Windows Vista / Server 2008 and older have no NTLM/Operational channel), {client}'s configuration decides: Windows before 7 / Server 2008 R2, or Lsa\\UseMachineId = 0 (\"Allow Local System to use computer identity for NTLM\" disabled), makes its LocalSystem services present ANONYMOUS LOGON = localsystem_fallback (check with `nullsight audit` on its Lsa export and its OS version)"
+            "no 8001 from {client} in the evidence. {DECIDE_CLIENT}. Without that log (Windows Vista / Server 2008 and older have no NTLM/Operational channel), {client}'s configuration decides: Windows before 7 / Server 2008 R2, or Lsa\\UseMachineId = 0 (\"Allow Local System to use computer identity for NTLM\" disabled), makes its LocalSystem services present ANONYMOUS LOGON = localsystem_fallback (give its Lsa export and its Windows NT\\CurrentVersion export to `nullsight scan --config`)"
         ),
         None => DECIDE_CLIENT.into(),
     });

@@ -12,6 +12,8 @@
 //! duplicate) once, while still annotating the events of both.
 //!
 //! * [`anonymous`]: the scenario of each anonymous logon, with reasons and confidence;
+//! * [`hosts`]: the hosts' configuration (OS version, UseMachineId...), an input of
+//!   [`Analysis::finish_with`], not state;
 //! * [`inventory`]: NTLM flows, DC validations and NTLM/Operational 8001–8004 aggregates;
 //! * [`correlate`]: one NTLM authentication seen on client, server and DC;
 //! * [`detections`]: the detection catalogue and the windowed detections.
@@ -24,11 +26,13 @@ pub mod config;
 pub mod correlate;
 pub mod detections;
 pub mod finding;
+pub mod hosts;
 pub mod inventory;
 mod state;
 
 pub use config::Config;
 pub use finding::{Confidence, Finding, Severity};
+pub use hosts::HostView;
 
 use crate::event::{Event, Family};
 use serde::Serialize;
@@ -168,8 +172,15 @@ impl Analysis {
         self.st.merge(other.st);
     }
 
+    /// Findings from the events alone.
     pub fn finish(self) -> Outcome {
-        state::finish(self.counts, self.st)
+        self.finish_with(&HostView::default())
+    }
+
+    /// Findings from the events, and from the hosts' configuration where the events leave the
+    /// cause open (an anonymous logon from a client whose own NTLM log is missing).
+    pub fn finish_with(self, hosts: &HostView) -> Outcome {
+        state::finish(self.counts, self.st, hosts)
     }
 }
 

@@ -532,12 +532,12 @@ impl State {
     }
 }
 
-pub(crate) fn finish(counts: Counts, st: State) -> Outcome {
+pub(crate) fn finish(counts: Counts, st: State, hosts: &super::hosts::HostView) -> Outcome {
     let dups = st.duplicates();
     let cfg = (*st.cfg).clone();
     let mut findings = Vec::new();
     let mut annotations = BTreeMap::new();
-    let classified = anonymous::classify_all(&st, &dups);
+    let classified = anonymous::classify_all(&st, &dups, hosts);
     let mut scenarios: BTreeMap<&'static str, u64> = BTreeMap::new();
     for c in &classified {
         if !dups.contains_key(&c.event.file) {

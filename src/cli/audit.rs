@@ -1,13 +1,13 @@
 //! `nullsight audit`: read configuration files, resolve each host's settings, check them against
 //! a baseline and print a compliance table (or JSON / CSV).
 use crate::baseline::{self, Baseline, Compliance, Row, Status};
-use crate::policy::host::{build_hosts, HostOptions, SourceInput};
+use crate::policy::host::HostOptions;
 use crate::policy::settings::Role;
-use crate::policy::{self, sanitize, PolicyError};
+use crate::policy::{self, sanitize};
 use clap::Args;
 use serde::Serialize;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 const LONG_ABOUT: &str = "\
@@ -86,11 +86,7 @@ pub struct AuditArgs {
 }
 
 /// An input that could not be read, for the report.
-#[derive(Debug, Serialize)]
-pub struct InputError {
-    pub file: String,
-    pub message: String,
-}
+pub use crate::policy::ConfigError as InputError;
 
 #[derive(Debug, Serialize)]
 struct Report<'a> {
@@ -99,140 +95,27 @@ struct Report<'a> {
     notes: &'a [String],
 }
 
-fn is_config_name(p: &Path) -> bool {
-    let name = p
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let ext = p
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    matches!(ext.as_str(), "reg" | "inf" | "pol" | "csv")
-        || matches!(name.as_str(), "system" | "security" | "software" | "sam")
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> std::io::Result<()> {
-    if depth > 32 {
-        return Ok(());
-    }
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(|e| e.ok()).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let ft = e.file_type()?;
-        if ft.is_symlink() {
-            continue;
-        }
-        if ft.is_dir() {
-            walk(&e.path(), out, depth + 1)?;
-        } else if ft.is_file() {
-            out.push(e.path());
-        }
-    }
-    Ok(())
-}
-
-fn group_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_owned())
-        .or_else(|| {
-            p.canonicalize()
-                .ok()
-                .and_then(|c| c.file_name().map(|n| n.to_owned()))
-        })
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| p.display().to_string())
-}
-
-/// Read every input; returns the sources, the errors and notes.
-pub fn read_inputs(paths: &[PathBuf]) -> (Vec<SourceInput>, Vec<PolicyError>, Vec<String>) {
-    let mut sources = Vec::new();
-    let mut errors = Vec::new();
-    let mut notes = Vec::new();
-    for arg in paths {
-        let (files, group, walked) = if arg.is_dir() {
-            let mut files = Vec::new();
-            if let Err(source) = walk(arg, &mut files, 0) {
-                errors.push(PolicyError::Io {
-                    file: arg.clone(),
-                    source,
-                });
-            }
-            (files, group_name(arg), true)
-        } else {
-            let group = arg
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .map(group_name)
-                .unwrap_or_else(|| group_name(arg));
-            (vec![arg.clone()], group, false)
-        };
-        for f in files {
-            match std::fs::metadata(&f) {
-                Ok(m) if m.len() > 1 << 30 => {
-                    errors.push(PolicyError::Malformed {
-                        file: f.clone(),
-                        place: policy::Place::File,
-                        message: format!("{} bytes: larger than 1 GiB, not read", m.len()),
-                    });
-                    continue;
-                }
-                _ => {}
-            }
-            match policy::read(&f) {
-                Ok(src) => {
-                    for n in &src.notes {
-                        notes.push(format!("{}: {n}", f.display()));
-                    }
-                    sources.push(SourceInput {
-                        source: src,
-                        group: group.clone(),
-                    });
-                }
-                Err(PolicyError::UnknownFormat { .. }) if walked && !is_config_name(&f) => {
-                    notes.push(format!(
-                        "{}: skipped (not a configuration file)",
-                        f.display()
-                    ));
-                }
-                Err(e) => errors.push(e),
-            }
-        }
-    }
-    (sources, errors, notes)
-}
-
 pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let fixed_baseline = match &args.baseline {
         Some(b) => Some(Baseline::load(b)?),
         None => None,
     };
-    let (inputs, errors, notes) = read_inputs(&args.paths);
-    let input_error = |e: &PolicyError| InputError {
-        file: e.file().display().to_string(),
-        message: sanitize(&e.to_string()),
+    let opts = HostOptions {
+        host: args.host.clone(),
+        role: args.role,
+        default_role: None,
     };
-    let mut all_errors: Vec<InputError> = errors.iter().map(input_error).collect();
-    for i in &inputs {
-        all_errors.extend(i.source.problems.iter().map(input_error));
-    }
+    let read = policy::read_hosts(&args.paths, &opts);
+    let (hosts, all_errors, notes) = (read.hosts, read.errors, read.notes);
     for e in &all_errors {
         eprintln!("nullsight: {}", e.message);
     }
     for n in &notes {
         eprintln!("nullsight: note: {}", sanitize(n));
     }
-    if inputs.is_empty() {
+    if hosts.is_empty() {
         anyhow::bail!("no configuration could be read from the inputs");
     }
-    let opts = HostOptions {
-        host: args.host.clone(),
-        role: args.role,
-        default_role: None,
-    };
-    let hosts = build_hosts(inputs, &opts);
     let mut results = Vec::new();
     for h in &hosts {
         let b = match &fixed_baseline {
@@ -249,11 +132,11 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
             notes: &notes,
         };
         let text = serde_json::to_string_pretty(&report)? + "\n";
-        table_to_stdout &= write_out(path, text.as_bytes())?;
+        table_to_stdout &= super::write_out(path, text.as_bytes())?;
     }
     if let Some(path) = &args.csv {
         let text = to_csv(&results)?;
-        table_to_stdout &= write_out(path, &text)?;
+        table_to_stdout &= super::write_out(path, &text)?;
     }
     if table_to_stdout {
         let mut out = std::io::stdout().lock();
@@ -264,18 +147,6 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     } else {
         super::EXIT_INPUT_ERRORS
     }))
-}
-
-/// Write to a file or to stdout (`-`); returns true when it went to a file.
-fn write_out(path: &Path, bytes: &[u8]) -> anyhow::Result<bool> {
-    if path.as_os_str() == "-" {
-        std::io::stdout().lock().write_all(bytes)?;
-        Ok(false)
-    } else {
-        std::fs::write(path, bytes)
-            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
-        Ok(true)
-    }
 }
 
 /// A CSV cell that a spreadsheet will not run as a formula.

@@ -37,11 +37,14 @@ LAYOUT:
   OUT_DIR/<HOST>/Microsoft-Windows-NTLM%4Operational.evtx   (not for SRV-LEGACY08)
   OUT_DIR/<HOST>/System.evtx
   OUT_DIR/<HOST>/Application.evtx
-  OUT_DIR/<HOST>/config/Lsa.reg     regedit 5 export of the settings behind the scenarios
+  OUT_DIR/<HOST>/config/Lsa.reg     regedit 5 export of the settings behind the scenarios, with
+                                    the host's name, ProductType, OS version and DNS suffix
   OUT_DIR/<HOST>/config/audit.csv   auditpol /backup of the audit policy (nullsight audit reads both)
   OUT_DIR/lab.json                  the sidecar
 Existing files of the same names are overwritten; nothing else in OUT_DIR is touched.
-Scan the hosts' folders (nullsight scan OUT_DIR/*/): lab.json is not evidence.
+Scan the hosts' folders (nullsight scan OUT_DIR/*/): lab.json is not evidence. With
+--config OUT_DIR the scan also reads the exports: SRV-LEGACY08 (no NTLM/Operational log) is then
+classified localsystem_fallback from its OS version instead of unknown.
 
 THE SIDECAR (lab.json, format 1): seed, base_time, window_seconds, domain {netbios, dns, sid,
 domain_controller}, hosts [{name, fqdn, role, ip, os, domain_joined, logon_event_version,

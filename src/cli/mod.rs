@@ -46,6 +46,19 @@ pub enum Command {
     Report(report::ReportArgs),
 }
 
+/// Write to a file or to standard output (`-`); returns true when it went to a file.
+pub(crate) fn write_out(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<bool> {
+    use std::io::Write;
+    if path.as_os_str() == "-" {
+        std::io::stdout().lock().write_all(bytes)?;
+        Ok(false)
+    } else {
+        std::fs::write(path, bytes)
+            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
+        Ok(true)
+    }
+}
+
 /// The detection catalogue, for `scan --help` and `nullsight detections`.
 pub fn detections_help() -> String {
     format!(

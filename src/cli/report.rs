@@ -1,11 +1,11 @@
 //! `nullsight report`: one self-contained HTML file from event logs, configuration, and (when
 //! they exist) a simulation and a fix plan.
 
-use crate::analyze::Analysis;
+use crate::analyze::{Analysis, HostView};
 use crate::baseline::{self, Baseline};
-use crate::policy::host::{build_hosts, HostOptions};
-use crate::policy::sanitize;
+use crate::policy::host::HostOptions;
 use crate::policy::settings::Role;
+use crate::policy::ConfigRead;
 use crate::report::html::{self, aggregate::Aggregator, ReportInput};
 use crate::report::{self, summary::Summary};
 use crate::scan::{self, NoProgress, ScanOptions};
@@ -22,7 +22,8 @@ offline in any browser).
 It shows: the verdict (findings by severity); an overview (hosts, time range, counts); each
 finding with its explanation and evidence (file + record id); a timeline of anonymous and NTLM
 logons; a graph of who authenticates to what (anonymous edges red, NTLMv1/LM orange); the NTLM
-inventory; the compliance table when --config is given; the simulation and the staged fix plan
+inventory; the compliance table when --config is given (which also decides, as for `scan --config`,
+anonymous logons whose client logged no 8001); the simulation and the staged fix plan
 when their JSON is given; every input with its read errors. Tables sort (click a header) and
 filter (type in the box above them).
 
@@ -47,7 +48,8 @@ pub struct ReportArgs {
     #[arg(long = "logs", value_name = "PATH", num_args = 1.., required_unless_present_any = ["summary", "config"])]
     pub logs: Vec<PathBuf>,
 
-    /// Configuration files or folders, as for `audit`: adds the compliance table.
+    /// Configuration files or folders, as for `audit`: adds the compliance table, and the
+    /// analysis of --logs uses it as `scan --config` does.
     #[arg(long = "config", value_name = "PATH", num_args = 1..)]
     pub config: Vec<PathBuf>,
 
@@ -92,41 +94,26 @@ fn read_json(p: &Path) -> anyhow::Result<Value> {
     serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", p.display()))
 }
 
-/// Read configuration and evaluate it, as `audit --json` does: `{hosts, errors, notes}`.
-pub fn compliance(
-    paths: &[PathBuf],
-    baseline_name: Option<&str>,
-    role: Option<Role>,
-    host: Option<String>,
-) -> anyhow::Result<(Value, bool)> {
+/// Evaluate configuration read by [`crate::policy::read_hosts`], as `audit --json` does:
+/// `{hosts, errors, notes}`; also whether any input had errors.
+pub fn compliance(read: &ConfigRead, baseline_name: Option<&str>) -> anyhow::Result<(Value, bool)> {
     let fixed = baseline_name.map(Baseline::load).transpose()?;
-    let (inputs, errors, notes) = super::audit::read_inputs(paths);
-    let mut errs: Vec<Value> = errors
-        .iter()
-        .map(|e| serde_json::json!({"file": e.file().display().to_string(), "message": sanitize(&e.to_string())}))
-        .collect();
-    for i in &inputs {
-        errs.extend(i.source.problems.iter().map(|e| {
-            serde_json::json!({"file": e.file().display().to_string(), "message": sanitize(&e.to_string())})
-        }));
-    }
-    let hosts = build_hosts(inputs, &HostOptions {
-            host,
-            role,
-            default_role: None,
-        });
     let mut results = Vec::new();
-    for h in &hosts {
+    for h in &read.hosts {
         let b = match &fixed {
             Some(b) => b.clone(),
             None => Baseline::embedded(baseline::default_for(h.role))?,
         };
         results.push(baseline::evaluate(h, &b));
     }
-    let had_errors = !errs.is_empty();
+    let errs: Vec<Value> = read
+        .errors
+        .iter()
+        .map(|e| serde_json::json!({"file": e.file, "message": e.message}))
+        .collect();
     Ok((
-        serde_json::json!({"hosts": results, "errors": errs, "notes": notes}),
-        had_errors,
+        serde_json::json!({"hosts": results, "errors": errs, "notes": read.notes}),
+        !read.errors.is_empty(),
     ))
 }
 
@@ -146,6 +133,14 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.output))?;
     }
     let mut input_errors = false;
+    let configs = crate::policy::read_hosts(
+        &args.config,
+        &HostOptions {
+            host: args.host.clone(),
+            role: args.role,
+            default_role: None,
+        },
+    );
     let (summary, aggregate) = if let Some(p) = &args.summary {
         (Some(read_json(p)?), None)
     } else if !args.logs.is_empty() {
@@ -162,7 +157,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 agg.observe(&e);
             },
         );
-        let outcome = analysis.finish();
+        let outcome = analysis.finish_with(&HostView::from_configs(&configs.hosts));
         for i in &inputs {
             for e in &i.errors {
                 eprintln!(
@@ -184,12 +179,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let compliance = if args.config.is_empty() {
         None
     } else {
-        let (c, errs) = compliance(
-            &args.config,
-            args.baseline.as_deref(),
-            args.role,
-            args.host.clone(),
-        )?;
+        let (c, errs) = compliance(&configs, args.baseline.as_deref())?;
         input_errors |= errs;
         Some(c)
     };

@@ -1,7 +1,9 @@
 //! `nullsight scan`: read evidence, type the events, analyse, report.
 
-use crate::analyze::{Analysis, Config};
-use crate::report::{self, events::EventsWriter, summary::Summary};
+use crate::analyze::{Analysis, Config, HostView};
+use crate::policy::host::HostOptions;
+use crate::report::summary::{ConfigSummary, Summary};
+use crate::report::{self, events::EventsWriter};
 use crate::scan::{self, Progress, ScanOptions};
 use clap::Args;
 use std::io::{IsTerminal, Write};
@@ -44,6 +46,21 @@ detections, their triggers and default thresholds are listed below (also: nullsi
 detections). Thresholds and windows: the options below, or --analysis-config FILE.toml with
 the same names in snake_case (brute_force_threshold = 50, ...; also evidence_cap, recon_pipes).
 
+CONFIGURATION: --config PATH (repeatable; files or folders, read as by `nullsight audit`:
+.reg exports, secedit/GptTmpl INF, Registry.pol, SYSTEM and SOFTWARE hives, auditpol CSV)
+gives the analysis each host's OS version (HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion:
+CurrentVersion, CurrentMajorVersionNumber, CurrentBuild, ProductName), Lsa\\UseMachineId,
+MSV1_0\\allownullsessionfallback and domain membership (ProductType, Tcpip\\Parameters Domain).
+It is used where the events leave the cause open: an anonymous logon from a client that logged
+no 8001 (Windows Vista / Server 2008 and older have no NTLM/Operational log) is
+localsystem_fallback (medium confidence) when the client runs Windows before 7 / Server 2008
+R2 or has UseMachineId = 0, and the reasons cite the file and place of each value; a Windows 7+
+client with UseMachineId = 1 or unset rules the fallback out, and the reasons say so. Hosts are
+matched to the logon's WorkstationName case-insensitively, an FQDN to the DNS name, otherwise
+by NetBIOS name (first label, 15 characters). A configuration file that cannot be read is
+reported (file, place, reason; stderr and the config section of --json) and the scan goes on.
+Example: nullsight scan lab/*/ --config lab
+
 --csv DIR writes findings.csv, anonymous_logons.csv, ntlm_flows.csv, dc_validations.csv,
 ntlm_audit.csv and correlations.csv (cells that a spreadsheet would run as a formula are
 prefixed with ').",
@@ -73,6 +90,12 @@ pub struct ScanArgs {
     /// Write the findings and inventories as CSV files into DIR (created if missing).
     #[arg(long, value_name = "DIR")]
     pub csv: Option<PathBuf>,
+
+    /// The hosts' configuration, as for `nullsight audit` (.reg exports, INF, Registry.pol,
+    /// hives, auditpol CSV; a file or a folder, repeatable): decides anonymous logons whose
+    /// client left no NTLM log (see CONFIGURATION above).
+    #[arg(long = "config", value_name = "PATH")]
+    pub config: Vec<PathBuf>,
 
     /// Analysis thresholds and windows from a TOML file (keys as the options below, snake_case).
     #[arg(long, value_name = "FILE")]
@@ -169,6 +192,21 @@ pub fn analysis_config(args: &ScanArgs) -> anyhow::Result<Config> {
 
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let config = analysis_config(&args)?;
+    let configs = crate::policy::read_hosts(&args.config, &HostOptions::default());
+    for e in &configs.errors {
+        eprintln!("nullsight: {}", report::escape::terminal(&e.message));
+    }
+    if !args.config.is_empty() && configs.hosts.is_empty() {
+        eprintln!(
+            "nullsight: no configuration could be read from --config; the scan goes on without it"
+        );
+    }
+    let hosts = HostView::from_configs(&configs.hosts);
+    let config_summary = (!args.config.is_empty()).then_some(ConfigSummary {
+        hosts: &hosts.hosts,
+        errors: &configs.errors,
+        notes: &configs.notes,
+    });
     if let Some(dir) = &args.csv {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
@@ -231,7 +269,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(err) = write_error {
         return Err(err.context("writing --events"));
     }
-    let outcome = analysis.finish();
+    let outcome = analysis.finish_with(&hosts);
     for i in &inputs {
         for e in &i.errors {
             eprintln!(
@@ -247,7 +285,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(dest) = &args.json {
         let mut out = report::open_output(dest)?;
-        serde_json::to_writer_pretty(&mut out, &Summary::new(&inputs, &outcome))?;
+        serde_json::to_writer_pretty(
+            &mut out,
+            &Summary::new(&inputs, &outcome).with_config(config_summary),
+        )?;
         writeln!(out)?;
         out.flush()?;
     }
@@ -255,7 +296,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         report::csv::write_all(dir, &outcome)?;
     }
     if let (Some(dest), Some(agg)) = (&args.html, aggregator) {
-        let summary = serde_json::to_value(Summary::new(&inputs, &outcome))?;
+        let summary =
+            serde_json::to_value(Summary::new(&inputs, &outcome).with_config(config_summary))?;
         let agg = agg.finish();
         super::report::write_report(
             dest,
@@ -271,7 +313,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         let mut out = std::io::stdout().lock();
         report::terminal::render(&mut out, &inputs, &outcome)?;
     }
-    let any_errors = inputs.iter().any(|i| !i.errors.is_empty());
+    let any_errors = inputs.iter().any(|i| !i.errors.is_empty()) || !configs.errors.is_empty();
     Ok(ExitCode::from(if any_errors {
         super::EXIT_INPUT_ERRORS
     } else {

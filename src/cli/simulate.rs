@@ -1,6 +1,6 @@
 //! `nullsight simulate`: what each hardening change would break, from the observed traffic.
 use crate::baseline::{self, Baseline};
-use crate::policy::host::{build_hosts, HostOptions};
+use crate::policy::host::HostOptions;
 use crate::policy::settings::Role;
 use crate::policy::HostConfig;
 use crate::remediate::target_for;
@@ -10,7 +10,7 @@ use crate::simulate::{self, parse_set, Change, Context, Impact, Plan, Scope, Tra
 use clap::Args;
 use serde::Serialize;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 const LONG_ABOUT: &str = "\
@@ -100,32 +100,20 @@ pub struct SimulateArgs {
     pub csv: Option<PathBuf>,
 }
 
-/// Read configuration inputs into hosts; errors go to stderr and are returned as messages.
+/// Read configuration inputs into hosts, with the messages of the inputs that could not be read
+/// (fully or in part).
 pub fn read_configs(paths: &[PathBuf], role: Option<Role>) -> (Vec<HostConfig>, Vec<String>) {
-    if paths.is_empty() {
-        return (Vec::new(), Vec::new());
-    }
-    let (inputs, errors, _notes) = super::audit::read_inputs(paths);
-    let mut msgs: Vec<String> = errors
-        .iter()
-        .map(|e| crate::policy::sanitize(&e.to_string()))
-        .collect();
-    for i in &inputs {
-        msgs.extend(
-            i.source
-                .problems
-                .iter()
-                .map(|e| crate::policy::sanitize(&e.to_string())),
-        );
-    }
     // --role is for hosts whose files do not say their role: a DC's ProductType wins.
     let opts = HostOptions {
         host: None,
         role: None,
         default_role: role,
     };
-    let hosts = build_hosts(inputs, &opts);
-    (hosts, msgs)
+    let read = crate::policy::read_hosts(paths, &opts);
+    (
+        read.hosts,
+        read.errors.into_iter().map(|e| e.message).collect(),
+    )
 }
 
 /// The changes: per configured host, the failing rules of its baseline (or `fixed`); without
@@ -346,10 +334,10 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
             notes: &notes,
         };
         let text = serde_json::to_string_pretty(&report)? + "\n";
-        table_to_stdout &= write_out(path, text.as_bytes())?;
+        table_to_stdout &= super::write_out(path, text.as_bytes())?;
     }
     if let Some(path) = &args.csv {
-        table_to_stdout &= write_out(path, &to_csv(&impacts)?)?;
+        table_to_stdout &= super::write_out(path, &to_csv(&impacts)?)?;
     }
     if table_to_stdout {
         std::io::stdout()
@@ -361,17 +349,6 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     } else {
         super::EXIT_INPUT_ERRORS
     }))
-}
-
-fn write_out(path: &Path, bytes: &[u8]) -> anyhow::Result<bool> {
-    if path.as_os_str() == "-" {
-        std::io::stdout().lock().write_all(bytes)?;
-        Ok(false)
-    } else {
-        std::fs::write(path, bytes)
-            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
-        Ok(true)
-    }
 }
 
 fn time(t: Option<jiff::Timestamp>) -> String {

@@ -1,6 +1,7 @@
-//! Per-host configuration exports, for `nullsight audit`: `<HOST>/config/Lsa.reg` (regedit
-//! version 5: UTF-16LE with a BOM, CRLF) with the settings behind the scenarios and the host's
-//! name and ProductType, and `<HOST>/config/audit.csv` (`auditpol /backup`) with the audit
+//! Per-host configuration exports, for `nullsight audit` and `scan --config`: `<HOST>/config/Lsa.reg`
+//! (regedit version 5: UTF-16LE with a BOM, CRLF) with the settings behind the scenarios and the
+//! host's name, ProductType, OS version (Windows NT\CurrentVersion) and DNS name and suffix
+//! (Tcpip\Parameters), and `<HOST>/config/audit.csv` (`auditpol /backup`) with the audit
 //! policy that writes the lab's Security events.
 
 use super::domain::*;
@@ -43,7 +44,7 @@ fn values(idx: usize, h: &Host) -> (Vec<(&'static str, &'static str, u32)>, Stri
     }
     if idx == SRV_LEGACY08 {
         v.push((MSV1_0, "NtlmMinClientSec", 0));
-        shows.push("Windows Server 2008 without UseMachineId (anonymous LocalSystem fallback by default) and NtlmMinClientSec = 0 (no 128-bit requirement: weak_session_key)".into());
+        shows.push("Windows Server 2008 (CurrentVersion 6.0) without UseMachineId (anonymous LocalSystem fallback by default: `scan --config` classifies its anonymous logons localsystem_fallback) and NtlmMinClientSec = 0 (no 128-bit requirement: weak_session_key)".into());
     } else if h.ntlm_operational {
         v.push((MSV1_0, "NtlmMinClientSec", 0x2008_0000));
         v.push((MSV1_0, "NtlmMinServerSec", 0x2008_0000));
@@ -61,6 +62,7 @@ fn values(idx: usize, h: &Host) -> (Vec<(&'static str, &'static str, u32)>, Stri
 const COMPUTER_NAME: &str =
     r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName";
 const CURRENT_VERSION: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion";
+const TCPIP: &str = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters";
 const PRODUCT_OPTIONS: &str = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\ProductOptions";
 
 /// ProductType as Windows writes it: LanmanNT (DC), ServerNT (server), WinNT (workstation).
@@ -83,10 +85,36 @@ fn reg_file(h: &Host, values: &[(&str, &str, u32)]) -> Vec<u8> {
         "\r\n[{PRODUCT_OPTIONS}]\r\n\"ProductType\"=\"{}\"\r\n",
         product_type(h)
     ));
+    // What `reg export "HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion"` shows of the OS:
+    // CurrentVersion stays "6.3" from Windows 8.1 on; Windows 10 and later add the major and
+    // minor version numbers.
     let (product, build) = h.os.rsplit_once(" (").unwrap_or((h.os, ""));
     let build = build.split(')').next().unwrap_or("");
+    let number: u32 = build.parse().unwrap_or(0);
+    let version = match number {
+        9600.. => "6.3",
+        9200.. => "6.2",
+        7600.. => "6.1",
+        _ => "6.0",
+    };
     text.push_str(&format!(
-        "\r\n[{CURRENT_VERSION}]\r\n\"ProductName\"=\"{product}\"\r\n\"CurrentBuildNumber\"=\"{build}\"\r\n"
+        "\r\n[{CURRENT_VERSION}]\r\n\"CurrentBuild\"=\"{build}\"\r\n\"CurrentBuildNumber\"=\"{build}\"\r\n"
+    ));
+    if number >= 10240 {
+        text.push_str("\"CurrentMajorVersionNumber\"=dword:0000000a\r\n\"CurrentMinorVersionNumber\"=dword:00000000\r\n");
+    }
+    text.push_str(&format!(
+        "\"CurrentVersion\"=\"{version}\"\r\n\"ProductName\"=\"{product}\"\r\n"
+    ));
+    // The DNS name and primary DNS suffix (set by joining the domain; empty in a workgroup).
+    let suffix = h
+        .fqdn
+        .as_deref()
+        .and_then(|f| f.split_once('.'))
+        .map_or("", |(_, d)| d);
+    text.push_str(&format!(
+        "\r\n[{TCPIP}]\r\n\"Hostname\"=\"{}\"\r\n\"Domain\"=\"{suffix}\"\r\n\"NV Domain\"=\"{suffix}\"\r\n",
+        h.name
     ));
     let mut key = "";
     for (k, name, dword) in values {

@@ -339,6 +339,8 @@ pub fn wanted_keys() -> Vec<String> {
         .collect();
     keys.push(COMPUTER_NAME_KEY.to_string());
     keys.push(PRODUCT_OPTIONS_KEY.to_string());
+    keys.push(super::facts::CURRENT_VERSION_KEY.to_string());
+    keys.push(super::facts::TCPIP_KEY.to_string());
     keys.sort_by_key(|k| k.to_ascii_uppercase());
     keys.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     keys

@@ -8,7 +8,7 @@
 
 pub use super::settings::Role;
 use super::settings::{Kind, Location, Setting, SettingValue, CATALOGUE};
-use super::{ConfigSource, Item, Place, RegOp, Scope};
+use super::{ConfigSource, HostFacts, Item, Place, RegOp, Scope};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -96,6 +96,8 @@ pub struct HostConfig {
     pub sources: Vec<ConfigSource>,
     /// In catalogue order.
     pub settings: Vec<ResolvedSetting>,
+    /// What the host is (OS version, DNS name), from all its files, later files winning.
+    pub facts: HostFacts,
 }
 
 impl HostConfig {
@@ -103,6 +105,20 @@ impl HostConfig {
         self.settings
             .iter()
             .find(|r| r.setting.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The files that hold everything where a setting lives (so that its absence from them
+    /// means it is not set).
+    pub fn covering(&self, name: &str) -> Vec<&std::path::Path> {
+        self.setting(name)
+            .map(|r| {
+                self.sources
+                    .iter()
+                    .filter(|s| covers(r.setting, s))
+                    .map(|s| s.path.as_path())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -201,12 +217,17 @@ pub fn resolve_host(name: String, sources: Vec<ConfigSource>, role: Option<Role>
         .iter()
         .map(|s| resolve_setting(s, &sources, role))
         .collect();
+    let mut facts = HostFacts::default();
+    for s in &sources {
+        facts.merge_later(&s.facts);
+    }
     HostConfig {
         name,
         role,
         role_origin,
         sources,
         settings,
+        facts,
     }
 }
 

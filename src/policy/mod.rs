@@ -10,16 +10,20 @@
 //! can generate remediation and rollback files that read back through the same code.
 
 pub mod auditpol;
+pub mod facts;
 pub mod hive;
 pub mod host;
 pub mod inf;
 pub mod lsa;
+pub mod inputs;
 pub mod pol;
 pub mod reg;
 pub mod settings;
 pub mod text;
 
+pub use facts::{Fact, HostFacts, OsVersion};
 pub use host::{build_hosts, Conflict, Effective, HostConfig, Observation, ResolvedSetting, Role};
+pub use inputs::{read_hosts, ConfigError, ConfigRead};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -238,6 +242,16 @@ impl PolicyError {
             | PolicyError::Truncated { file, .. } => file,
         }
     }
+
+    /// Where in the file, when the error has a place.
+    pub fn place(&self) -> Option<&Place> {
+        match self {
+            PolicyError::Malformed { place, .. } | PolicyError::Truncated { place, .. } => {
+                Some(place)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// A value that cannot be written in the requested format (a string with a character the format
@@ -365,6 +379,8 @@ pub struct ConfigSource {
     pub computer_name: Option<String>,
     /// `ProductType` (WinNT / ServerNT / LanmanNT) found inside the file.
     pub product_type: Option<String>,
+    /// OS version, DNS name and domain found inside the file.
+    pub facts: HostFacts,
     pub coverage: Coverage,
     /// Problems that did not stop the reading (a bad line, a truncated tail). The entries read
     /// before and after them are kept.
@@ -387,6 +403,7 @@ impl ConfigSource {
             entries: Vec::new(),
             computer_name: None,
             product_type: None,
+            facts: HostFacts::default(),
             coverage: Coverage::default(),
             problems: Vec::new(),
             notes: Vec::new(),
@@ -554,6 +571,7 @@ pub fn read_bytes(path: &Path, bytes: &[u8]) -> Result<ConfigSource, PolicyError
         }
     };
     src.problems = problems.into_iter().map(|p| p.with_file(path)).collect();
+    src.facts = HostFacts::from_entries(path, &src.entries);
     if src.computer_name.is_none() || src.product_type.is_none() {
         let cn = src.computer_name.take();
         src.find_identity();

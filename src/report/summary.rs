@@ -1,6 +1,8 @@
 //! `--json FILE`: the scan summary (inputs with every error, counts, findings, inventories).
 
+use crate::analyze::hosts::ConfiguredHost;
 use crate::analyze::Outcome;
+use crate::policy::ConfigError;
 use crate::scan::InputReport;
 use serde::Serialize;
 
@@ -20,6 +22,9 @@ pub struct Summary<'a> {
     pub version: &'static str,
     pub totals: Totals,
     pub inputs: &'a [InputReport],
+    /// `scan --config`: the configuration the analysis used, and what could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<ConfigSummary<'a>>,
     #[serde(flatten)]
     pub outcome: &'a Outcome,
 }
@@ -38,7 +43,23 @@ impl<'a> Summary<'a> {
                 errors: inputs.iter().map(|i| i.errors.len()).sum(),
             },
             inputs,
+            config: None,
             outcome,
         }
     }
+
+    /// Add the configuration read with `--config`.
+    pub fn with_config(mut self, config: Option<ConfigSummary<'a>>) -> Self {
+        self.config = config;
+        self
+    }
+}
+
+/// The configuration read for the analysis: each host as the analysis sees it, the files that
+/// could not be read (fully or in part) and notes (files skipped in folders, dirty hives).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ConfigSummary<'a> {
+    pub hosts: &'a [ConfiguredHost],
+    pub errors: &'a [ConfigError],
+    pub notes: &'a [String],
 }
