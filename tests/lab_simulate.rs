@@ -59,27 +59,31 @@ fn lab() -> &'static Lab {
     })
 }
 
-/// `simulate --logs LAB --config LAB --set SET --json`: the one change's result.
-fn simulate(set: &str) -> Value {
+/// `simulate --logs LAB --config LAB EXTRA... --json -`, which must succeed.
+fn simulate_json(extra: &[&str]) -> Value {
     let lab = lab();
-    let out = nullsight(&[
+    let mut args = vec![
         OsStr::new("simulate"),
         OsStr::new("--logs"),
         lab.dir.as_os_str(),
         OsStr::new("--config"),
         lab.dir.as_os_str(),
-        OsStr::new("--set"),
-        OsStr::new(set),
-        OsStr::new("--json"),
-        OsStr::new("-"),
-    ]);
+    ];
+    args.extend(extra.iter().map(OsStr::new));
+    args.extend([OsStr::new("--json"), OsStr::new("-")]);
+    let out = nullsight(&args);
     assert_eq!(
         out.status.code(),
         Some(0),
-        "simulate --set {set}: {}",
+        "simulate {extra:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `simulate --logs LAB --config LAB --set SET --json`: the one change's result.
+fn simulate(set: &str) -> Value {
+    let v = simulate_json(&["--set", set]);
     let changes = v["changes"].as_array().unwrap();
     assert_eq!(changes.len(), 1, "one change for --set {set}");
     changes[0].clone()
@@ -305,20 +309,7 @@ fn a_change_the_lab_does_not_touch_is_safe_now() {
 /// LmCompatibilityLevel change, enforced at the DC for domain accounts, would look safe.
 #[test]
 fn role_flag_does_not_override_a_configured_domain_controller() {
-    let lab = lab();
-    let out = nullsight(&[
-        OsStr::new("simulate"),
-        OsStr::new("--logs"),
-        lab.dir.as_os_str(),
-        OsStr::new("--config"),
-        lab.dir.as_os_str(),
-        OsStr::new("--role"),
-        OsStr::new("member"),
-        OsStr::new("--json"),
-        OsStr::new("-"),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = simulate_json(&["--role", "member"]);
     let lm = v["changes"]
         .as_array()
         .unwrap()
