@@ -486,18 +486,24 @@ impl Ctx<'_> {
             _ => {}
         }
         let mut s = String::new();
+        self.text_into(nodes, &mut s)?;
+        Some(s)
+    }
+
+    /// [`Self::text`], appended to `s` (a buffer the caller reuses).
+    fn text_into(&self, nodes: &[Node], s: &mut String) -> Option<()> {
         for n in nodes {
             match n {
                 Node::Text(t) => s.push_str(t),
                 Node::Sub { index, .. } => {
                     if let Some(v) = self.val(*index) {
-                        push_value(&mut s, self.d, v)?;
+                        push_value(s, self.d, v)?;
                     }
                 }
                 Node::Elem(_) => return None,
             }
         }
-        Some(s)
+        Some(())
     }
 
     /// An attribute's value; the renderer leaves out an attribute whose value is empty.
@@ -638,6 +644,7 @@ impl<'a> ChunkDecoder<'a> {
 
 /// `<System>`: what `xml::parse_events` reads from it.
 fn system(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord) -> Option<()> {
+    let mut scratch = String::with_capacity(64);
     for child in &e.children {
         let Node::Elem(c) = child else { continue };
         if ctx.left_out(c) {
@@ -676,8 +683,9 @@ fn system(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord) -> Option<()> {
             name,
             "EventID" | "Version" | "EventRecordID" | "Channel" | "Computer"
         ) {
-            let text = ctx.text(&c.children)?;
-            let text = text.trim();
+            scratch.clear();
+            ctx.text_into(&c.children, &mut scratch)?;
+            let text = scratch.trim();
             match name {
                 "EventID" => rec.event_id = text.parse().unwrap_or(0),
                 "Version" => rec.version = text.parse().ok(),
@@ -692,6 +700,7 @@ fn system(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord) -> Option<()> {
 
 /// `<EventData>`: `<Data Name="X">value</Data>` items in order, and `<Binary>`.
 fn event_data(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord) -> Option<()> {
+    rec.data.reserve(e.children.len());
     for child in &e.children {
         match child {
             Node::Elem(c) => {
