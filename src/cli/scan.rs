@@ -11,7 +11,7 @@ use std::process::ExitCode;
 #[derive(Debug, Args)]
 #[command(
     about = "Read event logs and explain every anonymous and legacy NTLM logon in them",
-    long_about = "Read event logs and explain every anonymous and legacy NTLM logon in them.
+    long_about = concat!("Read event logs and explain every anonymous and legacy NTLM logon in them.
 
 INPUTS are files or folders (read recursively, symbolic links to folders are read once).
 The reader is chosen by content, not by name:
@@ -46,7 +46,9 @@ the same names in snake_case (brute_force_threshold = 50, ...; also evidence_cap
 
 --csv DIR writes findings.csv, anonymous_logons.csv, ntlm_flows.csv, dc_validations.csv,
 ntlm_audit.csv and correlations.csv (cells that a spreadsheet would run as a formula are
-prefixed with ').",
+prefixed with ').
+
+", crate::limits_help!()),
     after_long_help = crate::cli::detections_help()
 )]
 pub struct ScanArgs {
@@ -109,6 +111,9 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+
+    #[command(flatten)]
+    pub isolation: super::isolation::IsolationArgs,
 }
 
 struct Bar(indicatif::ProgressBar);
