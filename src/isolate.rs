@@ -738,3 +738,61 @@ mod supervisor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_in_binary_units() {
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("4GB"), Ok(4 << 30));
+        assert_eq!(parse_size("1t"), Ok(1 << 40));
+        assert!(parse_size("4X").is_err());
+        assert!(parse_size("G").is_err());
+        assert!(parse_size("99999999999T").is_err());
+        assert_eq!(human_bytes(4 << 30), "4 GiB");
+        assert_eq!(human_bytes(512 << 20), "512 MiB");
+        assert_eq!(human_bytes(1000), "1000 bytes");
+    }
+
+    #[test]
+    fn paths_travel_as_hex() {
+        let p = b"dir/\xff odd\nname.evtx";
+        assert_eq!(unhex(&hex(p)).as_deref(), Some(&p[..]));
+        assert_eq!(unhex("abc"), None);
+        assert_eq!(unhex("zz"), None);
+    }
+
+    #[test]
+    fn the_gate_reads_alone_files_alone() {
+        use std::sync::atomic::AtomicUsize;
+        let gate = Gate::default();
+        let (now, worst) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let alone_overlap = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for k in 0..8 {
+                let (gate, now, worst, alone_overlap) = (&gate, &now, &worst, &alone_overlap);
+                s.spawn(move || {
+                    for _ in 0..50 {
+                        let alone = k % 3 == 0;
+                        gate.enter(alone);
+                        let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                        worst.fetch_max(n, Ordering::SeqCst);
+                        if alone && n != 1 {
+                            alone_overlap.fetch_add(1, Ordering::SeqCst);
+                        }
+                        std::thread::yield_now();
+                        now.fetch_sub(1, Ordering::SeqCst);
+                        gate.leave(alone);
+                    }
+                });
+            }
+        });
+        assert_eq!(alone_overlap.load(Ordering::SeqCst), 0);
+        assert!(worst.load(Ordering::SeqCst) >= 1);
+    }
+}
