@@ -20,6 +20,21 @@ struct Run {
     alloc_failed: bool,
 }
 
+/// The temporary file `EventsWriter::create` (src/report/events.rs) spills events to in
+/// process `pid`, for `--events dest`: a killed worker leaves it behind. (Kept here rather
+/// than shared, so as not to touch the writer; tests/limits.rs checks none is left.)
+fn spill_path(dest: &str, pid: u32) -> std::path::PathBuf {
+    let dir = if dest == "-" {
+        std::env::temp_dir()
+    } else {
+        match std::path::Path::new(dest).parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        }
+    };
+    dir.join(format!(".nullsight-events-{pid}.tmp"))
+}
+
 /// The program to run as the worker: this very binary (`/proc/self/exe` stays valid even
 /// if the file was replaced or deleted since).
 fn worker_program() -> std::io::Result<std::path::PathBuf> {
@@ -223,7 +238,7 @@ pub fn supervise(limits: &Limits, spills: &[String]) -> anyhow::Result<Supervise
             _ => {}
         }
         for dest in spills {
-            let _ = std::fs::remove_file(crate::report::events::spill_path(dest, run.pid));
+            let _ = std::fs::remove_file(spill_path(dest, run.pid));
         }
         clear_progress_line();
         // Memory is the whole process's: a file is blamed for it only when it failed while

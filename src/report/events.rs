@@ -9,7 +9,7 @@ use crate::event::Event;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub struct EventsWriter {
@@ -22,25 +22,19 @@ pub struct EventsWriter {
     pub written: u64,
 }
 
-/// The temporary file process `pid` spills events to for `dest` (removed when the writer is
-/// dropped; a supervisor removes it after killing the process).
-pub fn spill_path(dest: &str, pid: u32) -> PathBuf {
-    let dir = if dest == "-" {
-        std::env::temp_dir()
-    } else {
-        match Path::new(dest).parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        }
-    };
-    dir.join(format!(".nullsight-events-{pid}.tmp"))
-}
-
 impl EventsWriter {
     /// `dest` is a path or `-` for standard output. The spill file sits beside the destination.
     pub fn create(dest: &str) -> anyhow::Result<Self> {
-        let spill_path = spill_path(dest, std::process::id());
-        let dir = spill_path.parent().unwrap_or(Path::new("."));
+        let dir = if dest == "-" {
+            std::env::temp_dir()
+        } else {
+            let p = PathBuf::from(dest);
+            match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            }
+        };
+        let spill_path = dir.join(format!(".nullsight-events-{}.tmp", std::process::id()));
         let spill = File::create(&spill_path).map_err(|e| {
             anyhow::anyhow!("cannot create a temporary file in {}: {e} (the --events destination folder must be writable)", dir.display())
         })?;
