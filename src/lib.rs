@@ -11,6 +11,7 @@ pub mod cli;
 pub mod event;
 #[doc(hidden)]
 pub mod harness;
+pub mod isolate;
 pub mod knowledge;
 pub mod lab;
 pub mod policy;

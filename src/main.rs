@@ -2,8 +2,10 @@ use clap::Parser;
 
 /// mimalloc: a scan allocates and frees a few dozen small strings per event on every core,
 /// and glibc's allocator spends more time on that than the decoding does (BENCHMARKS.md).
+/// Wrapped so that a failed allocation in a worker is reported to its supervisor (--max-memory).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: nullsight::isolate::ReportingAlloc<mimalloc::MiMalloc> =
+    nullsight::isolate::ReportingAlloc(mimalloc::MiMalloc);
 
 fn main() -> std::process::ExitCode {
     let cli = nullsight::cli::Cli::parse();

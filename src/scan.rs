@@ -58,6 +58,45 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
+/// Per-file supervision of a scan, process-wide (see [`crate::isolate`]): told when the
+/// reading of each file begins and ends, and may refuse a file. Files are numbered in the
+/// order [`collect_inputs`] yields them. Calls come from worker threads.
+pub trait FileWatch: Sync {
+    /// Files to read before the others (the watch may make them wait for one another).
+    fn first(&self, _path: &Path) -> bool {
+        false
+    }
+    /// About to read file `index`: `Err(reason)` skips it, reported as an input error.
+    fn begin(&self, _index: usize, _path: &Path) -> Result<(), String> {
+        Ok(())
+    }
+    /// The reading of file `index` is over: `completed` is false when it unwound (panic).
+    fn end(&self, _index: usize, _path: &Path, _completed: bool) {}
+}
+
+struct NoWatch;
+impl FileWatch for NoWatch {}
+
+static WATCH: std::sync::OnceLock<&'static dyn FileWatch> = std::sync::OnceLock::new();
+
+/// Install the process's file watch (once; later calls return false). The worker process of
+/// an isolated scan does this before scanning; library users normally never do.
+pub fn set_file_watch(watch: &'static dyn FileWatch) -> bool {
+    WATCH.set(watch).is_ok()
+}
+
+fn file_watch() -> &'static dyn FileWatch {
+    WATCH.get().copied().unwrap_or(&NoWatch)
+}
+
+/// Calls [`FileWatch::end`] however the reading of a file ends.
+struct Ended<'a>(&'static dyn FileWatch, usize, &'a Path);
+impl Drop for Ended<'_> {
+    fn drop(&mut self) {
+        self.0.end(self.1, self.2, !std::thread::panicking());
+    }
+}
+
 struct CandidateIds;
 impl RecordFilter for CandidateIds {
     fn wants_event_id(&self, id: u32) -> bool {
@@ -207,6 +246,9 @@ pub fn scan_with(
         opts.threads
     };
     let workers = cores.min(files.len()).max(1);
+    let watch = file_watch();
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&i| !watch.first(&files[i].0));
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::sync_channel::<Msg>(64);
     let mut reports: Vec<Option<InputReport>> = vec![None; files.len()];
@@ -218,11 +260,13 @@ pub fn scan_with(
             let files = Arc::clone(&files);
             let next = &next;
             let sizes = &sizes;
+            let order = &order;
             s.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= files.len() {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= order.len() {
                     break;
                 }
+                let i = order[k];
                 // One big file gets every core; many files get one core each.
                 let threads = if only_file || sizes[i] >= PARALLEL_FILE_BYTES {
                     cores
@@ -230,8 +274,17 @@ pub fn scan_with(
                     1
                 };
                 let (path, named) = &files[i];
-                let meant = *named || looks_like_evidence(path);
-                let report = read_one(path, meant, threads, json_lines, &tx);
+                let report = match watch.begin(i, path) {
+                    Err(reason) => InputReport {
+                        bytes: sizes[i],
+                        ..problem(path, reason)
+                    },
+                    Ok(()) => {
+                        let _end = Ended(watch, i, path);
+                        let meant = *named || looks_like_evidence(path);
+                        read_one(path, meant, threads, json_lines, &tx)
+                    }
+                };
                 progress.advance(sizes[i]);
                 if tx.send(Msg::Done(i, report)).is_err() {
                     break;

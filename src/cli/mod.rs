@@ -6,6 +6,7 @@ use std::process::ExitCode;
 pub mod audit;
 pub mod explain;
 pub mod fix;
+pub mod isolation;
 pub mod lab;
 pub mod report;
 pub mod scan;
@@ -67,7 +68,27 @@ pub fn detections_help() -> String {
     )
 }
 
+impl Command {
+    /// The limits of a command that reads logs, with its --events destination (whose spill
+    /// file a killed worker leaves behind).
+    fn reads_logs(&self) -> Option<(&isolation::IsolationArgs, Vec<String>)> {
+        match self {
+            Command::Scan(a) => Some((&a.isolation, a.events.iter().cloned().collect())),
+            Command::Report(a) if a.summary.is_none() && !a.logs.is_empty() => {
+                Some((&a.isolation, vec![]))
+            }
+            Command::Simulate(a) => Some((&a.isolation, vec![])),
+            _ => None,
+        }
+    }
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some((limits, spills)) = cli.command.reads_logs() {
+        if let Some(code) = isolation::enter(limits, &spills)? {
+            return Ok(code);
+        }
+    }
     match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Audit(args) => audit::run(args),

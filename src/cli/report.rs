@@ -36,12 +36,14 @@ no network access and no script but its own.
 EXAMPLES:
   nullsight report --logs C:\\evidence\\dc01 --logs ws042.evtx -o report.html
   nullsight report --logs logs/ --config gpo-backup/ --config dc01-system.reg -o report.html
-  nullsight report --summary scan.json -o report.html     (from a saved `scan --json`)";
+  nullsight report --summary scan.json -o report.html     (from a saved `scan --json`)
+";
 
 #[derive(Debug, Args)]
 #[command(
     about = "Write a self-contained HTML report (overview, findings, timeline, graph, compliance)",
-    long_about = LONG_ABOUT
+    long_about = LONG_ABOUT,
+    after_long_help = crate::limits_help!()
 )]
 pub struct ReportArgs {
     /// Event logs: files or folders (read recursively), as for `scan`.
@@ -86,6 +88,9 @@ pub struct ReportArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+
+    #[command(flatten)]
+    pub isolation: super::isolation::IsolationArgs,
 }
 
 fn read_json(p: &Path) -> anyhow::Result<Value> {

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 #[derive(Debug, Args)]
 #[command(
     about = "Read event logs and explain every anonymous and legacy NTLM logon in them",
-    long_about = "Read event logs and explain every anonymous and legacy NTLM logon in them.
+    long_about = concat!("Read event logs and explain every anonymous and legacy NTLM logon in them.
 
 INPUTS are files or folders (read recursively, symbolic links to folders are read once).
 The reader is chosen by content, not by name:
@@ -63,7 +63,9 @@ Example: nullsight scan lab/*/ --config lab
 
 --csv DIR writes findings.csv, anonymous_logons.csv, ntlm_flows.csv, dc_validations.csv,
 ntlm_audit.csv and correlations.csv (cells that a spreadsheet would run as a formula are
-prefixed with ').",
+prefixed with ').
+
+", crate::limits_help!()),
     after_long_help = crate::cli::detections_help()
 )]
 pub struct ScanArgs {
@@ -132,6 +134,9 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+
+    #[command(flatten)]
+    pub isolation: super::isolation::IsolationArgs,
 }
 
 struct Bar(indicatif::ProgressBar);

@@ -72,7 +72,7 @@ EXIT STATUS:
   3  results were written, but some input could not be read (stderr names each)";
 
 #[derive(Debug, Args)]
-#[command(about = "Predict what each hardening change would break, from the logged traffic, and plan the order", long_about = LONG_ABOUT)]
+#[command(about = "Predict what each hardening change would break, from the logged traffic, and plan the order", long_about = LONG_ABOUT, after_long_help = crate::limits_help!())]
 pub struct SimulateArgs {
     /// Evidence files or folders (EVTX, XML, JSON Lines), read recursively.
     #[arg(long = "logs", value_name = "PATH", required = true, num_args = 1..)]
@@ -98,6 +98,8 @@ pub struct SimulateArgs {
     /// Write the affected flows as CSV to FILE (`-`: standard output).
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     pub csv: Option<PathBuf>,
+    #[command(flatten)]
+    pub isolation: super::isolation::IsolationArgs,
 }
 
 /// Read configuration inputs into hosts, with the messages of the inputs that could not be read
