@@ -1,6 +1,8 @@
 // nullsight HTML report: sortable and filterable tables, the timeline and the graph.
-// Plain JavaScript, no library, no network. Data comes from the JSON element #ns-data and is
-// only ever written with textContent / setAttribute: strings from logs are never parsed as HTML.
+// The timeline is drawn with uPlot, the graph laid out with d3-sankey (both vendored under
+// assets/vendor and inlined before this script); no network. Data comes from the JSON element
+// #ns-data and is only ever written with textContent / setAttribute / canvas fillText: strings
+// from logs are never parsed as HTML, and no library is given a label as HTML.
 (function () {
   'use strict';
   var SVG = 'http://www.w3.org/2000/svg'; // an XML namespace name, not a request
@@ -10,7 +12,7 @@
   } catch (e) {
     data = {};
   }
-  window.nullsightReport = { data: data, rendered: false };
+  window.nullsightReport = { data: data, rendered: false, timeline: {}, graph: null };
 
   function svg(tag, attrs, parent) {
     var e = document.createElementNS(SVG, tag);
@@ -104,11 +106,35 @@
     ntlm_blocked: '#edc948', share_access: '#a0cbe8', computer_account_change: '#d4a6c8',
     netlogon: '#79706e', sql_login_failure: '#d37295'
   };
-  var ANON = '#d62728', V1 = '#f28e2b', PLAIN = '#9aa3ad';
+  var ANON = '#d62728', V1 = '#f28e2b';
 
-  // ---- timeline: stacked bars by family; anonymous (red) and NTLMv1 (orange) on top ----
+  // The timeline's tooltip: plain text (textContent), fixed next to the pointer.
+  function tooltip() {
+    var tip = document.createElement('div');
+    tip.className = 'tip';
+    tip.setAttribute('role', 'tooltip');
+    tip.hidden = true;
+    document.body.appendChild(tip);
+    return {
+      el: tip,
+      show: function (s, clientX, clientY) {
+        tip.textContent = s;
+        tip.hidden = false;
+        var x = clientX + 14, y = clientY + 12;
+        if (x + tip.offsetWidth > window.innerWidth - 4) x = Math.max(0, clientX - tip.offsetWidth - 14);
+        if (y + tip.offsetHeight > window.innerHeight - 4) y = Math.max(0, clientY - tip.offsetHeight - 12);
+        tip.style.left = x + 'px';
+        tip.style.top = y + 'px';
+      },
+      hide: function () { tip.hidden = true; }
+    };
+  }
+
+  // ---- timeline (uPlot): stacked bars by family; anonymous and NTLMv1 strips below ----
   // One slot per bucket that has events; a long quiet stretch is drawn as a break (with its
-  // length), so bursts months apart stay readable.
+  // length), so bursts months apart stay readable. Three uPlot charts share the x axis and the
+  // cursor: the families stacked, then anonymous (red) and NTLMv1/LM (orange), each on its own
+  // scale so that 3 anonymous logons among 3000 events still show.
   function dur(s) {
     if (s >= 2 * 86400 * 365) return Math.round(s / (86400 * 365)) + ' years';
     if (s >= 2 * 86400 * 30) return Math.round(s / (86400 * 30)) + ' months';
@@ -119,11 +145,9 @@
   function timeline() {
     var box = document.getElementById('timeline-chart');
     if (!box || !agg || !agg.buckets || !agg.buckets.length) return;
+    if (typeof uPlot !== 'function') throw new Error('the timeline library (uPlot) is missing');
     var fams = agg.families, B = agg.buckets, w = agg.bucket_seconds;
-    var W = Math.max(600, box.clientWidth || 1000), H = 340;
-    var STRIP = 34; // two strips below the bars: anonymous, NTLMv1 (each on its own scale)
-    var m = { l: 76, r: 16, t: 14, b: 40 + 2 * (STRIP + 8) };
-    var BREAK = 22, QUIET = 3; // a gap of more than QUIET empty buckets is a break
+    var QUIET = 3; // a gap of more than QUIET empty buckets is a break
     function countBreaks(B, w) {
       var n = 0;
       for (var i = 1; i < B.length; i++) if (B[i][0] - B[i - 1][0] > QUIET * w) n++;
@@ -150,87 +174,196 @@
       B = merged;
       w = nw;
     }
-    var breaks = countBreaks(B, w);
-    var i;
-    var slots = slotCount(B, w);
-    var slotW = Math.min(36, (W - m.l - m.r - breaks * BREAK) / slots);
-    var maxY = 1;
-    B.forEach(function (r) {
-      var s = 0;
-      for (var i = 3; i < r.length; i++) s += r[i];
-      if (s > maxY) maxY = s;
+    var W = Math.max(600, box.clientWidth || 1000);
+    var AXIS = 88, RIGHT = 16, PW = W - AXIS - RIGHT, BREAK_PX = 22;
+    var nBreaks = countBreaks(B, w), slots = slotCount(B, w);
+    var slotW = Math.min(36, (PW - nBreaks * BREAK_PX) / slots);
+    var breakU = BREAK_PX / slotW; // a break's width, in slots
+    // x of each bucket (the centre of its bar), in slots; breaks between bursts
+    var xs = [], breaks = [], x = 0;
+    B.forEach(function (r, i) {
+      if (i) {
+        var gap = r[0] - B[i - 1][0];
+        if (gap > QUIET * w) {
+          breaks.push({ x: x + 0.5 + breakU / 2, quiet: gap - w });
+          x += 1 + breakU;
+        } else {
+          x += gap / w;
+        }
+      }
+      xs.push(x);
     });
-    // a round top for the axis: 1, 2 or 5 times a power of ten, four steps
+    var xMax = Math.max(x + 0.5, PW / slotW - 0.5);
+    // x-axis labels: the start of each burst, and round times inside it, at least 100 px apart
+    var span = B[B.length - 1][0] + w - B[0][0];
+    var EVERY = [300, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 1209600, 2419200, 31449600];
+    var every = w;
+    for (var e = 0; e < EVERY.length && (every < w || every / w * slotW < 100); e++) every = Math.max(w, EVERY[e]);
+    var ticks = [], lastPx = -1e9, lastDay = '';
+    function tick(t, xv, force) {
+      var px = (xv + 0.5) * slotW;
+      if (px - lastPx < (force ? 70 : 100) || px > PW - 40) return;
+      var d = iso(t), day = d.slice(0, 10);
+      var label = span > 3 * 86400 || w >= 86400 ? (span > 300 * 86400 ? day : d.slice(5, 10)) : (day !== lastDay || force ? d.slice(5, 16) : d.slice(11, 16));
+      // a round time is also a label's place; a burst's start wins over the label before it
+      if (force && ticks.length && px - lastPx < 100) ticks.pop();
+      ticks.push({ x: xv, label: label });
+      lastPx = px;
+      lastDay = day;
+    }
+    B.forEach(function (r, i) {
+      var start = i === 0 || r[0] - B[i - 1][0] > QUIET * w;
+      if (start) tick(r[0], xs[i], true);
+      var end = i + 1 < B.length && B[i + 1][0] - r[0] <= QUIET * w ? B[i + 1][0] : r[0] + w;
+      for (var t = Math.ceil(r[0] / every) * every; t < end; t += every) if (!start || t > r[0]) tick(t, xs[i] + (t - r[0]) / w);
+    });
+    // stacked: series k is the sum of families 0..k, drawn from the sum below it (a band)
+    var stacked = [], sum = B.map(function () { return 0; }), maxY = 1;
+    fams.forEach(function (f, k) {
+      stacked.push(B.map(function (r, i) {
+        sum[i] += r[3 + k];
+        if (sum[i] > maxY) maxY = sum[i];
+        return k === 0 && !r[3] ? null : sum[i];
+      }));
+    });
+    // a round top for the axis: 1, 2, 2.5 or 5 times a power of ten, four steps
     var step = Math.pow(10, Math.floor(Math.log(maxY / 4) / Math.LN10));
     [1, 2, 2.5, 5, 10].some(function (k) { if (maxY / (step * k) <= 4) { step *= k; return true; } return false; });
     step = Math.max(1, step);
-    maxY = Math.ceil(maxY / step) * step;
-    var s = svg('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': 'Timeline' }, box);
-    function Y(v) { return H - m.b - v / maxY * (H - m.t - m.b); }
-    for (var tv = 0, ticks = []; tv <= maxY + 1e-9; tv += step) ticks.push(tv);
-    ticks.forEach(function (v) {
-      svg('line', { x1: m.l, x2: W - m.r, y1: Y(v), y2: Y(v), class: 'grid' }, s);
-      text(s, m.l - 6, Y(v) + 4, fmt(v), { 'text-anchor': 'end', class: 'axis' });
-    });
-    var span = B[B.length - 1][0] + w - B[0][0];
-    function label(t) {
-      var d = iso(t);
-      return span > 3 * 86400 ? d.slice(0, 10) : d.slice(5, 16);
-    }
-    var x = m.l, lastLabel = -1e9, xs = [];
-    B.forEach(function (r, i) {
-      var gap = i ? r[0] - B[i - 1][0] : 0;
-      if (i && gap > QUIET * w) {
-        var bx = x + BREAK / 2;
-        svg('line', { x1: bx, x2: bx, y1: m.t, y2: H - 4 - 14, class: 'break' }, s);
-        var bt = text(s, bx, m.t + 10, '\u2248', { 'text-anchor': 'middle', class: 'axis' });
-        title(bt, 'quiet for ' + dur(gap - w));
-        title(s.lastChild.previousSibling, 'quiet for ' + dur(gap - w));
-        x += BREAK;
-      } else if (i) {
-        x += slotW * (gap / w - 1);
-      }
-      var newCluster = i === 0 || gap > QUIET * w;
-      if (newCluster && x - lastLabel > 90 && x < W - m.r - 70) {
-        svg('line', { x1: x, x2: x, y1: H - m.b, y2: H - m.b + 5, class: 'tick' }, s);
-        text(s, x, H - m.b + 18, label(r[0]), { 'text-anchor': 'start', class: 'axis' });
-        lastLabel = x;
-      }
-      xs.push(x);
-      var y = 0, parts = [];
-      var g = svg('g', { class: 'bucket' }, s);
-      var bw = Math.max(1.5, slotW - (slotW > 4 ? 1 : 0));
-      for (var k = 3; k < r.length; k++) {
-        if (!r[k]) continue;
-        svg('rect', { x: x, width: bw, y: Y(y + r[k]), height: Math.max(1, Y(y) - Y(y + r[k])), fill: FAMILY_COLORS[fams[k - 3]] || '#888' }, g);
-        y += r[k];
-        parts.push(fams[k - 3].replace(/_/g, ' ') + ': ' + fmt(r[k]));
-      }
+    var top = Math.ceil(maxY / step) * step;
+    var yTicks = [];
+    for (var tv = 0; tv <= top + 1e-9; tv += step) yTicks.push(tv);
+
+    var tip = tooltip(), hovered = null, drawn = { bars: 0, anonymous: 0, ntlmv1: 0 };
+    var FONT = '11px system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
+    function bucketText(i) {
+      var r = B[i], parts = [iso(r[0]) + ' + ' + dur(w)];
+      fams.forEach(function (f, k) { if (r[3 + k]) parts.push(f.replace(/_/g, ' ') + ': ' + fmt(r[3 + k])); });
       if (r[1]) parts.push('anonymous: ' + fmt(r[1]));
       if (r[2]) parts.push('NTLMv1/LM: ' + fmt(r[2]));
-      title(g, iso(r[0]) + ' + ' + dur(w) + '\n' + parts.join('\n'));
-      x += slotW;
-    });
-    text(s, W - m.r, H - 4, 'UTC; one bar per ' + dur(w) + '; \u2248 marks a quiet stretch (point at it for its length)', { 'text-anchor': 'end', class: 'axis' });
-    // Anonymous and NTLMv1 strips: each on its own scale, so that 3 anonymous logons among
-    // 3000 events still show.
-    [[1, ANON, 'anonymous'], [2, V1, 'NTLMv1/LM']].forEach(function (spec, n) {
-      var col = spec[0], top = H - m.b + 30 + n * (STRIP + 8), max = 0;
-      B.forEach(function (r) { if (r[col] > max) max = r[col]; });
-      svg('rect', { x: m.l, y: top, width: W - m.l - m.r, height: STRIP, class: 'strip' }, s);
-      text(s, m.l - 6, top + 14, spec[2].split('/')[0], { 'text-anchor': 'end', class: 'axis strip-label ' + (n ? 'v1' : 'anon') });
-      if (!max) {
-        text(s, m.l + 8, top + STRIP / 2 + 4, 'none', { class: 'axis' });
-        return;
-      }
-      text(s, m.l - 6, top + 28, 'max ' + fmt(max), { 'text-anchor': 'end', class: 'axis' });
-      B.forEach(function (r, i) {
-        if (!r[col]) return;
-        var h = Math.max(3, r[col] / max * (STRIP - 4));
-        var bar = svg('rect', { x: xs[i], width: Math.max(2, slotW - (slotW > 4 ? 1 : 0)), y: top + STRIP - h, height: h, fill: spec[1], class: 'marker ' + (col === 1 ? 'anonymous' : 'ntlmv1') }, s);
-        title(bar, iso(r[0]) + ' + ' + dur(w) + ': ' + fmt(r[col]) + ' ' + spec[2]);
+      return parts.join('\n');
+    }
+    function drawBreaks(u, mark) {
+      var ctx = u.ctx, pr = u.pxRatio || window.devicePixelRatio || 1;
+      ctx.save();
+      ctx.strokeStyle = '#b8bec8';
+      ctx.lineWidth = pr;
+      ctx.setLineDash([3 * pr, 3 * pr]);
+      breaks.forEach(function (b) {
+        var bx = Math.round(u.valToPos(b.x, 'x', true)) + 0.5;
+        ctx.beginPath();
+        ctx.moveTo(bx, u.bbox.top);
+        ctx.lineTo(bx, u.bbox.top + u.bbox.height);
+        ctx.stroke();
+        if (mark) {
+          ctx.fillStyle = '#5b6472';
+          ctx.font = Math.round(13 * pr) + 'px system-ui, sans-serif';
+          ctx.textAlign = 'center';
+          ctx.fillText('\u2248', bx, u.bbox.top + 12 * pr);
+        }
       });
+      ctx.restore();
+    }
+    function hover(u) {
+      var left = u.cursor.left;
+      if (u !== hovered || left == null || left < 0) return;
+      var xv = u.posToVal(left, 'x'), text = null;
+      breaks.forEach(function (b) { if (Math.abs(xv - b.x) <= breakU / 2) text = 'quiet for ' + dur(b.quiet); });
+      var i = u.cursor.idx;
+      if (!text && i != null && Math.abs(xv - xs[i]) <= 0.5) text = bucketText(i);
+      var o = u.over.getBoundingClientRect();
+      if (text) tip.show(text, o.left + left, o.top + u.cursor.top);
+      else tip.hide();
+    }
+    function chart(opts, data, count) {
+      opts.width = W;
+      opts.legend = { show: false };
+      opts.padding = [opts.padTop || 6, RIGHT, 0, 0];
+      opts.cursor = { y: false, points: { show: false }, drag: { x: false, y: false, setScale: false }, sync: { key: 'ns-timeline' } };
+      opts.scales.x = { time: false, range: function () { return [-0.5, xMax]; } };
+      opts.hooks = {
+        drawClear: [function () { drawn[count] = 0; }],
+        draw: [function (u) { drawBreaks(u, opts.marks); if (opts.onDraw) opts.onDraw(u); }],
+        setCursor: [hover],
+        ready: [function (u) {
+          u.over.addEventListener('mouseenter', function () { hovered = u; });
+          u.over.addEventListener('mouseleave', function () { hovered = null; tip.hide(); });
+        }]
+      };
+      var holder = document.createElement('div');
+      box.appendChild(holder);
+      return new uPlot(opts, data, holder);
+    }
+    function bars(count) {
+      return uPlot.paths.bars({ size: [slotW > 4 ? 0.86 : 1, 36, 1.5], align: 0, each: function () { drawn[count]++; } });
+    }
+    var xData = xs;
+    var yAxis = { size: AXIS, font: FONT, stroke: '#5b6472', gap: 6, ticks: { show: false }, grid: { stroke: '#e6e8ec', width: 1 } };
+    // 1. the families, stacked
+    var series = [{}], bands = [];
+    fams.forEach(function (f, k) {
+      var c = FAMILY_COLORS[f] || '#888';
+      series.push({ label: f.replace(/_/g, ' '), fill: c, stroke: c, width: 0, paths: bars('bars'), points: { show: false } });
+      if (k) bands.push({ series: [k + 1, k], fill: 'rgba(0,0,0,0)' });
     });
+    chart({
+      height: 250, marks: true, padTop: 16,
+      scales: { y: { range: function () { return [0, top]; } } },
+      axes: [{ show: false }, Object.assign({}, yAxis, {
+        splits: function () { return yTicks; },
+        values: function (u, sp) { return sp.map(fmt); }
+      })],
+      series: series, bands: bands
+    }, [xData].concat(stacked), 'bars');
+    // 2. and 3. anonymous and NTLMv1/LM, each on its own scale (a small count still shows)
+    var strips = [[1, ANON, 'anonymous', 'anonymous'], [2, V1, 'NTLMv1/LM', 'ntlmv1']];
+    strips.forEach(function (spec, n) {
+      var col = spec[0], max = 0, total = 0;
+      B.forEach(function (r) { if (r[col] > max) max = r[col]; total += r[col]; });
+      var lastStrip = n === strips.length - 1;
+      var axes = [{ show: false }, Object.assign({}, yAxis, { splits: function () { return []; }, grid: { show: false } })];
+      if (lastStrip) {
+        axes[0] = {
+          font: FONT, stroke: '#5b6472', size: 28, gap: 4, grid: { show: false },
+          ticks: { show: true, stroke: '#9aa3ad', size: 5 },
+          splits: function () { return ticks.map(function (t) { return t.x - 0.5; }); },
+          values: function () { return ticks.map(function (t) { return t.label; }); }
+        };
+      }
+      chart({
+        height: lastStrip ? 78 : 50, padTop: 6,
+        scales: { y: { range: function () { return [0, max || 1]; } } },
+        axes: axes,
+        series: [{}, { label: spec[2], fill: spec[1], stroke: spec[1], width: 0, paths: bars(spec[3]), points: { show: false } }],
+        onDraw: function (u) {
+          var ctx = u.ctx, pr = u.pxRatio || window.devicePixelRatio || 1;
+          ctx.save();
+          ctx.textAlign = 'right';
+          ctx.fillStyle = col === 1 ? ANON : '#b35c00';
+          ctx.font = 'bold ' + Math.round(11.5 * pr) + 'px system-ui, sans-serif';
+          ctx.fillText(spec[2].split('/')[0], u.bbox.left - 8 * pr, u.bbox.top + 14 * pr);
+          ctx.fillStyle = '#5b6472';
+          ctx.font = Math.round(11 * pr) + 'px system-ui, sans-serif';
+          ctx.fillText(max ? 'max ' + fmt(max) : 'none', u.bbox.left - 8 * pr, u.bbox.top + 28 * pr);
+          ctx.strokeStyle = '#e6e8ec';
+          ctx.lineWidth = pr;
+          ctx.strokeRect(u.bbox.left + 0.5, u.bbox.top + 0.5, u.bbox.width - 1, u.bbox.height - 1);
+          ctx.restore();
+        }
+      }, [xData, B.map(function (r) {
+        // at least a tenth of the strip's height, so that a lone event is seen
+        return r[col] ? Math.max(r[col], max / 10) : null;
+      })], spec[3]);
+      window.nullsightReport.timeline[spec[3] + 'Total'] = total;
+    });
+    var axisNote = document.createElement('p');
+    axisNote.className = 'axisnote';
+    axisNote.textContent = 'UTC; one bar per ' + dur(w) + (breaks.length ? '; \u2248 and a dashed line mark a quiet stretch (point at it for its length)' : '');
+    box.appendChild(axisNote);
+    window.nullsightReport.timeline.buckets = B.length;
+    window.nullsightReport.timeline.ticks = ticks.length;
+    window.nullsightReport.timeline.breaks = breaks.length;
+    window.nullsightReport.timeline.drawn = drawn;
     var legend = document.getElementById('timeline-legend');
     if (legend) {
       fams.forEach(function (f, i) {
@@ -257,131 +390,152 @@
     }
   }
 
-  // ---- graph: three columns, source → account → target ----
+  // ---- graph (d3-sankey): three columns, source → account → target ----
+  // The layout is d3-sankey's; the drawing is ours, with text nodes only (labels are log
+  // strings). Band widths grow with the logarithm of the event count, so that one anonymous
+  // logon beside a million Kerberos ones is still a visible band; the counts are in the labels.
   function graph() {
     var box = document.getElementById('graph-chart');
     if (!box || !agg || !agg.edges || !agg.edges.length) return;
+    if (!window.d3 || typeof d3.sankey !== 'function') throw new Error('the graph library (d3-sankey) is missing');
     var TOP = 24;
     var cols = ['source', 'account', 'target'];
-    var weight = [{}, {}, {}];
+    // Per column, the TOP names kept: those with anonymous or NTLMv1 events first (the report
+    // is about them: at the scale of a big network they would otherwise all be "others"), then
+    // the busiest.
+    var weight = [{}, {}, {}], flagged = [{}, {}, {}];
     agg.edges.forEach(function (e) {
-      cols.forEach(function (c, i) { weight[i][e[c]] = (weight[i][e[c]] || 0) + e.count; });
+      cols.forEach(function (c, i) {
+        weight[i][e[c]] = (weight[i][e[c]] || 0) + e.count;
+        if (e.anonymous || e.ntlmv1) flagged[i][e[c]] = (flagged[i][e[c]] || 0) + e.count;
+      });
     });
-    var kept = weight.map(function (wt) {
-      var names = Object.keys(wt).sort(function (a, b) { return wt[b] - wt[a] || (a < b ? -1 : 1); });
+    var kept = weight.map(function (wt, i) {
+      var fl = flagged[i];
+      var names = Object.keys(wt).sort(function (a, b) { return (fl[b] || 0) - (fl[a] || 0) || wt[b] - wt[a] || (a < b ? -1 : 1); });
       var keep = {};
       names.slice(0, TOP).forEach(function (n) { keep[n] = true; });
       return { keep: keep, dropped: Math.max(0, names.length - TOP) };
     });
-    function nodeId(i, name) {
+    function nodeName(i, name) {
       return kept[i].keep[name] ? name : '\u2026 ' + fmt(kept[i].dropped) + ' others';
     }
-    // nodes and links
-    var nodes = [{}, {}, {}], links = {};
+    // nodes (one per column and name) and links (one per pair and kind: anonymous, NTLMv1, other)
+    var byKey = {}, nodes = [], links = {}, linkList = [];
     agg.edges.forEach(function (e) {
-      var ids = cols.map(function (c, i) { return nodeId(i, e[c]); });
-      ids.forEach(function (id, i) {
-        var n = nodes[i][id] || (nodes[i][id] = { id: id, col: i, count: 0, anon: 0, v1: 0, links: [] });
+      var names = cols.map(function (c, i) { return nodeName(i, e[c]); });
+      var ns = names.map(function (name, i) {
+        var key = i + '\u0000' + name;
+        var n = byKey[key];
+        if (!n) { n = byKey[key] = { key: key, name: name, col: i, count: 0, anon: 0, v1: 0 }; nodes.push(n); }
         n.count += e.count;
         if (e.anonymous) n.anon += e.count;
         if (e.ntlmv1) n.v1 += e.count;
+        return n;
       });
+      var kind = e.anonymous ? 'anon' : e.ntlmv1 ? 'v1' : 'other';
       for (var i = 0; i < 2; i++) {
-        var key = i + '\u0000' + ids[i] + '\u0000' + ids[i + 1];
-        var l = links[key] || (links[key] = { a: nodes[i][ids[i]], b: nodes[i + 1][ids[i + 1]], count: 0, anon: 0, v1: 0, pkgs: {} });
+        var lk = ns[i].key + '\u0000' + ns[i + 1].key + '\u0000' + kind;
+        var l = links[lk];
+        if (!l) { l = links[lk] = { source: ns[i].key, target: ns[i + 1].key, kind: kind, count: 0, pkgs: {} }; linkList.push(l); }
         l.count += e.count;
-        if (e.anonymous) l.anon += e.count;
-        if (e.ntlmv1) l.v1 += e.count;
         l.pkgs[e['package']] = true;
       }
     });
-    var L = Object.keys(links).map(function (k) { return links[k]; });
-    L.forEach(function (l) { l.a.links.push(l); l.b.links.push(l); });
-    // order: sources by weight, then each next column by the barycentre of its neighbours
-    var order = [];
-    order[0] = Object.keys(nodes[0]).map(function (k) { return nodes[0][k]; })
-      .sort(function (a, b) { return (b.anon - a.anon) || (b.count - a.count); });
-    order[0].forEach(function (n, i) { n.pos = i; });
-    for (var c = 1; c < 3; c++) {
-      order[c] = Object.keys(nodes[c]).map(function (k) { return nodes[c][k]; });
-      order[c].forEach(function (n) {
-        var s = 0, wsum = 0;
-        n.links.forEach(function (l) { if (l.b === n) { s += l.a.pos * l.count; wsum += l.count; } });
-        n.bary = wsum ? s / wsum : 0;
-      });
-      order[c].sort(function (a, b) { return a.bary - b.bary || b.count - a.count; });
-      order[c].forEach(function (n, i) { n.pos = i; });
-    }
-    var W = Math.max(700, box.clientWidth || 1000), ROW = 26, NW = Math.min(260, W * 0.24), NH = 20;
-    var rowsMax = Math.max(order[0].length, order[1].length, order[2].length);
-    var H = rowsMax * ROW + 40;
+    var KIND_RANK = { other: 0, v1: 1, anon: 2 };
+    // a stable input order: anonymous first, then by weight, then by name
+    nodes.sort(function (a, b) { return a.col - b.col || (b.anon - a.anon) || (b.v1 - a.v1) || (b.count - a.count) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0); });
+    nodes.forEach(function (n, i) { n.order = i; });
+    linkList.forEach(function (l) { l.value = 1 + Math.log(l.count) / Math.LN2; });
+    var W = Math.max(700, box.clientWidth || 1000);
+    var perCol = [0, 0, 0];
+    nodes.forEach(function (n) { perCol[n.col]++; });
+    var rowsMax = Math.max.apply(null, perCol);
+    var H = Math.max(220, rowsMax * 30 + 40);
+    var LABEL = Math.min(250, Math.round(W * 0.2)), NODE_W = 14, HEAD = 26;
+    var layout = d3.sankey()
+      .nodeId(function (n) { return n.key; })
+      .nodeAlign(function (n) { return n.col; })
+      .nodeWidth(NODE_W)
+      .nodePadding(12)
+      // in each column: the names with anonymous, then NTLMv1/LM events, at the top, then the
+      // rest by weight (the input order); d3-sankey then only spaces them
+      .nodeSort(function (a, b) { return a.order - b.order; })
+      .iterations(32)
+      .extent([[LABEL, HEAD], [W - LABEL, H - 6]]);
+    var g = layout({ nodes: nodes, links: linkList });
     var s = svg('svg', { width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': 'Authentication graph' }, box);
-    var xs = [8, (W - NW) / 2, W - NW - 8];
+    var colX = [LABEL, (W - NODE_W) / 2, W - LABEL - NODE_W];
     ['Source (workstation or IP)', 'Account', 'Target host'].forEach(function (h, i) {
-      text(s, xs[i] + NW / 2, 14, h, { 'text-anchor': 'middle', class: 'colhead' });
+      text(s, i === 0 ? colX[0] + NODE_W : i === 2 ? colX[2] : W / 2, 14, h, { 'text-anchor': ['end', 'middle', 'start'][i], class: 'colhead' });
     });
-    order.forEach(function (col, c) {
-      var off = 28 + (rowsMax - col.length) * ROW / 2;
-      col.forEach(function (n, i) { n.x = xs[c]; n.y = off + i * ROW; });
-    });
-    var maxC = 1;
-    L.forEach(function (l) { if (l.count > maxC) maxC = l.count; });
-    var linkLayer = svg('g', {}, s), nodeLayer = svg('g', {}, s);
-    L.sort(function (a, b) { return (a.anon ? 2 : a.v1 ? 1 : 0) - (b.anon ? 2 : b.v1 ? 1 : 0) || b.count - a.count; });
+    var linkLayer = svg('g', { class: 'links' }, s), nodeLayer = svg('g', {}, s);
+    var L = g.links.slice().sort(function (a, b) { return KIND_RANK[a.kind] - KIND_RANK[b.kind] || b.count - a.count; });
     L.forEach(function (l) {
-      var x1 = l.a.x + NW, y1 = l.a.y + NH / 2, x2 = l.b.x, y2 = l.b.y + NH / 2, mx = (x1 + x2) / 2;
-      var color = l.anon ? ANON : l.v1 ? V1 : PLAIN;
+      var x1 = l.source.x1, x2 = l.target.x0, mx = (x1 + x2) / 2;
       l.el = svg('path', {
-        d: 'M' + x1 + ' ' + y1 + 'C' + mx + ' ' + y1 + ' ' + mx + ' ' + y2 + ' ' + x2 + ' ' + y2,
-        fill: 'none', stroke: color, 'stroke-opacity': 0.75,
-        'stroke-width': (1 + 5 * Math.log(1 + l.count) / Math.log(1 + maxC)).toFixed(2),
-        class: 'link' + (l.anon ? ' anon' : l.v1 ? ' v1' : '')
+        d: 'M' + x1 + ',' + l.y0 + 'C' + mx + ',' + l.y0 + ' ' + mx + ',' + l.y1 + ' ' + x2 + ',' + l.y1,
+        'stroke-width': Math.max(1.5, l.width).toFixed(2),
+        class: 'link ' + l.kind
       }, linkLayer);
-      title(l.el, l.a.id + ' \u2192 ' + l.b.id + '\n' + fmt(l.count) + ' events' +
-        (l.anon ? ', ' + fmt(l.anon) + ' anonymous' : '') + (l.v1 ? ', ' + fmt(l.v1) + ' NTLMv1/LM' : '') +
-        '\npackages: ' + Object.keys(l.pkgs).join(', '));
+      l.tipText = l.source.name + ' \u2192 ' + l.target.name + '\n' + fmt(l.count) + ' events' +
+        (l.kind === 'anon' ? ', anonymous' : l.kind === 'v1' ? ', NTLMv1/LM' : '') +
+        '\npackages: ' + Object.keys(l.pkgs).join(', ');
+      title(l.el, l.tipText);
     });
-    order.forEach(function (col) {
-      col.forEach(function (n) {
-        var g = svg('g', { class: 'node', transform: 'translate(' + n.x + ',' + n.y + ')', tabindex: 0 }, nodeLayer);
-        svg('rect', {
-          width: NW, height: NH, rx: 4,
-          class: n.anon ? 'anon' : n.v1 ? 'v1' : 'plain'
-        }, g);
-        text(g, 6, 14, clip(n.id, Math.floor(NW / 7.2) - 6), { class: 'label' });
-        text(g, NW - 6, 14, fmt(n.count), { class: 'cnt', 'text-anchor': 'end' });
-        title(g, n.id + '\n' + fmt(n.count) + ' events' + (n.anon ? '\n' + fmt(n.anon) + ' anonymous' : '') + (n.v1 ? '\n' + fmt(n.v1) + ' NTLMv1/LM' : ''));
-        n.el = g;
-        function on() {
-          s.classList.add('focus');
-          // follow the paths through this node in both directions
-          var seen = [n];
-          var fwd = [n], back = [n];
-          while (fwd.length) {
-            var x = fwd.pop();
-            x.links.forEach(function (l) { if (l.a === x) { l.el.classList.add('hi'); if (seen.indexOf(l.b) < 0) { seen.push(l.b); fwd.push(l.b); } } });
-          }
-          while (back.length) {
-            var y = back.pop();
-            y.links.forEach(function (l) { if (l.b === y) { l.el.classList.add('hi'); if (seen.indexOf(l.a) < 0) { seen.push(l.a); back.push(l.a); } } });
-          }
-          seen.forEach(function (z) { z.el.classList.add('hi'); });
-        }
-        function off() {
-          s.classList.remove('focus');
-          Array.prototype.forEach.call(s.querySelectorAll('.hi'), function (e) { e.classList.remove('hi'); });
-        }
-        g.addEventListener('mouseenter', on);
-        g.addEventListener('mouseleave', off);
-        g.addEventListener('focus', on);
-        g.addEventListener('blur', off);
+    g.nodes.forEach(function (n) {
+      var gn = svg('g', { class: 'node', tabindex: 0 }, nodeLayer);
+      // the node, split by its share of anonymous (red) and NTLMv1/LM (orange) events
+      var h = Math.max(2, n.y1 - n.y0), y = n.y0;
+      [['anon', n.anon], ['v1', n.v1], ['plain', n.count - n.anon - n.v1]].forEach(function (part) {
+        if (part[1] <= 0) return;
+        var ph = part[0] === 'plain' ? n.y0 + h - y : Math.min(n.y0 + h - y, Math.max(3, h * part[1] / n.count));
+        if (ph <= 0) return;
+        svg('rect', { x: n.x0, y: y, width: n.x1 - n.x0, height: ph, class: part[0] }, gn);
+        y += ph;
       });
+      var right = n.col !== 0;
+      var t = text(gn, right ? n.x1 + 6 : n.x0 - 6, (n.y0 + n.y1) / 2 + 4, '', { class: 'label', 'text-anchor': right ? 'start' : 'end' });
+      var nameSpan = svg('tspan', {}, t);
+      nameSpan.textContent = clip(n.name, 28);
+      var cnt = svg('tspan', { class: 'cnt', dx: 6 }, t);
+      cnt.textContent = fmt(n.count);
+      n.tipText = n.name + '\n' + fmt(n.count) + ' events' + (n.anon ? '\n' + fmt(n.anon) + ' anonymous' : '') + (n.v1 ? '\n' + fmt(n.v1) + ' NTLMv1/LM' : '');
+      title(gn, n.tipText);
+      n.el = gn;
+      function on() {
+        s.classList.add('focus');
+        // follow the paths through this node in both directions
+        var seen = [n], fwd = [n], back = [n];
+        while (fwd.length) {
+          fwd.pop().sourceLinks.forEach(function (l) { l.el.classList.add('hi'); if (seen.indexOf(l.target) < 0) { seen.push(l.target); fwd.push(l.target); } });
+        }
+        while (back.length) {
+          back.pop().targetLinks.forEach(function (l) { l.el.classList.add('hi'); if (seen.indexOf(l.source) < 0) { seen.push(l.source); back.push(l.source); } });
+        }
+        seen.forEach(function (z) { z.el.classList.add('hi'); });
+      }
+      function off() {
+        s.classList.remove('focus');
+        Array.prototype.forEach.call(s.querySelectorAll('.hi'), function (e) { e.classList.remove('hi'); });
+      }
+      gn.addEventListener('mouseenter', on);
+      gn.addEventListener('mouseleave', off);
+      gn.addEventListener('focus', on);
+      gn.addEventListener('blur', off);
     });
+    window.nullsightReport.graph = {
+      nodes: g.nodes.length, links: g.links.length,
+      anonymousLinks: g.links.filter(function (l) { return l.kind === 'anon'; }).length,
+      ntlmv1Links: g.links.filter(function (l) { return l.kind === 'v1'; }).length
+    };
   }
 
   try {
+    var t0 = Date.now();
     timeline();
     graph();
+    window.nullsightReport.drawMs = Date.now() - t0;
     window.nullsightReport.rendered = true;
   } catch (e) {
     window.nullsightReport.error = String(e);

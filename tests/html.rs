@@ -129,26 +129,167 @@ fn hostile_strings_everywhere_are_escaped() {
     assert!(!html.contains("class=\"card &lt;"));
 }
 
+/// The bodies of every `<tag>…</tag>` in `html` (for `script`, not the JSON data).
+fn bodies(html: &str, tag: &str) -> Vec<String> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    html.match_indices(&open)
+        .map(|(i, _)| {
+            let start = i + open.len();
+            html[start..start + html[start..].find(&close).unwrap()].to_string()
+        })
+        .collect()
+}
+
+fn sha256_b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+/// The sources of one CSP directive, e.g. `script-src`.
+fn csp_directive(html: &str, name: &str) -> Vec<String> {
+    let at = html.find("Content-Security-Policy\" content=\"").unwrap();
+    let rest = &html[at..];
+    let csp = &rest[rest.find("content=\"").unwrap() + 9..];
+    let csp = &csp[..csp.find('"').unwrap()];
+    csp.split(';')
+        .map(str::trim)
+        .find_map(|d| d.strip_prefix(name))
+        .unwrap_or_else(|| panic!("no {name} in {csp}"))
+        .split_whitespace()
+        .map(String::from)
+        .collect()
+}
+
 #[test]
 fn the_content_security_policy_matches_the_inline_code() {
     let html = render(&ReportInput::default());
-    let hash = |s: &str| {
-        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(s.as_bytes()))
+    let hashes = |texts: Vec<String>| {
+        let mut h: Vec<String> = texts
+            .iter()
+            .map(|t| format!("'sha256-{}'", sha256_b64(t)))
+            .collect();
+        h.sort();
+        h
     };
-    let between = |a: &str, b: &str| {
-        let i = html.find(a).unwrap() + a.len();
-        html[i..i + html[i..].find(b).unwrap()].to_string()
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
     };
-    let css = between("<style>", "</style>");
-    let js = between("</script><script>", "</script>");
-    assert!(html.contains(&format!("script-src 'sha256-{}'", hash(&js))));
-    assert!(html.contains(&format!("style-src 'sha256-{}'", hash(&css))));
-    assert!(html.contains("default-src 'none'"));
+    // Every script and style element, and nothing else, is allowed by its hash: no
+    // 'unsafe-inline', no 'unsafe-eval' (the vendored libraries need neither).
+    let scripts = bodies(&html, "script");
+    assert_eq!(scripts.len(), html_common::expected_scripts() - 1);
+    assert_eq!(sorted(csp_directive(&html, "script-src")), hashes(scripts));
+    let styles = bodies(&html, "style");
+    assert_eq!(styles.len(), 2);
+    assert_eq!(sorted(csp_directive(&html, "style-src")), hashes(styles));
+    assert_eq!(csp_directive(&html, "default-src"), ["'none'"]);
+    assert!(!html.contains("unsafe-"));
     assert!(
         markup_problems(&html).is_empty(),
         "{:#?}",
         markup_problems(&html)
     );
+}
+
+/// `| \`assets/vendor/…\` | bytes | \`sha256\` |` rows of assets/vendor/VENDORED.md.
+fn vendored_md_rows(md: &str) -> Vec<(String, u64, String)> {
+    md.lines()
+        .filter(|l| l.starts_with("| `assets/vendor/"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(|c| c.trim().trim_matches('`')).collect();
+            (
+                cells[1].to_string(),
+                cells[2].parse().unwrap_or_else(|_| panic!("bytes in {l}")),
+                cells[3].to_string(),
+            )
+        })
+        .collect()
+}
+
+fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn vendored_files_match_vendored_md_and_are_inlined() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let md = std::fs::read_to_string(root.join("assets/vendor/VENDORED.md")).unwrap();
+    let rows = vendored_md_rows(&md);
+    assert!(rows.len() >= 4, "{rows:?}");
+    // Every committed file is listed, and every listed file has its recorded size and sha256.
+    let mut files = Vec::new();
+    files_under(&root.join("assets/vendor"), &mut files);
+    for f in &files {
+        let rel = f.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        if rel == "assets/vendor/VENDORED.md" {
+            continue;
+        }
+        assert!(
+            rows.iter().any(|(p, _, _)| *p == rel),
+            "{rel} is not in VENDORED.md"
+        );
+    }
+    for (path, bytes, sha) in &rows {
+        let data = std::fs::read(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(data.len() as u64, *bytes, "{path}: size");
+        let hex: String = sha2::Sha256::digest(&data)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(&hex, sha, "{path}: sha256 differs from VENDORED.md");
+    }
+    // The report inlines each vendored script and style sheet as it is on disk, in the order
+    // of VENDORED (d3-array before d3-sankey), before the page's own code.
+    let html = render(&ReportInput::default());
+    let scripts = bodies(&html, "script");
+    let styles = bodies(&html, "style");
+    let mut last_script = 0;
+    for v in nullsight::report::html::VENDORED {
+        assert!(
+            md.contains(&format!("`{}@{}`", v.package, v.version)),
+            "VENDORED.md does not name {}@{}",
+            v.package,
+            v.version
+        );
+        assert!(
+            ["MIT", "ISC", "BSD-2-Clause", "BSD-3-Clause", "Apache-2.0"].contains(&v.licence),
+            "{}: licence {} is not in the permissive list",
+            v.package,
+            v.licence
+        );
+        assert!(md.contains(&format!("licence {}", v.licence)), "{}", v.package);
+        for (path, text) in v.files {
+            assert!(rows.iter().any(|(p, _, _)| p == path), "{path} not in VENDORED.md");
+            let disk = std::fs::read_to_string(root.join(path)).unwrap();
+            assert_eq!(*text, disk, "{path}: the build inlines another text");
+            let lower = disk.to_ascii_lowercase();
+            for bad in ["</script", "</style", "<!--"] {
+                assert!(!lower.contains(bad), "{path} holds {bad}: it cannot be inlined as is");
+            }
+            if path.ends_with(".js") {
+                let at = scripts.iter().position(|s| *s == disk);
+                let at = at.unwrap_or_else(|| panic!("{path} is not inlined"));
+                assert!(at >= last_script, "{path} runs before the library it needs");
+                last_script = at;
+            } else {
+                assert!(styles.contains(&disk), "{path} is not inlined");
+            }
+        }
+        // Its licence is reproduced in the footer.
+        let first = v.licence_text.lines().find(|l| !l.trim().is_empty()).unwrap();
+        assert!(html.contains(first.trim()), "{}: no licence in the report", v.package);
+    }
+    // The page's own code comes last.
+    assert_eq!(scripts.last().unwrap(), include_str!("../assets/report.js"));
+    assert!(html.contains("Third-party code in this file: d3-array 2.12.1 (BSD-3-Clause)"));
 }
 
 #[test]

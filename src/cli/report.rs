@@ -21,9 +21,10 @@ offline in any browser).
 
 It shows: the verdict (findings by severity); an overview (hosts, time range, counts); each
 finding with its explanation and evidence (file + record id); a timeline of anonymous and NTLM
-logons; a graph of who authenticates to what (anonymous edges red, NTLMv1/LM orange); the NTLM
-inventory; the compliance table when --config is given (which also decides, as for `scan --config`,
-anonymous logons whose client logged no 8001); the simulation and the staged fix plan
+logons (drawn with uPlot); a graph of who authenticates to what (a Sankey diagram laid out by
+d3-sankey: anonymous flows red, NTLMv1/LM orange); the NTLM inventory; the compliance table when
+--config is given (which also decides, as for `scan --config`, anonymous logons whose client
+logged no 8001); the simulation and the staged fix plan
 when their JSON is given; every input with its read errors. Tables sort (click a header) and
 filter (type in the box above them).
 
@@ -31,7 +32,9 @@ The timeline and graph are aggregated while scanning (bounded time buckets and a
 distinct source/account/target edges), so the report of millions of events stays small.
 
 Every string from logs and configuration is escaped; the page's Content-Security-Policy allows
-no network access and no script but its own.
+no network access and no script but its own and the vendored libraries' (by hash). The
+libraries (uPlot, d3-sankey, d3-array: about 72 KB) are inlined with their licences; see
+assets/vendor/VENDORED.md in the source.
 
 EXAMPLES:
   nullsight report --logs C:\\evidence\\dc01 --logs ws042.evtx -o report.html

@@ -24,6 +24,80 @@ use std::fmt::Write as _;
 const CSS: &str = include_str!("../../assets/report.css");
 const JS: &str = include_str!("../../assets/report.js");
 
+/// A library from the npm registry, committed under `assets/vendor/` and inlined into every
+/// report (`assets/vendor/VENDORED.md` records its version, licence and checksums; the tests
+/// check both against the files).
+#[derive(Debug, Clone, Copy)]
+pub struct Vendored {
+    /// The npm package.
+    pub package: &'static str,
+    pub version: &'static str,
+    /// SPDX identifier.
+    pub licence: &'static str,
+    /// The files inlined, as (path under the repository, text): `.js` in a `<script>`, `.css`
+    /// in a `<style>`, in this order.
+    pub files: &'static [(&'static str, &'static str)],
+    /// The package's LICENSE, reproduced in the report's footer (BSD-3-Clause and MIT ask for
+    /// it in copies of the code).
+    pub licence_text: &'static str,
+}
+
+macro_rules! vendored_file {
+    ($path:literal) => {
+        ($path, include_str!(concat!("../../", $path)))
+    };
+}
+
+/// The vendored libraries, in the order their scripts run: d3-array before d3-sankey (which
+/// reads `d3.min`, `d3.max`, `d3.sum`), then uPlot; the page's own script comes last.
+pub const VENDORED: &[Vendored] = &[
+    Vendored {
+        package: "d3-array",
+        version: "2.12.1",
+        licence: "BSD-3-Clause",
+        files: &[vendored_file!("assets/vendor/d3-array/d3-array.min.js")],
+        licence_text: include_str!("../../assets/vendor/d3-array/LICENSE"),
+    },
+    Vendored {
+        package: "d3-sankey",
+        version: "0.12.3",
+        licence: "BSD-3-Clause",
+        files: &[vendored_file!("assets/vendor/d3-sankey/d3-sankey.min.js")],
+        licence_text: include_str!("../../assets/vendor/d3-sankey/LICENSE"),
+    },
+    Vendored {
+        package: "uplot",
+        version: "1.6.32",
+        licence: "MIT",
+        files: &[
+            vendored_file!("assets/vendor/uplot/uPlot.iife.min.js"),
+            vendored_file!("assets/vendor/uplot/uPlot.min.css"),
+        ],
+        licence_text: include_str!("../../assets/vendor/uplot/LICENSE"),
+    },
+];
+
+/// The scripts of the page, in order: the vendored ones, then the page's own.
+fn scripts() -> impl Iterator<Item = &'static str> {
+    VENDORED
+        .iter()
+        .flat_map(|v| v.files.iter())
+        .filter(|(p, _)| p.ends_with(".js"))
+        .map(|(_, t)| *t)
+        .chain(std::iter::once(JS))
+}
+
+/// The style sheets of the page, in order: the vendored ones, then the page's own (last, so
+/// that it can adjust theirs).
+fn styles() -> impl Iterator<Item = &'static str> {
+    VENDORED
+        .iter()
+        .flat_map(|v| v.files.iter())
+        .filter(|(p, _)| p.ends_with(".css"))
+        .map(|(_, t)| *t)
+        .chain(std::iter::once(CSS))
+}
+
 /// At most this many rows per table (the counts say how many there were).
 const MAX_ROWS: usize = 2000;
 /// At most this many evidence references listed per finding.
@@ -52,6 +126,14 @@ fn esc(s: &str) -> std::borrow::Cow<'_, str> {
 
 fn sha256_b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(s.as_bytes()))
+}
+
+/// `'sha256-…' 'sha256-…'`: the CSP sources that allow exactly these inline texts.
+fn csp_hashes(texts: impl Iterator<Item = &'static str>) -> String {
+    texts
+        .map(|t| format!("'sha256-{}'", sha256_b64(t)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A value as text: strings as they are, numbers, lists joined, objects as compact JSON.
@@ -279,8 +361,9 @@ pub fn render(input: &ReportInput) -> String {
     let mut p = Page {
         out: String::with_capacity(64 * 1024),
     };
-    let css_hash = sha256_b64(CSS);
-    let js_hash = sha256_b64(JS);
+    let script_hashes = csp_hashes(scripts());
+    let style_hashes = csp_hashes(styles());
+    let style_elements: String = styles().map(|t| format!("<style>{t}</style>")).collect();
     let first = get_str(s, &["counts", "first_seen"]).map(short_time);
     let last = get_str(s, &["counts", "last_seen"]).map(short_time);
     let hosts: Vec<String> = get(s, &["counts", "hosts"])
@@ -302,10 +385,10 @@ pub fn render(input: &ReportInput) -> String {
     let _ = write!(
         p.out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'sha256-{js_hash}'; style-src 'sha256-{css_hash}'; img-src data:; base-uri 'none'; form-action 'none'\">\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src {script_hashes}; style-src {style_hashes}; img-src data:; base-uri 'none'; form-action 'none'\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <meta name=\"referrer\" content=\"no-referrer\">\
-<title>nullsight report{}</title><style>{CSS}</style></head><body>",
+<title>nullsight report{}</title>{style_elements}</head><body>",
         match (&first, &last) {
             (Some(a), Some(b)) => format!(" — {} to {}", esc(a), esc(b)),
             _ => String::new(),
@@ -358,7 +441,9 @@ pub fn render(input: &ReportInput) -> String {
     counts_section(&mut p, s);
     inputs_section(&mut p, s);
 
-    p.push("</main><footer>Made by nullsight. Everything is in this file: it makes no network request. Strings from logs and configuration are shown as text, never interpreted.</footer>");
+    p.push("</main><footer><p>Made by nullsight. Everything is in this file: it makes no network request. Strings from logs and configuration are shown as text, never interpreted.</p>");
+    third_party(&mut p);
+    p.push("</footer>");
 
     // Data for the charts (aggregated: its size does not grow with the event count).
     let data = serde_json::json!({
@@ -368,11 +453,36 @@ pub fn render(input: &ReportInput) -> String {
     });
     let _ = write!(
         p.out,
-        "<script type=\"application/json\" id=\"ns-data\">{}</script><script>{JS}</script></body></html>",
+        "<script type=\"application/json\" id=\"ns-data\">{}</script>",
         escape::json_in_script(&data.to_string())
     );
+    for js in scripts() {
+        let _ = write!(p.out, "<script>{js}</script>");
+    }
+    p.push("</body></html>");
     p.out.push('\n');
     p.out
+}
+
+/// The vendored libraries with their licences, folded.
+fn third_party(p: &mut Page) {
+    p.push("<details class=\"licences\"><summary>Third-party code in this file: ");
+    let names: Vec<String> = VENDORED
+        .iter()
+        .map(|v| format!("{} {} ({})", v.package, v.version, v.licence))
+        .collect();
+    p.push(&esc(&names.join(", ")));
+    p.push("</summary>");
+    for v in VENDORED {
+        let _ = write!(
+            p.out,
+            "<h3>{} {}</h3><pre>{}</pre>",
+            esc(v.package),
+            esc(v.version),
+            esc(v.licence_text)
+        );
+    }
+    p.push("</details>");
 }
 
 fn figure(p: &mut Page, key: &str, value: &str, label: &str, class: &str) {
@@ -623,7 +733,7 @@ fn graph_section(p: &mut Page, agg: Option<&Aggregate>) {
         p.push("</section>");
         return;
     }
-    p.push("<p class=\"note\">Source (workstation or IP) → account → target host, from network logons, failures, credential validations and NTLM audit events. <span class=\"key anon\">anonymous</span> <span class=\"key v1\">NTLMv1/LM</span> <span class=\"key other\">other (NTLMv2, Kerberos…)</span>. Line width grows with the event count; point at a node to follow its paths.</p>");
+    p.push("<p class=\"note\">Source (workstation or IP) → account → target host, from network logons, failures, credential validations and NTLM audit events. <span class=\"key anon\">anonymous</span> <span class=\"key v1\">NTLMv1/LM</span> <span class=\"key other\">other (NTLMv2, Kerberos…)</span>. A band's width grows with the logarithm of its event count (so that one anonymous logon beside a million others still shows); a node's red and orange parts are its anonymous and NTLMv1/LM share; the numbers are the event counts. Each column shows 24 names, those with anonymous or NTLMv1/LM events first, then the busiest; the rest are grouped as “others”. Point at a node to follow its paths, at a band for its counts and packages.</p>");
     p.push("<div class=\"chart\" id=\"graph-chart\"><noscript>The graph needs JavaScript; the table below has every edge.</noscript></div>");
     let rows: Vec<Vec<(String, Option<f64>)>> = a
         .edges

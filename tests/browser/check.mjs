@@ -1,7 +1,8 @@
 // Load a nullsight HTML report in headless Chromium (Debian's /usr/bin/chromium) over file://
 // and check it. Usage:
 //   node check.mjs REPORT.html EXPECTED.json SCREENSHOT.png
-// EXPECTED.json: {"counts": {"events": n, "anonymous": n, "hosts": n, "files": n}, "hostile": bool}
+// EXPECTED.json: {"counts": {"events": n, "anonymous": n, "hosts": n, "files": n},
+//   "timeline": bool, "graph": bool, "scripts": n, "hostile": [strings that must show as text]}
 // Prints one JSON object (the measurements); exits 1 with the reasons when a check fails.
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -46,19 +47,45 @@ try {
     const n = performance.getEntriesByType('navigation')[0];
     return { domContentLoaded: Math.round(n.domContentLoadedEventEnd), load: Math.round(n.loadEventEnd) };
   });
-  const state = await page.evaluate(() => ({
-    error: window.nullsightReport.error || null,
-    calls: window.__calls,
-    pwned: window.__pwned || null,
-    counts: Object.fromEntries([...document.querySelectorAll('[data-count]')].map((e) => [e.dataset.count, e.textContent.replace(/[\s\u202f]/g, '')])),
-    timelineSvg: !!document.querySelector('#timeline-chart svg'),
-    graphSvg: !!document.querySelector('#graph-chart svg'),
-    graphNodes: document.querySelectorAll('#graph-chart .node').length,
-    timelineBars: document.querySelectorAll('#timeline-chart g.bucket').length,
-    scripts: document.scripts.length,
-    injected: [...document.querySelectorAll('img, iframe, object, embed, svg script, body > script:not([id]) ~ script')].length,
-    title: document.title,
-  }));
+  const state = await page.evaluate(() => {
+    const canvases = [...document.querySelectorAll('#timeline-chart canvas')];
+    // pixels of a colour in a canvas (the strips' bars are drawn in the page's red and orange)
+    const pixels = (c, [r, g, b]) => {
+      if (!c || !c.width || !c.height) return 0;
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) < 8 && Math.abs(d[i + 1] - g) < 8 && Math.abs(d[i + 2] - b) < 8) n++;
+      return n;
+    };
+    const tl = window.nullsightReport.timeline || {};
+    return {
+      error: window.nullsightReport.error || null,
+      calls: window.__calls,
+      pwned: window.__pwned || null,
+      counts: Object.fromEntries([...document.querySelectorAll('[data-count]')].map((e) => [e.dataset.count, e.textContent.replace(/[\s\u202f]/g, '')])),
+      timelineCanvases: canvases.map((c) => [c.width, c.height]),
+      timelineBars: (tl.drawn && tl.drawn.bars) || 0,
+      timelineAnonymousBars: (tl.drawn && tl.drawn.anonymous) || 0,
+      timelineNtlmv1Bars: (tl.drawn && tl.drawn.ntlmv1) || 0,
+      timelineBuckets: tl.buckets || 0,
+      timelineAnonymousTotal: tl.anonymousTotal || 0,
+      anonymousRedPixels: pixels(canvases[1], [214, 39, 40]),
+      ntlmv1OrangePixels: pixels(canvases[2], [242, 142, 43]),
+      graphSvg: !!document.querySelector('#graph-chart svg'),
+      graphNodes: document.querySelectorAll('#graph-chart .node').length,
+      graphLinks: document.querySelectorAll('#graph-chart path.link').length,
+      graphAnonymousLinks: document.querySelectorAll('#graph-chart path.link.anon').length,
+      graphNtlmv1Links: document.querySelectorAll('#graph-chart path.link.v1').length,
+      graphLayout: window.nullsightReport.graph,
+      // every label as the text it shows, and the full names (first line of each node's title)
+      graphLabels: [...document.querySelectorAll('#graph-chart .node text tspan:first-child')].map((t) => t.textContent),
+      graphNames: [...document.querySelectorAll('#graph-chart .node > title')].map((t) => t.textContent.split('\n')[0]),
+      graphElementsInLabels: document.querySelectorAll('#graph-chart .node text *:not(tspan), #graph-chart title *').length,
+      scripts: document.scripts.length,
+      injected: [...document.querySelectorAll('img, iframe, object, embed, svg script, foreignObject')].length,
+      title: document.title,
+    };
+  });
   await page.screenshot({ path: shot.replace(/\.png$/, '-top.png'), fullPage: false });
   for (const id of ['findings', 'timeline', 'graph', 'compliance', 'simulation']) {
     const el = await page.$('#' + id);
@@ -83,6 +110,26 @@ try {
     interaction.highlighted = await page.$$eval('#graph-chart .link.hi', (l) => l.length);
     await page.mouse.move(0, 0);
   }
+  // The timeline's tooltip: point at the tallest bar of the first burst.
+  const over = await page.$('#timeline-chart .u-over');
+  if (over) {
+    interaction = interaction || {};
+    const at = await page.evaluate(() => {
+      const el = document.querySelector('#timeline-chart .u-over');
+      el.scrollIntoView({ behavior: 'instant', block: 'center' });
+      const o = el.getBoundingClientRect();
+      return { x: o.left, y: o.top, w: o.width, h: o.height };
+    });
+    // scan from the left until the tooltip shows a bar's numbers
+    for (let x = 1; x < at.w; x += 3) {
+      await page.mouse.move(at.x + x, at.y + at.h - 2);
+      const t = await page.$eval('.tip', (e) => (e.hidden ? '' : e.textContent)).catch(() => '');
+      if (/\d{4}-\d\d-\d\d/.test(t)) { interaction.timelineTip = t; break; }
+    }
+    interaction.tipElements = await page.$eval('.tip', (e) => e.children.length).catch(() => -1);
+    await page.screenshot({ path: shot.replace(/\.png$/, '-timeline-tip.png'), clip: { x: Math.max(0, at.x - 80), y: Math.max(0, at.y - 20), width: Math.min(1300, at.w + 100), height: at.h + 200 } });
+    await page.mouse.move(0, 0);
+  }
   try {
     await page.screenshot({ path: shot, fullPage: true });
   } catch (e) {
@@ -95,14 +142,31 @@ try {
   if (state.calls.length) failures.push(`injected script ran: ${JSON.stringify(state.calls)}`);
   if (state.pwned) failures.push(`injected script ran: window.__pwned = ${state.pwned}`);
   if (state.injected) failures.push(`${state.injected} injected elements in the page`);
-  if (state.scripts !== 2) failures.push(`expected 2 script elements (data and code), found ${state.scripts}`);
+  const scripts = expected.scripts || 2;
+  if (state.scripts !== scripts) failures.push(`expected ${scripts} script elements (data, libraries, code), found ${state.scripts}`);
   for (const [k, v] of Object.entries(expected.counts || {})) {
     if (String(state.counts[k]) !== String(v)) failures.push(`count ${k}: page shows ${state.counts[k]}, summary says ${v}`);
   }
-  if (expected.timeline && !state.timelineSvg) failures.push('no timeline drawn');
-  if (expected.graph && !state.graphSvg) failures.push('no graph drawn');
-  if (interaction && !interaction.sortedDesc) failures.push('sorting the events column did not sort');
-  if (interaction && interaction.visible < 1) failures.push('filtering hid every row');
+  if (expected.timeline) {
+    if (state.timelineCanvases.length !== 3 || state.timelineCanvases.some(([w, h]) => !(w > 0 && h > 0))) failures.push(`timeline: expected 3 canvases of non-zero size, found ${JSON.stringify(state.timelineCanvases)}`);
+    if (!(state.timelineBars > 0)) failures.push('timeline: no bar drawn');
+    if (state.timelineAnonymousTotal > 0 && !(state.timelineAnonymousBars > 0 && state.anonymousRedPixels > 0)) failures.push('timeline: anonymous events but no red bar in their strip');
+    if (!interaction || !interaction.timelineTip) failures.push('timeline: pointing at a bar showed no tooltip');
+    if (interaction && interaction.tipElements) failures.push('timeline: the tooltip holds elements, not text');
+  }
+  if (expected.graph) {
+    if (!state.graphSvg) failures.push('no graph drawn');
+    if (!(state.graphNodes > 0 && state.graphLinks > 0)) failures.push(`graph: ${state.graphNodes} nodes and ${state.graphLinks} links drawn`);
+    if (state.graphLayout && (state.graphLayout.nodes !== state.graphNodes || state.graphLayout.links !== state.graphLinks)) failures.push(`graph: laid out ${JSON.stringify(state.graphLayout)}, drawn ${state.graphNodes} nodes and ${state.graphLinks} links`);
+    if (state.graphElementsInLabels) failures.push(`graph: ${state.graphElementsInLabels} elements inside labels or titles`);
+  }
+  // Hostile strings: every one shows, as text, in the graph's node names (source "WS" + s,
+  // account "DOM" + s + "\\" + s, target "SRV-" + s).
+  for (const h of expected.hostile || []) {
+    if (!state.graphNames.some((n) => n.includes(h))) failures.push(`graph: no node named with ${JSON.stringify(h)}`);
+  }
+  if (interaction && interaction.rows !== undefined && !interaction.sortedDesc) failures.push('sorting the events column did not sort');
+  if (interaction && interaction.visible !== undefined && interaction.visible < 1) failures.push('filtering hid every row');
   console.log(JSON.stringify({ openMs, perf, state, interaction, consoleErrors, requests }, null, 1));
 } finally {
   await context.close();
