@@ -132,8 +132,9 @@ fn account(domain: Option<&str>, user: Option<&str>) -> String {
     ) {
         (Some(d), Some(u)) => format!("{d}\\{u}"),
         (None, Some(u)) => u.to_string(),
-        (Some(d), None) => format!("{d}\\?"),
-        (None, None) => "?".to_string(),
+        // Server-side NTLM audits of a null session name no account: say so, not "?".
+        (Some(d), None) => format!("{d}\\(no account name)"),
+        (None, None) => "(no account name)".to_string(),
     }
 }
 
@@ -150,7 +151,7 @@ fn package(auth: Option<&str>, lm: Option<&str>) -> String {
         return "NTLM".to_string();
     }
     if auth.is_empty() {
-        "?".to_string()
+        "(not logged)".to_string()
     } else {
         auth.to_string()
     }
