@@ -1,5 +1,6 @@
 //! Writes seed inputs for the fuzz targets into `DIR/<target>/`, made with nullsight's own
-//! writers (so every seed is a valid file of its kind and no third-party sample is copied).
+//! writers (so every seed is a valid file of its kind), plus, for EVTX, the first two chunks of
+//! each real log in `samples/` (real Windows template layouts, which the writer only imitates).
 //! Used by `scripts/fuzz.sh`.
 
 use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime, Guid, Sid, Value};
@@ -72,6 +73,14 @@ fn main() {
         let mut w = EvtxWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
         w.write(rec).unwrap();
         put("evtx", name, &w.finish().unwrap().into_inner());
+    }
+    // Two chunks: the campaign's inputs are capped at 4 KiB + 2 × 64 KiB (scripts/fuzz.sh).
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    for name in ["security.evtx", "post-Security.evtx"] {
+        if let Ok(bytes) = std::fs::read(samples.join(name)) {
+            let head = &bytes[..bytes.len().min(4096 + 2 * 65536)];
+            put("evtx", &format!("sample-{name}"), head);
+        }
     }
 
     // XML and JSON Lines renderings of such events.

@@ -5,7 +5,7 @@
 //! Each returns how many items it got out, so the optimiser cannot drop the work.
 
 use crate::event;
-use crate::source::{self, RawRecord};
+use crate::source;
 use std::path::Path;
 
 /// XML export → raw records → typed events.
@@ -32,30 +32,80 @@ pub fn jsonl(data: &[u8]) -> usize {
     n
 }
 
-/// An EVTX file as `nullsight scan` reads it: EventID prefilter, render, parse, type.
+/// An EVTX file as `nullsight scan` reads it (the chunk pipeline, the fast decoder, the crate
+/// for what the decoder leaves, typing), twice: as given, and with its file and chunk CRCs
+/// repaired. Random bytes almost never carry valid CRCs, and a chunk whose CRCs fail goes to
+/// the `evtx` crate: without the repaired copy, the fuzzer would never reach the fast decoder.
 pub fn evtx(data: &[u8]) -> usize {
-    let Ok(parser) = evtx::EvtxParser::from_buffer(data.to_vec()) else {
-        return 0;
-    };
-    let mut parser = parser.with_configuration(source::evtx::settings(1));
-    let mut n = 0;
-    for r in parser.serialized_records(|rec| {
-        let rec = rec?;
-        if let Some(id) = source::evtx::event_id_from_substitutions(&rec) {
-            if !crate::knowledge::events::is_candidate_id(id) {
-                return Ok(None);
-            }
-        }
-        let raw: RawRecord = source::evtx::render(rec)?;
-        Ok(event::from_raw(raw))
-    }) {
-        n += match r {
-            Ok(Some(_)) => 2,
-            Ok(None) => 1,
-            Err(_) => 0,
-        };
+    let mut n = evtx_as_scanned(data);
+    let repaired = repair_crcs(data);
+    if repaired != data {
+        n += evtx_as_scanned(&repaired);
     }
     n
+}
+
+/// The scan reads EVTX from a path (it seeks chunk by chunk), so the bytes go to a file first.
+fn evtx_as_scanned(data: &[u8]) -> usize {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    struct Candidates;
+    impl source::RecordFilter for Candidates {
+        fn wants_event_id(&self, id: u32) -> bool {
+            crate::knowledge::events::is_candidate_id(id)
+        }
+    }
+    static CANDIDATES: Candidates = Candidates;
+    let path = std::env::temp_dir().join(format!(
+        "nullsight-harness-{}-{}.evtx",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    ));
+    if std::fs::write(&path, data).is_err() {
+        return 0;
+    }
+    let mut n = 0;
+    let result = source::evtx::read(&path, &CANDIDATES, 1, event::from_raw, &mut |item| {
+        n += match item {
+            source::Item::Record(_) => 2,
+            source::Item::Error(_) => 1,
+        }
+    });
+    let _ = std::fs::remove_file(&path);
+    n + usize::from(result.is_ok())
+}
+
+/// `data` with the CRC32s of the file header and of every chunk (header and records) set to
+/// what its bytes hold, as an intact file has them.
+pub fn repair_crcs(data: &[u8]) -> Vec<u8> {
+    const FILE_HEADER: usize = 4096;
+    const CHUNK: usize = 65536;
+    let crc = |parts: &[&[u8]]| {
+        let mut h = crc32fast::Hasher::new();
+        parts.iter().for_each(|p| h.update(p));
+        h.finalize().to_le_bytes()
+    };
+    let mut d = data.to_vec();
+    if d.len() >= 128 && d.starts_with(b"ElfFile\0") {
+        let c = crc(&[&d[..120]]);
+        d[124..128].copy_from_slice(&c);
+    }
+    let mut at = FILE_HEADER;
+    while at + 512 <= d.len() {
+        let end = (at + CHUNK).min(d.len());
+        if d[at..].starts_with(b"ElfChnk\0") {
+            // Records CRC: from the end of the chunk header to the free-space offset.
+            let free = u32::from_le_bytes(d[at + 48..at + 52].try_into().unwrap()) as usize;
+            let records_end = at + free.clamp(512, end - at);
+            let c = crc(&[&d[at + 512..records_end]]);
+            d[at + 52..at + 56].copy_from_slice(&c);
+            // Header CRC: the first 120 bytes and bytes 128..512.
+            let c = crc(&[&d[at..at + 120], &d[at + 128..at + 512]]);
+            d[at + 124..at + 128].copy_from_slice(&c);
+        }
+        at += CHUNK;
+    }
+    d
 }
 
 /// Any configuration file (`.reg`, secedit INF, Registry.pol, hive, auditpol CSV) through

@@ -50,3 +50,25 @@ fn seeds_parse() {
         }
     }
 }
+
+/// The evtx target repairs CRCs so that mutated chunks reach the fast decoder (which takes only
+/// chunks whose CRCs hold) instead of all going to the crate.
+#[test]
+fn repaired_crcs_let_damaged_chunks_reach_the_fast_decoder() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/security.evtx");
+    let clean = std::fs::read(&sample).unwrap();
+    let mut data = clean.clone();
+    // A byte inside the first record of chunk 0 (after its 24-byte record header).
+    data[4096 + 512 + 40] ^= 0x55;
+    let intact = |bytes: &[u8]| -> Vec<bool> {
+        let mut p = evtx::EvtxParser::from_buffer(bytes.to_vec()).unwrap();
+        p.chunks().map(|c| c.unwrap().validate_checksum()).collect()
+    };
+    let before = intact(&data);
+    assert!(!before[0] && before[1..].iter().all(|&ok| ok), "{before:?}");
+    let after = intact(&nullsight::harness::repair_crcs(&data));
+    assert!(after.iter().all(|&ok| ok), "{after:?}");
+    assert_eq!(after.len(), before.len());
+    // An intact file is left as it is.
+    assert!(nullsight::harness::repair_crcs(&clean) == clean);
+}
