@@ -289,21 +289,19 @@ fn parse_template(d: &[u8], def_offset: u32) -> Option<Template> {
 /// controls other than tab, LF and CR, lone surrogates, U+FFFE and U+FFFF become `_`;
 /// `until_nul` stops at the first NUL (substitution strings do).
 fn push_utf16(s: &mut String, bytes: &[u8], until_nul: bool) {
-    // Printable ASCII, nearly everything in a log, is copied as is.
+    let bytes = &bytes[..bytes.len() & !1];
+    // Printable ASCII, nearly everything in a log, is copied as is; a substitution string's
+    // terminating NUL usually ends that run, and then the whole text.
     let run = bytes
         .chunks_exact(2)
         .take_while(|u| u[1] == 0 && (0x20..0x80).contains(&u[0]))
         .count();
     let i = 2 * run;
-    if s.is_empty() && i == bytes.len() - bytes.len() % 2 {
-        let ascii: Vec<u8> = bytes.chunks_exact(2).map(|u| u[0]).collect();
-        if let Ok(t) = String::from_utf8(ascii) {
-            *s = t;
-            return;
-        }
+    s.reserve(run);
+    s.extend(bytes[..i].iter().step_by(2).map(|&b| b as char));
+    if i == bytes.len() || (until_nul && bytes[i] == 0 && bytes[i + 1] == 0) {
+        return;
     }
-    s.reserve(bytes.len() / 2);
-    s.extend(bytes[..i].chunks_exact(2).map(|u| u[0] as char));
     let units = bytes[i..]
         .chunks_exact(2)
         .map(|c| u16::from_le_bytes([c[0], c[1]]));
