@@ -1,7 +1,7 @@
 //! Generated records against real Windows records from the project corpus (read at test time,
 //! never copied into the repository: the attack samples are GPL-3.0). Skips, with the reason
 //! printed, when the corpus is absent. Set `EVTX_WRITER_CORPUS` to its directory to override the
-//! default `/work/shared/corpus/evtx`.
+//! default, `../shared/corpus/evtx` beside the repository.
 
 mod common;
 
@@ -12,8 +12,9 @@ use evtx::{EvtxParser, ParserSettings};
 use evtx_writer::{EventRecord, Guid};
 
 fn corpus(name: &str) -> Option<PathBuf> {
-    let dir =
-        std::env::var("EVTX_WRITER_CORPUS").unwrap_or_else(|_| "/work/shared/corpus/evtx".into());
+    let dir = std::env::var("EVTX_WRITER_CORPUS").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/evtx").into()
+    });
     let p = PathBuf::from(dir).join(name);
     if p.exists() {
         Some(p)
