@@ -11,9 +11,18 @@ fn main() -> std::process::ExitCode {
     let cli = nullsight::cli::Cli::parse();
     match nullsight::cli::run(cli) {
         Ok(code) => code,
+        // A reader that stopped early (`nullsight ... | head`) is not a failure of ours.
+        Err(err) if is_broken_pipe(&err) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("nullsight: error: {err:#}");
             std::process::ExitCode::from(nullsight::cli::EXIT_FAILURE)
         }
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -94,11 +94,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(args) => audit::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Detections => {
-            print!("{}", detections_help());
-            println!("\nDefaults can be changed with nullsight scan options or --analysis-config FILE.toml:");
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            write!(out, "{}", detections_help())?;
+            writeln!(out, "\nDefaults can be changed with nullsight scan options or --analysis-config FILE.toml:")?;
             let defaults = toml::to_string(&crate::analyze::Config::default()).unwrap_or_default();
             for line in defaults.lines() {
-                println!("  {line}");
+                writeln!(out, "  {line}")?;
             }
             Ok(ExitCode::from(EXIT_OK))
         }
