@@ -319,3 +319,103 @@ fn role_flag_does_not_override_a_configured_domain_controller() {
     assert_eq!(lm["verdict"], "breaks", "{lm}");
     assert_eq!(clients(lm, true), set(&["MFP-2F", "WKS003"]));
 }
+
+/// `nullsight ARGS... --json -`, which must succeed.
+fn run_json(args: &[&OsStr]) -> Value {
+    let out = nullsight(args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Issue 5: UseMachineId and allownullsessionfallback default by Windows version. The lab's
+/// SRV-LEGACY08 (Server 2008, CurrentVersion 6.0, neither value set) runs LocalSystem
+/// anonymously with the fallback allowed; its Windows 10+ neighbours have the 7+ defaults.
+#[test]
+fn audit_defaults_use_machine_id_and_fallback_by_windows_version() {
+    let lab = lab();
+    let v = run_json(&[
+        OsStr::new("audit"),
+        lab.dir.as_os_str(),
+        OsStr::new("--json"),
+        OsStr::new("-"),
+    ]);
+    let row = |host: &str, setting: &str| -> Value {
+        let h = v["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["host"] == host)
+            .unwrap_or_else(|| panic!("no host {host}"));
+        h["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["setting"] == setting)
+            .unwrap_or_else(|| panic!("{host}: no {setting} row"))
+            .clone()
+    };
+    let legacy = row("SRV-LEGACY08", "UseMachineId");
+    assert_eq!(legacy["status"], "default-fail", "{legacy}");
+    assert_eq!(legacy["actual"], "not set: default 0 (Disabled)", "{legacy}");
+    let notes = legacy["notes"].to_string();
+    assert!(
+        notes.contains("Windows before 7") && notes.contains("CurrentVersion 6.0"),
+        "{legacy}"
+    );
+    let fallback = row("SRV-LEGACY08", "allownullsessionfallback");
+    assert_eq!(fallback["status"], "default-fail", "{fallback}");
+    assert_eq!(fallback["actual"], "not set: default 1 (Enabled)");
+    for host in ["SRV-FILE01", "WKS001", "DC01"] {
+        assert_eq!(row(host, "UseMachineId")["status"], "default-pass", "{host}");
+        assert_eq!(
+            row(host, "allownullsessionfallback")["status"],
+            "default-pass",
+            "{host}"
+        );
+    }
+}
+
+/// ... and so `fix` writes UseMachineId = 1 (and the fallback off) for SRV-LEGACY08, not for a
+/// Windows 10 host that leaves both unset.
+#[test]
+fn fix_sets_use_machine_id_on_the_server_2008() {
+    let lab = lab();
+    let out_dir = temp_dir("lab_simulate_fix").join("fixes");
+    let out = nullsight(&[
+        OsStr::new("fix"),
+        OsStr::new("--config"),
+        lab.dir.as_os_str(),
+        OsStr::new("--out"),
+        out_dir.as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "fix: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reg = |host: &str| -> String {
+        let bytes = std::fs::read(out_dir.join(host).join("harden.reg")).unwrap();
+        let units: Vec<u16> = bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    let legacy = reg("SRV-LEGACY08");
+    assert!(
+        legacy.contains("\"UseMachineId\"=dword:00000001"),
+        "{legacy}"
+    );
+    assert!(
+        legacy.contains("\"allownullsessionfallback\"=dword:00000000"),
+        "{legacy}"
+    );
+    let wks = reg("WKS001");
+    assert!(!wks.contains("UseMachineId"), "{wks}");
+    assert!(!wks.contains("allownullsessionfallback"), "{wks}");
+}

@@ -171,8 +171,14 @@ pub fn check(op: Op, expected: &Expected, value: Option<&SettingValue>) -> Optio
     })
 }
 
-fn actual_and_source(r: &ResolvedSetting, role: Role) -> (String, String) {
+fn actual_and_source(r: &ResolvedSetting, host: &HostConfig) -> (String, String) {
+    let role = host.role;
     let s: &Setting = r.setting;
+    // A default that depends on the Windows version names the version it was taken for.
+    let role = match host.facts.os_version() {
+        Some(v) if s.default_depends_on_os() => format!("{role} on {}", v.family()),
+        _ => role.to_string(),
+    };
     match &r.effective {
         Effective::Set { value, observation } => (
             s.describe(value),
@@ -209,7 +215,7 @@ fn actual_and_source(r: &ResolvedSetting, role: Role) -> (String, String) {
 }
 
 fn row_for(host: &HostConfig, r: &ResolvedSetting, rule: Option<&CheckedRule>) -> Row {
-    let (actual, source) = actual_and_source(r, host.role);
+    let (actual, source) = actual_and_source(r, host);
     let status = match rule {
         None => Status::Info,
         Some(rule) => match &r.effective {
@@ -248,6 +254,9 @@ fn row_for(host: &HostConfig, r: &ResolvedSetting, rule: Option<&CheckedRule>) -
     ) && !r.setting.default_note.is_empty()
     {
         notes.push(format!("default: {}", r.setting.default_note));
+        if let Some(basis) = r.setting.default_basis(host.facts.os_version().as_ref()) {
+            notes.push(format!("default used: {basis}"));
+        }
     }
     if let Some(n) = rule.and_then(|r| r.cis_note.clone()) {
         notes.push(n);

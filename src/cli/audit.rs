@@ -51,7 +51,11 @@ BASELINES:
 
 STATUS:
   pass / fail           the value is set and matches / does not match
-  default-pass / -fail  not set: the Windows default for the role matches / does not match
+  default-pass / -fail  not set: the Windows default for the role matches / does not match.
+                        UseMachineId and allownullsessionfallback default by Windows version
+                        (ProductName/CurrentVersion in the inputs): Vista / 2008 and older 0 and
+                        1 (LocalSystem anonymous, fallback allowed), 7 / 2008 R2 and later 1 and
+                        0; version unknown: the 7+ default, and the note says so
   unknown               no input shows the setting, or its default is not known
   info                  found in the inputs but not checked by the baseline
 

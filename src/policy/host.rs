@@ -213,14 +213,16 @@ pub fn resolve_host(name: String, sources: Vec<ConfigSource>, role: Option<Role>
             ),
         },
     };
-    let settings = CATALOGUE
-        .iter()
-        .map(|s| resolve_setting(s, &sources, role))
-        .collect();
     let mut facts = HostFacts::default();
     for s in &sources {
         facts.merge_later(&s.facts);
     }
+    // Some defaults depend on the Windows version (UseMachineId, allownullsessionfallback).
+    let os = facts.os_version();
+    let settings = CATALOGUE
+        .iter()
+        .map(|s| resolve_setting(s, &sources, role, os.as_ref()))
+        .collect();
     HostConfig {
         name,
         role,
@@ -387,10 +389,11 @@ fn resolve_setting(
     setting: &'static Setting,
     sources: &[ConfigSource],
     role: Role,
+    os: Option<&super::OsVersion>,
 ) -> ResolvedSetting {
     let observations: Vec<Observation> =
         sources.iter().filter_map(|s| observe(setting, s)).collect();
-    let default = setting.default_for(role);
+    let default = setting.default_on(role, os);
     let winner = observations
         .iter()
         .enumerate()

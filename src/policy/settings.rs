@@ -479,6 +479,52 @@ impl Setting {
         SettingValue::parse(self.kind, d)
     }
 
+    /// The Windows default for a role on a Windows version (`None`: the version is unknown).
+    ///
+    /// UseMachineId and allownullsessionfallback changed default with Windows 7 / Server 2008
+    /// R2 (NT 6.1): "not defined" means computer identity on and NULL session fallback off
+    /// there, while Vista / Server 2008 and older authenticate LocalSystem anonymously and
+    /// allow the fallback (reference `windows-anonymous-ntlm.md`, table C.2 rows UseMachineId
+    /// and allownullsessionfallback, and scenario E.5). Unknown version: the catalogue
+    /// default, which is the Windows 7+ one ([`Setting::default_basis`] says so).
+    pub fn default_on(&self, role: Role, os: Option<&super::OsVersion>) -> Option<SettingValue> {
+        match (self.name, os) {
+            ("UseMachineId", Some(v)) if v.before_windows7() => Some(SettingValue::Number(0)),
+            ("allownullsessionfallback", Some(v)) if v.before_windows7() => {
+                Some(SettingValue::Number(1))
+            }
+            _ => self.default_for(role),
+        }
+    }
+
+    /// Whether the Windows default of this setting depends on the Windows version.
+    pub fn default_depends_on_os(&self) -> bool {
+        matches!(self.name, "UseMachineId" | "allownullsessionfallback")
+    }
+
+    /// Which default [`Setting::default_on`] assumed, for settings whose default depends on
+    /// the Windows version (`None` for the others): the version and where it was read, or that
+    /// the version is unknown and the Windows 7 / 2008 R2 and later default was used.
+    pub fn default_basis(&self, os: Option<&super::OsVersion>) -> Option<String> {
+        if !self.default_depends_on_os() {
+            return None;
+        }
+        Some(match os {
+            Some(v) => format!(
+                "default for {} ({}: {}, {})",
+                if v.before_windows7() {
+                    "Windows before 7 / Server 2008 R2"
+                } else {
+                    "Windows 7 / Server 2008 R2 and later"
+                },
+                v.family(),
+                v.describe(),
+                v.source.source_text()
+            ),
+            None => "Windows version not in the inputs: the Windows 7 / Server 2008 R2 and later default is assumed (Vista / 2008 and older differ)".to_string(),
+        })
+    }
+
     pub fn applies_to(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
