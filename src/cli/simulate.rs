@@ -257,13 +257,69 @@ pub fn set_scope(hosts: &[String], role: Option<Role>) -> Scope {
     }
 }
 
+/// What `simulate --json` writes (and `report` embeds).
 #[derive(Serialize)]
-struct Report<'a> {
+pub struct Report<'a> {
     changes: &'a [Impact],
     plan: &'a Plan,
     hosts: Vec<HostSeen>,
     errors: &'a [String],
     notes: &'a [String],
+}
+
+impl<'a> Report<'a> {
+    pub fn new(
+        impacts: &'a [Impact],
+        plan: &'a Plan,
+        traffic: &Traffic,
+        errors: &'a [String],
+        notes: &'a [String],
+    ) -> Self {
+        Report {
+            changes: impacts,
+            plan,
+            hosts: traffic
+                .seen
+                .iter()
+                .map(|(h, m)| HostSeen {
+                    host: h.clone(),
+                    events: m.clone(),
+                })
+                .collect(),
+            errors,
+            notes,
+        }
+    }
+}
+
+/// The changes to simulate: with a baseline (`fixed`), or with configuration and no --set, the
+/// rules each host fails (see [`baseline_changes`]); then the --set changes. Also the notes.
+pub fn changes_to_simulate(
+    configs: &[HostConfig],
+    fixed: Option<&Baseline>,
+    role: Option<Role>,
+    set_changes: Vec<Change>,
+) -> anyhow::Result<(Vec<Change>, Vec<String>)> {
+    let (mut changes, notes) = if fixed.is_some() || (set_changes.is_empty() && !configs.is_empty())
+    {
+        baseline_changes(configs, fixed, role)?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    changes.extend(set_changes);
+    Ok((changes, notes))
+}
+
+/// Each change's impact on the observed traffic, and the staged plan.
+pub fn simulate_changes(
+    traffic: &Traffic,
+    configs: &[HostConfig],
+    changes: &[Change],
+) -> (Vec<Impact>, Plan) {
+    let ctx = Context::new(traffic, configs, changes);
+    let impacts = simulate::evaluate_all(&ctx);
+    let plan = simulate::plan(&impacts);
+    (impacts, plan)
 }
 
 #[derive(Serialize)]
@@ -286,13 +342,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     if !args.config.is_empty() && configs.is_empty() {
         anyhow::bail!("no configuration could be read from --config");
     }
-    let (mut changes, notes) = if fixed.is_some() || (set_changes.is_empty() && !configs.is_empty())
-    {
-        baseline_changes(&configs, fixed.as_ref(), args.role)?
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    changes.extend(set_changes);
+    let (changes, notes) = changes_to_simulate(&configs, fixed.as_ref(), args.role, set_changes)?;
     if changes.is_empty() {
         if args.set.is_empty() && fixed.is_none() && configs.is_empty() {
             anyhow::bail!("nothing to simulate: give --set SETTING=VALUE, --baseline NAME, or --config files (see --help)");
@@ -316,25 +366,10 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     for e in &errors {
         eprintln!("nullsight: {e}");
     }
-    let ctx = Context::new(&traffic, &configs, &changes);
-    let impacts = simulate::evaluate_all(&ctx);
-    let plan = simulate::plan(&impacts);
+    let (impacts, plan) = simulate_changes(&traffic, &configs, &changes);
     let mut table_to_stdout = true;
     if let Some(path) = &args.json {
-        let report = Report {
-            changes: &impacts,
-            plan: &plan,
-            hosts: traffic
-                .seen
-                .iter()
-                .map(|(h, m)| HostSeen {
-                    host: h.clone(),
-                    events: m.clone(),
-                })
-                .collect(),
-            errors: &errors,
-            notes: &notes,
-        };
+        let report = Report::new(&impacts, &plan, &traffic, &errors, &notes);
         let text = serde_json::to_string_pretty(&report)? + "\n";
         table_to_stdout &= super::write_out(path, text.as_bytes())?;
     }
