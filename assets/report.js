@@ -531,12 +531,252 @@
     };
   }
 
+
+  // ---- simulation and staged plan: tables built from the embedded JSON ----
+  // The JSON is `nullsight simulate --json` ({changes, plan, hosts, errors, notes}); any other
+  // shape (a --simulation FILE) is shown generically. Every string is attacker-controlled (log
+  // and config text): it is only ever set with textContent.
+  function el(tag, cls, parent, txt) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (txt !== undefined && txt !== null) e.textContent = String(txt);
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function isObj(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
+  function arr(v) { return Array.isArray(v) ? v : []; }
+  function str(v) {
+    if (v === null || v === undefined) return '';
+    if (typeof v === 'string') return v;
+    if (typeof v === 'boolean') return v ? 'yes' : 'no';
+    if (Array.isArray(v)) return v.map(str).join(', ');
+    if (typeof v === 'object') return JSON.stringify(v);
+    return String(v);
+  }
+  function when(v) {
+    var s = str(v);
+    return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(s) ? s.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : s;
+  }
+  // Verdict kinds this page knows get a colour; any other is shown by its name.
+  var VERDICTS = { 'safe-now': 'safe now', 'breaks': 'breaks', 'cannot-tell': 'cannot tell' };
+  function verdictChip(parent, v, n) {
+    var kind = str(v);
+    var known = Object.prototype.hasOwnProperty.call(VERDICTS, kind);
+    var label = known ? VERDICTS[kind] : kind.replace(/[-_]/g, ' ');
+    if (kind === 'breaks' && n !== undefined) label = 'breaks ' + fmt(n) + (n === 1 ? ' flow' : ' flows');
+    return el('span', 'vk ' + (known ? kind : 'other'), parent, label || '(no verdict)');
+  }
+  function generic(parent, v) {
+    if (Array.isArray(v) && v.length && v.every(isObj)) {
+      var cols = [];
+      v.forEach(function (o) { Object.keys(o).forEach(function (k) { if (cols.indexOf(k) < 0) cols.push(k); }); });
+      var t = el('table', 'sim generic', el('div', 'simwrap', parent));
+      var hr = el('tr', null, el('thead', null, t));
+      cols.forEach(function (c) { el('th', null, hr, c); });
+      var tb = el('tbody', null, t);
+      v.forEach(function (o) {
+        var tr = el('tr', null, tb);
+        cols.forEach(function (c) { el('td', null, tr, str(o[c])); });
+      });
+    } else if (isObj(v)) {
+      var dl = el('dl', 'kv', parent);
+      Object.keys(v).forEach(function (k) {
+        el('dt', null, dl, k);
+        var dd = el('dd', null, dl);
+        if (Array.isArray(v[k]) && v[k].length && v[k].every(isObj)) generic(dd, v[k]);
+        else dd.textContent = str(v[k]);
+      });
+    } else {
+      el('p', null, parent, str(v));
+    }
+  }
+  // The new value: the description's "SETTING = value (meaning)", else the raw value.
+  function newValue(c) {
+    var ch = isObj(c.change) ? c.change : {};
+    var d = str(c.description), name = str(ch.setting);
+    if (name && d.indexOf(name + ' = ') === 0) return d.slice(name.length + 3);
+    if (ch.value === null) return 'removed (not configured)';
+    return str(ch.value);
+  }
+  function scopeText(c) {
+    var sc = isObj(c.change) && isObj(c.change.scope) ? c.change.scope : null;
+    var s = str(c.scope);
+    if (sc && sc.scope === 'role') return 'every ' + str(sc.of);
+    if (sc && sc.scope === 'all') return 'all hosts';
+    return s;
+  }
+  function flowsTable(parent, flows) {
+    var t = el('table', 'sim flows', el('div', 'simwrap', parent));
+    var hr = el('tr', null, el('thead', null, t));
+    ['what happens', 'account', 'from', 'to', 'enforced at', 'count', 'first / last seen', 'evidence'].forEach(function (h) { el('th', null, hr, h); });
+    var tb = el('tbody', null, t);
+    flows.forEach(function (a) {
+      if (!isObj(a)) return;
+      var tr = el('tr', a.breaks === false ? 'changed' : 'broken', tb);
+      var what = el('td', 'what', tr, str(a.what));
+      var r = isObj(a.remedy) ? a.remedy : null;
+      if (r) {
+        var args = Object.keys(r).filter(function (k) { return k !== 'action'; }).map(function (k) { return str(r[k]); });
+        el('div', 'fix', what, 'fix first: ' + str(r.action).replace(/_/g, ' ') + (args.length ? ' (' + args.join(', ') + ')' : ''));
+      }
+      el('td', 'acct', tr, str(a.account) || '(no account)');
+      var from = el('td', 'from', tr);
+      el('div', 'host', from, str(a.client) || '(unknown host)');
+      if (a.client_ip) el('div', 'ip', from, str(a.client_ip));
+      var to = el('td', 'to', tr);
+      el('div', 'host', to, str(a.server) || str(a.logged_on));
+      if (a.logged_on && a.server && str(a.server) !== str(a.logged_on)) el('div', 'sub', to, 'logged on ' + str(a.logged_on));
+      el('td', 'at', tr, str(a.enforced_at));
+      el('td', 'n', tr, typeof a.count === 'number' ? fmt(a.count) : str(a.count));
+      var seen = el('td', 't', tr);
+      el('div', 'first', seen, when(a.first));
+      el('div', 'last', seen, when(a.last));
+      var ev = arr(a.evidence);
+      var evd = el('td', 'ev', tr);
+      if (ev.length) {
+        var d = el('details', null, evd);
+        el('summary', null, d, fmt(ev.length) + ' record' + (ev.length === 1 ? '' : 's'));
+        ev.forEach(function (e) { el('div', null, d, isObj(e) ? str(e.file) + ' #' + str(e.record_id) : str(e)); });
+      }
+    });
+  }
+  function changesTable(parent, changes) {
+    var t = el('table', 'sim changes', el('div', 'simwrap', parent));
+    t.id = 'sim-changes';
+    var hr = el('tr', null, el('thead', null, t));
+    ['#', 'setting', 'new value', 'hosts / role', 'verdict'].forEach(function (h) { el('th', null, hr, h); });
+    var tb = el('tbody', null, t);
+    changes.forEach(function (c, i) {
+      if (!isObj(c)) { var r0 = el('tr', null, tb); el('td', null, r0, i + 1); el('td', null, r0, str(c)).colSpan = 4; return; }
+      var flows = arr(c.affected);
+      var broken = flows.filter(function (a) { return isObj(a) && a.breaks !== false; }).length;
+      var kind = str(c.verdict);
+      var tr = el('tr', 'change ' + (Object.prototype.hasOwnProperty.call(VERDICTS, kind) ? kind : 'other'), tb);
+      tr.setAttribute('data-verdict', kind);
+      el('td', 'n', tr, i + 1);
+      el('td', 'setting', tr, str(isObj(c.change) ? c.change.setting : '') || str(c.description));
+      el('td', null, tr, newValue(c));
+      el('td', 'scope', tr, scopeText(c));
+      var vd = el('td', 'v', tr);
+      verdictChip(vd, kind, broken);
+      if (c.summary && str(c.summary) !== 'breaks ' + broken + ' flow' + (broken === 1 ? '' : 's')) el('div', 'summary', vd, str(c.summary));
+      var missing = arr(c.missing), notes = arr(c.notes);
+      if (!flows.length && !missing.length && !notes.length) return;
+      var dr = el('tr', 'detail', tb);
+      el('td', null, dr);
+      var box = el('td', null, dr);
+      box.colSpan = 4;
+      if (flows.length) {
+        var det = el('details', null, box);
+        // Breaking flows are what the reader needs first: shown open.
+        if (broken) det.open = true;
+        el('summary', null, det, broken ? fmt(broken) + ' flow' + (broken === 1 ? '' : 's') + ' would be refused' + (flows.length > broken ? ', ' + fmt(flows.length - broken) + ' would change identity' : '') : fmt(flows.length) + ' flow' + (flows.length === 1 ? '' : 's') + ' would go on, changed');
+        flowsTable(det, flows);
+      }
+      missing.forEach(function (m) {
+        if (!isObj(m)) return;
+        var p = el('p', 'missing', box);
+        el('b', null, p, 'Auditing missing: ');
+        p.appendChild(document.createTextNode('no ' + str(m.events) + ' from ' + str(m.hosts) + '. To know, ' + str(m.how) + '.'));
+      });
+      notes.forEach(function (n) { el('p', 'note', box, 'Note: ' + str(n)); });
+    });
+  }
+  function planList(parent, plan) {
+    var stages = isObj(plan) ? plan.stages : plan;
+    if (!Array.isArray(stages)) { generic(parent, plan); return; }
+    if (!stages.length) { el('p', 'good-note', parent, 'Nothing to do: no change to apply.'); return; }
+    var ol = el('ol', 'plan', parent);
+    ol.id = 'plan-stages';
+    stages.forEach(function (s, i) {
+      var li = el('li', 'stage', ol);
+      if (!isObj(s)) { li.textContent = str(s); return; }
+      if (typeof s.number === 'number') li.value = s.number;
+      el('div', 'stitle', li, s.title !== undefined ? str(s.title) : 'Stage ' + (i + 1));
+      arr(s.before).forEach(function (b) {
+        var d = el('div', 'first', li);
+        if (!isObj(b)) { d.textContent = 'First: ' + str(b); return; }
+        el('b', null, d, 'First, ' + str(b.what) + ':');
+        var items = el('div', 'items', d);
+        arr(b.items).forEach(function (x) { el('code', null, items, str(x)); });
+        if (arr(b.for_changes).length) el('div', 'for', d, 'needed by: ' + arr(b.for_changes).map(str).join('; '));
+      });
+      var apply = arr(s.apply);
+      if (apply.length) {
+        el('div', 'then', li, arr(s.before).length ? 'Then apply:' : 'Apply:');
+        var ul = el('ul', 'apply', li);
+        apply.forEach(function (a) { el('li', null, ul, str(a)); });
+      }
+      var rest = {};
+      Object.keys(s).forEach(function (k) { if (['number', 'title', 'before', 'apply'].indexOf(k) < 0) rest[k] = s[k]; });
+      if (Object.keys(rest).length) generic(li, rest);
+    });
+    if (isObj(plan)) {
+      var extra = {};
+      Object.keys(plan).forEach(function (k) { if (k !== 'stages') extra[k] = plan[k]; });
+      if (Object.keys(extra).length) generic(parent, extra);
+    }
+  }
+  function simulation() {
+    var box = document.getElementById('simulation-view');
+    var sim = data.simulation;
+    var out = { changes: 0, verdicts: {}, stages: 0 };
+    if (box && sim !== undefined && sim !== null) {
+      if (isObj(sim) && Array.isArray(sim.changes)) {
+        if (!sim.changes.length) el('p', 'good-note', box, 'No change to simulate: every rule passes.');
+        else changesTable(box, sim.changes);
+        sim.changes.forEach(function (c) { var k = isObj(c) ? str(c.verdict) : ''; out.verdicts[k] = (out.verdicts[k] || 0) + 1; });
+        out.changes = sim.changes.length;
+        var hosts = arr(sim.hosts).filter(isObj);
+        if (hosts.length) {
+          var d = el('details', 'seen', box);
+          el('summary', null, d, 'What each host\u2019s logs showed (' + fmt(hosts.length) + ' hosts): a change is judged only where the auditing that would show its traffic is on');
+          var t = el('table', 'sim', el('div', 'simwrap', d));
+          var hr = el('tr', null, el('thead', null, t));
+          el('th', null, hr, 'host');
+          el('th', null, hr, 'events logged, by kind');
+          var tb = el('tbody', null, t);
+          hosts.forEach(function (h) {
+            var tr = el('tr', null, tb);
+            el('td', 'host', tr, str(h.host));
+            var ev = isObj(h.events) ? h.events : {};
+            el('td', null, tr, Object.keys(ev).map(function (k) { return k.replace(/_/g, ' ') + ' ' + fmt(ev[k]); }).join(', '));
+          });
+        }
+        [['errors', 'Inputs that could not be read'], ['notes', 'Notes']].forEach(function (x) {
+          var l = arr(sim[x[0]]);
+          if (!l.length) return;
+          el('h4', null, box, x[1]);
+          var ul = el('ul', x[0] === 'errors' ? 'errors' : 'notes', box);
+          l.forEach(function (n) { el('li', null, ul, str(n)); });
+        });
+        var other = {};
+        Object.keys(sim).forEach(function (k) { if (['changes', 'plan', 'hosts', 'errors', 'notes'].indexOf(k) < 0) other[k] = sim[k]; });
+        if (Object.keys(other).length) generic(box, other);
+      } else {
+        generic(box, sim);
+      }
+    }
+    var pbox = document.getElementById('plan-view');
+    if (pbox && data.plan !== undefined && data.plan !== null) {
+      planList(pbox, data.plan);
+      out.stages = pbox.querySelectorAll('ol.plan > li').length;
+    }
+    window.nullsightReport.simulation = out;
+  }
+
+  try {
+    simulation();
+  } catch (e) {
+    window.nullsightReport.error = String(e);
+    if (window.console) console.error('nullsight report: simulation: ' + e);
+  }
   try {
     var t0 = Date.now();
     timeline();
     graph();
     window.nullsightReport.drawMs = Date.now() - t0;
-    window.nullsightReport.rendered = true;
+    window.nullsightReport.rendered = !window.nullsightReport.error;
   } catch (e) {
     window.nullsightReport.error = String(e);
     if (window.console) console.error('nullsight report: ' + e);

@@ -113,6 +113,7 @@ fn hostile_strings_everywhere_are_escaped() {
         aggregate: Some(&agg),
         compliance: Some(&compliance),
         simulation: Some(&simulation),
+        simulation_unavailable: None,
         plan: Some(&plan),
         generated: None,
     });
@@ -228,7 +229,11 @@ fn vendored_files_match_vendored_md_and_are_inlined() {
     let mut files = Vec::new();
     files_under(&root.join("assets/vendor"), &mut files);
     for f in &files {
-        let rel = f.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         if rel == "assets/vendor/VENDORED.md" {
             continue;
         }
@@ -265,14 +270,24 @@ fn vendored_files_match_vendored_md_and_are_inlined() {
             v.package,
             v.licence
         );
-        assert!(md.contains(&format!("licence {}", v.licence)), "{}", v.package);
+        assert!(
+            md.contains(&format!("licence {}", v.licence)),
+            "{}",
+            v.package
+        );
         for (path, text) in v.files {
-            assert!(rows.iter().any(|(p, _, _)| p == path), "{path} not in VENDORED.md");
+            assert!(
+                rows.iter().any(|(p, _, _)| p == path),
+                "{path} not in VENDORED.md"
+            );
             let disk = std::fs::read_to_string(root.join(path)).unwrap();
             assert_eq!(*text, disk, "{path}: the build inlines another text");
             let lower = disk.to_ascii_lowercase();
             for bad in ["</script", "</style", "<!--"] {
-                assert!(!lower.contains(bad), "{path} holds {bad}: it cannot be inlined as is");
+                assert!(
+                    !lower.contains(bad),
+                    "{path} holds {bad}: it cannot be inlined as is"
+                );
             }
             if path.ends_with(".js") {
                 let at = scripts.iter().position(|s| *s == disk);
@@ -284,8 +299,16 @@ fn vendored_files_match_vendored_md_and_are_inlined() {
             }
         }
         // Its licence is reproduced in the footer.
-        let first = v.licence_text.lines().find(|l| !l.trim().is_empty()).unwrap();
-        assert!(html.contains(first.trim()), "{}: no licence in the report", v.package);
+        let first = v
+            .licence_text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap();
+        assert!(
+            html.contains(first.trim()),
+            "{}: no licence in the report",
+            v.package
+        );
     }
     // The page's own code comes last.
     assert_eq!(scripts.last().unwrap(), include_str!("../assets/report.js"));
@@ -482,8 +505,120 @@ fn report_with_config_has_the_compliance_table() {
     );
 }
 
+/// The page's embedded data (`<script type="application/json" id="ns-data">`), parsed.
+fn embedded_data(html: &str) -> Value {
+    let open = "<script type=\"application/json\" id=\"ns-data\">";
+    let at = html.find(open).expect("no embedded data") + open.len();
+    let body = &html[at..at + html[at..].find("</script>").unwrap()];
+    serde_json::from_str(body).expect("the embedded data is JSON")
+}
+
+/// A generated lab (seed 1): its folder, the hosts' folders (logs) and their `config` folders.
+fn lab(name: &str) -> (std::path::PathBuf, Vec<String>, Vec<String>) {
+    let dir = temp_dir(name).join("lab");
+    let o = run(&["lab", dir.to_str().unwrap(), "--seed", "1", "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut hosts: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("config").is_dir())
+        .collect();
+    hosts.sort();
+    let logs = hosts.iter().map(|p| p.display().to_string()).collect();
+    let configs = hosts
+        .iter()
+        .map(|p| p.join("config").display().to_string())
+        .collect();
+    (dir, logs, configs)
+}
+
 #[test]
-fn simulation_and_plan_json_are_shown_when_given() {
+fn report_with_logs_and_config_embeds_the_simulation_simulate_computes() {
+    let (dir, logs, configs) = lab("html-lab-sim");
+    let out = dir.join("r.html");
+    let sim = dir.join("sim.json");
+    let mut args = vec!["report", "--logs"];
+    args.extend(logs.iter().map(String::as_str));
+    args.push("--config");
+    args.extend(configs.iter().map(String::as_str));
+    args.extend(["-o", out.to_str().unwrap()]);
+    let o = run(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut sargs = vec!["simulate", "--logs"];
+    sargs.extend(logs.iter().map(String::as_str));
+    sargs.push("--config");
+    sargs.extend(configs.iter().map(String::as_str));
+    sargs.extend(["--json", sim.to_str().unwrap()]);
+    let o = run(&sargs);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let expected: Value = serde_json::from_str(&std::fs::read_to_string(&sim).unwrap()).unwrap();
+
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        unsafe_markup(&html).is_empty(),
+        "{:#?}",
+        unsafe_markup(&html)
+    );
+    let data = embedded_data(&html);
+    // The same simulation as `simulate --logs … --config …` (changes, plan, hosts, notes).
+    assert_eq!(data["simulation"], expected);
+    assert_eq!(data["plan"], expected["plan"]);
+    let changes = data["simulation"]["changes"].as_array().unwrap();
+    let lm = changes
+        .iter()
+        .find(|c| c["change"]["setting"] == "LmCompatibilityLevel" && c["verdict"] == "breaks")
+        .expect("LmCompatibilityLevel breaks");
+    assert!(lm["affected"].as_array().unwrap().iter().any(|a| {
+        a["client"] == "WKS003" && a["account"] == "CORP\\carol" && a["breaks"] == true
+    }));
+    assert!(changes.iter().any(|c| c["verdict"] == "safe-now"));
+    assert!(data["plan"]["stages"].as_array().unwrap().len() >= 2);
+    // The page has the places the script fills, and no "not available" there.
+    assert!(html.contains("id=\"simulation-view\""));
+    assert!(html.contains("id=\"plan-view\""));
+    assert!(!html.contains("the simulation needs"));
+}
+
+#[test]
+fn without_logs_or_config_the_simulation_says_what_is_missing() {
+    let d = temp_dir("html-sim-missing");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/security.evtx");
+    let cfg = d.join("cfg");
+    std::fs::create_dir_all(&cfg).unwrap();
+    std::fs::write(
+        cfg.join("ws.reg"),
+        "REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Lsa]\r\n\
+         \"RestrictAnonymous\"=dword:00000000\r\n",
+    )
+    .unwrap();
+    let out = d.join("r.html");
+    let o = run(&[
+        "report",
+        "--logs",
+        sample.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html
+        .contains("Not available: the simulation needs the hosts&#39; configuration (--config)."));
+    assert_eq!(embedded_data(&html)["simulation"], Value::Null);
+    let o = run(&[
+        "report",
+        "--config",
+        cfg.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("Not available: the simulation needs the hosts&#39; logs (--logs)."));
+    assert!(!html.contains("a nullsight that simulates"));
+}
+
+#[test]
+fn simulation_and_plan_json_are_embedded_when_given() {
     let d = temp_dir("html-sim");
     let sim = d.join("sim.json");
     let plan = d.join("plan.json");
@@ -512,10 +647,39 @@ fn simulation_and_plan_json_are_shown_when_given() {
     ]);
     assert!(o.status.code() == Some(0) || o.status.code() == Some(3));
     let html = std::fs::read_to_string(&out).unwrap();
-    assert!(html.contains("<th>would_break</th>"));
-    assert!(html.contains("10.0.0.5 → DC01"));
-    assert!(html.contains("<th>rollback</th>"));
-    assert!(html.contains("<dt>note</dt><dd>staged</dd>"));
+    let data = embedded_data(&html);
+    // Any JSON is taken as it is (the page shows an unknown shape generically).
+    assert_eq!(data["simulation"][0]["would_break"], 3);
+    assert_eq!(data["simulation"][0]["flows"], "10.0.0.5 → DC01");
+    assert_eq!(data["plan"]["stages"][0]["rollback"], "delete value");
+    assert_eq!(data["plan"]["note"], "staged");
+}
+
+#[test]
+fn a_saved_simulation_overrides_the_computed_one() {
+    let (dir, logs, configs) = lab("html-lab-override");
+    let sim = dir.join("saved.json");
+    std::fs::write(
+        &sim,
+        r#"{"changes":[],"plan":{"stages":[]},"notes":["saved one"]}"#,
+    )
+    .unwrap();
+    let out = dir.join("r.html");
+    let mut args = vec!["report", "--logs"];
+    args.extend(logs.iter().map(String::as_str));
+    args.push("--config");
+    args.extend(configs.iter().map(String::as_str));
+    args.extend([
+        "--simulation",
+        sim.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let o = run(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let data = embedded_data(&std::fs::read_to_string(&out).unwrap());
+    assert_eq!(data["simulation"]["notes"], json!(["saved one"]));
+    assert_eq!(data["plan"], json!({"stages": []}));
 }
 
 #[test]

@@ -9,6 +9,7 @@ use crate::policy::ConfigRead;
 use crate::report::html::{self, aggregate::Aggregator, ReportInput};
 use crate::report::{self, summary::Summary};
 use crate::scan::{self, NoProgress, ScanOptions};
+use crate::simulate::Traffic;
 use clap::Args;
 use serde_json::Value;
 use std::io::Write;
@@ -24,8 +25,10 @@ finding with its explanation and evidence (file + record id); a timeline of anon
 logons (drawn with uPlot); a graph of who authenticates to what (a Sankey diagram laid out by
 d3-sankey: anonymous flows red, NTLMv1/LM orange); the NTLM inventory; the compliance table when
 --config is given (which also decides, as for `scan --config`, anonymous logons whose client
-logged no 8001); the simulation and the staged fix plan
-when their JSON is given; every input with its read errors. Tables sort (click a header) and
+logged no 8001); with --logs and --config, the simulation of each host's failing baseline rules
+on the logged traffic and the staged fix plan, computed as `nullsight simulate --logs …
+--config …` does (per change: setting, new value, hosts, verdict, and the flows it would break:
+account, source, target, count, first and last seen); every input with its read errors. Tables sort (click a header) and
 filter (type in the box above them).
 
 The timeline and graph are aggregated while scanning (bounded time buckets and at most 5000
@@ -76,11 +79,12 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE.json", conflicts_with = "logs")]
     pub summary: Option<PathBuf>,
 
-    /// JSON of a simulation of hardening changes, to include.
+    /// A saved `nullsight simulate --json`, shown instead of the simulation computed from
+    /// --logs and --config.
     #[arg(long, value_name = "FILE.json")]
     pub simulation: Option<PathBuf>,
 
-    /// JSON of a staged fix plan, to include.
+    /// JSON of a staged fix plan, shown instead of the simulation's plan.
     #[arg(long, value_name = "FILE.json")]
     pub plan: Option<PathBuf>,
 
@@ -134,6 +138,42 @@ pub fn write_report(dest: &str, input: &ReportInput) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The simulation of `simulate --logs … --config …` (each host's failing baseline rules, or
+/// --baseline's), as `simulate --json` writes it.
+fn simulate_flows(
+    traffic: &Traffic,
+    hosts: &[crate::policy::HostConfig],
+    args: &ReportArgs,
+    errors: &[String],
+) -> anyhow::Result<Value> {
+    let fixed = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let (changes, notes) =
+        super::simulate::changes_to_simulate(hosts, fixed.as_ref(), args.role, Vec::new())?;
+    let (impacts, plan) = super::simulate::simulate_changes(traffic, hosts, &changes);
+    Ok(serde_json::to_value(super::simulate::Report::new(
+        &impacts, &plan, traffic, errors, &notes,
+    ))?)
+}
+
+/// Why the report has no simulation: what is missing.
+fn why_no_simulation(args: &ReportArgs, configs: &ConfigRead) -> String {
+    let need_logs = if args.summary.is_some() {
+        "the logs themselves (--logs): a saved summary (--summary) has no flows to simulate on"
+    } else {
+        "the hosts' logs (--logs)"
+    };
+    let what = match (args.logs.is_empty(), args.config.is_empty()) {
+        (false, true) => "the hosts' configuration (--config)".to_string(),
+        (true, true) => format!("{need_logs} and configuration (--config)"),
+        (true, false) => need_logs.to_string(),
+        (false, false) if configs.hosts.is_empty() => {
+            "configuration that can be read: none of --config could be".to_string()
+        }
+        (false, false) => "the hosts' logs and configuration".to_string(),
+    };
+    format!("Not available: the simulation needs {what}. --simulation FILE shows a saved `nullsight simulate --json`.")
+}
+
 pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     // Refuse early rather than after a long scan.
     if args.output != "-" {
@@ -149,11 +189,19 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             default_role: None,
         },
     );
+    // As `simulate --logs … --config …` does by default, unless a saved one is given.
+    let simulate_here = args.simulation.is_none()
+        && args.summary.is_none()
+        && !args.logs.is_empty()
+        && !configs.hosts.is_empty();
+    let mut computed: Option<Value> = None;
     let (summary, aggregate) = if let Some(p) = &args.summary {
         (Some(read_json(p)?), None)
     } else if !args.logs.is_empty() {
         let mut analysis = Analysis::default();
         let mut agg = Aggregator::default();
+        // The simulation needs the flows; observe them only when it will be computed.
+        let mut flows = simulate_here.then(Traffic::new);
         let inputs = scan::scan(
             &ScanOptions {
                 paths: args.logs.clone(),
@@ -163,6 +211,9 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             |e| {
                 analysis.observe(&e);
                 agg.observe(&e);
+                if let Some(t) = &mut flows {
+                    t.observe(&e);
+                }
             },
         );
         let outcome = analysis.finish_with(&HostView::from_configs(&configs.hosts));
@@ -177,6 +228,17 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             }
         }
         input_errors |= inputs.iter().any(|i| !i.errors.is_empty());
+        if let Some(t) = &flows {
+            // Unreadable inputs are listed as `simulate --json` lists them.
+            let mut errors: Vec<String> =
+                configs.errors.iter().map(|e| e.message.clone()).collect();
+            for i in &inputs {
+                for e in &i.errors {
+                    errors.push(crate::policy::sanitize(&format!("{}: {e}", i.file)));
+                }
+            }
+            computed = Some(simulate_flows(t, &configs.hosts, &args, &errors)?);
+        }
         (
             Some(serde_json::to_value(Summary::new(&inputs, &outcome))?),
             Some(agg.finish()),
@@ -191,8 +253,14 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         input_errors |= errs;
         Some(c)
     };
-    let simulation = args.simulation.as_deref().map(read_json).transpose()?;
+    let simulation = match args.simulation.as_deref().map(read_json).transpose()? {
+        Some(v) => Some(v),
+        None => computed,
+    };
     let plan = args.plan.as_deref().map(read_json).transpose()?;
+    let unavailable = simulation
+        .is_none()
+        .then(|| why_no_simulation(&args, &configs));
     write_report(
         &args.output,
         &ReportInput {
@@ -200,6 +268,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             aggregate: aggregate.as_ref(),
             compliance: compliance.as_ref(),
             simulation: simulation.as_ref(),
+            simulation_unavailable: unavailable.as_deref(),
             plan: plan.as_ref(),
             generated: Some(jiff::Timestamp::now()),
         },

@@ -112,9 +112,12 @@ pub struct ReportInput<'a> {
     pub aggregate: Option<&'a Aggregate>,
     /// `nullsight audit --json` output (`{hosts, errors, notes}`) or a list of host compliances.
     pub compliance: Option<&'a Value>,
-    /// The simulation of hardening changes on the observed traffic.
+    /// The simulation of hardening changes on the observed traffic (`nullsight simulate --json`:
+    /// `{changes, plan, hosts, errors, notes}`; any other JSON is shown as it is).
     pub simulation: Option<&'a Value>,
-    /// The staged fix plan.
+    /// Without a simulation: why not (what is missing), shown in its place.
+    pub simulation_unavailable: Option<&'a str>,
+    /// The staged fix plan (default: the simulation's `plan`).
     pub plan: Option<&'a Value>,
     /// When the report was made (shown in the header).
     pub generated: Option<jiff::Timestamp>,
@@ -437,7 +440,8 @@ pub fn render(input: &ReportInput) -> String {
     graph_section(&mut p, input.aggregate);
     inventories_section(&mut p, get(s, &["inventories"]));
     compliance_section(&mut p, input.compliance);
-    simulation_section(&mut p, input.simulation, input.plan);
+    let plan = input.plan.or_else(|| get(input.simulation, &["plan"]));
+    simulation_section(&mut p, input, plan);
     counts_section(&mut p, s);
     inputs_section(&mut p, s);
 
@@ -450,6 +454,9 @@ pub fn render(input: &ReportInput) -> String {
         "aggregate": input.aggregate,
         "anonymous": get_u64(s, &["counts", "anonymous"]),
         "events": get_u64(s, &["counts", "events"]),
+        // Drawn as tables by the page's script (text only, as the charts' labels).
+        "simulation": input.simulation,
+        "plan": plan,
     });
     let _ = write!(
         p.out,
@@ -933,16 +940,18 @@ fn compliance_section(p: &mut Page, c: Option<&Value>) {
     p.push("</section>");
 }
 
-fn simulation_section(p: &mut Page, sim: Option<&Value>, plan: Option<&Value>) {
+fn simulation_section(p: &mut Page, input: &ReportInput, plan: Option<&Value>) {
     p.section_start("simulation", "Simulation and staged fix plan");
     p.push("<h3>What each hardening change would break</h3>");
-    match sim {
-        Some(v) => p.generic("sim", v),
-        None => p.not_available("Not available: the simulation needs the hosts' configuration (--config) and a nullsight that simulates (--simulation FILE takes its JSON)."),
+    match input.simulation {
+        Some(_) => p.push("<p class=\"note\">Each change is checked against the traffic the hosts logged: <span class=\"vk safe-now\">safe now</span> nothing it would refuse was seen, and the auditing that would show it is on; <span class=\"vk breaks\">breaks</span> the flows listed would be refused (fix them first: the plan below says how); <span class=\"vk cannot-tell\">cannot tell</span> the auditing that would show the traffic is off, or nullsight has no model of the setting.</p><div id=\"simulation-view\"><noscript>The simulation is drawn by the page's script: open the report with JavaScript on, or run nullsight simulate for the same in a terminal.</noscript></div>"),
+        None => p.not_available(input.simulation_unavailable.unwrap_or(
+            "Not available: the simulation is computed from the hosts' logs and configuration (nullsight report --logs … --config …); --simulation FILE shows a saved `nullsight simulate --json`.",
+        )),
     }
     p.push("<h3>Staged fix plan</h3>");
     match plan {
-        Some(v) => p.generic("plan", v),
+        Some(_) => p.push("<div id=\"plan-view\"><noscript>The plan is drawn by the page's script.</noscript></div>"),
         None => p.not_available("Not available: the staged fix plan comes with the simulation (--plan FILE takes its JSON)."),
     }
     p.push("</section>");
