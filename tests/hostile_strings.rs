@@ -192,3 +192,72 @@ fn raw_control_characters_from_json_are_escaped_on_the_terminal() {
     );
     assert!(!std::fs::read_to_string(&events).unwrap().contains('\x1b'));
 }
+
+/// `scan --csv`: every file it writes, with hostile values in every column they can reach;
+/// no cell a spreadsheet would run as a formula is left as it came.
+#[test]
+fn csv_outputs_neutralise_formulas() {
+    let dir = temp_dir("hostile_csv");
+    let f = dir.join("hostile.jsonl");
+    let formulas = ["=1+2", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\tTAB", "\rCR"];
+    let mut lines = String::new();
+    for (i, v) in formulas.iter().enumerate() {
+        let doc = serde_json::json!({"Event": {"System": {
+            "Provider": {"#attributes": {"Name": "Microsoft-Windows-Security-Auditing"}},
+            "EventID": 4624, "EventRecordID": i + 1, "Channel": "Security", "Computer": v,
+            "TimeCreated": {"#attributes": {"SystemTime": format!("2026-03-02T08:00:0{i}Z")}}},
+            "EventData": {"TargetUserSid": "S-1-5-7", "TargetUserName": v, "TargetDomainName": v,
+                "LogonType": 3, "LogonProcessName": "NtLmSsp ", "AuthenticationPackageName": "NTLM",
+                "WorkstationName": v, "IpAddress": v, "LmPackageName": "NTLM V1", "KeyLength": 0}}});
+        lines.push_str(&format!("{doc}\n"));
+        let doc = serde_json::json!({"Event": {"System": {
+            "Provider": {"#attributes": {"Name": "Microsoft-Windows-Security-Auditing"}},
+            "EventID": 4624, "EventRecordID": 100 + i, "Channel": "Security", "Computer": v,
+            "TimeCreated": {"#attributes": {"SystemTime": format!("2026-03-02T08:01:0{i}Z")}}},
+            "EventData": {"TargetUserSid": "S-1-5-21-1-2-3-1104", "TargetUserName": v, "TargetDomainName": v,
+                "LogonType": 3, "LogonProcessName": "NtLmSsp ", "AuthenticationPackageName": "NTLM",
+                "WorkstationName": v, "IpAddress": v, "LmPackageName": "NTLM V1", "KeyLength": 56}}});
+        lines.push_str(&format!("{doc}\n"));
+    }
+    std::fs::write(&f, lines).unwrap();
+    let csv_dir = dir.join("csv");
+    let out = nullsight(&[
+        OsStr::new("scan"),
+        OsStr::new("--quiet"),
+        OsStr::new("--csv"),
+        csv_dir.as_os_str(),
+        f.as_os_str(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut hostile_cells = 0;
+    for entry in std::fs::read_dir(&csv_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_path(&path)
+            .unwrap();
+        for row in r.records() {
+            for cell in row.unwrap().iter() {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{}: {cell:?}",
+                    path.display()
+                );
+                if formulas.iter().any(|v| cell.contains(v.trim_start())) {
+                    hostile_cells += 1;
+                }
+            }
+        }
+    }
+    // The values did reach the CSV files (as text), through several columns.
+    assert!(hostile_cells >= 20, "{hostile_cells} hostile cells");
+    let anon = std::fs::read_to_string(csv_dir.join("anonymous_logons.csv")).unwrap();
+    assert!(anon.contains("'=1+2"), "{anon}");
+    let flows = std::fs::read_to_string(csv_dir.join("ntlm_flows.csv")).unwrap();
+    assert!(flows.contains("'@SUM(1)"), "{flows}");
+}
