@@ -566,6 +566,8 @@
     if (kind === 'breaks' && n !== undefined) label = 'breaks ' + fmt(n) + (n === 1 ? ' flow' : ' flows');
     return el('span', 'vk ' + (known ? kind : 'other'), parent, label || '(no verdict)');
   }
+  // Names for keys of the simulation's JSON that the tables below do not draw themselves.
+  var LABELS = { already: 'Already in effect (nothing to apply)' };
   function generic(parent, v) {
     if (Array.isArray(v) && v.length && v.every(isObj)) {
       var cols = [];
@@ -579,11 +581,15 @@
         cols.forEach(function (c) { el('td', null, tr, str(o[c])); });
       });
     } else if (isObj(v)) {
+      // Empty keys say nothing; lists of words are lists.
+      var keys = Object.keys(v).filter(function (k) { return v[k] !== null && !(Array.isArray(v[k]) && !v[k].length); });
+      if (!keys.length) return;
       var dl = el('dl', 'kv', parent);
-      Object.keys(v).forEach(function (k) {
-        el('dt', null, dl, k);
+      keys.forEach(function (k) {
+        el('dt', null, dl, Object.prototype.hasOwnProperty.call(LABELS, k) ? LABELS[k] : k.replace(/_/g, ' '));
         var dd = el('dd', null, dl);
-        if (Array.isArray(v[k]) && v[k].length && v[k].every(isObj)) generic(dd, v[k]);
+        if (Array.isArray(v[k]) && v[k].every(isObj)) generic(dd, v[k]);
+        else if (Array.isArray(v[k])) { var ul = el('ul', null, dd); v[k].forEach(function (x) { el('li', null, ul, str(x)); }); }
         else dd.textContent = str(v[k]);
       });
     } else {
