@@ -2,7 +2,8 @@
 // and check it. Usage:
 //   node check.mjs REPORT.html EXPECTED.json SCREENSHOT.png
 // EXPECTED.json: {"counts": {"events": n, "anonymous": n, "hosts": n, "files": n},
-//   "timeline": bool, "graph": bool, "scripts": n, "hostile": [strings that must show as text]}
+//   "timeline": bool, "graph": bool, "scripts": n, "hostile": [strings that must show as text],
+//   "simulation": bool (the report must show a simulation)}
 // Prints one JSON object (the measurements); exits 1 with the reasons when a check fails.
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -82,11 +83,37 @@ try {
       graphNames: [...document.querySelectorAll('#graph-chart .node > title')].map((t) => t.textContent.split('\n')[0]),
       graphElementsInLabels: document.querySelectorAll('#graph-chart .node text *:not(tspan), #graph-chart title *').length,
       scripts: document.scripts.length,
+      // The simulation and plan as shown (text of the cells the script built).
+      simulationLayout: window.nullsightReport.simulation || null,
+      simChanges: [...document.querySelectorAll('#sim-changes > tbody > tr.change')].map((tr) => {
+        const t = (sel, root = tr) => { const e = root.querySelector(sel); return e ? e.textContent : null; };
+        const detail = tr.nextElementSibling && tr.nextElementSibling.classList.contains('detail') ? tr.nextElementSibling : null;
+        return {
+          setting: t('td.setting'), value: tr.cells[2].textContent, scope: t('td.scope'),
+          verdict: tr.dataset.verdict, verdictText: t('.vk'),
+          flows: detail ? [...detail.querySelectorAll('table.flows > tbody > tr')].map((f) => ({
+            what: f.cells[0].firstChild ? f.cells[0].firstChild.textContent : '', account: t('td.acct', f),
+            from: t('td.from .host', f), ip: t('td.from .ip', f), to: t('td.to .host', f),
+            count: t('td.n', f), first: t('td.t .first', f), last: t('td.t .last', f),
+          })) : [],
+        };
+      }),
+      planStages: [...document.querySelectorAll('#plan-stages > li')].map((li) => ({
+        title: li.querySelector('.stitle') ? li.querySelector('.stitle').textContent : null,
+        first: [...li.querySelectorAll('.first .items code')].map((c) => c.textContent),
+        apply: [...li.querySelectorAll('ul.apply > li')].map((c) => c.textContent),
+      })),
+      // Tables wider than their box (scrolling sideways) in the simulation section.
+      simOverflow: [...document.querySelectorAll('#simulation, #simulation .simwrap')].filter((e) => e.scrollWidth > e.clientWidth + 1).length,
+      complianceRows: document.querySelectorAll('#compliance-table tbody tr').length,
       injected: [...document.querySelectorAll('img, iframe, object, embed, svg script, foreignObject')].length,
       title: document.title,
     };
   });
   await page.screenshot({ path: shot.replace(/\.png$/, '-top.png'), fullPage: false });
+  // The sticky menu would cover part of each section's picture (style set through the CSSOM,
+  // which the CSP allows).
+  await page.evaluate(() => { const n = document.querySelector('nav'); if (n) n.style.position = 'static'; });
   for (const id of ['findings', 'timeline', 'graph', 'compliance', 'simulation']) {
     const el = await page.$('#' + id);
     if (el) await el.screenshot({ path: shot.replace(/\.png$/, `-${id}.png`) });
@@ -165,6 +192,7 @@ try {
   for (const h of expected.hostile || []) {
     if (!state.graphNames.some((n) => n.includes(h))) failures.push(`graph: no node named with ${JSON.stringify(h)}`);
   }
+  if (expected.simulation && !(state.simChanges.length > 0 || (state.simulationLayout && state.simulationLayout.changes === 0))) failures.push('no simulation shown');
   if (interaction && interaction.rows !== undefined && !interaction.sortedDesc) failures.push('sorting the events column did not sort');
   if (interaction && interaction.visible !== undefined && interaction.visible < 1) failures.push('filtering hid every row');
   console.log(JSON.stringify({ openMs, perf, state, interaction, consoleErrors, requests }, null, 1));
