@@ -567,7 +567,8 @@
     return el('span', 'vk ' + (known ? kind : 'other'), parent, label || '(no verdict)');
   }
   // Names for keys of the simulation's JSON that the tables below do not draw themselves.
-  var LABELS = { already: 'Already in effect (nothing to apply)' };
+  var LABELS = { already: 'Already in effect (nothing to apply)', in_effect: 'Already in effect on' };
+  var CHANGE_KEYS = ['change', 'description', 'scope', 'verdict', 'summary', 'affected', 'missing', 'notes', 'audit_only'];
   function generic(parent, v) {
     if (Array.isArray(v) && v.length && v.every(isObj)) {
       var cols = [];
@@ -665,13 +666,23 @@
       el('td', 'scope', tr, scopeText(c));
       var vd = el('td', 'v', tr);
       verdictChip(vd, kind, broken);
-      if (c.summary && str(c.summary) !== 'breaks ' + broken + ' flow' + (broken === 1 ? '' : 's')) el('div', 'summary', vd, str(c.summary));
+      // A long summary (lists of hosts) would stretch the verdict column: it goes below.
+      var summary = str(c.summary), longSummary = summary.length > 140;
+      if (summary === 'breaks ' + broken + ' flow' + (broken === 1 ? '' : 's')) summary = '';
+      if (summary && !longSummary) el('div', 'summary', vd, summary);
       var missing = arr(c.missing), notes = arr(c.notes);
-      if (!flows.length && !missing.length && !notes.length) return;
+      // Keys this table does not draw (added by a later nullsight) are shown as they are.
+      var extra = {};
+      Object.keys(c).forEach(function (k) {
+        var x = c[k];
+        if (CHANGE_KEYS.indexOf(k) < 0 && x !== null && x !== false && !(Array.isArray(x) && !x.length)) extra[k] = x;
+      });
+      if (!flows.length && !missing.length && !notes.length && !Object.keys(extra).length && !(summary && longSummary)) return;
       var dr = el('tr', 'detail', tb);
       el('td', null, dr);
       var box = el('td', null, dr);
       box.colSpan = 4;
+      if (summary && longSummary) el('p', 'summary', box, summary);
       if (flows.length) {
         var det = el('details', null, box);
         // Breaking flows are what the reader needs first: shown open.
@@ -686,6 +697,7 @@
         p.appendChild(document.createTextNode('no ' + str(m.events) + ' from ' + str(m.hosts) + '. To know, ' + str(m.how) + '.'));
       });
       notes.forEach(function (n) { el('p', 'note', box, 'Note: ' + str(n)); });
+      generic(box, extra);
     });
   }
   function planList(parent, plan) {
