@@ -70,7 +70,10 @@ fn one_event_on_stdin_as_xml_or_json_is_explained_like_its_record() {
         assert!(ok, "{form}: {err}");
         assert!(text.starts_with("Event 4624 "), "{form}: {text}");
         assert!(text.contains("record 78"), "{form}: {text}");
-        assert!(text.contains("= NT AUTHORITY\\ANONYMOUS LOGON"), "{form}: {text}");
+        assert!(
+            text.contains("= NT AUTHORITY\\ANONYMOUS LOGON"),
+            "{form}: {text}"
+        );
         assert!(text.contains("= Network"), "{form}: {text}");
         assert!(text.contains("scenario default_session"), "{form}: {text}");
         // Every field the file's record shows, with its value, in the same order. (Values
@@ -91,7 +94,10 @@ fn one_event_on_stdin_as_xml_or_json_is_explained_like_its_record() {
 fn stdin_that_holds_no_event_is_an_error_saying_so() {
     let (ok, _, err) = explain_stdin("<Events></Events>");
     assert!(!ok);
-    assert!(err.contains("no event in the XML on standard input"), "{err}");
+    assert!(
+        err.contains("no event in the XML on standard input"),
+        "{err}"
+    );
     let (ok, _, err) = explain_stdin("{not json");
     assert!(!ok);
     assert!(err.contains("nullsight: error:"), "{err}");

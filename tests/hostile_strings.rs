@@ -199,7 +199,14 @@ fn raw_control_characters_from_json_are_escaped_on_the_terminal() {
 fn csv_outputs_neutralise_formulas() {
     let dir = temp_dir("hostile_csv");
     let f = dir.join("hostile.jsonl");
-    let formulas = ["=1+2", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\tTAB", "\rCR"];
+    let formulas = [
+        "=1+2",
+        "+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1)",
+        "\tTAB",
+        "\rCR",
+    ];
     let mut lines = String::new();
     for (i, v) in formulas.iter().enumerate() {
         let doc = serde_json::json!({"Event": {"System": {

@@ -461,6 +461,28 @@ fn zerologon(j: &Joined) {
             .all(|e| str_of(e, "outcome") == Some("allowed")
                 && str_of(e, "account") == Some("NAS01$"))
     );
+    // Enforcement: the machine account denied, then allowed by the allow-list.
+    for (id, outcome) in [(5827, "denied"), (5830, "allowed")] {
+        let evs = j.events("zerologon", id);
+        assert_eq!(evs.len(), 2, "{id}");
+        for e in evs {
+            assert_eq!(str_of(e, "provider"), Some("NETLOGON"));
+            assert_eq!(str_of(e, "account"), Some("NAS01$"));
+            assert_eq!(str_of(e, "account_type"), Some("Workstation"));
+            assert_eq!(str_of(e, "os"), Some("Samba"));
+            assert_eq!(str_of(e, "outcome"), Some(outcome));
+        }
+    }
+    // A trust account: its four inserts.
+    for (id, outcome) in [(5828, "denied"), (5831, "allowed")] {
+        let evs = j.events("zerologon", id);
+        assert_eq!(evs.len(), 1, "{id}");
+        let e = evs[0];
+        assert_eq!(str_of(e, "trust_name"), Some("LEGACY"));
+        assert_eq!(str_of(e, "trust_target"), Some("legacy.example"));
+        assert_eq!(str_of(e, "ip"), Some("10.0.9.5"));
+        assert_eq!(str_of(e, "outcome"), Some(outcome));
+    }
 }
 
 fn local_loopback(j: &Joined) {

@@ -788,6 +788,51 @@ pub fn netlogon_5829(
     )
 }
 
+/// NETLOGON 5827 (denied) and 5830 (allowed by "Domain controller: Allow vulnerable Netlogon
+/// secure channel connections"): the same six inserts as 5829, for a machine account.
+pub fn netlogon_machine(
+    dc: &Host,
+    event_id: u16,
+    account: &str,
+    domain: &str,
+    os: &str,
+    build: &str,
+) -> EventRecord<'static> {
+    let mut r = netlogon_5829(dc, account, domain, "Workstation", os, build, "");
+    r.event_id = event_id;
+    // 5827 is an error (a connection was refused); 5829 and 5830 are warnings.
+    r.level = if event_id == 5827 { 2 } else { 3 };
+    r
+}
+
+/// NETLOGON 5828 (denied) and 5831 (allowed by the allow-list), for a trust account: account
+/// type, trust name, trust target, client IP address.
+pub fn netlogon_trust(
+    dc: &Host,
+    event_id: u16,
+    trust: &str,
+    target: &str,
+    client_ip: &str,
+) -> EventRecord<'static> {
+    classic(
+        dc,
+        "NETLOGON",
+        "System",
+        event_id,
+        0,
+        if event_id == 5828 { 2 } else { 3 },
+        0,
+        CLASSIC,
+        vec![
+            "TrustedDomain".into(),
+            trust.into(),
+            target.into(),
+            client_ip.into(),
+        ],
+        None,
+    )
+}
+
 /// MSSQLSERVER 18456 Login failed. The binary is the error number, the severity and the
 /// server and database names as counted UTF-16 strings (with their NUL).
 pub fn sql_login_failed(

@@ -835,7 +835,7 @@ fn zerologon(lab: &mut Lab) {
     lab.dc_validates(Some(ep), "DC01$", "-", None, 0, t3);
 
     let ep = lab.episode(sc::ZEROLOGON,
-        "After the 13:00 patch DC01 is in the deployment phase (FullSecureChannelProtection not set): NAS01$, a Samba domain member, keeps using a vulnerable Netlogon secure channel and is allowed with a 5829 warning.");
+        "After the 13:00 patch DC01 is in the deployment phase (FullSecureChannelProtection not set): NAS01$, a Samba domain member, keeps using a vulnerable Netlogon secure channel and is allowed with a 5829 warning. From 15:42 DC01 enforces: NAS01$ is denied (5827) until it is allow-listed at 15:50 (5830); the LEGACY forest's trust likewise (5828, then 5831).");
     for k in 0..6 {
         let t = lab.at(5 * HOUR + 25 * MIN + k * 27 * MIN);
         let rec = r::netlogon_5829(
@@ -847,6 +847,23 @@ fn zerologon(lab: &mut Lab) {
             "4.9.5-Debian",
             "",
         );
+        lab.emit(DC01, Log::System, t, rec, Some((ep, Role::Dc)));
+    }
+    // Enforcement (FullSecureChannelProtection = 1) from 15:42: NAS01$ is denied until it is
+    // put on the allow-list (VulnerableChannelAllowList) at 15:50; the same for the trust of
+    // a legacy forest, whose DC connects from 10.0.9.5.
+    let dc = lab.hosts[DC01].clone();
+    for (k, (id, minute)) in [(5827u16, 42u64), (5827, 46), (5830, 51), (5830, 56)]
+        .into_iter()
+        .enumerate()
+    {
+        let t = lab.at(7 * HOUR + minute * MIN + k as u64);
+        let rec = r::netlogon_machine(&dc, id, "NAS01$", DOMAIN, "Samba", "4.9.5-Debian");
+        lab.emit(DC01, Log::System, t, rec, Some((ep, Role::Dc)));
+    }
+    for (id, minute) in [(5828u16, 43u64), (5831, 52)] {
+        let t = lab.at(7 * HOUR + minute * MIN);
+        let rec = r::netlogon_trust(&dc, id, "LEGACY", "legacy.example", "10.0.9.5");
         lab.emit(DC01, Log::System, t, rec, Some((ep, Role::Dc)));
     }
 }

@@ -1,6 +1,7 @@
 """Normalises what an independent EVTX reader sees, for tests/crosscheck.rs.
 
-usage: xcheck.py libevtx|python-evtx FILE
+usage: xcheck.py libevtx|python-evtx|xml FILE
+(xml: FILE holds <Event> documents one after another, as another reader rendered them)
 Prints one JSON object per record: System values and EventData items as text, normalised so
 that reader-specific renderings compare equal (hex width, GUID case, time format, base64).
 """
@@ -77,7 +78,12 @@ def record(xml_text, reader):
 
 def main():
     reader, path = sys.argv[1], sys.argv[2]
-    if reader == "libevtx":
+    if reader == "xml":
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        for m in re.finditer(r"<Event xmlns=.*?</Event>", text, re.S):
+            print(json.dumps(record(m.group(0), reader)))
+    elif reader == "libevtx":
         res = subprocess.run(["evtxexport", "-f", "xml", path], capture_output=True, text=True, check=True)
         if res.stderr.strip():
             print("STDERR " + json.dumps(res.stderr), flush=True)
