@@ -580,6 +580,13 @@ fn weak_session_key() {
 fn user_enumeration() {
     for ep in episodes("user_enumeration") {
         assert_findings(ep, &["user-enumeration"]);
+        // Names that do not exist are guessed, not sprayed with a password.
+        assert!(
+            !findings(ep).contains_key("password-spray"),
+            "{}: {:?}",
+            ep["id"],
+            findings(ep)
+        );
     }
 }
 

@@ -46,7 +46,7 @@ pub static DETECTIONS: &[Detection] = &[
         explanation: "Many passwords tried against one account.",
         remediation: "Block the source, enforce an account lockout policy, check the account for compromise." },
     Detection { id: "password-spray", severity: Severity::High,
-        trigger: ">= password_spray_accounts (10) distinct accounts failing from one source on one host (4625, 4776, 18456), or used with explicit credentials (4648) by one account on one host, within password_spray_window_secs (3600)",
+        trigger: ">= password_spray_accounts (10) distinct existing accounts failing from one source on one host (4625, 4776, 18456; failures for non-existent accounts, STATUS_NO_SUCH_USER, count as user-enumeration instead), or used with explicit credentials (4648) by one account on one host, within password_spray_window_secs (3600)",
         explanation: "Few passwords tried against many accounts, staying under the lockout threshold.",
         remediation: "Block the source, reset the passwords of accounts that logged on successfully from it, enforce MFA / smart lockout." },
     Detection { id: "user-enumeration", severity: Severity::Medium,

@@ -260,9 +260,12 @@ impl State {
         extra: Option<&str>,
     ) {
         self.window(WinKind::BruteForce, e, t, host, source, acct, status, extra);
-        self.window(WinKind::Spray, e, t, host, source, acct, status, extra);
+        // A name that does not exist (STATUS_NO_SUCH_USER) is a guess at accounts, not a
+        // password tried on one: it counts for user enumeration, never for a spray.
         if status == Some(0xC000_0064) {
             self.window(WinKind::UserEnum, e, t, host, source, acct, status, extra);
+        } else {
+            self.window(WinKind::Spray, e, t, host, source, acct, status, extra);
         }
         if status == Some(0xC000_0234) {
             let cap = self.cap();
