@@ -28,8 +28,9 @@ d3-sankey: anonymous flows red, NTLMv1/LM orange); the NTLM inventory; the compl
 logged no 8001); with --logs and --config, the simulation of each host's failing baseline rules
 on the logged traffic and the staged fix plan, computed as `nullsight simulate --logs …
 --config …` does (per change: setting, new value, hosts, verdict, and the flows it would break:
-account, source, target, count, first and last seen); every input with its read errors. Tables sort (click a header) and
-filter (type in the box above them).
+account, source, target, count, first and last seen); every input with its read errors.
+Tables sort (click a header) and filter (type in the box above them). --simulation FILE (a saved
+`simulate --json`) and --plan FILE replace the computed simulation and plan.
 
 The timeline and graph are aggregated while scanning (bounded time buckets and at most 5000
 distinct source/account/target edges), so the report of millions of events stays small.
