@@ -36,6 +36,8 @@ struct Lab {
     anon_config: HashMap<Key, Value>,
     /// The `config` section of that summary.
     config: Value,
+    /// `findings` of `scan --json`.
+    findings: Vec<Value>,
 }
 
 fn rel(dir: &Path, file: &str) -> String {
@@ -147,7 +149,9 @@ fn lab() -> &'static Lab {
                 c[side] = Value::Array(refs);
             }
         }
+        let findings = s["findings"].as_array().unwrap().clone();
         Lab {
+            findings,
             dir,
             sidecar,
             events,
@@ -618,10 +622,50 @@ fn zerologon() {
     }
 }
 
+/// One attack through a server leaves a finding on the server (4625) and one on the DC
+/// (4776): each names the other ("the same source on HOST").
+fn assert_attack_linked_across_hosts(ep: &Value, id: &str) {
+    let dir = &lab().dir;
+    let keys: BTreeSet<Key> = episode_events(ep).into_iter().map(|e| e.key).collect();
+    let mine: Vec<&Value> = lab()
+        .findings
+        .iter()
+        .filter(|f| {
+            f["id"] == id
+                && f["evidence"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| keys.contains(&key(dir, r)))
+        })
+        .collect();
+    let hosts: BTreeSet<&str> = mine
+        .iter()
+        .map(|f| f["hosts"][0].as_str().unwrap())
+        .collect();
+    assert!(hosts.len() >= 2, "{}: {id} findings on {hosts:?}", ep["id"]);
+    for f in &mine {
+        let host = f["hosts"][0].as_str().unwrap();
+        let others: Vec<&&str> = hosts.iter().filter(|h| **h != host).collect();
+        let reasons = f["reasons"].as_array().unwrap();
+        for other in others {
+            assert!(
+                reasons.iter().any(|r| r
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("the same source on {other}:"))),
+                "{}: the {id} finding on {host} does not name {other}: {reasons:?}",
+                ep["id"]
+            );
+        }
+    }
+}
+
 #[test]
 fn password_spray() {
     for ep in episodes("password_spray") {
         assert_findings(ep, &["password-spray"]);
+        assert_attack_linked_across_hosts(ep, "password-spray");
     }
 }
 
@@ -638,6 +682,7 @@ fn local_loopback() {
 fn brute_force() {
     for ep in episodes("brute_force") {
         assert_findings(ep, &["brute-force"]);
+        assert_attack_linked_across_hosts(ep, "brute-force");
     }
 }
 

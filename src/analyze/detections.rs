@@ -103,6 +103,36 @@ fn status_text(code: u32) -> String {
 
 type Group = BTreeMap<i64, WinAgg>;
 
+/// One attack through a server shows twice: the server's 4625 and the domain controller's
+/// 4776 for the same attempts. Each finding names the others that share a source name (IP
+/// address or workstation name) and overlap in time (within `slack` seconds), on other hosts,
+/// so that the operator sees one attack, not two unrelated ones. `attacks[i]` describes
+/// `out[i]`.
+fn link_attacks(out: &mut [Finding], attacks: &[(String, BTreeSet<String>, i64, i64)], slack: i64) {
+    let mut reasons: Vec<Vec<String>> = vec![vec![]; attacks.len()];
+    for (i, (host, names, first, last)) in attacks.iter().enumerate() {
+        for (j, (h2, n2, f2, l2)) in attacks.iter().enumerate() {
+            let overlap = first.saturating_sub(slack) <= *l2 && *f2 <= last.saturating_add(slack);
+            if i == j || h2 == host || !overlap || names.is_disjoint(n2) {
+                continue;
+            }
+            let other = &out[j];
+            reasons[i].push(format!(
+                "the same source on {h2}: {} ({} events, {} .. {}, first evidence {}#{})",
+                other.title,
+                other.count,
+                other.first_seen.as_deref().unwrap_or("?"),
+                other.last_seen.as_deref().unwrap_or("?"),
+                other.evidence.first().map_or("?", |r| &*r.file),
+                other.evidence.first().map_or(0, |r| r.record_id),
+            ));
+        }
+    }
+    for (f, r) in out.iter_mut().zip(reasons) {
+        f.reasons.extend(r);
+    }
+}
+
 /// The windows of one key that qualify, merged, or None.
 fn qualifying(buckets: &Group, cap: usize, ok: impl Fn(&WinAgg) -> bool) -> Option<WinAgg> {
     let mut hit: BTreeSet<i64> = BTreeSet::new();
@@ -134,6 +164,9 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
     let cfg = &st.cfg;
     let cap = cfg.evidence_cap;
     let mut out = vec![];
+    // Per attack finding: its host, the names its source goes by, and its time span, to link
+    // the findings that one attack leaves on several hosts (below).
+    let mut attacks: Vec<(String, BTreeSet<String>, i64, i64)> = vec![];
     // Fold files away (duplicates dropped), group buckets by key.
     let mut groups: BTreeMap<(WinKind, String, String, String), Group> = BTreeMap::new();
     for (k, v) in &st.windows {
@@ -246,8 +279,27 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
                 }
             }
         }
+        // The client's own name for itself travels in 4625's WorkstationName (kept in
+        // `extra`) and is the source of the DC's 4776: both name the same machine.
+        // A spray with explicit credentials (4648) runs on the host that logged it: the host
+        // is the source the servers and the DC see.
+        let mut names: BTreeSet<String> = match kind {
+            WinKind::ExplicitSpray => BTreeSet::from([super::short_host(host)]),
+            _ => std::iter::once(source)
+                .chain(&a.extra)
+                .map(|n| super::short_host(n))
+                .collect(),
+        };
+        names.retain(|n| !n.starts_with('(') && n != "-");
+        attacks.push((
+            host.clone(),
+            names,
+            a.sample.first.unwrap_or(i64::MIN),
+            a.sample.last.unwrap_or(i64::MAX),
+        ));
         out.push(f);
     }
+    link_attacks(&mut out, &attacks, cfg.correlation_window_secs);
 
     // Account lockouts.
     let mut locks: BTreeMap<(String, String), Sample> = BTreeMap::new();
