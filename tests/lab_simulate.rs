@@ -61,14 +61,16 @@ fn lab() -> &'static Lab {
 
 /// `simulate --logs LAB --config LAB EXTRA... --json -`, which must succeed.
 fn simulate_json(extra: &[&str]) -> Value {
+    simulate_json_with(true, extra)
+}
+
+/// The same, with or without the lab's configuration (without it no current value is known).
+fn simulate_json_with(config: bool, extra: &[&str]) -> Value {
     let lab = lab();
-    let mut args = vec![
-        OsStr::new("simulate"),
-        OsStr::new("--logs"),
-        lab.dir.as_os_str(),
-        OsStr::new("--config"),
-        lab.dir.as_os_str(),
-    ];
+    let mut args = vec![OsStr::new("simulate"), OsStr::new("--logs"), lab.dir.as_os_str()];
+    if config {
+        args.extend([OsStr::new("--config"), lab.dir.as_os_str()]);
+    }
     args.extend(extra.iter().map(OsStr::new));
     args.extend([OsStr::new("--json"), OsStr::new("-")]);
     let out = nullsight(&args);
@@ -83,7 +85,15 @@ fn simulate_json(extra: &[&str]) -> Value {
 
 /// `simulate --logs LAB --config LAB --set SET --json`: the one change's result.
 fn simulate(set: &str) -> Value {
-    let v = simulate_json(&["--set", set]);
+    only_change(&simulate_json(&["--set", set]), set)
+}
+
+/// `simulate --logs LAB --set SET --json`, without the configuration.
+fn simulate_without_config(set: &str) -> Value {
+    only_change(&simulate_json_with(false, &["--set", set]), set)
+}
+
+fn only_change(v: &Value, set: &str) -> Value {
     let changes = v["changes"].as_array().unwrap();
     assert_eq!(changes.len(), 1, "one change for --set {set}");
     changes[0].clone()
@@ -227,10 +237,28 @@ fn use_machine_id_changes_exactly_the_localsystem_fallback_clients() {
     assert_names_unaudited_legacy(&c);
 }
 
+/// Without configuration nothing is known of the hosts' values: WKS004's fallback flows break.
+/// With it, WKS004 (Windows 10, the value unset: 0 by default) already runs with the change, so
+/// its flows were logged under it and are not counted; SRV-LEGACY08 (Server 2008: 1 by default)
+/// is the host the change is for, and it logs no 8001.
 #[test]
 fn null_session_fallback_off_breaks_exactly_the_localsystem_fallback_clients() {
     let c = simulate("allownullsessionfallback=0");
+    assert_eq!(c["verdict"], "cannot-tell", "{c}");
+    assert!(affected(&c).is_empty(), "{c}");
+    let in_effect: BTreeSet<&str> = c["in_effect"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["host"].as_str().unwrap())
+        .collect();
+    assert!(in_effect.contains("WKS004"), "{c}");
+    assert!(!in_effect.contains("SRV-LEGACY08"), "{c}");
+    assert_names_unaudited_legacy(&c);
+
+    let c = simulate_without_config("allownullsessionfallback=0");
     assert_eq!(c["verdict"], "breaks", "{c}");
+    assert!(c["in_effect"].as_array().unwrap().is_empty(), "{c}");
     assert!(affected(&c).iter().all(|f| f["breaks"] == true));
     assert_eq!(
         only_from(&c, &["localsystem_fallback"]),
@@ -253,7 +281,13 @@ fn null_session_settings_list_the_enumeration_accesses() {
         "LSAAnonymousNameLookup=0",
         "NullSessionPipes=",
     ] {
-        let c = simulate(s);
+        // Every lab host already has RestrictAnonymousSAM = 1 (see the already-in-effect
+        // test): without the configuration the change is judged from the traffic alone.
+        let c = if s == "RestrictAnonymousSAM=1" {
+            simulate_without_config(s)
+        } else {
+            simulate(s)
+        };
         assert_eq!(c["verdict"], "breaks", "{s}: {c}");
         assert!(affected(&c).iter().all(|f| f["breaks"] == true));
         assert!(affected(&c)
@@ -418,4 +452,77 @@ fn fix_sets_use_machine_id_on_the_server_2008() {
     let wks = reg("WKS001");
     assert!(!wks.contains("UseMachineId"), "{wks}");
     assert!(!wks.contains("allownullsessionfallback"), "{wks}");
+}
+
+fn in_effect_hosts(c: &Value) -> Vec<(String, bool)> {
+    c["in_effect"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["host"].as_str().unwrap().to_string(), i["stricter"] == true))
+        .collect()
+}
+
+/// Issue 6: a change a host already runs with breaks nothing there, whatever the traffic
+/// shows: the traffic was logged under that very value. SRV-FILE01's Lsa.reg has
+/// EveryoneIncludesAnonymous = 0 and RestrictAnonymousSAM = 1, yet anonymous share and samr
+/// accesses were logged on it (what would be "breaks" without the configuration).
+#[test]
+fn a_change_already_in_effect_breaks_nothing_and_is_left_out_of_the_plan() {
+    for set in ["EveryoneIncludesAnonymous=0", "RestrictAnonymousSAM=1"] {
+        let v = simulate_json(&["--set", set, "--host", "SRV-FILE01"]);
+        let c = only_change(&v, set);
+        assert_eq!(c["verdict"], "already-in-effect", "{set}: {c}");
+        assert!(affected(&c).is_empty(), "{set}: {c}");
+        assert_eq!(in_effect_hosts(&c), vec![("SRV-FILE01".to_string(), false)]);
+        let source = c["in_effect"][0]["source"].as_str().unwrap();
+        assert!(source.contains("SRV-FILE01") && source.contains("Lsa.reg: line"), "{c}");
+        assert!(v["plan"]["stages"].as_array().unwrap().is_empty(), "{v}");
+        assert_eq!(v["plan"]["already"].as_array().unwrap().len(), 1, "{v}");
+
+        // Unknown current value: judged from the traffic, as before.
+        let v = simulate_json_with(false, &["--set", set, "--host", "SRV-FILE01"]);
+        let c = only_change(&v, set);
+        assert_eq!(c["verdict"], "breaks", "{set} without --config: {c}");
+        assert!(c["in_effect"].as_array().unwrap().is_empty());
+    }
+    // The same on every lab host.
+    let c = simulate("RestrictAnonymousSAM=1");
+    assert_eq!(c["verdict"], "already-in-effect", "{c}");
+    assert_eq!(in_effect_hosts(&c).len(), 11, "{c}");
+}
+
+/// Ordered settings: SRV-FILE01's LmCompatibilityLevel 3 and NTLMMinServerSec 0x20080000
+/// already do what LmCompatibilityLevel 2 and NTLMMinServerSec 0x20000000 would; level 5 is
+/// a real change.
+#[test]
+fn a_stricter_current_value_counts_as_in_effect() {
+    for set in ["LmCompatibilityLevel=2", "NTLMMinServerSec=536870912"] {
+        let v = simulate_json(&["--set", set, "--host", "SRV-FILE01"]);
+        let c = only_change(&v, set);
+        assert_eq!(c["verdict"], "already-in-effect", "{set}: {c}");
+        assert_eq!(in_effect_hosts(&c), vec![("SRV-FILE01".to_string(), true)]);
+    }
+    let v = simulate_json(&["--set", "LmCompatibilityLevel=5", "--host", "SRV-FILE01"]);
+    let c = only_change(&v, "LmCompatibilityLevel=5");
+    assert_ne!(c["verdict"], "already-in-effect", "{c}");
+    assert!(in_effect_hosts(&c).is_empty(), "{c}");
+}
+
+/// A Windows default counts as the current value when the host's files hold the key and lack
+/// the value, for the host's Windows version: UseMachineId = 1 is in effect on WKS001
+/// (Windows 10, unset) and not on SRV-LEGACY08 (Server 2008, unset: 0).
+#[test]
+fn defaults_count_for_the_hosts_windows_version() {
+    let v = simulate_json(&["--set", "UseMachineId=1", "--host", "WKS001"]);
+    let c = only_change(&v, "UseMachineId=1");
+    assert_eq!(c["verdict"], "already-in-effect", "{c}");
+    let source = c["in_effect"][0]["source"].as_str().unwrap();
+    assert!(source.starts_with("not set (not in "), "{source}");
+    assert!(source.contains("Windows 7 / Server 2008 R2 and later"), "{source}");
+
+    let v = simulate_json(&["--set", "UseMachineId=1", "--host", "SRV-LEGACY08"]);
+    let c = only_change(&v, "UseMachineId=1");
+    assert_eq!(c["verdict"], "cannot-tell", "{c}");
+    assert!(in_effect_hosts(&c).is_empty(), "{c}");
 }

@@ -716,3 +716,40 @@ fn set_values_are_validated() {
         .is_none());
     assert!(settings::find("LmCompatibilityLevel").is_some());
 }
+
+/// What counts as "already in effect": the same value; a higher one for ordered settings; a
+/// superset of the bits for flags and audit settings; nothing else.
+#[test]
+fn at_least_as_strict_orders_only_ordered_settings() {
+    let n = SettingValue::Number;
+    let s = |name: &str| settings::find(name).unwrap();
+    assert!(at_least_as_strict(s("LmCompatibilityLevel"), &n(5), &n(4)));
+    assert!(!at_least_as_strict(s("LmCompatibilityLevel"), &n(3), &n(5)));
+    assert!(at_least_as_strict(s("RestrictAnonymous"), &n(2), &n(1)));
+    assert!(at_least_as_strict(
+        s("NTLMMinServerSec"),
+        &n(0x2008_0000),
+        &n(0x2000_0000)
+    ));
+    assert!(!at_least_as_strict(
+        s("NTLMMinServerSec"),
+        &n(0x2000_0000),
+        &n(0x2008_0000)
+    ));
+    assert!(at_least_as_strict(s("AuditLogon"), &n(3), &n(1)));
+    assert!(!at_least_as_strict(s("AuditLogon"), &n(2), &n(1)));
+    // Not ordered: 0 and 1 are different choices, and 3 / 5 of RestrictNTLMInDomain differ.
+    assert!(!at_least_as_strict(s("EveryoneIncludesAnonymous"), &n(1), &n(0)));
+    assert!(!at_least_as_strict(s("RestrictNTLMInDomain"), &n(5), &n(3)));
+    let list = |v: &[&str]| SettingValue::List(v.iter().map(|x| x.to_string()).collect());
+    assert!(at_least_as_strict(
+        s("NullSessionPipes"),
+        &list(&["SAMR", "lsarpc"]),
+        &list(&["lsarpc", "samr"])
+    ));
+    assert!(!at_least_as_strict(
+        s("NullSessionPipes"),
+        &list(&["lsarpc"]),
+        &list(&[])
+    ));
+}

@@ -60,11 +60,23 @@ VERDICTS:
   cannot tell   the auditing that would show the traffic is off (or its logs were not given) on
                 the hosts named: the output says what to enable and how. A host counts as audited
                 when its logs hold events of that kind, or its configuration shows the auditing on
+  already in effect  (JSON \"already-in-effect\") with --config: every host of the change already
+                runs with the value, so its traffic was logged under it and nothing breaks. The
+                current value is the one set in the host's files, or the Windows default when
+                the files that hold the setting's key lack it (not when no file shows the key;
+                UseMachineId / allownullsessionfallback defaults only when the Windows version
+                is in the files). At least as strict counts: a higher LmCompatibilityLevel,
+                RestrictAnonymous, RestrictSending/ReceivingNTLMTraffic or
+                AuditReceivingNTLMTraffic; every bit of NTLMMinClientSec / NTLMMinServerSec or
+                an audit setting. Hosts where only some are already set are left out of the
+                other verdicts (\"in_effect\" in JSON lists them). A host without
+                configuration is judged from the traffic alone
 
 PLAN:
   1 turn on the missing auditing; 2 apply the safe changes (UseMachineId and exception lists
   before what relies on them); 3 fix what would break (\"these clients still send NTLMv1\"),
-  then apply; 4 re-run simulate for what could not be judged.
+  then apply; 4 re-run simulate for what could not be judged. Changes already in effect are in
+  no stage: listed after the plan as done (\"already\" in JSON).
 
 EXIT STATUS:
   0  the simulation ran and every input was read (whatever the verdicts)
@@ -459,6 +471,7 @@ pub fn render(impacts: &[Impact], plan: &Plan, traffic: &Traffic, notes: &[Strin
             simulate::Verdict::SafeNow => "SAFE NOW".to_string(),
             simulate::Verdict::Breaks => "BREAKS".to_string(),
             simulate::Verdict::CannotTell => "CANNOT TELL".to_string(),
+            simulate::Verdict::AlreadyInEffect => "ALREADY IN EFFECT".to_string(),
         };
         o.push_str(&format!(
             "== {} on {}\n   {verdict}: {}\n",
@@ -512,6 +525,12 @@ pub fn render(impacts: &[Impact], plan: &Plan, traffic: &Traffic, notes: &[Strin
         }
         for a in &s.apply {
             o.push_str(&format!("  apply {}\n", t(a)));
+        }
+    }
+    if !plan.already.is_empty() {
+        o.push_str("Already in effect (nothing to apply):\n");
+        for a in &plan.already {
+            o.push_str(&format!("  done {}\n", t(a)));
         }
     }
     for n in notes {

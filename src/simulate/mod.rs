@@ -12,7 +12,7 @@ pub mod model;
 pub mod observe;
 pub mod plan;
 
-pub use model::{evaluate, evaluate_all, Affected, Impact, Remedy, Verdict};
+pub use model::{evaluate, evaluate_all, Affected, Impact, InEffect, Remedy, Verdict};
 pub use observe::{short_host, Evidence, EvidenceRef, FlowKey, FlowKind, FlowStats, Traffic};
 pub use plan::{plan, Plan, Stage};
 
@@ -181,6 +181,11 @@ pub struct HostInfo {
     pub values: BTreeMap<&'static str, SettingValue>,
     /// Settings proven unset (absent) on the host.
     pub absent: Vec<&'static str>,
+    /// The current value of every setting whose value is known for certain, with where it was
+    /// read: what [`Context::in_effect`] compares a change with. Like `values`, a proven-unset
+    /// setting counts with its Windows default, except where that default depends on a Windows
+    /// version the configuration does not show (UseMachineId, allownullsessionfallback).
+    pub current: BTreeMap<&'static str, (Option<SettingValue>, String)>,
 }
 
 impl HostInfo {
@@ -189,17 +194,51 @@ impl HostInfo {
             role: Some(h.role),
             ..Default::default()
         };
+        let os = h.facts.os_version();
         for r in &h.settings {
             match &r.effective {
-                Effective::Set { value, .. } => {
+                Effective::Set { value, observation } => {
                     info.values.insert(r.setting.name, value.clone());
+                    info.current.insert(
+                        r.setting.name,
+                        (
+                            Some(value.clone()),
+                            r.observations[*observation].source_text(),
+                        ),
+                    );
                 }
-                Effective::Default { default, .. } => {
+                Effective::Default {
+                    default,
+                    deleted_by,
+                } => {
                     info.absent.push(r.setting.name);
                     if let Some(d) = default {
                         info.values.insert(r.setting.name, d.clone());
                     }
+                    if r.setting.default_depends_on_os() && os.is_none() {
+                        continue; // the default would be a guess: Vista / 2008 differ
+                    }
+                    let why = match deleted_by {
+                        Some(i) => format!("deleted by {}", r.observations[*i].source_text()),
+                        None => format!(
+                            "not in {}, which hold its key",
+                            h.covering(r.setting.name)
+                                .iter()
+                                .map(|p| p.display().to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                    let basis = r
+                        .setting
+                        .default_basis(os.as_ref())
+                        .unwrap_or_else(|| format!("the Windows default for {}", h.role));
+                    info.current.insert(
+                        r.setting.name,
+                        (default.clone(), format!("not set ({why}): {basis}")),
+                    );
                 }
+                // "Not in the inputs" says nothing about the host: unknown.
                 Effective::Unknown { .. } => {}
             }
         }
@@ -219,6 +258,44 @@ impl HostInfo {
         } else {
             v >= 1
         })
+    }
+}
+
+/// Settings whose values are ordered from least to most strict: a higher current value already
+/// does everything a lower proposed one would (LmCompatibilityLevel 5 refuses what 4 refuses;
+/// RestrictAnonymous 2 what 1 does; RestrictSendingNTLMTraffic 0 allow, 1 audit, 2 deny;
+/// RestrictReceivingNTLMTraffic 2 denies all accounts, 1 domain accounts; and
+/// AuditReceivingNTLMTraffic 2 audits all accounts, 1 domain accounts).
+const ORDERED: &[&str] = &[
+    "LmCompatibilityLevel",
+    "RestrictAnonymous",
+    "RestrictSendingNTLMTraffic",
+    "RestrictReceivingNTLMTraffic",
+    "AuditReceivingNTLMTraffic",
+];
+
+/// Whether a host running with `current` already has the effect of `proposed`: the same value
+/// (lists as sets), or for the ordered settings above a higher value, or for bit flags
+/// (NTLMMinClientSec / NTLMMinServerSec requirements, audit Success/Failure) every bit of the
+/// proposal. Any other difference is a change, even one that looks weaker: settings such as
+/// RestrictNTLMInDomain (1/3/5/7) or the exception lists are not ordered that simply.
+pub fn at_least_as_strict(setting: &Setting, current: &SettingValue, proposed: &SettingValue) -> bool {
+    if crate::policy::host::same_value(current, proposed) {
+        return true;
+    }
+    match (current, proposed) {
+        (SettingValue::Number(c), SettingValue::Number(p)) => {
+            if ORDERED.contains(&setting.name) {
+                c >= p
+            } else if setting.kind == Kind::Audit
+                || matches!(setting.name, "NTLMMinClientSec" | "NTLMMinServerSec")
+            {
+                c & p == *p
+            } else {
+                false
+            }
+        }
+        _ => false,
     }
 }
 
@@ -322,12 +399,12 @@ impl<'a> Context<'a> {
     /// set for that host, else the configured value, else the Windows default for its role.
     /// The flag says whether it is known (`false`: assumed from a default).
     pub fn after(&self, name: &str, host: &str) -> (Option<SettingValue>, bool) {
-        if let Some(c) = self
-            .changes
-            .iter()
-            .rev()
-            .find(|c| c.setting.name.eq_ignore_ascii_case(name) && self.applies(&c.scope, host))
-        {
+        // A change already in effect leaves the host's value as it is (the plan skips it).
+        if let Some(c) = self.changes.iter().rev().find(|c| {
+            c.setting.name.eq_ignore_ascii_case(name)
+                && self.applies(&c.scope, host)
+                && self.in_effect(c, host).is_none()
+        }) {
             let v = c
                 .value
                 .clone()
@@ -344,6 +421,39 @@ impl<'a> Context<'a> {
             s.default_for(self.role(host).unwrap_or(Role::Member)),
             false,
         )
+    }
+
+    /// Whether a change is already in effect on a host, from the host's configuration: its
+    /// current value (set, or proven unset and so the Windows default) is at least as strict as
+    /// the proposal ([`at_least_as_strict`]), or the change removes a value the host does not
+    /// have. `None` when it is not, or when the configuration does not show the current value
+    /// (no configuration for the host, or the setting not in its files): then the models judge
+    /// the change from the traffic as before.
+    pub fn in_effect(&self, change: &Change, host: &str) -> Option<InEffect> {
+        if !self.applies(&change.scope, host) {
+            return None;
+        }
+        let info = self.hosts.get(host)?;
+        let (current, source) = info.current.get(change.setting.name)?;
+        let (current, stricter) = match (&change.value, current) {
+            (None, _) => {
+                if !info.absent.contains(&change.setting.name) {
+                    return None;
+                }
+                ("not set".to_string(), false)
+            }
+            (Some(p), Some(c)) if at_least_as_strict(change.setting, c, p) => (
+                change.setting.describe(c),
+                !crate::policy::host::same_value(c, p),
+            ),
+            _ => return None,
+        };
+        Some(InEffect {
+            host: host.to_string(),
+            current,
+            source: source.clone(),
+            stricter,
+        })
     }
 
     /// Whether the change set changes a setting on a host to exactly this number.

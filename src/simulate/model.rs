@@ -3,7 +3,13 @@
 //!
 //! Verdicts: **safe now** (the evidence that would show the affected traffic is there, and shows
 //! none), **breaks N flows** (listed, with what to fix first), **cannot tell** (the auditing
-//! that would show the traffic is off on some hosts of the change: which to enable, and how).
+//! that would show the traffic is off on some hosts of the change: which to enable, and how),
+//! **already in effect** (every host of the change is known to run with the value, or a
+//! stricter one, already: the traffic was logged under it, so the change breaks nothing).
+//!
+//! A host whose configuration shows the change already in effect ([`super::Context::in_effect`])
+//! is left out of every model: its flows happened under that value and are not counted, and
+//! its auditing is not needed to judge the change.
 
 use super::observe::{Evidence, EvidenceRef, FlowKey, FlowKind, FlowStats};
 use super::{Change, Context};
@@ -24,6 +30,9 @@ pub enum Verdict {
     SafeNow,
     Breaks,
     CannotTell,
+    /// Every host of the change already runs with the value (or a stricter one): nothing to
+    /// apply, nothing breaks. JSON `"already-in-effect"`.
+    AlreadyInEffect,
 }
 
 impl Verdict {
@@ -32,8 +41,22 @@ impl Verdict {
             Verdict::SafeNow => "safe now",
             Verdict::Breaks => "breaks",
             Verdict::CannotTell => "cannot tell",
+            Verdict::AlreadyInEffect => "already in effect",
         }
     }
+}
+
+/// A host on which a change is already in effect, with what its configuration says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InEffect {
+    pub host: String,
+    /// The current value, described (`1 (Enabled)`, `not set`).
+    pub current: String,
+    /// Where it was read (`file: line`), or the Windows default it is and why that is known.
+    pub source: String,
+    /// The current value is stricter than the proposed one (an ordered or flag setting):
+    /// applying the change would lower it, so the plan leaves it out.
+    pub stricter: bool,
 }
 
 /// What must be done first so that a change breaks nothing.
@@ -149,6 +172,9 @@ pub struct Impact {
     pub notes: Vec<String>,
     /// The change only turns auditing on.
     pub audit_only: bool,
+    /// Hosts of the change on which it is already in effect (all of them for the verdict
+    /// "already in effect"; some for the others, whose flows there are not counted).
+    pub in_effect: Vec<InEffect>,
 }
 
 impl Impact {
@@ -168,9 +194,31 @@ struct Eval<'c, 'a> {
     audit_only: bool,
     loosens: bool,
     not_modelled: Option<String>,
+    in_effect: Vec<InEffect>,
 }
 
 impl<'c, 'a> Eval<'c, 'a> {
+    /// Whether the change does something on this host: it is for the host, and not already in
+    /// effect there.
+    fn applies(&self, host: &str) -> bool {
+        self.ctx.applies(&self.change.scope, host) && !self.already(host)
+    }
+
+    fn already(&self, host: &str) -> bool {
+        self.in_effect
+            .iter()
+            .any(|i| i.host.eq_ignore_ascii_case(host))
+    }
+
+    /// The hosts of the change's scope on which it is not already in effect.
+    fn scope_hosts(&self) -> Vec<String> {
+        self.ctx
+            .scope_hosts(&self.change.scope)
+            .into_iter()
+            .filter(|h| !self.already(h))
+            .collect()
+    }
+
     fn flows(&self, kind: FlowKind) -> impl Iterator<Item = (&'c FlowKey, &'c FlowStats)> + 'c {
         let traffic: &'a super::Traffic = self.ctx.traffic;
         traffic
@@ -336,10 +384,18 @@ pub fn evaluate(ctx: &Context, change: &Change) -> Impact {
         audit_only: false,
         loosens: false,
         not_modelled: None,
+        in_effect: Vec::new(),
     };
+    let hosts = ctx.scope_hosts(&change.scope);
+    e.in_effect = hosts
+        .iter()
+        .filter_map(|h| ctx.in_effect(change, h))
+        .collect();
     let n = change.number();
     let name = change.setting.name;
-    if change.setting.area == Area::Audit {
+    if !hosts.is_empty() && e.in_effect.len() == hosts.len() {
+        // Nothing to model: every host already runs with it.
+    } else if change.setting.area == Area::Audit {
         e.audit_only = true;
     } else {
         match name {
@@ -404,7 +460,32 @@ fn finish(e: Eval) -> Impact {
     let breaks = e.affected.iter().filter(|a| a.breaks).count();
     let changed = e.affected.len() - breaks;
     let mut notes = e.notes;
-    let (verdict, summary) = if e.audit_only {
+    let all_in_effect =
+        !e.in_effect.is_empty() && e.in_effect.len() == e.ctx.scope_hosts(&e.change.scope).len();
+    let in_effect_on = || {
+        e.in_effect
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} ({}{}; {})",
+                    i.host,
+                    i.current,
+                    if i.stricter { ", stricter" } else { "" },
+                    i.source
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (verdict, summary) = if all_in_effect {
+        (
+            Verdict::AlreadyInEffect,
+            format!(
+                "already in effect on {}: the traffic was logged under it, nothing to apply",
+                in_effect_on()
+            ),
+        )
+    } else if e.audit_only {
         (
             Verdict::SafeNow,
             "audit only: logs traffic, blocks nothing".to_string(),
@@ -441,6 +522,12 @@ fn finish(e: Eval) -> Impact {
             "none of the traffic it would block was seen, and the auditing that would show it is on".to_string(),
         )
     };
+    if !all_in_effect && !e.in_effect.is_empty() {
+        notes.push(format!(
+            "already in effect on {}: their flows are not counted",
+            in_effect_on()
+        ));
+    }
     if changed > 0 {
         notes.push(format!(
             "{changed} flow{} go on with a different identity (listed, not counted as breaks)",
@@ -465,6 +552,7 @@ fn finish(e: Eval) -> Impact {
         missing: e.missing,
         notes,
         audit_only: e.audit_only,
+        in_effect: e.in_effect,
     }
 }
 
@@ -478,8 +566,18 @@ fn lm_compat(e: &mut Eval, n: Option<u64>) {
         return;
     }
     let scope = &e.change.scope;
-    let dcs = e.ctx.applies_to_dcs(scope);
-    let hosts = e.ctx.scope_hosts(scope);
+    // Domain accounts are refused at the DCs: not when every known DC of the change refuses
+    // them already.
+    let known_dcs: Vec<String> = e
+        .ctx
+        .known_hosts()
+        .into_iter()
+        .filter(|h| e.ctx.role(h) == Some(crate::policy::settings::Role::Dc))
+        .filter(|h| e.ctx.applies(scope, h))
+        .collect();
+    let dcs = e.ctx.applies_to_dcs(scope)
+        && (known_dcs.is_empty() || known_dcs.iter().any(|h| !e.already(h)));
+    let hosts = e.scope_hosts();
     // Domain accounts are validated by the DC: every server's 4624 shows them. Local accounts
     // are validated by the server itself.
     let needed: Vec<String> = if dcs {
@@ -499,7 +597,7 @@ fn lm_compat(e: &mut Eval, n: Option<u64>) {
         }
         let local = Eval::is_local_account(k);
         let enforced_at = if local {
-            if !e.ctx.applies(scope, &k.host) {
+            if !e.applies(&k.host) {
                 continue;
             }
             format!("{} (local account, validated there)", k.host)
@@ -545,11 +643,11 @@ fn min_server_sec(e: &mut Eval, n: Option<u64>) {
         }
         return;
     }
-    let hosts = e.ctx.scope_hosts(&e.change.scope);
+    let hosts = e.scope_hosts();
     e.need(&hosts, &[Evidence::Logon]);
     let flows: Vec<_> = e.flows(FlowKind::NetworkLogon).collect();
     for (k, s) in flows {
-        if !key_below_128(k) || !e.ctx.applies(&e.change.scope, &k.host) {
+        if !key_below_128(k) || !e.applies(&k.host) {
             continue;
         }
         let remedy = Remedy::StrongerSessionKey {
@@ -612,7 +710,7 @@ fn min_client_sec(e: &mut Eval, n: Option<u64>) {
             }
             continue;
         };
-        if !e.ctx.applies(&e.change.scope, &client) {
+        if !e.applies(&client) {
             continue;
         }
         let remedy = Remedy::StrongerSessionKey {
@@ -645,12 +743,11 @@ fn restrict_sending(e: &mut Eval, n: Option<u64>) {
         }
         _ => {}
     }
-    let scope = e.change.scope.clone();
-    let clients = e.ctx.scope_hosts(&scope);
+    let clients = e.scope_hosts();
     let covered = e.need(&clients, &[Evidence::NtlmOutgoing]);
     let out: Vec<_> = e.flows(FlowKind::NtlmOutgoing).collect();
     for (k, s) in out {
-        if !e.ctx.applies(&scope, &k.host) {
+        if !e.applies(&k.host) {
             continue;
         }
         let target = k
@@ -684,7 +781,7 @@ fn restrict_sending(e: &mut Eval, n: Option<u64>) {
         let Some(client) = e.ctx.client_of(k) else {
             continue;
         };
-        if covered.contains(&client) || !e.ctx.applies(&scope, &client) {
+        if covered.contains(&client) || !e.applies(&client) {
             continue;
         }
         let (exceptions, _) = e.ctx.after("ClientAllowedNTLMServers", &client);
@@ -719,13 +816,12 @@ fn restrict_receiving(e: &mut Eval, n: Option<u64>) {
         e.loosens = true;
         return;
     }
-    let scope = e.change.scope.clone();
-    let hosts = e.ctx.scope_hosts(&scope);
+    let hosts = e.scope_hosts();
     e.need(&hosts, &[Evidence::Logon, Evidence::NtlmIncoming]);
     let logons: Vec<_> = e.flows(FlowKind::NetworkLogon).collect();
     let mut from_4624 = std::collections::BTreeSet::new();
     for (k, s) in logons {
-        if !e.ctx.applies(&scope, &k.host)
+        if !e.applies(&k.host)
             || !k
                 .auth_package
                 .as_deref()
@@ -764,7 +860,7 @@ fn restrict_receiving(e: &mut Eval, n: Option<u64>) {
     for (k, s) in incoming {
         if from_4624.contains(&k.host)
             || e.ctx.traffic.has(&k.host, Evidence::Logon)
-            || !e.ctx.applies(&scope, &k.host)
+            || !e.applies(&k.host)
         {
             continue;
         }
@@ -799,10 +895,8 @@ fn restrict_in_domain(e: &mut Eval, n: Option<u64>) {
         e.loosens = true;
         return;
     }
-    let scope = e.change.scope.clone();
     let dcs: Vec<String> = e
-        .ctx
-        .scope_hosts(&scope)
+        .scope_hosts()
         .into_iter()
         .filter(|h| e.ctx.role(h) == Some(crate::policy::settings::Role::Dc))
         .collect();
@@ -911,13 +1005,12 @@ fn use_machine_id(e: &mut Eval, n: Option<u64>) {
         e.not_modelled = Some("UseMachineId = 0 makes LocalSystem authenticate anonymously: it creates null sessions rather than blocking traffic".into());
         return;
     }
-    let scope = e.change.scope.clone();
-    let clients = e.ctx.scope_hosts(&scope);
+    let clients = e.scope_hosts();
     e.need(&clients, &[Evidence::NtlmOutgoing]);
     let fb = fallback_flows(e);
     let mut fallers = std::collections::BTreeSet::new();
     for (k, s) in fb {
-        if !e.ctx.applies(&scope, &k.host) {
+        if !e.applies(&k.host) {
             continue;
         }
         fallers.insert(k.host.clone());
@@ -946,13 +1039,12 @@ fn null_session_fallback(e: &mut Eval, n: Option<u64>) {
         e.loosens = true;
         return;
     }
-    let scope = e.change.scope.clone();
-    let clients = e.ctx.scope_hosts(&scope);
+    let clients = e.scope_hosts();
     e.need(&clients, &[Evidence::NtlmOutgoing]);
     let fb = fallback_flows(e);
     let mut fallers = std::collections::BTreeSet::new();
     for (k, s) in fb {
-        if !e.ctx.applies(&scope, &k.host) {
+        if !e.applies(&k.host) {
             continue;
         }
         if e.ctx.changed_to("UseMachineId", &k.host, 1) {
@@ -991,12 +1083,11 @@ fn null_session_fallback(e: &mut Eval, n: Option<u64>) {
 // ---- anonymous access ----
 
 fn anonymous_pipes(e: &mut Eval, pipes: &[&str], what: &str) {
-    let scope = e.change.scope.clone();
-    let hosts = e.ctx.scope_hosts(&scope);
+    let hosts = e.scope_hosts();
     e.need(&hosts, &[Evidence::DetailedFileShare]);
     let flows: Vec<_> = e.flows(FlowKind::AnonymousShare).collect();
     for (k, s) in flows {
-        if !e.ctx.applies(&scope, &k.host) {
+        if !e.applies(&k.host) {
             continue;
         }
         let Some(p) = k.pipe.as_deref() else { continue };
@@ -1017,13 +1108,12 @@ fn anonymous_pipes(e: &mut Eval, pipes: &[&str], what: &str) {
 }
 
 fn all_anonymous(e: &mut Eval) {
-    let scope = e.change.scope.clone();
-    let hosts = e.ctx.scope_hosts(&scope);
+    let hosts = e.scope_hosts();
     e.need(&hosts, &[Evidence::FileShare]);
     e.need(&hosts, &[Evidence::DetailedFileShare]);
     let flows: Vec<_> = e.flows(FlowKind::AnonymousShare).collect();
     for (k, s) in flows {
-        if !e.ctx.applies(&scope, &k.host) {
+        if !e.applies(&k.host) {
             continue;
         }
         let remedy = e.anonymous_remedy(k);
@@ -1052,13 +1142,12 @@ fn describe_share(k: &FlowKey) -> String {
 }
 
 fn null_session_lists(e: &mut Eval) {
-    let scope = e.change.scope.clone();
     let name = e.change.setting.name;
     if name == "RestrictNullSessAccess" && e.change.number() != Some(1) {
         e.loosens = true;
         return;
     }
-    let hosts = e.ctx.scope_hosts(&scope);
+    let hosts = e.scope_hosts();
     let check_pipes = name != "NullSessionShares";
     let check_shares = name != "NullSessionPipes";
     if check_pipes {
@@ -1070,7 +1159,7 @@ fn null_session_lists(e: &mut Eval) {
     let mut assumed = std::collections::BTreeSet::new();
     let flows: Vec<_> = e.flows(FlowKind::AnonymousShare).collect();
     for (k, s) in flows {
-        if !e.ctx.applies(&scope, &k.host) {
+        if !e.applies(&k.host) {
             continue;
         }
         let (restrict, known) = e.ctx.after("RestrictNullSessAccess", &k.host);
@@ -1128,12 +1217,11 @@ fn null_session_lists(e: &mut Eval) {
 }
 
 fn everyone_includes_anonymous(e: &mut Eval) {
-    let scope = e.change.scope.clone();
-    let hosts = e.ctx.scope_hosts(&scope);
+    let hosts = e.scope_hosts();
     e.need(&hosts, &[Evidence::FileShare, Evidence::DetailedFileShare]);
     let flows: Vec<_> = e.flows(FlowKind::AnonymousShare).collect();
     for (k, s) in flows {
-        if !e.ctx.applies(&scope, &k.host) || k.pipe.is_some() {
+        if !e.applies(&k.host) || k.pipe.is_some() {
             continue;
         }
         let share = k.target.clone().unwrap_or_default();
@@ -1147,12 +1235,11 @@ fn everyone_includes_anonymous(e: &mut Eval) {
 }
 
 fn guest(e: &mut Eval) {
-    let scope = e.change.scope.clone();
-    let hosts = e.ctx.scope_hosts(&scope);
+    let hosts = e.scope_hosts();
     e.need(&hosts, &[Evidence::Logon]);
     let flows: Vec<_> = e.flows(FlowKind::NetworkLogon).collect();
     for (k, s) in flows {
-        if !k.guest || !e.ctx.applies(&scope, &k.host) {
+        if !k.guest || !e.applies(&k.host) {
             continue;
         }
         let remedy = Remedy::StopUsingGuest {

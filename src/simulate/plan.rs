@@ -9,6 +9,9 @@
 //!    then apply them.
 //! 4. Re-run `simulate` once the new auditing has collected traffic, for the changes that could
 //!    not be judged.
+//!
+//! Changes already in effect on every host they are for are in no stage: they are listed apart
+//! ([`Plan::already`]), as done.
 
 use super::model::{Impact, Verdict};
 use serde::Serialize;
@@ -36,6 +39,9 @@ pub struct Stage {
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
     pub stages: Vec<Stage>,
+    /// Changes already in effect (nothing to apply), with where: "X on SRV-FILE01 (0
+    /// (Disabled); file: line)".
+    pub already: Vec<String>,
 }
 
 /// Hosts (or items) and the changes that need them.
@@ -179,5 +185,14 @@ pub fn plan(impacts: &[Impact]) -> Plan {
     for (n, s) in stages.iter_mut().enumerate() {
         s.number = n + 1;
     }
-    Plan { stages }
+    let already = sorted(
+        impacts
+            .iter()
+            .filter(|i| i.verdict == Verdict::AlreadyInEffect)
+            .collect(),
+    )
+    .iter()
+    .map(|i| label(i))
+    .collect();
+    Plan { stages, already }
 }
