@@ -86,15 +86,30 @@ impl EventsWriter {
     pub fn finish(mut self, annotations: &BTreeMap<EventRef, Annotation>) -> anyhow::Result<()> {
         self.spill.flush()?;
         let spill = File::open(&self.spill_path)?;
-        let mut out = super::open_output(&self.dest)?;
-        let mut key = EventRef {
-            file: Arc::from(""),
-            record_id: 0,
-        };
+        // A large buffer in front of the destination's: one write per MiB, not per line.
+        let mut out = BufWriter::with_capacity(1 << 20, super::open_output(&self.dest)?);
+        // The tail of each annotated line, made once, by file index and record id: the copy
+        // below then costs one hash lookup per line of an annotated file, nothing per line of
+        // the others.
+        let mut tails: Vec<HashMap<u64, Vec<u8>>> = vec![HashMap::new(); self.files.len()];
+        for (k, ann) in annotations {
+            let Some(&idx) = self.file_index.get(&k.file) else {
+                continue;
+            };
+            let mut tail = Vec::with_capacity(64);
+            if let Some(s) = ann.scenario {
+                tail.extend_from_slice(b",\"scenario\":");
+                serde_json::to_writer(&mut tail, s)?;
+            }
+            tail.extend_from_slice(b",\"findings\":");
+            serde_json::to_writer(&mut tail, &ann.findings)?;
+            tail.extend_from_slice(b"}\n");
+            tails[idx].insert(k.record_id, tail);
+        }
         let bad = || anyhow::anyhow!("internal error: the events spill file is malformed");
         let mut reader = BufReader::with_capacity(1 << 20, spill);
         let mut line = Vec::with_capacity(4096);
-        let mut file_annotated = false;
+        let mut file_tails: Option<&HashMap<u64, Vec<u8>>> = None;
         let mut head = Vec::new();
         loop {
             line.clear();
@@ -104,20 +119,11 @@ impl EventsWriter {
             let body = line.strip_suffix(b"\n").unwrap_or(&line);
             if let Some(idx) = body.strip_prefix(b"@") {
                 let idx: usize = std::str::from_utf8(idx)?.parse()?;
-                key.file = Arc::clone(self.files.get(idx).ok_or_else(bad)?);
+                let file = self.files.get(idx).ok_or_else(bad)?;
                 head.clear();
                 head.extend_from_slice(b"{\"file\":");
-                serde_json::to_writer(&mut head, &*key.file)?;
-                // Most files have no annotated event: skip the lookups for them.
-                file_annotated = annotations
-                    .range(
-                        EventRef {
-                            file: Arc::clone(&key.file),
-                            record_id: 0,
-                        }..,
-                    )
-                    .next()
-                    .is_some_and(|(k, _)| k.file == key.file);
+                serde_json::to_writer(&mut head, &**file)?;
+                file_tails = tails.get(idx).filter(|t| !t.is_empty());
                 continue;
             }
             let tab = body.iter().position(|&b| b == b'\t').ok_or_else(bad)?;
@@ -125,29 +131,27 @@ impl EventsWriter {
             let json = json.strip_suffix(b"}").ok_or_else(bad)?;
             out.write_all(&head)?;
             out.write_all(json)?;
-            let ann = if file_annotated {
-                key.record_id = std::str::from_utf8(&body[..tab])?.parse()?;
-                annotations.get(&key)
-            } else {
-                None
+            let tail = match file_tails {
+                Some(t) => t.get(&record_id(&body[..tab]).ok_or_else(bad)?),
+                None => None,
             };
-            match ann {
-                None => out.write_all(b",\"findings\":[]}\n")?,
-                Some(ann) => {
-                    if let Some(s) = ann.scenario {
-                        write!(out, ",\"scenario\":{}", serde_json::to_string(s)?)?;
-                    }
-                    writeln!(
-                        out,
-                        ",\"findings\":{}}}",
-                        serde_json::to_string(&ann.findings)?
-                    )?;
-                }
-            }
+            out.write_all(tail.map_or(&b",\"findings\":[]}\n"[..], Vec::as_slice))?;
         }
         out.flush()?;
         Ok(())
     }
+}
+
+/// The decimal record id at the start of a spill line.
+fn record_id(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || digits.len() > 20 {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &d| {
+        d.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+            .flatten()
+    })
 }
 
 impl Drop for EventsWriter {
