@@ -138,7 +138,7 @@ fn instance(d: &[u8], p: usize, end: usize) -> Option<Instance> {
 #[derive(Debug)]
 enum Node {
     Elem(Elem),
-    Text(String),
+    Text(std::sync::Arc<str>),
     Sub { index: u16 },
 }
 
@@ -228,7 +228,7 @@ impl Parser<'_> {
         self.pos += 4 + 2 * n;
         let mut s = String::new();
         push_utf16(&mut s, bytes, false);
-        Some(Node::Text(s))
+        Some(Node::Text(s.into()))
     }
 
     fn element(&mut self, tok: u8) -> Option<Elem> {
@@ -469,7 +469,7 @@ impl Ctx<'_> {
     fn text(&self, nodes: &[Node]) -> Option<String> {
         // One literal: a copy. One value: room for it (UTF-16 text is at most as long).
         match nodes {
-            [Node::Text(t)] => return Some(t.clone()),
+            [Node::Text(t)] => return Some(t.to_string()),
             [Node::Sub { index }] => {
                 let Some(v) = self.val(*index) else {
                     return Some(String::new());
@@ -502,6 +502,18 @@ impl Ctx<'_> {
             }
         }
         Some(())
+    }
+
+    /// [`Self::attr`] for a `<Data Name="...">`: the template's literal name is shared by
+    /// every record of the template instead of copied into each.
+    fn name_attr(&self, e: &Elem) -> Option<Option<std::sync::Arc<str>>> {
+        match e.attrs.iter().find(|(n, _)| &**n == "Name") {
+            Some((_, v)) => match v.as_slice() {
+                [Node::Text(t)] => Some((!t.is_empty()).then(|| t.clone())),
+                _ => Some(Some(self.text(v)?).filter(|s| !s.is_empty()).map(Into::into)),
+            },
+            None => Some(None),
+        }
     }
 
     /// An attribute's value; the renderer leaves out an attribute whose value is empty.
@@ -713,7 +725,7 @@ fn event_data(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord) -> Option<()> {
                         if &*c.name == "Binary" {
                             return None;
                         }
-                        let name = ctx.attr(c, "Name")?;
+                        let name = ctx.name_attr(c)?;
                         for value in string_array(ctx.d, v)? {
                             rec.data.push(DataItem {
                                 name: name.clone(),
@@ -739,7 +751,7 @@ fn event_data(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord) -> Option<()> {
                     rec.binary = Some(value.to_ascii_uppercase());
                     continue;
                 }
-                let name = ctx.attr(c, "Name")?;
+                let name = ctx.name_attr(c)?;
                 rec.data.push(DataItem { name, value });
             }
             Node::Text(_) => {}

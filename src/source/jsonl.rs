@@ -231,7 +231,7 @@ fn from_evtx_json(event: &Map<String, Value>) -> Result<RawRecord, String> {
                     .filter(|(k, _)| !k.starts_with('#') && !k.ends_with("_attributes"))
                 {
                     rec.data.push(DataItem {
-                        name: Some(k.clone()),
+                        name: Some(k.as_str().into()),
                         value: text(v),
                     });
                 }
@@ -276,12 +276,12 @@ fn event_data(data: &Value, rec: &mut RawRecord) {
             // Consecutive same-name <Data> items become an array.
             Value::Array(items) => items.iter().for_each(|i| {
                 rec.data.push(DataItem {
-                    name: Some(k.clone()),
+                    name: Some(k.as_str().into()),
                     value: text(i),
                 })
             }),
             other => rec.data.push(DataItem {
-                name: Some(k.clone()),
+                name: Some(k.as_str().into()),
                 value: text(other),
             }),
         }
@@ -327,13 +327,13 @@ fn from_winlogbeat(doc: &Map<String, Value>, w: &Map<String, Value>) -> RawRecor
             } else if let Value::Array(items) = v {
                 items.iter().for_each(|i| {
                     rec.data.push(DataItem {
-                        name: Some(k.clone()),
+                        name: Some(k.as_str().into()),
                         value: text(i),
                     })
                 });
             } else {
                 rec.data.push(DataItem {
-                    name: Some(k.clone()),
+                    name: Some(k.as_str().into()),
                     value: text(v),
                 });
             }

@@ -18,7 +18,8 @@ pub use detect::{detect, InputKind};
 /// One EventData (or UserData) item: `<Data Name="X">value</Data>` or an unnamed `<Data>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataItem {
-    pub name: Option<String>,
+    /// Shared: the EVTX decoder hands every record of a template the same name.
+    pub name: Option<std::sync::Arc<str>>,
     pub value: String,
 }
 

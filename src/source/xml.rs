@@ -122,13 +122,13 @@ pub fn parse_events<R: BufRead>(input: R, on_event: &mut dyn FnMut(Result<RawRec
                     }
                     Section::EventData if depth_in_section == 0 && name != "Binary" => {
                         rec.data.push(DataItem {
-                            name: attr(&e, "Name"),
+                            name: attr(&e, "Name").map(Into::into),
                             value: String::new(),
                         });
                     }
                     Section::UserData if depth_in_section == 1 => {
                         rec.data.push(DataItem {
-                            name: Some(name),
+                            name: Some(name.into()),
                             value: String::new(),
                         });
                     }
@@ -165,7 +165,7 @@ pub fn parse_events<R: BufRead>(input: R, on_event: &mut dyn FnMut(Result<RawRec
                         if section == Section::UserData && depth_in_section == 2 {
                             if let Some(n) = userdata_name.take() {
                                 rec.data.push(DataItem {
-                                    name: Some(n),
+                                    name: Some(n.into()),
                                     value: std::mem::take(&mut text),
                                 });
                             }
@@ -174,7 +174,7 @@ pub fn parse_events<R: BufRead>(input: R, on_event: &mut dyn FnMut(Result<RawRec
                             match field.take() {
                                 Some(Field::System(n)) => system_text(&n, text.trim(), &mut rec),
                                 Some(Field::Data(n)) => rec.data.push(DataItem {
-                                    name: n,
+                                    name: n.map(Into::into),
                                     value: std::mem::take(&mut text),
                                 }),
                                 Some(Field::Binary) => rec.binary = Some(binary_hex(text.trim())),
