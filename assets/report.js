@@ -558,7 +558,7 @@
     return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(s) ? s.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : s;
   }
   // Verdict kinds this page knows get a colour; any other is shown by its name.
-  var VERDICTS = { 'safe-now': 'safe now', 'breaks': 'breaks', 'cannot-tell': 'cannot tell' };
+  var VERDICTS = { 'safe-now': 'safe now', 'breaks': 'breaks', 'cannot-tell': 'cannot tell', 'already-in-effect': 'already in effect' };
   function verdictChip(parent, v, n) {
     var kind = str(v);
     var known = Object.prototype.hasOwnProperty.call(VERDICTS, kind);
