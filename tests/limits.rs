@@ -502,3 +502,57 @@ fn the_number_of_files_is_not_limited() {
     assert_eq!(s["totals"]["files"], n);
     assert_eq!(s["totals"]["records"], n);
 }
+
+/// A --max-memory too small for the files is reported as such, never as damage in a clean
+/// file (reading a chunk under the limit once came back as "incomplete chunk"); one too small
+/// for the worker to start says to raise it.
+#[test]
+fn too_little_memory_is_named_as_the_memory_limit_not_as_damage() {
+    let dir = temp_dir("limits_too_little");
+    for mib in [8, 24, 32, 48] {
+        let summary = dir.join(format!("s{mib}.json"));
+        let limit = format!("{mib}MiB");
+        let out = run(
+            &[
+                OsStr::new("scan"),
+                OsStr::new("--quiet"),
+                OsStr::new("--max-memory"),
+                OsStr::new(&limit),
+                OsStr::new("--json"),
+                summary.as_os_str(),
+                sample("security.evtx").as_os_str(),
+                sample("post-Security.evtx").as_os_str(),
+            ],
+            None,
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        match out.status.code() {
+            Some(0) => {}
+            // The worker could not start (1) or could not start its threads (101): the
+            // message says what to raise.
+            Some(1 | 101) => {
+                assert!(
+                    stderr.contains("--max-memory") && stderr.contains("raise"),
+                    "{mib} MiB: {stderr}"
+                );
+                continue;
+            }
+            Some(3) => {}
+            other => panic!("{mib} MiB: exit {other:?}: {stderr}"),
+        }
+        let s = json(&summary);
+        for i in s["inputs"].as_array().unwrap() {
+            for e in i["errors"].as_array().unwrap() {
+                assert_eq!(e["place"]["kind"], "file", "{mib} MiB: {i}");
+                assert!(
+                    e["reason"].as_str().unwrap().contains("(--max-memory)"),
+                    "{mib} MiB: {i}"
+                );
+            }
+            assert!(
+                i["errors"].as_array().unwrap().is_empty() || i["records"] == 0,
+                "{mib} MiB: a skipped file's records are not counted: {i}"
+            );
+        }
+    }
+}

@@ -359,7 +359,14 @@ pub fn start_worker() -> anyhow::Result<()> {
         }
         // SAFETY: the fd is open, and was handed to this process for this use alone.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        let region = shared::Region::open(fd).map_err(|e| bad(e.to_string()))?;
+        let region = shared::Region::open(fd).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::OutOfMemory {
+                // The supervisor's limit applies from the worker's first instruction.
+                anyhow::anyhow!("the worker process cannot even start within --max-memory ({e}): raise --max-memory (64 MiB is ample for small scans), or use --no-isolation")
+            } else {
+                bad(e.to_string())
+            }
+        })?;
         let plan: Plan = serde_json::from_slice(region.plan())
             .map_err(|e| anyhow::anyhow!("the supervisor's plan is not valid: {e}"))?;
         let region: &'static shared::Region = Box::leak(Box::new(region));

@@ -303,14 +303,16 @@ pub fn supervise(limits: &Limits, spills: &[String]) -> anyhow::Result<Supervise
             return Ok(Supervised::Done(ExitCode::from(101)));
         }
         let how = what_happened(&run, limits);
+        let hint = match limits.max_memory {
+            _ if run.alloc_failed => " (the analysis of everything read needs more: raise --max-memory, or scan fewer files at a time)".to_string(),
+            // A worker that cannot map its stacks or libraries under the limit dies this way
+            // before it reads anything.
+            Some(m) => format!(" (if its {} (--max-memory) is too small for it to start its threads, raise --max-memory, lower --threads, or use --no-isolation)", human_bytes(m)),
+            None => String::new(),
+        };
         anyhow::bail!(
-            "{} while no file was being read{}",
+            "{} while no file was being read{hint}",
             how.replacen("reading ", "the scan ", 1),
-            if run.alloc_failed {
-                " (the analysis of everything read needs more: raise --max-memory, or scan fewer files at a time)"
-            } else {
-                ""
-            }
         );
     }
 }

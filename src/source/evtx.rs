@@ -6,8 +6,8 @@
 
 use super::{InputError, Item, Place, RawRecord, RecordFilter};
 use evtx::binxml::value_variant::BinXmlValue;
-use evtx::err::EvtxError;
 use evtx::err::ChunkError;
+use evtx::err::EvtxError;
 use evtx::{
     ChunkFlags, EvtxChunkData, EvtxChunkHeader, EvtxParser, EvtxRecord, EvtxRecordHeader,
     ParserSettings,
@@ -289,7 +289,9 @@ impl Chunks {
         let mut oldest = (u64::MAX, 0);
         let mut header = [0u8; EVTX_CHUNK_HEADER_SIZE];
         for n in 0..count {
-            if file.seek(SeekFrom::Start(FILE_HEADER_SIZE + n * CHUNK_SIZE)).is_err()
+            if file
+                .seek(SeekFrom::Start(FILE_HEADER_SIZE + n * CHUNK_SIZE))
+                .is_err()
                 || file.read_exact(&mut header).is_err()
             {
                 break;
@@ -322,6 +324,10 @@ impl Chunks {
             .seek(SeekFrom::Start(FILE_HEADER_SIZE + n * CHUNK_SIZE))
             .map_err(|e| chunk_err(ChunkError::FailedToSeekToChunk(e)))?;
         buf.clear();
+        // Infallible: out of memory here aborts through the allocation-error path, which the
+        // worker reports as --max-memory. (`read_to_end` would turn it into an I/O error, and
+        // a clean chunk would be reported as damaged.)
+        buf.reserve(CHUNK_SIZE as usize);
         let read = (&mut self.file)
             .take(CHUNK_SIZE)
             .read_to_end(&mut buf)
