@@ -410,3 +410,58 @@ fn fix_cli_per_role_without_config() {
     ]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// One host whose files hold a value that cannot be written safely (its rollback would have
+/// to carry it) gets no files and is named on stderr; the other hosts' files are written.
+#[test]
+fn fix_cli_an_unsafe_current_value_stops_only_its_host() {
+    let dir = common::temp_dir("fix_cli_unsafe_host");
+    let cfg = dir.join("config");
+    std::fs::create_dir_all(&cfg).unwrap();
+    let reg = |host: &str, pipes: &[&str]| {
+        let mut units: Vec<u16> = Vec::new();
+        for p in pipes {
+            units.extend(p.encode_utf16());
+            units.push(0);
+        }
+        units.push(0);
+        let hex: Vec<String> = units
+            .iter()
+            .flat_map(|u| u.to_le_bytes())
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let text = format!(
+            "Windows Registry Editor Version 5.00\r\n\r\n\
+             [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName]\r\n\
+             \"ComputerName\"=\"{host}\"\r\n\r\n\
+             [HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\LanmanServer\\Parameters]\r\n\
+             \"NullSessionPipes\"=hex(7):{}\r\n",
+            hex.join(",")
+        );
+        let mut bytes = vec![0xff, 0xfe];
+        bytes.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        std::fs::write(cfg.join(format!("{host}.reg")), bytes).unwrap();
+    };
+    reg("GOODHOST", &["netlogon"]);
+    reg("EVILHOST", &["pipe'x"]);
+    let out = dir.join("out");
+    let o = common::nullsight(&[
+        "fix".as_ref(),
+        "--config".as_ref(),
+        cfg.as_os_str(),
+        "--role".as_ref(),
+        "member".as_ref(),
+        "--set".as_ref(),
+        "NullSessionPipes=".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("EVILHOST: no files written"), "{stderr}");
+    assert!(
+        out.join("GOODHOST").join("harden.reg").is_file(),
+        "{stderr}"
+    );
+    assert!(!out.join("EVILHOST").exists());
+}

@@ -35,8 +35,9 @@ would break and in which order to apply them.
 
 EXIT STATUS:
   0  every file was written and every input read
-  1  nothing could run (bad arguments, unsafe value, unwritable output)
-  3  the files were written, but some configuration input could not be read";
+  1  nothing could run (bad arguments, unsafe value, unwritable output) for any host
+  3  files were written, but some configuration input could not be read, or some host's files
+     were not (a value that cannot be written safely, or an unwritable folder: see stderr)";
 
 #[derive(Debug, Args)]
 #[command(about = "Write .reg, PowerShell, INF and Registry.pol files (and their rollback) for a baseline or --set changes", long_about = LONG_ABOUT)]
@@ -128,12 +129,27 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
             });
         }
     }
+    let mut refused = 0usize;
+    let to_write = fixes.iter().filter(|f| !f.targets.is_empty()).count();
     for f in &fixes {
         if f.targets.is_empty() {
             println!("{}: nothing to change", remediate::safe_name(&f.name));
             continue;
         }
-        let written = remediate::write(&args.out, f)?;
+        // A value one host's files hold that cannot be written safely (its rollback would have
+        // to carry it) stops that host's files, not the other hosts'.
+        let written = match remediate::write(&args.out, f) {
+            Ok(w) => w,
+            Err(e) if refused + 1 < to_write => {
+                eprintln!(
+                    "nullsight: {}: no files written: {e:#}",
+                    remediate::safe_name(&f.name)
+                );
+                refused += 1;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         println!(
             "{}: {} change(s)",
             remediate::safe_name(&f.name),
@@ -143,7 +159,7 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
             println!("  {}", p.display());
         }
     }
-    Ok(ExitCode::from(if errors.is_empty() {
+    Ok(ExitCode::from(if errors.is_empty() && refused == 0 {
         super::EXIT_OK
     } else {
         super::EXIT_INPUT_ERRORS
