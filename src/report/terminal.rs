@@ -12,11 +12,13 @@ pub fn render(
 ) -> std::io::Result<()> {
     let c = &outcome.counts;
     let records: u64 = inputs.iter().map(|i| i.records).sum();
-    let bytes: u64 = inputs.iter().map(|i| i.bytes).sum();
+    // Files skipped as not evidence (a README in a log folder) are counted apart.
+    let read: Vec<&InputReport> = inputs.iter().filter(|i| i.skipped.is_none()).collect();
+    let bytes: u64 = read.iter().map(|i| i.bytes).sum();
     writeln!(
         out,
         "nullsight scan: {} file(s), {:.1} MB, {} records, {} events of interest",
-        inputs.len(),
+        read.len(),
         bytes as f64 / 1e6,
         records,
         c.events
