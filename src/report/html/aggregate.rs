@@ -4,7 +4,7 @@
 //! bucket width grows instead) and [`MAX_EDGES`] distinct edges (the rest are counted in
 //! `other`). The state is a monoid like the analysers': `observe`, `merge`, `finish`.
 
-use crate::event::{Event, Family, Kind};
+use crate::event::{Event, Family, Kind, Logon, LogonFailure};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -100,7 +100,29 @@ pub struct Aggregator {
     untimed: u64,
     edges: HashMap<EdgeKey, EdgeStat>,
     other: OtherEdges,
+    /// The machine names seen with each IP address (network logons name both): an address
+    /// that always came with one name is drawn as that name.
+    aliases: HashMap<String, Alias>,
 }
+
+/// The names an IP address came with.
+#[derive(Debug, Clone, PartialEq)]
+enum Alias {
+    One(String),
+    /// Several: a client that sends random names (attack tools), or DHCP reuse.
+    Many,
+}
+
+impl Alias {
+    fn add(&mut self, name: &str) {
+        if matches!(self, Alias::One(n) if n != name) {
+            *self = Alias::Many;
+        }
+    }
+}
+
+/// Addresses whose names are remembered, at most.
+const MAX_ALIASES: usize = 20_000;
 
 impl Default for Aggregator {
     fn default() -> Self {
@@ -110,6 +132,7 @@ impl Default for Aggregator {
             untimed: 0,
             edges: HashMap::new(),
             other: OtherEdges::default(),
+            aliases: HashMap::new(),
         }
     }
 }
@@ -161,6 +184,40 @@ fn short_host(h: &str) -> &str {
     h.split('.').next().unwrap_or(h)
 }
 
+/// One name per machine in the graph, whatever the event wrote: `cifs/SRV-FILE01.corp.example`,
+/// `SRV-FILE01.corp.example` and `srv-file01` are all `SRV-FILE01` (the service class and port
+/// of an SPN, the DNS suffix, the case dropped). IP addresses are kept (see
+/// [`Aggregator::finish`] for naming them), and so is anything that is not a host name (a
+/// hostile WorkstationName is shown as it came).
+fn host_node(raw: &str) -> String {
+    let n = raw.trim();
+    let n = n.rsplit('/').next().unwrap_or(n);
+    if n.parse::<std::net::IpAddr>().is_ok() {
+        return n.to_string();
+    }
+    let n = match n.rsplit_once(':') {
+        Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => n,
+    };
+    if n.parse::<std::net::IpAddr>().is_ok() {
+        return n.to_string();
+    }
+    if !is_host_name(n) {
+        return raw.to_string();
+    }
+    short_host(n).to_ascii_uppercase()
+}
+
+/// A NetBIOS or DNS name (letters, digits, `-`, `_`, `.`), not an IP address.
+fn is_host_name(n: &str) -> bool {
+    !n.is_empty()
+        && n.len() <= 255
+        && !n.starts_with('.')
+        && n.parse::<std::net::IpAddr>().is_err()
+        && n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 /// The remote source of a network logon: the IP address unless it is loopback or absent, else
 /// the workstation name. None for local logons.
 fn source(ip: Option<&str>, workstation: Option<&str>, computer: &str) -> Option<String> {
@@ -172,7 +229,7 @@ fn source(ip: Option<&str>, workstation: Option<&str>, computer: &str) -> Option
         .filter(|w| !w.is_empty() && !w.eq_ignore_ascii_case(short_host(computer)));
     match (ip, ws) {
         (Some(i), _) => Some(i.to_string()),
-        (None, Some(w)) => Some(w.to_string()),
+        (None, Some(w)) => Some(host_node(w)),
         // The only origin named is the host itself: a local logon.
         _ => None,
     }
@@ -200,7 +257,7 @@ fn edge_of(e: &Event) -> Option<Edge> {
             key: EdgeKey {
                 source,
                 account,
-                target: target.to_string(),
+                target: host_node(target),
                 package,
                 anonymous: e.anonymous,
                 // Anonymous NTLM logons record "NTLM V1" with no credential at all: the flag is
@@ -268,7 +325,7 @@ fn edge_of(e: &Event) -> Option<Edge> {
         Kind::NtlmOutgoing(n) => {
             let target = n.target_name.as_deref().filter(|t| !t.is_empty())?;
             mk(
-                computer.to_string(),
+                host_node(computer),
                 account(n.client_domain.as_deref(), n.client_user.as_deref()),
                 target,
                 "NTLM".to_string(),
@@ -292,7 +349,33 @@ fn edge_of(e: &Event) -> Option<Edge> {
 }
 
 impl Aggregator {
+    fn alias(&mut self, ip: &str, name: &str) {
+        let room = self.aliases.len() < MAX_ALIASES;
+        match self.aliases.get_mut(ip) {
+            Some(a) => a.add(name),
+            None if room => {
+                self.aliases
+                    .insert(ip.to_string(), Alias::One(name.to_string()));
+            }
+            None => {}
+        }
+    }
+
     pub fn observe(&mut self, e: &Event) {
+        if let Kind::Logon(Logon { network, .. })
+        | Kind::LogonFailure(LogonFailure { network, .. }) = &e.kind
+        {
+            if let (Some(ip), Some(ws)) = (network.ip.as_deref(), network.workstation.as_deref()) {
+                let ip = ip.trim();
+                let loopback = ip
+                    .parse::<std::net::IpAddr>()
+                    .map_or(true, |a| a.is_loopback());
+                // Only a real host name names an address (not a hostile string, not an IP).
+                if !loopback && is_host_name(ws.trim()) {
+                    self.alias(ip, &host_node(ws));
+                }
+            }
+        }
         let edge = edge_of(e);
         let v1 = edge.as_ref().is_some_and(|x| x.key.ntlmv1);
         match e.time {
@@ -376,6 +459,18 @@ impl Aggregator {
         self.other.count += other.other.count;
         self.other.anonymous += other.other.anonymous;
         self.other.ntlmv1 += other.other.ntlmv1;
+        let mut aliases: Vec<(String, Alias)> = other.aliases.into_iter().collect();
+        aliases.sort_by(|a, b| a.0.cmp(&b.0));
+        for (ip, a) in aliases {
+            match a {
+                Alias::One(name) => self.alias(&ip, &name),
+                Alias::Many => {
+                    if self.aliases.contains_key(&ip) || self.aliases.len() < MAX_ALIASES {
+                        self.aliases.insert(ip, Alias::Many);
+                    }
+                }
+            }
+        }
     }
 
     pub fn finish(self) -> Aggregate {
@@ -396,8 +491,19 @@ impl Aggregator {
                 row
             })
             .collect();
-        let mut edges: Vec<EdgeOut> = self
-            .edges
+        // An address that always came with one name is drawn as that machine, so that its
+        // logons (by address) and its 4776 / NTLM events (by name) meet on one node.
+        let named = |n: String| match self.aliases.get(&n) {
+            Some(Alias::One(name)) => name.clone(),
+            _ => n,
+        };
+        let mut merged: HashMap<EdgeKey, EdgeStat> = HashMap::with_capacity(self.edges.len());
+        for (mut key, stat) in self.edges {
+            key.source = named(key.source);
+            key.target = named(key.target);
+            merged.entry(key).or_default().add(&stat);
+        }
+        let mut edges: Vec<EdgeOut> = merged
             .into_iter()
             .map(|(key, stat)| EdgeOut { key, stat })
             .collect();
@@ -610,13 +716,60 @@ mod tests {
             false
         )));
         assert!(e.contains(&("WS7", "CORP\\alice", "NTLM V1", false, true)));
-        assert!(e.contains(&("::ffff:10.1.1.1", "CORP\\bob", "NTLM V2", false, false)));
+        // The address always came with WS8: drawn as that machine.
+        assert!(e.contains(&("WS8", "CORP\\bob", "NTLM V2", false, false)));
         assert_eq!(e.len(), 3);
-        assert_eq!(f.edges[0].key.target, "DC01.corp.example");
+        // One name per machine: the DNS suffix dropped.
+        assert_eq!(f.edges[0].key.target, "DC01");
         // the timeline counts every event, and NTLMv1 only for named accounts
         let v1: i64 = f.buckets.iter().map(|r| r[2]).sum();
         let anon: i64 = f.buckets.iter().map(|r| r[1]).sum();
         assert_eq!((v1, anon), (1, 1));
+    }
+
+    #[test]
+    fn one_node_per_machine() {
+        assert_eq!(host_node("cifs/SRV-FILE01.corp.example"), "SRV-FILE01");
+        assert_eq!(host_node("MSSQLSvc/sql01.corp.example:1433"), "SQL01");
+        assert_eq!(host_node("srv-file01"), "SRV-FILE01");
+        assert_eq!(host_node("cifs/10.0.0.20"), "10.0.0.20");
+        assert_eq!(host_node("<img src=x>"), "<img src=x>");
+        let mut a = Aggregator::default();
+        // 10.0.0.5 always says WKS1; 10.0.0.6 sends a new name each time (an attack tool);
+        // 10.0.0.7 sends a hostile string.
+        for (i, (ip, ws)) in [
+            ("10.0.0.5", "wks1.corp.example"),
+            ("10.0.0.5", "WKS1"),
+            ("10.0.0.6", "AAAA"),
+            ("10.0.0.6", "BBBB"),
+            ("10.0.0.7", "<b>x</b>"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            a.observe(&logon(i as i64, Some(ip), Some(ws), "bob", None, false, 3));
+        }
+        // WKS1's credential validation on the DC names it, not its address.
+        let mut cv = logon(9, None, None, "bob", None, false, 3);
+        cv.kind = Kind::CredentialValidation(crate::event::CredentialValidation {
+            auth_package: Some("MICROSOFT_AUTHENTICATION_PACKAGE_V1_0".into()),
+            target_user: Some("bob".into()),
+            workstation: Some("WKS1".into()),
+            status: None,
+            status_name: None,
+        });
+        a.observe(&cv);
+        let f = a.finish();
+        let sources: Vec<(&str, u64)> = f
+            .edges
+            .iter()
+            .map(|e| (e.key.source.as_str(), e.stat.count))
+            .collect();
+        assert!(sources.contains(&("WKS1", 2)), "{sources:?}");
+        assert!(sources.contains(&("WKS1", 1)), "{sources:?}");
+        assert!(sources.contains(&("10.0.0.6", 2)), "{sources:?}");
+        assert!(sources.contains(&("10.0.0.7", 1)), "{sources:?}");
+        assert_eq!(sources.len(), 4, "{sources:?}");
     }
 
     #[test]
@@ -631,10 +784,11 @@ mod tests {
         let events: Vec<Event> = (0..3000)
             .map(|i| {
                 let ip = format!("10.0.{}.{}", i % 7, i % 13);
+                let ws = format!("WS{}", i % 11);
                 logon(
                     1_600_000_000 + i * i * 97,
                     Some(&ip),
-                    None,
+                    (i % 3 == 0).then_some(ws.as_str()),
                     &format!("u{}", i % 5),
                     (i % 4 == 0).then_some("NTLM V1"),
                     i % 9 == 0,
