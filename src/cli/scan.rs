@@ -241,7 +241,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(
             indicatif::ProgressStyle::with_template(
-                "{spinner} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                "{spinner} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
