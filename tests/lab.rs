@@ -169,21 +169,80 @@ impl Joined {
     }
 }
 
-fn lab_once() -> (PathBuf, Value, HashMap<(String, u64), Value>) {
-    let work = temp_dir("lab_scenarios");
-    let dir = work.join("lab");
-    generate(&dir, &["--seed", "7"]);
-    let side: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("lab.json")).unwrap()).unwrap();
-    let scanned = scan(&dir, &work);
-    (dir, side, scanned)
+/// The lab (seed 7) and its scan, made once for every test of this file that reads them.
+struct Lab {
+    dir: PathBuf,
+    side: Value,
+    scanned: HashMap<(String, u64), Value>,
+    joined: Joined,
+}
+
+fn lab() -> &'static Lab {
+    static LAB: std::sync::OnceLock<Lab> = std::sync::OnceLock::new();
+    LAB.get_or_init(|| {
+        let work = temp_dir("lab_fields");
+        let dir = work.join("lab");
+        generate(&dir, &["--seed", "7"]);
+        let side: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("lab.json")).unwrap()).unwrap();
+        let scanned = scan(&dir, &work);
+        let joined = Joined::new(&side, &scanned);
+        Lab {
+            dir,
+            side,
+            scanned,
+            joined,
+        }
+    })
+}
+
+/// One test per scenario: its labelled events come out with the right family and fields.
+macro_rules! scenario_tests {
+    ($($name:ident),* $(,)?) => {
+        mod scenario {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(&super::lab().joined);
+                }
+            )*
+        }
+    };
+}
+
+scenario_tests!(
+    default_session,
+    explicit_null_session,
+    no_network_credentials,
+    non_domain_joined,
+    localsystem_fallback,
+    sql_server_anonymous,
+    enumeration,
+    zerologon,
+    local_loopback,
+    ntlmv1_client,
+    lm_client,
+    weak_session_key,
+    password_spray,
+    brute_force,
+    user_enumeration,
+);
+
+#[test]
+fn background_events_are_scanned_with_their_fields() {
+    let l = lab();
+    background(&l.side, &l.scanned);
 }
 
 #[test]
 fn every_labelled_event_is_scanned_with_its_fields() {
-    let (dir, side, scanned) = lab_once();
+    let Lab {
+        dir,
+        side,
+        scanned,
+        joined: j,
+    } = lab();
     assert_eq!(side["seed"], 7);
-    let j = Joined::new(&side, &scanned);
 
     // Every scenario the issue names has an episode, with ids of knowledge::scenarios.
     for id in [
@@ -229,23 +288,7 @@ fn every_labelled_event_is_scanned_with_its_fields() {
         .filter_map(|e| e["version"].as_u64())
         .collect();
     assert_eq!(versions, BTreeSet::from([0, 1, 2, 3]));
-
-    default_session(&j);
-    explicit_null_session(&j);
-    no_network_credentials(&j);
-    non_domain_joined(&j);
-    localsystem_fallback(&j);
-    sql_server_anonymous(&j);
-    enumeration(&j);
-    zerologon(&j);
-    local_loopback(&j);
-    ntlmv1_client(&j);
-    lm_client(&j);
-    weak_session_key(&j);
-    password_spray(&j);
-    brute_force(&j);
-    user_enumeration(&j);
-    background(&side, &scanned);
+    // The per-scenario checks are the tests in `scenario::` (made by `scenario_tests!`).
 }
 
 fn default_session(j: &Joined) {
