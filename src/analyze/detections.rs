@@ -109,11 +109,29 @@ type Group = BTreeMap<i64, WinAgg>;
 /// so that the operator sees one attack, not two unrelated ones. `attacks[i]` describes
 /// `out[i]`.
 fn link_attacks(out: &mut [Finding], attacks: &[(String, BTreeSet<String>, i64, i64)], slack: i64) {
+    // By source name, so that each finding meets only those that share a name with it.
+    let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, (_, names, _, _)) in attacks.iter().enumerate() {
+        for n in names {
+            by_name.entry(n).or_default().push(i);
+        }
+    }
     let mut reasons: Vec<Vec<String>> = vec![vec![]; attacks.len()];
     for (i, (host, names, first, last)) in attacks.iter().enumerate() {
-        for (j, (h2, n2, f2, l2)) in attacks.iter().enumerate() {
+        let mut others: BTreeSet<usize> = BTreeSet::new();
+        for n in names {
+            others.extend(by_name[n.as_str()].iter().copied());
+        }
+        let mut linked = 0usize;
+        for j in others {
+            let (h2, _, f2, l2) = &attacks[j];
             let overlap = first.saturating_sub(slack) <= *l2 && *f2 <= last.saturating_add(slack);
-            if i == j || h2 == host || !overlap || names.is_disjoint(n2) {
+            if j == i || h2 == host || !overlap {
+                continue;
+            }
+            linked += 1;
+            // A handful is enough to see one attack on several hosts; the rest are counted.
+            if linked > MAX_LINKED_ATTACKS {
                 continue;
             }
             let other = &out[j];
@@ -127,11 +145,20 @@ fn link_attacks(out: &mut [Finding], attacks: &[(String, BTreeSet<String>, i64, 
                 other.evidence.first().map_or(0, |r| r.record_id),
             ));
         }
+        if linked > MAX_LINKED_ATTACKS {
+            reasons[i].push(format!(
+                "the same source in {} more findings on other hosts",
+                linked - MAX_LINKED_ATTACKS
+            ));
+        }
     }
     for (f, r) in out.iter_mut().zip(reasons) {
         f.reasons.extend(r);
     }
 }
+
+/// Findings of other hosts named in one attack finding's reasons, at most.
+const MAX_LINKED_ATTACKS: usize = 5;
 
 /// The windows of one key that qualify, merged, or None.
 fn qualifying(buckets: &Group, cap: usize, ok: impl Fn(&WinAgg) -> bool) -> Option<WinAgg> {
@@ -498,5 +525,54 @@ mod tests {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()));
         }
+    }
+
+    #[test]
+    fn attacks_link_by_shared_source_name_and_time_and_stay_short() {
+        let attack = |host: &str, names: &[&str], first: i64, last: i64| {
+            (
+                host.to_string(),
+                names.iter().map(|n| n.to_string()).collect::<BTreeSet<_>>(),
+                first,
+                last,
+            )
+        };
+        let mut attacks = vec![
+            attack("SRV1", &["10.0.0.66", "KALI"], 100, 200),
+            attack("DC01", &["KALI"], 150, 250),
+            // Same source, but hours later: another attack.
+            attack("SRV2", &["KALI"], 90_000, 90_100),
+            // Same host as the first: not "another host".
+            attack("SRV1", &["KALI"], 100, 200),
+        ];
+        // Eight more hosts hit by KALI at once: the first finding names five, counts the rest.
+        for k in 0..8 {
+            attacks.push(attack(&format!("WS{k}"), &["KALI"], 100, 200));
+        }
+        let mut out: Vec<Finding> = attacks
+            .iter()
+            .map(|(h, _, _, _)| {
+                Finding::new("password-spray", Severity::High, format!("spray on {h}"))
+            })
+            .collect();
+        link_attacks(&mut out, &attacks, 120);
+        let same = |f: &Finding| {
+            f.reasons
+                .iter()
+                .filter(|r| r.starts_with("the same source on "))
+                .count()
+        };
+        assert_eq!(same(&out[0]), MAX_LINKED_ATTACKS);
+        assert_eq!(
+            out[0].reasons.last().unwrap(),
+            "the same source in 4 more findings on other hosts"
+        );
+        assert!(out[0].reasons[0].starts_with("the same source on DC01: spray on DC01"));
+        assert!(!out[0]
+            .reasons
+            .iter()
+            .any(|r| r.contains("SRV2") || r.contains("on SRV1")));
+        // The late attack links nothing.
+        assert!(out[2].reasons.is_empty(), "{:?}", out[2].reasons);
     }
 }
