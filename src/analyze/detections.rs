@@ -103,11 +103,11 @@ fn status_text(code: u32) -> String {
 
 type Group = BTreeMap<i64, WinAgg>;
 
-/// One attack through a server shows twice: the server's 4625 and the domain controller's
-/// 4776 for the same attempts. Each finding names the others that share a source name (IP
-/// address or workstation name) and overlap in time (within `slack` seconds), on other hosts,
-/// so that the operator sees one attack, not two unrelated ones. `attacks[i]` describes
-/// `out[i]`.
+/// One attack shows several times: through a server, as the server's 4625 and the domain
+/// controller's 4776 for the same attempts; on one host, as a finding by address (4625) and one
+/// by workstation name (4776). Each finding names the others that share a source name (IP
+/// address or workstation name) and overlap in time (within `slack` seconds), so that the
+/// operator sees one attack, not unrelated ones. `attacks[i]` describes `out[i]`.
 fn link_attacks(out: &mut [Finding], attacks: &[(String, BTreeSet<String>, i64, i64)], slack: i64) {
     // By source name, so that each finding meets only those that share a name with it.
     let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -117,7 +117,7 @@ fn link_attacks(out: &mut [Finding], attacks: &[(String, BTreeSet<String>, i64, 
         }
     }
     let mut reasons: Vec<Vec<String>> = vec![vec![]; attacks.len()];
-    for (i, (host, names, first, last)) in attacks.iter().enumerate() {
+    for (i, (_, names, first, last)) in attacks.iter().enumerate() {
         let mut others: BTreeSet<usize> = BTreeSet::new();
         for n in names {
             others.extend(by_name[n.as_str()].iter().copied());
@@ -126,7 +126,7 @@ fn link_attacks(out: &mut [Finding], attacks: &[(String, BTreeSet<String>, i64, 
         for j in others {
             let (h2, _, f2, l2) = &attacks[j];
             let overlap = first.saturating_sub(slack) <= *l2 && *f2 <= last.saturating_add(slack);
-            if j == i || h2 == host || !overlap {
+            if j == i || !overlap {
                 continue;
             }
             linked += 1;
@@ -147,7 +147,7 @@ fn link_attacks(out: &mut [Finding], attacks: &[(String, BTreeSet<String>, i64, 
         }
         if linked > MAX_LINKED_ATTACKS {
             reasons[i].push(format!(
-                "the same source in {} more findings on other hosts",
+                "the same source in {} more findings",
                 linked - MAX_LINKED_ATTACKS
             ));
         }
@@ -157,7 +157,7 @@ fn link_attacks(out: &mut [Finding], attacks: &[(String, BTreeSet<String>, i64, 
     }
 }
 
-/// Findings of other hosts named in one attack finding's reasons, at most.
+/// Other findings named in one attack finding's reasons, at most.
 const MAX_LINKED_ATTACKS: usize = 5;
 
 /// The windows of one key that qualify, merged, or None.
@@ -542,7 +542,7 @@ mod tests {
             attack("DC01", &["KALI"], 150, 250),
             // Same source, but hours later: another attack.
             attack("SRV2", &["KALI"], 90_000, 90_100),
-            // Same host as the first: not "another host".
+            // The same host, by another name of the source (its 4776s): linked too.
             attack("SRV1", &["KALI"], 100, 200),
         ];
         // Eight more hosts hit by KALI at once: the first finding names five, counts the rest.
@@ -565,13 +565,11 @@ mod tests {
         assert_eq!(same(&out[0]), MAX_LINKED_ATTACKS);
         assert_eq!(
             out[0].reasons.last().unwrap(),
-            "the same source in 4 more findings on other hosts"
+            "the same source in 5 more findings"
         );
         assert!(out[0].reasons[0].starts_with("the same source on DC01: spray on DC01"));
-        assert!(!out[0]
-            .reasons
-            .iter()
-            .any(|r| r.contains("SRV2") || r.contains("on SRV1")));
+        assert!(out[0].reasons[1].starts_with("the same source on SRV1: spray on SRV1"));
+        assert!(!out[0].reasons.iter().any(|r| r.contains("SRV2")));
         // The late attack links nothing.
         assert!(out[2].reasons.is_empty(), "{:?}", out[2].reasons);
     }
