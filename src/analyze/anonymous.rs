@@ -60,6 +60,40 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
+/// The reasons of a verdict. Their texts are shared between verdicts (hundreds of thousands of
+/// logons can repeat the same few), so each is an `Arc<str>`; `push` and `extend` take any
+/// string.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Reasons(pub Vec<Arc<str>>);
+
+impl Reasons {
+    pub fn push(&mut self, r: impl Into<Arc<str>>) {
+        self.0.push(r.into());
+    }
+}
+
+impl<R: Into<Arc<str>>> Extend<R> for Reasons {
+    fn extend<I: IntoIterator<Item = R>>(&mut self, it: I) {
+        self.0.extend(it.into_iter().map(Into::into));
+    }
+}
+
+impl<'a> IntoIterator for &'a Reasons {
+    type Item = &'a Arc<str>;
+    type IntoIter = std::slice::Iter<'a, Arc<str>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl std::ops::Deref for Reasons {
+    type Target = [Arc<str>];
+    fn deref(&self) -> &[Arc<str>] {
+        &self.0
+    }
+}
+
 /// One anonymous logon and its verdict.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Classified {
@@ -75,10 +109,10 @@ pub struct Classified {
     pub scenario: &'static str,
     pub confidence: Confidence,
     /// The field values that decided.
-    pub reasons: Vec<String>,
+    pub reasons: Reasons,
     /// What evidence would decide (or confirm) the cause.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub to_decide: Option<String>,
+    pub to_decide: Option<Arc<str>>,
     /// Other events this verdict rests on (the client's 8001, the session's 5140/5145, the
     /// 4742, the startup service logon...).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -176,9 +210,22 @@ pub(crate) fn classify_all(
     hosts: &HostView,
 ) -> Vec<Classified> {
     let burst = bursts(st, dups);
+    // Hundreds of thousands of logons can share a handful of texts: each is kept once.
+    let mut texts: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
+    let mut shared = |t: &mut Arc<str>| match texts.get(t) {
+        Some(s) => *t = Arc::clone(s),
+        None => {
+            texts.insert(Arc::clone(t));
+        }
+    };
     st.anon
         .iter()
-        .map(|(r, a)| classify(st, r, a, &burst, hosts))
+        .map(|(r, a)| {
+            let mut c = classify(st, r, a, &burst, hosts);
+            c.reasons.0.iter_mut().for_each(&mut shared);
+            c.to_decide.iter_mut().for_each(&mut shared);
+            c
+        })
         .collect()
 }
 
@@ -307,7 +354,7 @@ fn classify(
         ip: a.ip.clone(),
         scenario: sc::UNKNOWN,
         confidence: Confidence::Low,
-        reasons: vec![],
+        reasons: Reasons::default(),
         to_decide: None,
         linked: vec![],
         findings: vec![],
@@ -433,7 +480,7 @@ fn classify(
             Some(luids::LOCALSERVICE_LUID) => {
                 out.scenario = sc::NO_NETWORK_CREDENTIALS;
                 out.reasons.push(via);
-                out.reasons.push("LOCAL SERVICE has no network credentials and presents ANONYMOUS LOGON to remote hosts".into());
+                out.reasons.push("LOCAL SERVICE has no network credentials and presents ANONYMOUS LOGON to remote hosts");
             }
             Some(l @ (luids::SYSTEM_LUID | luids::NETWORKSERVICE_LUID)) => {
                 if not_domain_joined(&o.computer, o.client_domain.as_deref()) {
@@ -475,7 +522,7 @@ fn classify(
             _ => {
                 out.scenario = sc::EXPLICIT_NULL_SESSION;
                 out.reasons.push(via);
-                out.reasons.push("a process in an ordinary logon session supplied no account: empty credentials on purpose (net use \\\\host\\IPC$ /user:\"\" \"\", or a program hard-coded for anonymous access)".into());
+                out.reasons.push("a process in an ordinary logon session supplied no account: empty credentials on purpose (net use \\\\host\\IPC$ /user:\"\" \"\", or a program hard-coded for anonymous access)");
             }
         }
         out.reasons.extend(seen);
@@ -536,7 +583,7 @@ fn classify(
             .extend(seen.into_iter().filter(|r| !(key0 && r == "KeyLength 0")));
         if key0 {
             out.reasons
-                .push("KeyLength 0: no NTLM session key, no remote client negotiated one".into());
+                .push("KeyLength 0: no NTLM session key, no remote client negotiated one");
         }
         let grain = super::state::STARTUP_GRAIN;
         let b = super::state::bucket(a.time, grain);
@@ -557,9 +604,8 @@ fn classify(
         if let Some(l) = a.logon_id {
             if l == luids::ANONYMOUS_LOGON_LUID {
                 boot = true;
-                out.reasons.push(
-                    "TargetLogonId 0x3e6 is the built-in ANONYMOUS_LOGON_LUID session".into(),
-                );
+                out.reasons
+                    .push("TargetLogonId 0x3e6 is the built-in ANONYMOUS_LOGON_LUID session");
             } else if l < LOW_LUID {
                 boot = true;
                 out.reasons.push(format!("TargetLogonId {l:#x} is low: logon sessions are numbered from boot, so this one was created early after startup"));
@@ -613,26 +659,25 @@ fn classify(
         out.to_decide = Some(format!(
             "to confirm: the LocalSystem service or task on {client} that reaches {} at these times; on Windows 7 / 2008 R2 and later its 8001 (NTLM/Operational, outgoing NTLM auditing = Audit all) names it, with ClientLUID 0x3e7",
             a.computer
-        ));
+        ).into());
         return out;
     }
-    out.reasons.push(
-        "a remote client logged on anonymously; nothing else in the evidence tells why".into(),
-    );
+    out.reasons
+        .push("a remote client logged on anonymously; nothing else in the evidence tells why");
     out.reasons.extend(seen);
     if session.is_none() {
         out.reasons
-            .push("no 5140/5145 share access by this session in the evidence".into());
+            .push("no 5140/5145 share access by this session in the evidence");
     }
     let config_known = matches!(config, Some(ConfigVerdict::NotFallback(_)));
     if let Some(ConfigVerdict::NotFallback(why) | ConfigVerdict::Open(why)) = config {
         out.reasons.extend(why);
     }
     out.to_decide = Some(match a.workstation.as_deref().or(a.ip.as_deref()) {
-        Some(client) if config_known => format!("no 8001 from {client} in the evidence. {DECIDE_CLIENT}"),
+        Some(client) if config_known => format!("no 8001 from {client} in the evidence. {DECIDE_CLIENT}").into(),
         Some(client) => format!(
             "no 8001 from {client} in the evidence. {DECIDE_CLIENT}. Without that log (Windows Vista / Server 2008 and older have no NTLM/Operational channel), {client}'s configuration decides: Windows before 7 / Server 2008 R2, or Lsa\\UseMachineId = 0 (\"Allow Local System to use computer identity for NTLM\" disabled), makes its LocalSystem services present ANONYMOUS LOGON = localsystem_fallback (give its Lsa export and its Windows NT\\CurrentVersion export to `nullsight scan --config`)"
-        ),
+        ).into(),
         None => DECIDE_CLIENT.into(),
     });
     out
@@ -687,12 +732,12 @@ pub(crate) fn findings(
         sample: Sample,
         sources: BTreeSet<String>,
         /// reason → (order of first appearance, count)
-        reasons: BTreeMap<String, (usize, u64)>,
+        reasons: BTreeMap<Arc<str>, (usize, u64)>,
         conf: BTreeMap<Confidence, u64>,
-        to_decide: BTreeSet<String>,
+        to_decide: BTreeSet<Arc<str>>,
     }
     let mut groups: BTreeMap<(&'static str, String), Group> = BTreeMap::new();
-    let mut enum_groups: BTreeMap<(String, String), (Sample, BTreeSet<String>)> = BTreeMap::new();
+    let mut enum_groups: BTreeMap<(String, String), (Sample, BTreeSet<Arc<str>>)> = BTreeMap::new();
     for c in classified {
         if dups.contains_key(&c.event.file) {
             continue;
@@ -753,7 +798,7 @@ pub(crate) fn findings(
         f.hosts = vec![host];
         f.sources = g.sources.into_iter().collect();
         f.accounts = vec!["NT AUTHORITY\\ANONYMOUS LOGON".into()];
-        let mut reasons: Vec<(String, (usize, u64))> = g.reasons.into_iter().collect();
+        let mut reasons: Vec<(Arc<str>, (usize, u64))> = g.reasons.into_iter().collect();
         reasons.sort_by_key(|(_, (i, _))| *i);
         let reasons = reasons.into_iter().map(|(r, (_, n))| (r, n));
         let total = g.sample.total;
@@ -764,7 +809,7 @@ pub(crate) fn findings(
             .take(8)
             .map(|(r, n)| {
                 if n == total {
-                    r
+                    r.to_string()
                 } else {
                     format!("{r} ({n} of {total})")
                 }
@@ -812,14 +857,14 @@ pub(crate) fn findings(
             continue;
         }
         let e = enum_groups.entry((host, src)).or_default();
-        e.1.insert(format!(
+        e.1.insert(Arc::from(format!(
             "ANONYMOUS LOGON opened {} in 5145",
             recon
                 .iter()
                 .map(|s| s.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
-        ));
+        )));
         e.0.merge(s, cap);
     }
     for ((host, src), (s, why)) in enum_groups {
@@ -833,7 +878,7 @@ pub(crate) fn findings(
         f.hosts = vec![host];
         f.sources = vec![src];
         f.accounts = vec!["NT AUTHORITY\\ANONYMOUS LOGON".into()];
-        f.reasons = why.into_iter().take(8).collect();
+        f.reasons = why.into_iter().take(8).map(|r| r.to_string()).collect();
         f.remediation = remediation(sc::ENUMERATION).into();
         out.push(f);
     }
