@@ -111,7 +111,8 @@ impl EventRef {
 pub struct Annotation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scenario: Option<&'static str>,
-    pub findings: Vec<String>,
+    /// Detection ids (one per event of a flood of anonymous logons: no copy each).
+    pub findings: Vec<&'static str>,
 }
 
 /// The whole analysis state. Build one with [`Analysis::new`] (or `default()` for the

@@ -568,8 +568,8 @@ pub(crate) fn finish(counts: Counts, st: State, hosts: &super::hosts::HostView) 
     for f in &findings {
         for r in &f.evidence {
             let a: &mut super::Annotation = annotations.entry(r.clone()).or_default();
-            if !a.findings.iter().any(|x| x == f.id) {
-                a.findings.push(f.id.to_string());
+            if !a.findings.iter().any(|x| *x == f.id) {
+                a.findings.push(f.id);
             }
             if a.scenario.is_none() && !f.id.starts_with("anonymous") {
                 // Only anonymous logons carry a scenario of their own; others are evidence.
@@ -579,12 +579,12 @@ pub(crate) fn finish(counts: Counts, st: State, hosts: &super::hosts::HostView) 
     // Every anonymous logon is evidence of its anonymous-logon finding, even past the cap.
     for c in &classified {
         let a = annotations.entry(c.event.clone()).or_default();
-        if !a.findings.iter().any(|x| x == "anonymous-logon") {
-            a.findings.push("anonymous-logon".into());
+        if !a.findings.iter().any(|x| *x == "anonymous-logon") {
+            a.findings.push("anonymous-logon");
         }
         for extra in &c.findings {
             if !a.findings.iter().any(|x| x == extra) {
-                a.findings.push(extra.to_string());
+                a.findings.push(extra);
             }
         }
     }

@@ -218,7 +218,10 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
     }
     writeln!(out)?;
     for (n, d) in raw.data.iter().enumerate() {
-        let fname = d.name.as_deref().map_or_else(|| format!("%{}", n + 1), str::to_string);
+        let fname = d
+            .name
+            .as_deref()
+            .map_or_else(|| format!("%{}", n + 1), str::to_string);
         writeln!(out, "  {:<26} {}", esc(&fname), esc(d.value.trim_end()))?;
         if let Some(m) = decode(raw.event_id, &fname, &d.value) {
             writeln!(out, "  {:<26}   = {}", "", esc(&m))?;
@@ -265,7 +268,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             for f in outcome
                 .findings
                 .iter()
-                .filter(|f| a.findings.iter().any(|x| x == f.id) && f.evidence.contains(&key))
+                .filter(|f| a.findings.iter().any(|x| *x == f.id) && f.evidence.contains(&key))
             {
                 writeln!(
                     out,
