@@ -568,22 +568,19 @@ pub(crate) fn finish(counts: Counts, st: State, hosts: &super::hosts::HostView) 
     for f in &findings {
         for r in &f.evidence {
             let a: &mut super::Annotation = annotations.entry(r.clone()).or_default();
-            if !a.findings.iter().any(|x| *x == f.id) {
+            if !a.findings.contains(&f.id) {
                 a.findings.push(f.id);
-            }
-            if a.scenario.is_none() && !f.id.starts_with("anonymous") {
-                // Only anonymous logons carry a scenario of their own; others are evidence.
             }
         }
     }
     // Every anonymous logon is evidence of its anonymous-logon finding, even past the cap.
     for c in &classified {
         let a = annotations.entry(c.event.clone()).or_default();
-        if !a.findings.iter().any(|x| *x == "anonymous-logon") {
+        if !a.findings.contains(&"anonymous-logon") {
             a.findings.push("anonymous-logon");
         }
         for extra in &c.findings {
-            if !a.findings.iter().any(|x| x == extra) {
+            if !a.findings.contains(extra) {
                 a.findings.push(extra);
             }
         }

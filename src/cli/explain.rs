@@ -268,7 +268,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             for f in outcome
                 .findings
                 .iter()
-                .filter(|f| a.findings.iter().any(|x| *x == f.id) && f.evidence.contains(&key))
+                .filter(|f| a.findings.contains(&f.id) && f.evidence.contains(&key))
             {
                 writeln!(
                     out,
