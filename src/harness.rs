@@ -49,13 +49,6 @@ pub fn evtx(data: &[u8]) -> usize {
 fn evtx_as_scanned(data: &[u8]) -> usize {
     use std::sync::atomic::{AtomicU64, Ordering};
     static SEQ: AtomicU64 = AtomicU64::new(0);
-    struct Candidates;
-    impl source::RecordFilter for Candidates {
-        fn wants_event_id(&self, id: u32) -> bool {
-            crate::knowledge::events::is_candidate_id(id)
-        }
-    }
-    static CANDIDATES: Candidates = Candidates;
     let path = std::env::temp_dir().join(format!(
         "nullsight-harness-{}-{}.evtx",
         std::process::id(),
@@ -65,12 +58,18 @@ fn evtx_as_scanned(data: &[u8]) -> usize {
         return 0;
     }
     let mut n = 0;
-    let result = source::evtx::read(&path, &CANDIDATES, 1, event::from_raw, &mut |item| {
-        n += match item {
-            source::Item::Record(_) => 2,
-            source::Item::Error(_) => 1,
-        }
-    });
+    let result = source::evtx::read(
+        &path,
+        &crate::scan::CANDIDATES,
+        1,
+        event::from_raw,
+        &mut |item| {
+            n += match item {
+                source::Item::Record(_) => 2,
+                source::Item::Error(_) => 1,
+            }
+        },
+    );
     let _ = std::fs::remove_file(&path);
     n + usize::from(result.is_ok())
 }

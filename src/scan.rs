@@ -97,13 +97,14 @@ impl Drop for Ended<'_> {
     }
 }
 
-struct CandidateIds;
+/// The records the scan types: the candidate event ids of the knowledge table.
+pub(crate) struct CandidateIds;
 impl RecordFilter for CandidateIds {
     fn wants_event_id(&self, id: u32) -> bool {
         crate::knowledge::events::is_candidate_id(id)
     }
 }
-static CANDIDATES: CandidateIds = CandidateIds;
+pub(crate) static CANDIDATES: CandidateIds = CandidateIds;
 
 /// Expand the given paths into files (folders recursively, in name order). Problems (missing
 /// paths, unreadable folders, symlink loops) become reports with errors.
@@ -221,7 +222,9 @@ pub fn scan(
     progress: &dyn Progress,
     mut on_event: impl FnMut(Event),
 ) -> Vec<InputReport> {
-    scan_with(opts, progress, false, |b| b.events.into_iter().for_each(&mut on_event))
+    scan_with(opts, progress, false, |b| {
+        b.events.into_iter().for_each(&mut on_event)
+    })
 }
 
 /// [`scan`], handing over whole batches; with `json_lines`, each batch also carries its events
@@ -367,11 +370,8 @@ fn read_one(
     };
     // Typing (and serialising, for --events) runs where records are decoded: on the chunk
     // workers for a large EVTX file.
-    let map: fn(source::RawRecord) -> Option<(Event, Vec<u8>)> = if json_lines {
-        typed_with_json
-    } else {
-        typed
-    };
+    let map: fn(source::RawRecord) -> Option<(Event, Vec<u8>)> =
+        if json_lines { typed_with_json } else { typed };
     let result = source::read_file(
         path,
         kind,
