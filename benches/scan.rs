@@ -67,11 +67,23 @@ fn main() {
     println!("| input | size | tool | wall (median of {runs}) | MB/s | peak RSS | CPU | evtx_dump / nullsight |");
     println!("|---|---|---|---|---|---|---|---|");
     let cases: [(&str, &Path, bool); 5] = [
-        ("security-1g (real Security chunks, 4624-heavy)", &security, true),
-        ("system-1g (real System chunks, relevant events rare)", &system, true),
+        (
+            "security-1g (real Security chunks, 4624-heavy)",
+            &security,
+            true,
+        ),
+        (
+            "system-1g (real System chunks, relevant events rare)",
+            &system,
+            true,
+        ),
         ("writer-1g (evtx-writer, 80 % 4624)", &writer, true),
         ("10,000 small files (evtx-writer)", &small, false),
-        ("multi-host lab, 40 hosts × 3 logs (evtx-writer)", &lab, false),
+        (
+            "multi-host lab, 40 hosts × 3 logs (evtx-writer)",
+            &lab,
+            false,
+        ),
     ];
     for (name, input, single) in cases {
         if only.as_deref().is_some_and(|o| !name.contains(o)) {
@@ -171,7 +183,11 @@ fn measure(cmd: &str, runs: usize) -> Measure {
             .split(':')
             .fold(0.0, |acc, p| acc * 60.0 + p.parse::<f64>().unwrap());
         walls.push(secs);
-        rss.push(field("Maximum resident set size (kbytes):").parse::<f64>().unwrap());
+        rss.push(
+            field("Maximum resident set size (kbytes):")
+                .parse::<f64>()
+                .unwrap(),
+        );
         cpu.push(
             field("Percent of CPU this job got:")
                 .trim_end_matches('%')
@@ -228,16 +244,11 @@ fn du(p: &Path) -> u64 {
 /// Read everything once so that the page cache is warm.
 fn warm(p: &Path) {
     let _ = Command::new("sh")
-        .args(["-c", &format!("find {} -type f -exec cat {{}} + > /dev/null", p.display())])
+        .args([
+            "-c",
+            &format!("find {} -type f -exec cat {{}} + > /dev/null", p.display()),
+        ])
         .status();
-}
-
-fn crc(parts: &[&[u8]]) -> u32 {
-    let mut h = crc32fast::Hasher::new();
-    for p in parts {
-        h.update(p);
-    }
-    h.finalize()
 }
 
 /// A `size`-byte log made of the chunks of `src` over and over, with record numbers and IDs
@@ -287,10 +298,7 @@ fn repeat_chunks(src: &Path, out: &Path, size: u64) {
         c[24..32].copy_from_slice(&first.to_le_bytes());
         c[32..40].copy_from_slice(&last.to_le_bytes());
         c[44..48].copy_from_slice(&(last_offset as u32).to_le_bytes());
-        let records = crc(&[&c[512..free]]);
-        c[52..56].copy_from_slice(&records.to_le_bytes());
-        let h = crc(&[&c[..120], &c[128..512]]);
-        c[124..128].copy_from_slice(&h.to_le_bytes());
+        evtx_writer::set_chunk_crcs(&mut c);
         body.push(c);
         if body.len() == 256 || i + 1 == n_chunks {
             for c in body.drain(..) {
@@ -304,8 +312,7 @@ fn repeat_chunks(src: &Path, out: &Path, size: u64) {
     header[24..32].copy_from_slice(&next_id.to_le_bytes()); // next record id
     header[42..44].copy_from_slice(&(n_chunks.min(65535) as u16).to_le_bytes());
     header[120..124].copy_from_slice(&0u32.to_le_bytes()); // clean, not full
-    let h = crc(&[&header[..120]]);
-    header[124..128].copy_from_slice(&h.to_le_bytes());
+    evtx_writer::set_file_header_crc(&mut header);
     use std::io::{Seek, SeekFrom};
     let mut f = std::fs::OpenOptions::new().write(true).open(out).unwrap();
     f.seek(SeekFrom::Start(0)).unwrap();
@@ -348,7 +355,14 @@ fn writer_big(out: &Path, size: u64) {
     eprintln!("building {} with evtx-writer's examples/big", out.display());
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let ok = Command::new("cargo")
-        .args(["build", "--release", "-p", "evtx-writer", "--example", "big"])
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "evtx-writer",
+            "--example",
+            "big",
+        ])
         .current_dir(root)
         .status()
         .unwrap()
@@ -377,7 +391,13 @@ fn sid(v: &str) -> Value<'static> {
 fn logon(host: &str, n: u64, anonymous: bool) -> EventRecord<'static> {
     let client = format!("10.1.{}.{}", n % 7, 10 + n % 40);
     let (usid, user, domain, pkg, lm) = if anonymous {
-        ("S-1-5-7", "ANONYMOUS LOGON", "NT AUTHORITY", "NTLM", "NTLM V1")
+        (
+            "S-1-5-7",
+            "ANONYMOUS LOGON",
+            "NT AUTHORITY",
+            "NTLM",
+            "NTLM V1",
+        )
     } else {
         ("S-1-5-21-1-2-3-1104", "alice", "CORP", "Kerberos", "-")
     };

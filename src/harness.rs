@@ -79,28 +79,15 @@ fn evtx_as_scanned(data: &[u8]) -> usize {
 pub fn repair_crcs(data: &[u8]) -> Vec<u8> {
     const FILE_HEADER: usize = 4096;
     const CHUNK: usize = 65536;
-    let crc = |parts: &[&[u8]]| {
-        let mut h = crc32fast::Hasher::new();
-        parts.iter().for_each(|p| h.update(p));
-        h.finalize().to_le_bytes()
-    };
     let mut d = data.to_vec();
-    if d.len() >= 128 && d.starts_with(b"ElfFile\0") {
-        let c = crc(&[&d[..120]]);
-        d[124..128].copy_from_slice(&c);
+    if d.starts_with(b"ElfFile\0") {
+        evtx_writer::set_file_header_crc(&mut d);
     }
     let mut at = FILE_HEADER;
     while at + 512 <= d.len() {
         let end = (at + CHUNK).min(d.len());
         if d[at..].starts_with(b"ElfChnk\0") {
-            // Records CRC: from the end of the chunk header to the free-space offset.
-            let free = u32::from_le_bytes(d[at + 48..at + 52].try_into().unwrap()) as usize;
-            let records_end = at + free.clamp(512, end - at);
-            let c = crc(&[&d[at + 512..records_end]]);
-            d[at + 52..at + 56].copy_from_slice(&c);
-            // Header CRC: the first 120 bytes and bytes 128..512.
-            let c = crc(&[&d[at..at + 120], &d[at + 128..at + 512]]);
-            d[at + 124..at + 128].copy_from_slice(&c);
+            evtx_writer::set_chunk_crcs(&mut d[at..end]);
         }
         at += CHUNK;
     }

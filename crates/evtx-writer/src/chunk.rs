@@ -247,8 +247,6 @@ impl Chunk {
         b[40..44].copy_from_slice(&128u32.to_le_bytes());
         b[44..48].copy_from_slice(&self.last_record_offset.to_le_bytes());
         b[48..52].copy_from_slice(&(free as u32).to_le_bytes());
-        let records_crc = crc32fast::hash(&b[CHUNK_HEADER_SIZE..free]);
-        b[52..56].copy_from_slice(&records_crc.to_le_bytes());
         // Every chunk Windows writes has flag 0x1 set (all samples in the corpus do).
         b[120..124].copy_from_slice(&1u32.to_le_bytes());
         for (i, o) in self.str_buckets.iter().enumerate() {
@@ -257,11 +255,7 @@ impl Chunk {
         for (i, o) in self.tpl_buckets.iter().enumerate() {
             b[384 + 4 * i..388 + 4 * i].copy_from_slice(&o.to_le_bytes());
         }
-        let mut h = crc32fast::Hasher::new();
-        h.update(&b[..120]);
-        h.update(&b[128..512]);
-        let header_crc = h.finalize();
-        b[124..128].copy_from_slice(&header_crc.to_le_bytes());
+        set_chunk_crcs(b);
         &self.buf
     }
 
@@ -872,4 +866,32 @@ impl Chunk {
             None => self.set_desc(desc, 2, s, T_NULL),
         }
     }
+}
+
+/// Sets the two CRC32s of a chunk (`chunk` starts at its header): the records', over the bytes
+/// from the end of the 512-byte header to the free-space offset (clamped to the chunk), then
+/// the header's, over bytes 0..120 and 128..512. For tools that rewrite or repair chunks
+/// (benchmarks, fuzzing) as much as for the writer; a chunk shorter than its header is left
+/// as it is.
+pub fn set_chunk_crcs(chunk: &mut [u8]) {
+    if chunk.len() < CHUNK_HEADER_SIZE {
+        return;
+    }
+    let free = u32::from_le_bytes([chunk[48], chunk[49], chunk[50], chunk[51]]) as usize;
+    let end = free.clamp(CHUNK_HEADER_SIZE, chunk.len());
+    let records = crc32fast::hash(&chunk[CHUNK_HEADER_SIZE..end]);
+    chunk[52..56].copy_from_slice(&records.to_le_bytes());
+    let mut h = crc32fast::Hasher::new();
+    h.update(&chunk[..120]);
+    h.update(&chunk[128..CHUNK_HEADER_SIZE]);
+    chunk[124..128].copy_from_slice(&h.finalize().to_le_bytes());
+}
+
+/// Sets the CRC32 of a file header (over its first 120 bytes); a shorter slice is left as it is.
+pub fn set_file_header_crc(header: &mut [u8]) {
+    if header.len() < 128 {
+        return;
+    }
+    let crc = crc32fast::hash(&header[..120]);
+    header[124..128].copy_from_slice(&crc.to_le_bytes());
 }

@@ -72,6 +72,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Seek, SeekFrom, Write};
 
+pub use chunk::{set_chunk_crcs, set_file_header_crc};
 pub use types::{FileTime, Guid, ParseError, Sid, Value};
 
 use chunk::{Chunk, CHUNK_SIZE};
@@ -306,8 +307,7 @@ impl<W: Write + Seek> EvtxWriter<W> {
         h[40..42].copy_from_slice(&(FILE_HEADER_SIZE as u16).to_le_bytes());
         h[42..44].copy_from_slice(&(self.chunks as u16).to_le_bytes());
         // flags at 120 stay 0: a clean, closed log (as an exported one)
-        let crc = crc32fast::hash(&h[..120]);
-        h[124..128].copy_from_slice(&crc.to_le_bytes());
+        set_file_header_crc(&mut h);
         let end = self.out.stream_position()?;
         self.out.seek(SeekFrom::Start(self.start))?;
         self.out.write_all(&h)?;
