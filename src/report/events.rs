@@ -61,7 +61,8 @@ impl EventsWriter {
             Some(i) => *i,
             None => {
                 self.files.push(Arc::clone(file));
-                self.file_index.insert(Arc::clone(file), self.files.len() - 1);
+                self.file_index
+                    .insert(Arc::clone(file), self.files.len() - 1);
                 self.files.len() - 1
             }
         };
@@ -74,7 +75,12 @@ impl EventsWriter {
 
     /// Spill a batch serialised by the scan's workers: `lines` holds `events` lines of
     /// [`crate::scan::push_json_line`], all of `file`.
-    pub fn write_lines(&mut self, file: &Arc<str>, lines: &[u8], events: u64) -> anyhow::Result<()> {
+    pub fn write_lines(
+        &mut self,
+        file: &Arc<str>,
+        lines: &[u8],
+        events: u64,
+    ) -> anyhow::Result<()> {
         self.switch_to(file)?;
         self.spill.write_all(lines)?;
         self.written += events;
@@ -132,7 +138,7 @@ impl EventsWriter {
             out.write_all(&head)?;
             out.write_all(json)?;
             let tail = match file_tails {
-                Some(t) => t.get(&record_id(&body[..tab]).ok_or_else(bad)?),
+                Some(t) => t.get(&std::str::from_utf8(&body[..tab])?.parse::<u64>()?),
                 None => None,
             };
             out.write_all(tail.map_or(&b",\"findings\":[]}\n"[..], Vec::as_slice))?;
@@ -140,18 +146,6 @@ impl EventsWriter {
         out.flush()?;
         Ok(())
     }
-}
-
-/// The decimal record id at the start of a spill line.
-fn record_id(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() || digits.len() > 20 {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |n, &d| {
-        d.is_ascii_digit()
-            .then(|| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
-            .flatten()
-    })
 }
 
 impl Drop for EventsWriter {
