@@ -217,6 +217,15 @@ pub fn supervise(limits: &Limits, spills: &[String]) -> anyhow::Result<Supervise
         };
         started = true;
         match (run.status.code(), run.status.signal()) {
+            // 127 is the dynamic loader's "error while loading shared libraries" (the worker
+            // itself never exits so): under a small address-space limit the program cannot
+            // even be mapped.
+            (Some(127), _) if limits.max_memory.is_some() => {
+                anyhow::bail!(
+                    "the worker process could not be loaded within --max-memory {} (see the loader's message above): raise --max-memory (64 MiB is ample for small scans), or use --no-isolation",
+                    human_bytes(limits.max_memory.unwrap_or(0))
+                );
+            }
             // Finished (even if the watchdog fired as it did): its outputs are complete.
             (Some(code), _) if code != 101 => {
                 return Ok(Supervised::Done(ExitCode::from(code as u8)))
