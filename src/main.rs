@@ -7,7 +7,29 @@ use clap::Parser;
 static GLOBAL: nullsight::isolate::ReportingAlloc<mimalloc::MiMalloc> =
     nullsight::isolate::ReportingAlloc(mimalloc::MiMalloc);
 
+/// mimalloc v3's option numbers (`mi_option_e` in its mimalloc.h; libmimalloc-sys names only
+/// some of them).
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> std::process::ExitCode {
+    // Give freed memory back to the system at once, and commit arena memory as it is used:
+    // a scan frees on one thread what another allocated, and with mimalloc's defaults the
+    // resident size stayed 1.5 to 2 times what was allocated (BENCHMARKS.md). An explicit
+    // MIMALLOC_* environment setting still wins.
+    for (option, var, value) in [
+        (MI_OPTION_PURGE_DELAY, "MIMALLOC_PURGE_DELAY", 0),
+        (
+            MI_OPTION_ARENA_EAGER_COMMIT,
+            "MIMALLOC_ARENA_EAGER_COMMIT",
+            0,
+        ),
+    ] {
+        if std::env::var_os(var).is_none() {
+            // SAFETY: called before any other thread exists (options are not thread safe).
+            unsafe { libmimalloc_sys::mi_option_set(option, value) };
+        }
+    }
     let cli = nullsight::cli::Cli::parse();
     match nullsight::cli::run(cli) {
         Ok(code) => code,
