@@ -50,32 +50,33 @@
 //! Limits: rules 1, 4 (burst) and 5 join on host and time only; rule 3 joins on host names
 //! (short NetBIOS form) and time, so clock skew beyond the window or renamed hosts break it.
 
-use super::finding::{rfc3339, Confidence, Finding, Sample, Severity};
+use super::finding::{Confidence, Finding, Sample, Severity};
 use super::hosts::{ConfiguredHost, HostView, Lookup, SettingState};
 use super::state::{AnonLogon, State};
 use super::{short_host, EventRef};
 use crate::knowledge::{luids, scenarios as sc};
 use serde::Serialize;
+use std::collections::HashSet;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
-/// The reasons of a verdict. Their texts are shared between verdicts (hundreds of thousands of
-/// logons can repeat the same few), so each is an `Arc<str>`; `push` and `extend` take any
-/// string.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// The reasons of a verdict. Hundreds of thousands of logons can repeat the same few, so the
+/// texts and whole lists are shared between verdicts (`Arc`); `push` and `extend` take any
+/// string, and copy the list only if it is shared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
-pub struct Reasons(pub Vec<Arc<str>>);
+pub struct Reasons(Arc<Vec<Arc<str>>>);
 
 impl Reasons {
     pub fn push(&mut self, r: impl Into<Arc<str>>) {
-        self.0.push(r.into());
+        Arc::make_mut(&mut self.0).push(r.into());
     }
 }
 
 impl<R: Into<Arc<str>>> Extend<R> for Reasons {
     fn extend<I: IntoIterator<Item = R>>(&mut self, it: I) {
-        self.0.extend(it.into_iter().map(Into::into));
+        Arc::make_mut(&mut self.0).extend(it.into_iter().map(Into::into));
     }
 }
 
@@ -99,13 +100,17 @@ impl std::ops::Deref for Reasons {
 pub struct Classified {
     #[serde(flatten)]
     pub event: EventRef,
-    pub computer: String,
+    pub computer: Arc<str>,
+    /// Seconds since the epoch; written as RFC 3339.
+    #[serde(
+        serialize_with = "super::finding::ser_rfc3339",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub time: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub time: Option<String>,
+    pub workstation: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub workstation: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ip: Option<String>,
+    pub ip: Option<Arc<str>>,
     pub scenario: &'static str,
     pub confidence: Confidence,
     /// The field values that decided.
@@ -167,9 +172,13 @@ fn describe(a: &AnonLogon) -> Vec<String> {
 }
 
 /// Anonymous logons from one source that fall in a burst.
-fn bursts(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> BTreeSet<(String, i64, Option<u64>)> {
+fn bursts(
+    st: &State,
+    dups: &BTreeMap<Arc<str>, Arc<str>>,
+) -> BTreeSet<(Arc<str>, i64, Option<u64>)> {
     let cfg = &st.cfg;
-    let mut by_source: BTreeMap<(String, String), BTreeSet<(i64, Option<u64>)>> = BTreeMap::new();
+    let mut by_source: BTreeMap<(Arc<str>, Arc<str>), BTreeSet<(i64, Option<u64>)>> =
+        BTreeMap::new();
     for (r, a) in &st.anon {
         if dups.contains_key(&r.file) {
             continue;
@@ -210,8 +219,9 @@ pub(crate) fn classify_all(
     hosts: &HostView,
 ) -> Vec<Classified> {
     let burst = bursts(st, dups);
-    // Hundreds of thousands of logons can share a handful of texts: each is kept once.
-    let mut texts: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
+    // Hundreds of thousands of logons can share a handful of texts and lists: each is kept once.
+    let mut texts: HashSet<Arc<str>> = HashSet::new();
+    let mut lists: HashSet<Reasons> = HashSet::new();
     let mut shared = |t: &mut Arc<str>| match texts.get(t) {
         Some(s) => *t = Arc::clone(s),
         None => {
@@ -222,7 +232,15 @@ pub(crate) fn classify_all(
         .iter()
         .map(|(r, a)| {
             let mut c = classify(st, r, a, &burst, hosts);
-            c.reasons.0.iter_mut().for_each(&mut shared);
+            match lists.get(&c.reasons) {
+                Some(l) => c.reasons = l.clone(),
+                None => {
+                    Arc::make_mut(&mut c.reasons.0)
+                        .iter_mut()
+                        .for_each(&mut shared);
+                    lists.insert(c.reasons.clone());
+                }
+            }
             c.to_decide.iter_mut().for_each(&mut shared);
             c
         })
@@ -342,14 +360,14 @@ fn classify(
     st: &State,
     r: &EventRef,
     a: &AnonLogon,
-    burst: &BTreeSet<(String, i64, Option<u64>)>,
+    burst: &BTreeSet<(Arc<str>, i64, Option<u64>)>,
     hosts: &HostView,
 ) -> Classified {
     let cfg = &st.cfg;
     let mut out = Classified {
         event: r.clone(),
         computer: a.computer.clone(),
-        time: rfc3339(Some(a.time)).filter(|_| a.time != 0),
+        time: Some(a.time).filter(|&t| t != 0),
         workstation: a.workstation.clone(),
         ip: a.ip.clone(),
         scenario: sc::UNKNOWN,
@@ -423,7 +441,7 @@ fn classify(
             short_host(&s.computer) == host && (s.time - a.time).abs() <= cfg.sql_window_secs
         })
         .filter(|(_, s)| match (&s.ip, &a.ip) {
-            (Some(x), Some(y)) => x == y,
+            (Some(x), Some(y)) => **x == **y,
             _ => true,
         })
         .min_by_key(|(r, s)| ((s.time - a.time).abs(), (*r).clone()));
@@ -532,7 +550,7 @@ fn classify(
     // 4. Enumeration.
     let session = a
         .logon_id
-        .and_then(|l| st.sessions.get(&(a.computer.clone(), l)));
+        .and_then(|l| st.sessions.get(&(a.computer.to_string(), l)));
     if let Some(s) = session {
         out.linked.extend(s.refs.iter().map(|(_, r)| r.clone()));
         let recon: Vec<&String> = s.pipes.iter().filter(|p| cfg.is_recon_pipe(p)).collect();
@@ -589,7 +607,7 @@ fn classify(
         let b = super::state::bucket(a.time, grain);
         let span = cfg.startup_window_secs / grain + 1;
         let startup = (b - span..=b + span)
-            .filter_map(|x| st.startup.get(&(a.computer.clone(), x)))
+            .filter_map(|x| st.startup.get(&(a.computer.to_string(), x)))
             .filter(|(t, _)| (t - a.time).abs() <= cfg.startup_window_secs)
             .min_by_key(|(t, r)| ((t - a.time).abs(), r.clone()));
         let mut boot = false;
@@ -730,14 +748,15 @@ pub(crate) fn findings(
     let cap = st.cfg.evidence_cap;
     struct Group {
         sample: Sample,
-        sources: BTreeSet<String>,
+        sources: BTreeSet<Arc<str>>,
         /// reason → (order of first appearance, count)
         reasons: BTreeMap<Arc<str>, (usize, u64)>,
         conf: BTreeMap<Confidence, u64>,
         to_decide: BTreeSet<Arc<str>>,
     }
-    let mut groups: BTreeMap<(&'static str, String), Group> = BTreeMap::new();
-    let mut enum_groups: BTreeMap<(String, String), (Sample, BTreeSet<Arc<str>>)> = BTreeMap::new();
+    let mut groups: BTreeMap<(&'static str, Arc<str>), Group> = BTreeMap::new();
+    let mut enum_groups: BTreeMap<(Arc<str>, Arc<str>), (Sample, BTreeSet<Arc<str>>)> =
+        BTreeMap::new();
     for c in classified {
         if dups.contains_key(&c.event.file) {
             continue;
@@ -765,7 +784,7 @@ pub(crate) fn findings(
             let src =
                 c.ip.clone()
                     .or_else(|| c.workstation.clone())
-                    .unwrap_or_else(|| "(unknown)".into());
+                    .unwrap_or_else(|| Arc::from("(unknown)"));
             let e = enum_groups.entry((c.computer.clone(), src)).or_default();
             e.0.add(t, c.event.clone(), cap);
             for r in &c.reasons {
@@ -795,8 +814,8 @@ pub(crate) fn findings(
             .iter()
             .max_by_key(|(c, n)| (**n, **c))
             .map(|(c, _)| *c);
-        f.hosts = vec![host];
-        f.sources = g.sources.into_iter().collect();
+        f.hosts = vec![host.to_string()];
+        f.sources = g.sources.iter().map(|s| s.to_string()).collect();
         f.accounts = vec!["NT AUTHORITY\\ANONYMOUS LOGON".into()];
         let mut reasons: Vec<(Arc<str>, (usize, u64))> = g.reasons.into_iter().collect();
         reasons.sort_by_key(|(_, (i, _))| *i);
@@ -856,7 +875,9 @@ pub(crate) fn findings(
         if recon.is_empty() {
             continue;
         }
-        let e = enum_groups.entry((host, src)).or_default();
+        let e = enum_groups
+            .entry((Arc::from(host), Arc::from(src)))
+            .or_default();
         e.1.insert(Arc::from(format!(
             "ANONYMOUS LOGON opened {} in 5145",
             recon
@@ -875,8 +896,8 @@ pub(crate) fn findings(
         )
         .with_sample(&s, cap);
         f.scenario = Some(sc::ENUMERATION);
-        f.hosts = vec![host];
-        f.sources = vec![src];
+        f.hosts = vec![host.to_string()];
+        f.sources = vec![src.to_string()];
         f.accounts = vec!["NT AUTHORITY\\ANONYMOUS LOGON".into()];
         f.reasons = why.into_iter().take(8).map(|r| r.to_string()).collect();
         f.remediation = remediation(sc::ENUMERATION).into();

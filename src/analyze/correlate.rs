@@ -25,7 +25,7 @@
 //! client and account in the window (like a 4776).
 
 use super::finding::{merge_map, rfc3339, Sample};
-use super::state::bucket;
+use super::state::{bucket, Names};
 use super::{short_host, Config, EventRef};
 use crate::event::{Event, Kind};
 use serde::Serialize;
@@ -42,10 +42,10 @@ pub(crate) enum Role {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Point {
     pub role: Role,
-    pub host: String,
-    pub client: String,
-    pub account: String,
-    pub server: String,
+    pub host: Arc<str>,
+    pub client: Arc<str>,
+    pub account: Arc<str>,
+    pub server: Arc<str>,
     pub bucket: i64,
 }
 
@@ -62,7 +62,7 @@ fn user(u: &Option<String>) -> Option<String> {
 }
 
 impl State {
-    pub fn observe(&mut self, e: &Event, t: i64, cfg: &Config) {
+    pub fn observe(&mut self, e: &Event, t: i64, cfg: &Config, names: &mut Names) {
         if e.anonymous {
             return;
         }
@@ -74,10 +74,10 @@ impl State {
                     .zip(user(&n.target_user))
                     .map(|(srv, acct)| Point {
                         role: Role::Client,
-                        host: e.computer.clone(),
-                        client: short_host(&e.computer),
-                        account: acct,
-                        server: short_host(srv),
+                        host: names.get(&e.computer),
+                        client: names.get(&short_host(&e.computer)),
+                        account: names.get(&acct),
+                        server: names.get(&short_host(srv)),
                         bucket: b,
                     })
             }
@@ -91,10 +91,10 @@ impl State {
                     .and(l.network.workstation.as_ref().zip(user(&l.target_user)))
                     .map(|(ws, acct)| Point {
                         role: Role::Server,
-                        host: e.computer.clone(),
-                        client: short_host(ws),
-                        account: acct,
-                        server: short_host(&e.computer),
+                        host: names.get(&e.computer),
+                        client: names.get(&short_host(ws)),
+                        account: names.get(&acct),
+                        server: names.get(&short_host(&e.computer)),
                         bucket: b,
                     })
             }
@@ -104,10 +104,10 @@ impl State {
                     .zip(user(&n.target_user))
                     .map(|(ws, acct)| Point {
                         role: Role::Server,
-                        host: e.computer.clone(),
-                        client: short_host(ws),
-                        account: acct,
-                        server: short_host(&e.computer),
+                        host: names.get(&e.computer),
+                        client: names.get(&short_host(ws)),
+                        account: names.get(&acct),
+                        server: names.get(&short_host(&e.computer)),
                         bucket: b,
                     })
             }
@@ -117,10 +117,10 @@ impl State {
                     .zip(user(&c.target_user))
                     .map(|(ws, acct)| Point {
                         role: Role::Dc,
-                        host: e.computer.clone(),
-                        client: short_host(ws),
-                        account: acct,
-                        server: String::new(),
+                        host: names.get(&e.computer),
+                        client: names.get(&short_host(ws)),
+                        account: names.get(&acct),
+                        server: names.get(""),
                         bucket: b,
                     })
             }
@@ -130,14 +130,15 @@ impl State {
                     .zip(user(&n.target_user))
                     .map(|(ws, acct)| Point {
                         role: Role::Dc,
-                        host: e.computer.clone(),
-                        client: short_host(ws),
-                        account: acct,
-                        server: n
-                            .schannel_name
-                            .as_deref()
-                            .map(short_host)
-                            .unwrap_or_default(),
+                        host: names.get(&e.computer),
+                        client: names.get(&short_host(ws)),
+                        account: names.get(&acct),
+                        server: names.get(
+                            &n.schannel_name
+                                .as_deref()
+                                .map(short_host)
+                                .unwrap_or_default(),
+                        ),
                         bucket: b,
                     })
             }
@@ -197,14 +198,17 @@ pub(crate) fn finish(
     for (p, s) in &pts {
         match p.role {
             Role::Client if p.server.parse::<std::net::IpAddr>().is_ok() => by_addr
-                .entry((&p.client, &p.account))
+                .entry((&*p.client, &*p.account))
                 .or_default()
                 .push((p, s)),
             Role::Client => clients
-                .entry((&p.client, &p.account, &p.server))
+                .entry((&*p.client, &*p.account, &*p.server))
                 .or_default()
                 .push((p, s)),
-            Role::Dc => dcs.entry((&p.client, &p.account)).or_default().push((p, s)),
+            Role::Dc => dcs
+                .entry((&*p.client, &*p.account))
+                .or_default()
+                .push((p, s)),
             Role::Server => {}
         }
     }
@@ -223,13 +227,13 @@ pub(crate) fn finish(
         }
         let near = |q: &Point| (q.bucket - p.bucket).abs() <= 1;
         let cl: Vec<&(&Point, &Sample)> = clients
-            .get(&(p.client.as_str(), p.account.as_str(), p.server.as_str()))
+            .get(&(&*p.client, &*p.account, &*p.server))
             .into_iter()
-            .chain(by_addr.get(&(p.client.as_str(), p.account.as_str())))
+            .chain(by_addr.get(&(&*p.client, &*p.account)))
             .flat_map(|v| v.iter().filter(|(q, _)| near(q)))
             .collect();
         let dc: Vec<&(&Point, &Sample)> = dcs
-            .get(&(p.client.as_str(), p.account.as_str()))
+            .get(&(&*p.client, &*p.account))
             .map(|v| {
                 v.iter()
                     .filter(|(q, _)| near(q) && (q.server.is_empty() || q.server == p.server))
@@ -240,7 +244,11 @@ pub(crate) fn finish(
             continue;
         }
         let acc = chains
-            .entry((p.client.clone(), p.server.clone(), p.account.clone()))
+            .entry((
+                p.client.to_string(),
+                p.server.to_string(),
+                p.account.to_string(),
+            ))
             .or_insert_with(|| Acc {
                 dcs: BTreeSet::new(),
                 server: Sample::default(),
@@ -257,7 +265,7 @@ pub(crate) fn finish(
         }
         for (q, qs) in dc {
             if acc.seen_dc.insert(*q as *const Point) {
-                acc.dcs.insert(q.host.clone());
+                acc.dcs.insert(q.host.to_string());
                 acc.dc.merge((*qs).clone(), cap);
             }
         }

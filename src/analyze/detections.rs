@@ -195,7 +195,7 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
     // the findings that one attack leaves on several hosts (below).
     let mut attacks: Vec<(String, BTreeSet<String>, i64, i64)> = vec![];
     // Fold files away (duplicates dropped), group buckets by key.
-    let mut groups: BTreeMap<(WinKind, String, String, String), Group> = BTreeMap::new();
+    let mut groups: BTreeMap<(WinKind, Arc<str>, Arc<str>, Arc<str>), Group> = BTreeMap::new();
     for (k, v) in &st.windows {
         if dups.contains_key(&k.file) {
             continue;
@@ -254,11 +254,11 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
             WinKind::UserEnum => sc::USER_ENUMERATION,
             _ => sc::PASSWORD_SPRAY,
         });
-        f.hosts = vec![host.clone()];
-        f.sources = vec![source.clone()];
-        let mut accts: Vec<(&String, &u64)> = a.accounts.iter().collect();
+        f.hosts = vec![host.to_string()];
+        f.sources = vec![source.to_string()];
+        let mut accts: Vec<(&Arc<str>, &u64)> = a.accounts.iter().collect();
         accts.sort_by(|x, y| y.1.cmp(x.1).then_with(|| x.0.cmp(y.0)));
-        f.accounts = accts.iter().take(50).map(|(k, _)| (*k).clone()).collect();
+        f.accounts = accts.iter().take(50).map(|(k, _)| k.to_string()).collect();
         match kind {
             WinKind::ExplicitSpray => {
                 f.reasons.push(format!(
@@ -294,7 +294,7 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
                     a.sample.total,
                     a.accounts.len()
                 ));
-                for (code, n) in &a.statuses {
+                for (code, n) in a.statuses.iter() {
                     f.reasons.push(format!("{} x{n}", status_text(*code)));
                 }
                 if a.extra.len() > 1 {
@@ -319,7 +319,7 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
         };
         names.retain(|n| !n.starts_with('(') && n != "-");
         attacks.push((
-            host.clone(),
+            host.to_string(),
             names,
             a.sample.first.unwrap_or(i64::MIN),
             a.sample.last.unwrap_or(i64::MAX),
@@ -424,7 +424,10 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
             super::Confidence::Medium
         });
         f.hosts = vec![host];
-        f.sources = sources.into_iter().collect();
+        f.sources = sources
+            .into_iter()
+            .map(|s: Arc<str>| s.to_string())
+            .collect();
         f.accounts = vec!["NT AUTHORITY\\ANONYMOUS LOGON".into()];
         f.reasons = reasons.into_iter().take(10).collect();
         out.push(f);

@@ -2,7 +2,7 @@
 
 use super::EventRef;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -44,7 +44,49 @@ pub struct Sample {
     pub total: u64,
     pub first: Option<i64>,
     pub last: Option<i64>,
-    pub refs: BTreeSet<(i64, EventRef)>,
+    pub refs: Refs,
+}
+
+/// The earliest distinct `(time, event)` pairs, at most a cap of them, sorted. A sorted
+/// vector rather than a `BTreeSet`: most aggregates hold one or a few references, and a
+/// B-tree's smallest node holds eleven (about 400 bytes for one reference).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Refs(Vec<(i64, EventRef)>);
+
+impl Refs {
+    /// Insert `item` (if not already there) and keep the `cap` smallest.
+    pub fn insert(&mut self, item: (i64, EventRef), cap: usize) {
+        if self.0.len() >= cap && self.0.last().is_some_and(|l| item >= *l) {
+            return;
+        }
+        if let Err(at) = self.0.binary_search(&item) {
+            self.0.insert(at, item);
+            self.0.truncate(cap);
+        }
+    }
+
+    pub fn merge(&mut self, o: Refs, cap: usize) {
+        if self.0.is_empty() {
+            self.0 = o.0;
+            self.0.truncate(cap);
+            return;
+        }
+        for item in o.0 {
+            self.insert(item, cap);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, (i64, EventRef)> {
+        self.0.iter()
+    }
 }
 
 impl Sample {
@@ -58,10 +100,7 @@ impl Sample {
         self.total += 1;
         self.first = Some(self.first.map_or(t, |f| f.min(t)));
         self.last = Some(self.last.map_or(t, |l| l.max(t)));
-        self.refs.insert((t, r));
-        while self.refs.len() > cap {
-            self.refs.pop_last();
-        }
+        self.refs.insert((t, r), cap);
     }
 
     pub fn merge(&mut self, o: Sample, cap: usize) {
@@ -74,10 +113,7 @@ impl Sample {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        self.refs.extend(o.refs);
-        while self.refs.len() > cap {
-            self.refs.pop_last();
-        }
+        self.refs.merge(o.refs, cap);
     }
 
     pub fn refs(&self) -> Vec<EventRef> {
@@ -105,6 +141,14 @@ pub(crate) fn merge_map<K: Ord, V>(
 pub fn rfc3339(t: Option<i64>) -> Option<String> {
     t.and_then(|s| jiff::Timestamp::from_second(s).ok())
         .map(|t| t.to_string())
+}
+
+/// Serialise seconds since the epoch as RFC 3339 (`serialize_with`).
+pub(crate) fn ser_rfc3339<S: serde::Serializer>(t: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match rfc3339(*t) {
+        Some(text) => s.serialize_str(&text),
+        None => s.serialize_none(),
+    }
 }
 
 /// One finding: what was seen, why it matters, the evidence, and what to change.
@@ -169,5 +213,182 @@ impl Finding {
         self.first_seen = rfc3339(s.first);
         self.last_seen = rfc3339(s.last);
         self
+    }
+}
+
+/// A small map kept as a sorted vector: the aggregates hold a few keys each, and an empty
+/// `BTreeMap` that gets one entry allocates a node for eleven.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VecMap<K, V>(Vec<(K, V)>);
+
+impl<K, V> Default for VecMap<K, V> {
+    fn default() -> Self {
+        VecMap(Vec::new())
+    }
+}
+
+impl<K: Ord, V> VecMap<K, V> {
+    /// The value of `k`, inserted with `V::default()` (the key made by `make`) if absent.
+    pub fn slot<Q>(&mut self, k: &Q, make: impl FnOnce() -> K) -> &mut V
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+        V: Default,
+    {
+        let at = match self.0.binary_search_by(|(x, _)| x.borrow().cmp(k)) {
+            Ok(at) => at,
+            Err(at) => {
+                self.0.insert(at, (make(), V::default()));
+                at
+            }
+        };
+        &mut self.0[at].1
+    }
+
+    /// Merge `o` in, combining the values of keys in both with `f`.
+    pub fn merge(&mut self, o: VecMap<K, V>, mut f: impl FnMut(&mut V, V))
+    where
+        V: Default,
+    {
+        for (k, v) in o.0 {
+            match self.0.binary_search_by(|(x, _)| x.cmp(&k)) {
+                Ok(at) => f(&mut self.0[at].1, v),
+                Err(at) => self.0.insert(at, (k, v)),
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// In key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// A small set kept as a sorted vector, holding at most the `cap` smallest values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VecSet<T>(Vec<T>);
+
+impl<T> Default for VecSet<T> {
+    fn default() -> Self {
+        VecSet(Vec::new())
+    }
+}
+
+impl<T: Ord> VecSet<T> {
+    pub fn insert_capped<Q>(&mut self, v: &Q, make: impl FnOnce() -> T, cap: usize)
+    where
+        T: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        if let Err(at) = self.0.binary_search_by(|x| x.borrow().cmp(v)) {
+            if at < cap {
+                self.0.insert(at, make());
+                self.0.truncate(cap);
+            }
+        }
+    }
+
+    pub fn merge(&mut self, o: VecSet<T>, cap: usize) {
+        for v in o.0 {
+            if let Err(at) = self.0.binary_search(&v) {
+                if at < cap {
+                    self.0.insert(at, v);
+                    self.0.truncate(cap);
+                }
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.0.iter()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a VecSet<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+#[cfg(test)]
+mod small_collection_tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn r(id: u64) -> EventRef {
+        EventRef {
+            file: Arc::from("f.evtx"),
+            record_id: id,
+        }
+    }
+
+    #[test]
+    fn refs_keep_the_earliest_distinct_whatever_the_order() {
+        let items: Vec<(i64, EventRef)> = (0..30).map(|i| ((i * 7) % 13, r(i as u64))).collect();
+        let mut a = Refs::default();
+        for it in &items {
+            a.insert(it.clone(), 5);
+            a.insert(it.clone(), 5);
+        }
+        let mut b = Refs::default();
+        let mut c = Refs::default();
+        for (i, it) in items.iter().rev().enumerate() {
+            if i % 2 == 0 {
+                b.insert(it.clone(), 5)
+            } else {
+                c.insert(it.clone(), 5)
+            }
+        }
+        b.merge(c, 5);
+        let mut want = items.clone();
+        want.sort();
+        want.truncate(5);
+        assert_eq!(a.iter().cloned().collect::<Vec<_>>(), want);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn vecmap_counts_and_merges_like_a_btreemap() {
+        let words = ["b", "a", "c", "a", "b", "a"];
+        let mut m: VecMap<String, u64> = VecMap::default();
+        for w in &words[..3] {
+            *m.slot(*w, || w.to_string()) += 1;
+        }
+        let mut n: VecMap<String, u64> = VecMap::default();
+        for w in &words[3..] {
+            *n.slot(*w, || w.to_string()) += 1;
+        }
+        m.merge(n, |a, b| *a += b);
+        let got: Vec<(String, u64)> = m.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        assert_eq!(got, [("a".into(), 3), ("b".into(), 2), ("c".into(), 1)]);
+        let mut s: VecSet<String> = VecSet::default();
+        for w in ["d", "b", "a", "c", "b"] {
+            s.insert_capped(w, || w.to_string(), 3);
+        }
+        let mut t: VecSet<String> = VecSet::default();
+        t.insert_capped("0", || "0".into(), 3);
+        s.merge(t, 3);
+        assert_eq!(
+            s.iter().map(String::as_str).collect::<Vec<_>>(),
+            ["0", "a", "b"]
+        );
     }
 }

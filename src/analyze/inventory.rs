@@ -8,7 +8,7 @@
 //!   account, process, client identity).
 
 use super::finding::{merge_map, rfc3339, Finding, Sample, Severity};
-use super::state::account;
+use super::state::{account, Names};
 use super::{Config, EventRef};
 use crate::event::{Event, Kind};
 use crate::knowledge::scenarios as sc;
@@ -18,11 +18,11 @@ use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct FlowKey {
-    pub target: String,
-    pub workstation: String,
-    pub ip: String,
-    pub account: String,
-    pub package: String,
+    pub target: Arc<str>,
+    pub workstation: Arc<str>,
+    pub ip: Arc<str>,
+    pub account: Arc<str>,
+    pub package: Arc<str>,
     pub key_length: Option<u32>,
     pub null_session: bool,
 }
@@ -50,7 +50,7 @@ fn s(o: &Option<String>) -> String {
 }
 
 impl State {
-    pub fn observe(&mut self, e: &Event, t: i64, cap: usize) {
+    pub fn observe(&mut self, e: &Event, t: i64, cap: usize, names: &mut Names) {
         let r = EventRef::of(e);
         match &e.kind {
             Kind::Logon(l) => {
@@ -61,16 +61,17 @@ impl State {
                 if !ntlm {
                     return;
                 }
+                let acct = account(l.target_domain.as_deref(), l.target_user.as_deref());
                 let key = FlowKey {
-                    target: e.computer.clone(),
-                    workstation: s(&l.network.workstation),
-                    ip: s(&l.network.ip),
-                    account: account(l.target_domain.as_deref(), l.target_user.as_deref())
-                        .unwrap_or_default(),
-                    package: l
-                        .lm_package
-                        .clone()
-                        .unwrap_or_else(|| "NTLM (version not logged)".into()),
+                    target: names.get(&e.computer),
+                    workstation: names.get(l.network.workstation.as_deref().unwrap_or("")),
+                    ip: names.get(l.network.ip.as_deref().unwrap_or("")),
+                    account: names.get(acct.as_deref().unwrap_or("")),
+                    package: names.get(
+                        l.lm_package
+                            .as_deref()
+                            .unwrap_or("NTLM (version not logged)"),
+                    ),
                     key_length: l.key_length,
                     null_session: e.anonymous,
                 };
@@ -234,11 +235,11 @@ pub(crate) fn finish(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>, cfg: &Conf
             inv.totals.weak_key_logons += smp.total;
         }
         inv.ntlm_flows.push(NtlmFlow {
-            target: k.target.clone(),
-            source_workstation: k.workstation.clone(),
-            source_ip: k.ip.clone(),
-            account: k.account.clone(),
-            package: k.package.clone(),
+            target: k.target.to_string(),
+            source_workstation: k.workstation.to_string(),
+            source_ip: k.ip.to_string(),
+            account: k.account.to_string(),
+            package: k.package.to_string(),
             class: c,
             key_length: k.key_length,
             count: smp.total,

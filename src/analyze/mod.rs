@@ -21,6 +21,7 @@
 // Aggregation keys are tuples by design (ordered, mergeable maps).
 #![allow(clippy::type_complexity)]
 
+pub mod annotations;
 pub mod anonymous;
 pub mod config;
 pub mod correlate;
@@ -107,7 +108,7 @@ impl EventRef {
 }
 
 /// What the analysis says about one event, for `--events` (`scenario`, `findings`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Annotation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scenario: Option<&'static str>,
@@ -148,7 +149,7 @@ pub struct Outcome {
     pub correlations: Vec<correlate::Correlation>,
     /// Per-event annotations, only for events that have one.
     #[serde(skip)]
-    pub annotations: BTreeMap<EventRef, Annotation>,
+    pub annotations: annotations::Annotations,
 }
 
 impl Analysis {

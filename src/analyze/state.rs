@@ -1,6 +1,6 @@
 //! The mergeable state behind [`super::Analysis`]: what `observe` keeps and `merge` combines.
 
-use super::finding::{merge_map, Sample};
+use super::finding::{merge_map, Sample, VecMap, VecSet};
 use super::{
     anonymous, correlate, detections, inventory, Config, Counts, DuplicateFile, EventRef, Outcome,
 };
@@ -22,17 +22,46 @@ pub(crate) struct FileStats {
 
 /// A compact anonymous 4624.
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// Its names are shared ([`Names`]): a flood of anonymous logons repeats a few hosts,
+/// clients and processes.
 pub(crate) struct AnonLogon {
-    pub computer: String,
+    pub computer: Arc<str>,
     pub time: i64,
     pub logon_id: Option<u64>,
     pub logon_type: Option<u32>,
-    pub workstation: Option<String>,
-    pub ip: Option<String>,
+    pub workstation: Option<Arc<str>>,
+    pub ip: Option<Arc<str>>,
     pub port: Option<u16>,
-    pub lm_package: Option<String>,
+    pub lm_package: Option<Arc<str>>,
     pub key_length: Option<u32>,
-    pub process_name: Option<String>,
+    pub process_name: Option<Arc<str>>,
+}
+
+/// One copy of each name the state keeps per event. A cache, not part of the state's value:
+/// two states are equal whatever their caches hold, and a merged state keeps the other's
+/// names as they are (they are equal strings, only not shared).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Names(std::collections::HashSet<Arc<str>>);
+
+impl Names {
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(n) = self.0.get(s) {
+            return Arc::clone(n);
+        }
+        let n: Arc<str> = Arc::from(s);
+        self.0.insert(Arc::clone(&n));
+        n
+    }
+
+    pub fn opt(&mut self, s: &Option<String>) -> Option<Arc<str>> {
+        s.as_deref().map(|s| self.get(s))
+    }
+}
+
+impl PartialEq for Names {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// What an anonymous session (computer + logon id) touched, from 5140/5145.
@@ -40,7 +69,7 @@ pub(crate) struct AnonLogon {
 pub(crate) struct AnonSession {
     pub shares: BTreeSet<String>,
     pub pipes: BTreeSet<String>,
-    pub refs: BTreeSet<(i64, EventRef)>,
+    pub refs: super::finding::Refs,
 }
 
 /// A 4742 changed by ANONYMOUS LOGON, or a 5805 naming the DC itself.
@@ -91,20 +120,21 @@ pub(crate) enum WinKind {
 pub(crate) struct WinKey {
     pub kind: WinKind,
     pub file: Arc<str>,
-    pub host: String,
-    pub source: String,
+    pub host: Arc<str>,
+    pub source: Arc<str>,
     /// The account for brute force; empty for the others.
-    pub account: String,
+    pub account: Arc<str>,
     pub bucket: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct WinAgg {
     pub sample: Sample,
-    pub accounts: BTreeMap<String, u64>,
-    pub statuses: BTreeMap<u32, u64>,
-    /// Other names seen (workstation names sent by the client, target servers, processes).
-    pub extra: BTreeSet<String>,
+    pub accounts: VecMap<Arc<str>, u64>,
+    pub statuses: VecMap<u32, u64>,
+    /// Other names seen (workstation names sent by the client, target servers, processes):
+    /// the first EXTRA_CAP in name order.
+    pub extra: VecSet<Arc<str>>,
 }
 
 const EXTRA_CAP: usize = 50;
@@ -122,12 +152,9 @@ impl WinAgg {
 
     fn merge(&mut self, o: WinAgg, cap: usize) {
         self.sample.merge(o.sample, cap);
-        merge_map(&mut self.accounts, o.accounts, |a, b| *a += b);
-        merge_map(&mut self.statuses, o.statuses, |a, b| *a += b);
-        self.extra.extend(o.extra);
-        while self.extra.len() > EXTRA_CAP {
-            self.extra.pop_last();
-        }
+        self.accounts.merge(o.accounts, |a, b| *a += b);
+        self.statuses.merge(o.statuses, |a, b| *a += b);
+        self.extra.merge(o.extra, EXTRA_CAP);
     }
 }
 
@@ -136,6 +163,7 @@ pub(crate) struct State {
     pub cfg: Arc<Config>,
     pub files: BTreeMap<Arc<str>, FileStats>,
     pub anon: BTreeMap<EventRef, AnonLogon>,
+    pub names: Names,
     /// (computer, 5-second bucket) → the earliest service logon of a built-in account in it.
     pub startup: BTreeMap<(String, i64), (i64, EventRef)>,
     /// (computer, logon id) of anonymous 5140/5145.
@@ -166,10 +194,6 @@ pub(crate) fn bucket(t: i64, window: i64) -> i64 {
     t.div_euclid(window.max(1))
 }
 
-fn opt_clone(s: &Option<String>) -> Option<String> {
-    s.clone()
-}
-
 /// `DOMAIN\user`, or `user`.
 pub(crate) fn account(domain: Option<&str>, user: Option<&str>) -> Option<String> {
     let u = user?;
@@ -185,6 +209,7 @@ impl State {
             cfg: Arc::new(cfg),
             files: BTreeMap::new(),
             anon: BTreeMap::new(),
+            names: Names::default(),
             startup: BTreeMap::new(),
             sessions: BTreeMap::new(),
             anon_shares: BTreeMap::new(),
@@ -224,25 +249,24 @@ impl State {
         let key = WinKey {
             kind,
             file: Arc::clone(&e.file),
-            host: host.to_string(),
-            source: source.to_string(),
-            account: if kind == WinKind::BruteForce {
-                acct.to_string()
+            host: self.names.get(host),
+            source: self.names.get(source),
+            account: self.names.get(if kind == WinKind::BruteForce {
+                acct
             } else {
-                String::new()
-            },
+                ""
+            }),
             bucket: bucket(t, w),
         };
+        let names = &mut self.names;
         let agg = self.windows.entry(key).or_default();
         agg.sample.add(t, EventRef::of(e), cap);
-        *agg.accounts.entry(acct.to_string()).or_default() += 1;
+        *agg.accounts.slot(acct, || names.get(acct)) += 1;
         if let Some(s) = status {
-            *agg.statuses.entry(s).or_default() += 1;
+            *agg.statuses.slot(&s, || s) += 1;
         }
         if let Some(x) = extra {
-            if agg.extra.len() < EXTRA_CAP {
-                agg.extra.insert(x.to_string());
-            }
+            agg.extra.insert_capped(x, || names.get(x), EXTRA_CAP);
         }
     }
 
@@ -293,8 +317,8 @@ impl State {
         fs.events += 1;
         fs.digest = fs.digest.wrapping_add(h.finish());
 
-        self.inv.observe(e, t, cap);
-        self.corr.observe(e, t, &self.cfg);
+        self.inv.observe(e, t, cap, &mut self.names);
+        self.corr.observe(e, t, &self.cfg, &mut self.names);
 
         match &e.kind {
             Kind::Logon(l) => {
@@ -302,16 +326,16 @@ impl State {
                     self.anon.insert(
                         r,
                         AnonLogon {
-                            computer: e.computer.clone(),
+                            computer: self.names.get(&e.computer),
                             time: t,
                             logon_id: l.target_logon_id.map(|x| x.0),
                             logon_type: l.logon_type,
-                            workstation: opt_clone(&l.network.workstation),
-                            ip: opt_clone(&l.network.ip),
+                            workstation: self.names.opt(&l.network.workstation),
+                            ip: self.names.opt(&l.network.ip),
                             port: l.network.port,
-                            lm_package: opt_clone(&l.lm_package),
+                            lm_package: self.names.opt(&l.lm_package),
                             key_length: l.key_length,
-                            process_name: opt_clone(&l.process_name),
+                            process_name: self.names.opt(&l.process_name),
                         },
                     );
                 } else if matches!(l.logon_type, Some(5) | Some(0))
@@ -397,10 +421,7 @@ impl State {
                         .or_default();
                     sess.shares.extend(share.clone());
                     sess.pipes.extend(pipe.clone());
-                    sess.refs.insert((t, r.clone()));
-                    while sess.refs.len() > cap {
-                        sess.refs.pop_last();
-                    }
+                    sess.refs.insert((t, r.clone()), cap);
                 }
                 let source = s.network.ip.clone().unwrap_or_else(|| "(unknown)".into());
                 let entry = self
@@ -495,10 +516,7 @@ impl State {
         merge_map(&mut self.sessions, o.sessions, |a, b| {
             a.shares.extend(b.shares);
             a.pipes.extend(b.pipes);
-            a.refs.extend(b.refs);
-            while a.refs.len() > cap {
-                a.refs.pop_last();
-            }
+            a.refs.merge(b.refs, cap);
         });
         merge_map(&mut self.anon_shares, o.anon_shares, |a, b| {
             a.0.merge(b.0, cap);
@@ -539,7 +557,7 @@ pub(crate) fn finish(counts: Counts, st: State, hosts: &super::hosts::HostView) 
     let dups = st.duplicates();
     let cfg = (*st.cfg).clone();
     let mut findings = Vec::new();
-    let mut annotations = BTreeMap::new();
+    let mut annotations = super::annotations::Annotations::default();
     let classified = anonymous::classify_all(&st, &dups, hosts);
     let mut scenarios: BTreeMap<&'static str, u64> = BTreeMap::new();
     for c in &classified {
@@ -560,34 +578,31 @@ pub(crate) fn finish(counts: Counts, st: State, hosts: &super::hosts::HostView) 
             .then_with(|| a.title.cmp(&b.title))
     });
     for c in &classified {
-        annotations
-            .entry(c.event.clone())
-            .or_insert_with(super::Annotation::default)
-            .scenario = Some(c.scenario);
+        annotations.update(&c.event, |a| a.scenario = Some(c.scenario));
     }
     for f in &findings {
         for r in &f.evidence {
-            let a: &mut super::Annotation = annotations.entry(r.clone()).or_default();
-            if !a.findings.contains(&f.id) {
-                a.findings.push(f.id);
-            }
+            annotations.update(r, |a| {
+                if !a.findings.contains(&f.id) {
+                    a.findings.push(f.id);
+                }
+            });
         }
     }
     // Every anonymous logon is evidence of its anonymous-logon finding, even past the cap.
     for c in &classified {
-        let a = annotations.entry(c.event.clone()).or_default();
-        if !a.findings.contains(&"anonymous-logon") {
-            a.findings.push("anonymous-logon");
-        }
-        for extra in &c.findings {
-            if !a.findings.contains(extra) {
-                a.findings.push(extra);
+        annotations.update(&c.event, |a| {
+            if !a.findings.contains(&"anonymous-logon") {
+                a.findings.push("anonymous-logon");
             }
-        }
+            for extra in &c.findings {
+                if !a.findings.contains(extra) {
+                    a.findings.push(extra);
+                }
+            }
+        });
     }
-    for a in annotations.values_mut() {
-        a.findings.sort();
-    }
+    annotations.sort_findings();
     let duplicate_files = dups
         .into_iter()
         .map(|(file, same_records_as)| DuplicateFile {

@@ -97,8 +97,8 @@ pub fn write_all(dir: &Path, o: &Outcome) -> anyhow::Result<()> {
             vec![
                 c.event.file.to_string(),
                 c.event.record_id.to_string(),
-                c.computer.clone(),
-                opt(&c.time),
+                c.computer.to_string(),
+                crate::analyze::finding::rfc3339(c.time).unwrap_or_default(),
                 opt(&c.workstation),
                 opt(&c.ip),
                 c.scenario.to_string(),

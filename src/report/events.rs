@@ -4,8 +4,8 @@
 //! are far too many to hold in memory, so events are spilled to a temporary file as they come
 //! and annotated on a final streaming pass.
 
-use crate::analyze::{Annotation, EventRef};
-use std::collections::{BTreeMap, HashMap};
+use crate::analyze::annotations::Annotations;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
@@ -89,19 +89,15 @@ impl EventsWriter {
 
     /// Write the final file: each event with its `scenario` (when the analysis gave one) and
     /// `findings` (ids, possibly empty).
-    pub fn finish(mut self, annotations: &BTreeMap<EventRef, Annotation>) -> anyhow::Result<()> {
+    pub fn finish(mut self, annotations: &Annotations) -> anyhow::Result<()> {
         self.spill.flush()?;
         let spill = File::open(&self.spill_path)?;
         // A large buffer in front of the destination's: one write per MiB, not per line.
         let mut out = BufWriter::with_capacity(1 << 20, super::open_output(&self.dest)?);
-        // The tail of each annotated line, made once, by file index and record id: the copy
-        // below then costs one hash lookup per line of an annotated file, nothing per line of
-        // the others.
-        let mut tails: Vec<HashMap<u64, Vec<u8>>> = vec![HashMap::new(); self.files.len()];
-        for (k, ann) in annotations {
-            let Some(&idx) = self.file_index.get(&k.file) else {
-                continue;
-            };
+        // The tail of each distinct annotation, made once; each line of an annotated file
+        // then costs one hash lookup, a line of the others nothing.
+        let mut tails: Vec<Vec<u8>> = Vec::with_capacity(annotations.distinct().len());
+        for ann in annotations.distinct() {
             let mut tail = Vec::with_capacity(64);
             if let Some(s) = ann.scenario {
                 tail.extend_from_slice(b",\"scenario\":");
@@ -110,12 +106,12 @@ impl EventsWriter {
             tail.extend_from_slice(b",\"findings\":");
             serde_json::to_writer(&mut tail, &ann.findings)?;
             tail.extend_from_slice(b"}\n");
-            tails[idx].insert(k.record_id, tail);
+            tails.push(tail);
         }
         let bad = || anyhow::anyhow!("internal error: the events spill file is malformed");
         let mut reader = BufReader::with_capacity(1 << 20, spill);
         let mut line = Vec::with_capacity(4096);
-        let mut file_tails: Option<&HashMap<u64, Vec<u8>>> = None;
+        let mut file_tails: Option<&HashMap<u64, u32>> = None;
         let mut head = Vec::new();
         loop {
             line.clear();
@@ -129,7 +125,7 @@ impl EventsWriter {
                 head.clear();
                 head.extend_from_slice(b"{\"file\":");
                 serde_json::to_writer(&mut head, &**file)?;
-                file_tails = tails.get(idx).filter(|t| !t.is_empty());
+                file_tails = annotations.of_file(file).filter(|t| !t.is_empty());
                 continue;
             }
             let tab = body.iter().position(|&b| b == b'\t').ok_or_else(bad)?;
@@ -141,7 +137,7 @@ impl EventsWriter {
                 Some(t) => t.get(&std::str::from_utf8(&body[..tab])?.parse::<u64>()?),
                 None => None,
             };
-            out.write_all(tail.map_or(&b",\"findings\":[]}\n"[..], Vec::as_slice))?;
+            out.write_all(tail.map_or(&b",\"findings\":[]}\n"[..], |&i| &tails[i as usize]))?;
         }
         out.flush()?;
         Ok(())

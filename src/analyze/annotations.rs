@@ -1,0 +1,150 @@
+//! Per-event annotations (`scenario`, `findings` of `--events`), kept compactly: a flood of
+//! anonymous logons shares a handful of distinct annotations, so each distinct one is stored
+//! once and every event holds its index (12 bytes an event, not an entry with its own list).
+
+use super::{Annotation, EventRef};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Default)]
+pub struct Annotations {
+    by_file: HashMap<Arc<str>, HashMap<u64, u32>>,
+    distinct: Vec<Annotation>,
+    index: HashMap<Annotation, u32>,
+}
+
+impl Annotations {
+    fn intern(&mut self, a: Annotation) -> u32 {
+        if let Some(&i) = self.index.get(&a) {
+            return i;
+        }
+        let i = u32::try_from(self.distinct.len()).expect("fewer than 2^32 distinct annotations");
+        self.distinct.push(a.clone());
+        self.index.insert(a, i);
+        i
+    }
+
+    /// Change the annotation of `r` (an empty one if it had none).
+    pub fn update(&mut self, r: &EventRef, f: impl FnOnce(&mut Annotation)) {
+        let current = self
+            .by_file
+            .get(&r.file)
+            .and_then(|m| m.get(&r.record_id))
+            .map(|&i| self.distinct[i as usize].clone());
+        let mut a = current.unwrap_or_default();
+        f(&mut a);
+        let i = self.intern(a);
+        self.by_file
+            .entry(Arc::clone(&r.file))
+            .or_default()
+            .insert(r.record_id, i);
+    }
+
+    pub fn get(&self, r: &EventRef) -> Option<&Annotation> {
+        let i = *self.by_file.get(&r.file)?.get(&r.record_id)?;
+        Some(&self.distinct[i as usize])
+    }
+
+    /// Number of annotated events.
+    pub fn len(&self) -> usize {
+        self.by_file.values().map(HashMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The distinct annotations; [`Self::of_file`] indexes into them.
+    pub fn distinct(&self) -> &[Annotation] {
+        &self.distinct
+    }
+
+    /// Record id → index into [`Self::distinct`], for the events of one file.
+    pub fn of_file(&self, file: &str) -> Option<&HashMap<u64, u32>> {
+        self.by_file.get(file)
+    }
+
+    /// Every annotated event with its annotation, in (file, record id) order.
+    pub fn to_map(&self) -> BTreeMap<EventRef, &Annotation> {
+        self.by_file
+            .iter()
+            .flat_map(|(f, m)| {
+                m.iter().map(|(&record_id, &i)| {
+                    (
+                        EventRef {
+                            file: Arc::clone(f),
+                            record_id,
+                        },
+                        &self.distinct[i as usize],
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Sort every annotation's finding ids, and drop the annotations no event holds any more.
+    pub(crate) fn sort_findings(&mut self) {
+        let mut remap: Vec<Option<u32>> = vec![None; self.distinct.len()];
+        let mut fresh = Annotations::default();
+        for m in self.by_file.values_mut() {
+            for i in m.values_mut() {
+                let new = match remap[*i as usize] {
+                    Some(n) => n,
+                    None => {
+                        let mut a = self.distinct[*i as usize].clone();
+                        a.findings.sort();
+                        let n = fresh.intern(a);
+                        remap[*i as usize] = Some(n);
+                        n
+                    }
+                };
+                *i = new;
+            }
+        }
+        self.distinct = fresh.distinct;
+        self.index = fresh.index;
+    }
+}
+
+impl PartialEq for Annotations {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_map() == other.to_map()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(f: &str, id: u64) -> EventRef {
+        EventRef {
+            file: Arc::from(f),
+            record_id: id,
+        }
+    }
+
+    #[test]
+    fn shared_annotations_are_stored_once_and_updates_stay_per_event() {
+        let mut a = Annotations::default();
+        for id in 0..1000 {
+            a.update(&r("a.evtx", id), |x| x.scenario = Some("default_session"));
+        }
+        a.update(&r("a.evtx", 7), |x| x.findings.push("zzz"));
+        a.update(&r("a.evtx", 7), |x| x.findings.push("aaa"));
+        a.update(&r("b.evtx", 7), |x| x.findings.push("aaa"));
+        a.sort_findings();
+        assert_eq!(a.len(), 1001);
+        assert_eq!(a.distinct().len(), 3);
+        assert_eq!(a.get(&r("a.evtx", 7)).unwrap().findings, ["aaa", "zzz"]);
+        assert_eq!(
+            a.get(&r("a.evtx", 7)).unwrap().scenario,
+            Some("default_session")
+        );
+        assert_eq!(a.get(&r("a.evtx", 8)).unwrap().findings, Vec::<&str>::new());
+        assert_eq!(a.get(&r("b.evtx", 7)).unwrap().scenario, None);
+        assert!(a.get(&r("b.evtx", 8)).is_none());
+        let mut b = Annotations::default();
+        b.update(&r("b.evtx", 7), |x| x.findings.push("aaa"));
+        assert_ne!(a, b);
+    }
+}
