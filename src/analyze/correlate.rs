@@ -29,6 +29,8 @@ use super::state::{bucket, Names};
 use super::{short_host, Config, EventRef};
 use crate::event::{Event, Kind};
 use serde::Serialize;
+use std::borrow::Cow;
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -182,10 +184,18 @@ pub(crate) fn finish(
     cfg: &Config,
 ) -> Vec<Correlation> {
     let cap = cfg.evidence_cap;
-    let mut pts: BTreeMap<&Point, Sample> = BTreeMap::new();
+    // Borrowed unless the same point is in several files: copying every point doubled the
+    // peak memory of large scans.
+    let mut pts: BTreeMap<&Point, Cow<Sample>> = BTreeMap::new();
     for ((file, p), s) in &st.points {
-        if !dups.contains_key(file) {
-            pts.entry(p).or_default().merge(s.clone(), cap);
+        if dups.contains_key(file) {
+            continue;
+        }
+        match pts.entry(p) {
+            Entry::Vacant(e) => {
+                e.insert(Cow::Borrowed(s));
+            }
+            Entry::Occupied(mut e) => e.get_mut().to_mut().merge(s.clone(), cap),
         }
     }
     // Index clients by (client, account, server) and DCs by (client, account).
@@ -200,15 +210,15 @@ pub(crate) fn finish(
             Role::Client if p.server.parse::<std::net::IpAddr>().is_ok() => by_addr
                 .entry((&*p.client, &*p.account))
                 .or_default()
-                .push((p, s)),
+                .push((p, &**s)),
             Role::Client => clients
                 .entry((&*p.client, &*p.account, &*p.server))
                 .or_default()
-                .push((p, s)),
+                .push((p, &**s)),
             Role::Dc => dcs
                 .entry((&*p.client, &*p.account))
                 .or_default()
-                .push((p, s)),
+                .push((p, &**s)),
             Role::Server => {}
         }
     }
@@ -257,7 +267,7 @@ pub(crate) fn finish(
                 seen_client: BTreeSet::new(),
                 seen_dc: BTreeSet::new(),
             });
-        acc.server.merge((*s).clone(), cap);
+        acc.server.merge(Sample::clone(s), cap);
         for (q, qs) in cl {
             if acc.seen_client.insert(*q as *const Point) {
                 acc.client.merge((*qs).clone(), cap);

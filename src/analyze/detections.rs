@@ -7,6 +7,7 @@
 use super::finding::{Finding, Sample, Severity};
 use super::state::{State, WinAgg, WinKind};
 use crate::knowledge::{ntstatus, scenarios as sc};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -101,7 +102,9 @@ fn status_text(code: u32) -> String {
     }
 }
 
-type Group = BTreeMap<i64, WinAgg>;
+/// Buckets of one key; borrowed from the state unless several files' buckets were merged
+/// (copying every window doubled the peak memory of large scans).
+type Group<'a> = BTreeMap<i64, Cow<'a, WinAgg>>;
 
 /// One attack shows several times: through a server, as the server's 4625 and the domain
 /// controller's 4776 for the same attempts; on one host, as a finding by address (4625) and one
@@ -168,8 +171,8 @@ fn qualifying(buckets: &Group, cap: usize, ok: impl Fn(&WinAgg) -> bool) -> Opti
             hit.insert(*b);
         }
         if let Some(next) = buckets.get(&(b + 1)) {
-            let mut pair = agg.clone();
-            pair.merge_pub(next.clone(), cap);
+            let mut pair = agg.clone().into_owned();
+            pair.merge_pub(next.clone().into_owned(), cap);
             if ok(&pair) {
                 hit.insert(*b);
                 hit.insert(b + 1);
@@ -178,7 +181,7 @@ fn qualifying(buckets: &Group, cap: usize, ok: impl Fn(&WinAgg) -> bool) -> Opti
     }
     let mut out: Option<WinAgg> = None;
     for b in hit {
-        let a = buckets[&b].clone();
+        let a = buckets[&b].clone().into_owned();
         match &mut out {
             Some(o) => o.merge_pub(a, cap),
             None => out = Some(a),
@@ -204,9 +207,9 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
             .entry((k.kind, k.host.clone(), k.source.clone(), k.account.clone()))
             .or_default();
         match g.get_mut(&k.bucket) {
-            Some(a) => a.merge_pub(v.clone(), cap),
+            Some(a) => a.to_mut().merge_pub(v.clone(), cap),
             None => {
-                g.insert(k.bucket, v.clone());
+                g.insert(k.bucket, Cow::Borrowed(v));
             }
         }
     }

@@ -47,6 +47,16 @@ pub struct Sample {
     pub refs: Refs,
 }
 
+/// Make room for one more element in a vector that usually stays small: capacity 1, 2, 4...
+/// up to `limit` (`Vec` starts at 4, which for a million one-reference samples is 96 MB of
+/// empty slots).
+fn room_for_one<T>(v: &mut Vec<T>, limit: usize) {
+    if v.len() == v.capacity() {
+        let more = v.len().min(limit.saturating_sub(v.len())).max(1);
+        v.reserve_exact(more);
+    }
+}
+
 /// The earliest distinct `(time, event)` pairs, at most a cap of them, sorted. A sorted
 /// vector rather than a `BTreeSet`: most aggregates hold one or a few references, and a
 /// B-tree's smallest node holds eleven (about 400 bytes for one reference).
@@ -56,12 +66,20 @@ pub struct Refs(Vec<(i64, EventRef)>);
 impl Refs {
     /// Insert `item` (if not already there) and keep the `cap` smallest.
     pub fn insert(&mut self, item: (i64, EventRef), cap: usize) {
+        if cap == 0 {
+            return;
+        }
         if self.0.len() >= cap && self.0.last().is_some_and(|l| item >= *l) {
             return;
         }
         if let Err(at) = self.0.binary_search(&item) {
-            self.0.insert(at, item);
-            self.0.truncate(cap);
+            // Full: the largest goes (it is larger than `item`), so the vector never grows
+            // past the cap.
+            if self.0.len() >= cap {
+                self.0.truncate(cap.saturating_sub(1));
+            }
+            room_for_one(&mut self.0, cap);
+            self.0.insert(at.min(self.0.len()), item);
         }
     }
 
@@ -238,6 +256,7 @@ impl<K: Ord, V> VecMap<K, V> {
         let at = match self.0.binary_search_by(|(x, _)| x.borrow().cmp(k)) {
             Ok(at) => at,
             Err(at) => {
+                room_for_one(&mut self.0, usize::MAX);
                 self.0.insert(at, (make(), V::default()));
                 at
             }
@@ -253,7 +272,10 @@ impl<K: Ord, V> VecMap<K, V> {
         for (k, v) in o.0 {
             match self.0.binary_search_by(|(x, _)| x.cmp(&k)) {
                 Ok(at) => f(&mut self.0[at].1, v),
-                Err(at) => self.0.insert(at, (k, v)),
+                Err(at) => {
+                    room_for_one(&mut self.0, usize::MAX);
+                    self.0.insert(at, (k, v))
+                }
             }
         }
     }
@@ -290,8 +312,9 @@ impl<T: Ord> VecSet<T> {
     {
         if let Err(at) = self.0.binary_search_by(|x| x.borrow().cmp(v)) {
             if at < cap {
+                self.0.truncate(cap - 1);
+                room_for_one(&mut self.0, cap);
                 self.0.insert(at, make());
-                self.0.truncate(cap);
             }
         }
     }
@@ -300,8 +323,9 @@ impl<T: Ord> VecSet<T> {
         for v in o.0 {
             if let Err(at) = self.0.binary_search(&v) {
                 if at < cap {
+                    self.0.truncate(cap - 1);
+                    room_for_one(&mut self.0, cap);
                     self.0.insert(at, v);
-                    self.0.truncate(cap);
                 }
             }
         }
@@ -363,6 +387,14 @@ mod small_collection_tests {
         want.truncate(5);
         assert_eq!(a.iter().cloned().collect::<Vec<_>>(), want);
         assert_eq!(a, b);
+        // Full at the cap, it replaces its largest instead of growing.
+        assert_eq!(a.0.capacity(), 5, "grown to the cap and no further");
+        let mut one = Refs::default();
+        one.insert((1, r(1)), 20);
+        assert_eq!(one.0.capacity(), 1, "one reference takes one slot");
+        let mut none = Refs::default();
+        none.insert((1, r(1)), 0);
+        assert!(none.is_empty(), "a cap of 0 keeps nothing");
     }
 
     #[test]
