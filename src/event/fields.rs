@@ -18,6 +18,38 @@ pub fn text(s: Option<&str>) -> Option<String> {
     Some(s.trim().to_string())
 }
 
+/// [`text`] of a value the caller owns: moved, not copied, when it needs no trimming (typing
+/// moves most values out of the raw record this way).
+pub fn text_owned(s: Option<String>) -> Option<String> {
+    let s = s?;
+    if is_absent(&s) {
+        return None;
+    }
+    if s.trim().len() == s.len() {
+        Some(s)
+    } else {
+        Some(s.trim().to_string())
+    }
+}
+
+/// [`decoded`] of a value the caller owns.
+pub fn decoded_owned(s: Option<String>) -> Option<String> {
+    let s = text_owned(s)?;
+    match insertion::decode(&s) {
+        std::borrow::Cow::Borrowed(_) => Some(s),
+        std::borrow::Cow::Owned(d) => Some(d),
+    }
+}
+
+/// [`sid`] of a value the caller owns: a value already written `S-…` is moved.
+pub fn sid_owned(s: Option<String>) -> Option<String> {
+    let s = s?;
+    if s.len() > 2 && s.starts_with("S-") && s.trim().len() == s.len() {
+        return Some(s);
+    }
+    sid(Some(&s))
+}
+
 /// A text value with `%%NNNN` insertion codes replaced by their text.
 pub fn decoded(s: Option<&str>) -> Option<String> {
     let s = text(s)?;
@@ -117,6 +149,24 @@ pub fn guid(s: Option<&str>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owned_variants_agree_with_the_borrowed_ones() {
+        let values = [
+            "", " ", "-", " - ", "(NULL)", "(null)", "NULL", "NtLmSsp ", " x", "NTLM",
+            "S-1-5-7", "s-1-5-7", "S-1-5-7 ", "S-", "NT AUTHORITY\\ANONYMOUS LOGON", "NULL SID",
+            "%%1833", " %%1833 ", "a %%1842 b", "éx", "\u{1F600}",
+        ];
+        for v in values {
+            let o = || Some(v.to_string());
+            assert_eq!(text_owned(o()), text(Some(v)), "text {v:?}");
+            assert_eq!(sid_owned(o()), sid(Some(v)), "sid {v:?}");
+            assert_eq!(decoded_owned(o()), decoded(Some(v)), "decoded {v:?}");
+        }
+        assert_eq!(text_owned(None), None);
+        assert_eq!(sid_owned(None), None);
+        assert_eq!(decoded_owned(None), None);
+    }
 
     #[test]
     fn normalisation() {

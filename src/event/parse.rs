@@ -2,7 +2,10 @@
 //! schema versions and v3 inserts a field in the middle); classic Netlogon and SQL Server
 //! events have unnamed `<Data>` and are read by position.
 
-use super::fields::{boolean, code, decoded, guid, ip, list, number, port, sid, text};
+use super::fields::{
+    boolean, code, decoded_owned, guid, ip, list, number, port, sid_owned, text,
+    text_owned,
+};
 use super::*;
 use crate::knowledge::events::{identify, Family};
 use crate::knowledge::{logon_types, luids, secure_channel, sids, win32};
@@ -10,7 +13,7 @@ use crate::source::RawRecord;
 
 /// Type a raw record, if it is an event nullsight understands. `file` is left empty: the
 /// caller sets it (records are typed on worker threads that do not know the path).
-pub fn from_raw(raw: RawRecord) -> Option<Event> {
+pub fn from_raw(mut raw: RawRecord) -> Option<Event> {
     let info = identify(
         &raw.provider,
         raw.provider_guid.as_deref(),
@@ -18,27 +21,27 @@ pub fn from_raw(raw: RawRecord) -> Option<Event> {
         raw.event_id,
     )?;
     let kind = match info.family {
-        Family::Logon => Kind::Logon(logon(&raw)),
-        Family::LogonFailure => Kind::LogonFailure(logon_failure(&raw)),
-        Family::ExplicitCredentials => Kind::ExplicitCredentials(explicit(&raw)),
+        Family::Logon => Kind::Logon(logon(&mut raw)),
+        Family::LogonFailure => Kind::LogonFailure(logon_failure(&mut raw)),
+        Family::ExplicitCredentials => Kind::ExplicitCredentials(explicit(&mut raw)),
         Family::SpecialPrivileges => Kind::SpecialPrivileges(SpecialPrivileges {
-            subject: subject(&raw),
+            subject: subject(&mut raw),
             privileges: list(raw.get("PrivilegeList")),
         }),
         Family::CredentialValidation => {
             let status = code(raw.get("Status")).map(Status);
             Kind::CredentialValidation(CredentialValidation {
-                auth_package: text(raw.get("PackageName")),
-                target_user: text(raw.get("TargetUserName")),
-                workstation: text(raw.get("Workstation")),
+                auth_package: text_owned(raw.take("PackageName")),
+                target_user: text_owned(raw.take("TargetUserName")),
+                workstation: text_owned(raw.take("Workstation")),
                 status,
                 status_name: status.and_then(Status::name),
             })
         }
-        Family::NtlmOutgoing => Kind::NtlmOutgoing(ntlm(&raw, None)),
-        Family::NtlmIncoming => Kind::NtlmIncoming(ntlm(&raw, None)),
-        Family::NtlmDomain => Kind::NtlmDomain(ntlm(&raw, None)),
-        Family::NtlmPassthrough => Kind::NtlmPassthrough(ntlm(&raw, None)),
+        Family::NtlmOutgoing => Kind::NtlmOutgoing(ntlm(&mut raw, None)),
+        Family::NtlmIncoming => Kind::NtlmIncoming(ntlm(&mut raw, None)),
+        Family::NtlmDomain => Kind::NtlmDomain(ntlm(&mut raw, None)),
+        Family::NtlmPassthrough => Kind::NtlmPassthrough(ntlm(&mut raw, None)),
         Family::NtlmBlocked => {
             let stage = match raw.event_id {
                 4001 => NtlmStage::Outgoing,
@@ -46,10 +49,10 @@ pub fn from_raw(raw: RawRecord) -> Option<Event> {
                 4003 => NtlmStage::Domain,
                 _ => NtlmStage::Passthrough,
             };
-            Kind::NtlmBlocked(ntlm(&raw, Some(stage)))
+            Kind::NtlmBlocked(ntlm(&mut raw, Some(stage)))
         }
-        Family::ShareAccess => Kind::ShareAccess(share(&raw)),
-        Family::ComputerAccountChange => Kind::ComputerAccountChange(computer_change(&raw)),
+        Family::ShareAccess => Kind::ShareAccess(share(&mut raw)),
+        Family::ComputerAccountChange => Kind::ComputerAccountChange(computer_change(&mut raw)),
         Family::Netlogon => Kind::Netlogon(netlogon(&raw)),
         Family::SqlLoginFailure => Kind::SqlLoginFailure(sql(&raw)),
     };
@@ -108,91 +111,91 @@ fn is_anonymous(kind: &Kind) -> bool {
     }
 }
 
-fn subject(r: &RawRecord) -> Subject {
+fn subject(r: &mut RawRecord) -> Subject {
     Subject {
-        sid: sid(r.get("SubjectUserSid")),
-        user: text(r.get("SubjectUserName")),
-        domain: text(r.get("SubjectDomainName")),
+        sid: sid_owned(r.take("SubjectUserSid")),
+        user: text_owned(r.take("SubjectUserName")),
+        domain: text_owned(r.take("SubjectDomainName")),
         logon_id: number(r.get("SubjectLogonId")).map(LogonId),
     }
 }
 
-fn network(r: &RawRecord) -> Network {
+fn network(r: &mut RawRecord) -> Network {
     Network {
-        workstation: text(r.get("WorkstationName")),
+        workstation: text_owned(r.take("WorkstationName")),
         ip: ip(r.get("IpAddress")),
         port: port(r.get("IpPort")),
     }
 }
 
-fn logon(r: &RawRecord) -> Logon {
+fn logon(r: &mut RawRecord) -> Logon {
     let logon_type = number(r.get("LogonType")).map(|n| n as u32);
     Logon {
         subject: subject(r),
-        target_sid: sid(r.get("TargetUserSid")),
-        target_user: text(r.get("TargetUserName")),
-        target_domain: text(r.get("TargetDomainName")),
+        target_sid: sid_owned(r.take("TargetUserSid")),
+        target_user: text_owned(r.take("TargetUserName")),
+        target_domain: text_owned(r.take("TargetDomainName")),
         target_logon_id: number(r.get("TargetLogonId")).map(LogonId),
         target_linked_logon_id: number(r.get("TargetLinkedLogonId"))
             .map(LogonId)
             .filter(|l| l.0 != 0),
         logon_type,
         logon_type_name: logon_type.and_then(logon_types::lookup).map(|c| c.name),
-        logon_process: text(r.get("LogonProcessName")),
-        auth_package: text(r.get("AuthenticationPackageName")),
-        lm_package: text(r.get("LmPackageName")),
+        logon_process: text_owned(r.take("LogonProcessName")),
+        auth_package: text_owned(r.take("AuthenticationPackageName")),
+        lm_package: text_owned(r.take("LmPackageName")),
         key_length: number(r.get("KeyLength")).map(|n| n as u32),
         network: network(r),
         process_id: number(r.get("ProcessId")),
-        process_name: text(r.get("ProcessName")),
+        process_name: text_owned(r.take("ProcessName")),
         logon_guid: guid(r.get("LogonGuid")),
-        transmitted_services: text(r.get("TransmittedServices")),
-        impersonation_level: decoded(r.get("ImpersonationLevel")),
-        restricted_admin_mode: decoded(r.get("RestrictedAdminMode")),
-        remote_credential_guard: decoded(r.get("RemoteCredentialGuard")),
-        virtual_account: decoded(r.get("VirtualAccount")),
-        elevated_token: decoded(r.get("ElevatedToken")),
-        target_outbound_user: text(r.get("TargetOutboundUserName")),
-        target_outbound_domain: text(r.get("TargetOutboundDomainName")),
+        transmitted_services: text_owned(r.take("TransmittedServices")),
+        impersonation_level: decoded_owned(r.take("ImpersonationLevel")),
+        restricted_admin_mode: decoded_owned(r.take("RestrictedAdminMode")),
+        remote_credential_guard: decoded_owned(r.take("RemoteCredentialGuard")),
+        virtual_account: decoded_owned(r.take("VirtualAccount")),
+        elevated_token: decoded_owned(r.take("ElevatedToken")),
+        target_outbound_user: text_owned(r.take("TargetOutboundUserName")),
+        target_outbound_domain: text_owned(r.take("TargetOutboundDomainName")),
     }
 }
 
-fn logon_failure(r: &RawRecord) -> LogonFailure {
+fn logon_failure(r: &mut RawRecord) -> LogonFailure {
     let logon_type = number(r.get("LogonType")).map(|n| n as u32);
     let status = code(r.get("Status")).map(Status);
     let sub_status = code(r.get("SubStatus")).map(Status);
     LogonFailure {
         subject: subject(r),
-        target_sid: sid(r.get("TargetUserSid")),
-        target_user: text(r.get("TargetUserName")),
-        target_domain: text(r.get("TargetDomainName")),
+        target_sid: sid_owned(r.take("TargetUserSid")),
+        target_user: text_owned(r.take("TargetUserName")),
+        target_domain: text_owned(r.take("TargetDomainName")),
         status,
         status_name: status.and_then(Status::name),
         sub_status,
         sub_status_name: sub_status.and_then(Status::name),
-        failure_reason: decoded(r.get("FailureReason")),
+        failure_reason: decoded_owned(r.take("FailureReason")),
         logon_type,
         logon_type_name: logon_type.and_then(logon_types::lookup).map(|c| c.name),
-        logon_process: text(r.get("LogonProcessName")),
-        auth_package: text(r.get("AuthenticationPackageName")),
-        lm_package: text(r.get("LmPackageName")),
+        logon_process: text_owned(r.take("LogonProcessName")),
+        auth_package: text_owned(r.take("AuthenticationPackageName")),
+        lm_package: text_owned(r.take("LmPackageName")),
         key_length: number(r.get("KeyLength")).map(|n| n as u32),
         network: network(r),
         process_id: number(r.get("ProcessId")),
-        process_name: text(r.get("ProcessName")),
-        transmitted_services: text(r.get("TransmittedServices")),
+        process_name: text_owned(r.take("ProcessName")),
+        transmitted_services: text_owned(r.take("TransmittedServices")),
     }
 }
 
-fn explicit(r: &RawRecord) -> ExplicitCredentials {
+fn explicit(r: &mut RawRecord) -> ExplicitCredentials {
     ExplicitCredentials {
         subject: subject(r),
-        target_user: text(r.get("TargetUserName")),
-        target_domain: text(r.get("TargetDomainName")),
-        target_server: text(r.get("TargetServerName")),
-        target_info: text(r.get("TargetInfo")),
+        target_user: text_owned(r.take("TargetUserName")),
+        target_domain: text_owned(r.take("TargetDomainName")),
+        target_server: text_owned(r.take("TargetServerName")),
+        target_info: text_owned(r.take("TargetInfo")),
         process_id: number(r.get("ProcessId")),
-        process_name: text(r.get("ProcessName")),
+        process_name: text_owned(r.take("ProcessName")),
         network: Network {
             workstation: None,
             ip: ip(r.get("IpAddress")),
@@ -203,26 +206,26 @@ fn explicit(r: &RawRecord) -> ExplicitCredentials {
     }
 }
 
-fn ntlm(r: &RawRecord, stage: Option<NtlmStage>) -> NtlmAudit {
+fn ntlm(r: &mut RawRecord, stage: Option<NtlmStage>) -> NtlmAudit {
     let client_luid = number(r.get("ClientLUID")).map(LogonId);
     let schannel_type = number(r.get("SChannelType")).map(|n| n as u32);
     let is_passthrough = matches!(r.event_id, 8004 | 4004);
     NtlmAudit {
         stage,
-        target_name: text(r.get("TargetName")),
-        target_user: text(r.get("UserName")),
-        target_domain: text(r.get("DomainName")),
-        workstation: text(r.get("Workstation")).or_else(|| text(r.get("WorkstationName"))),
+        target_name: text_owned(r.take("TargetName")),
+        target_user: text_owned(r.take("UserName")),
+        target_domain: text_owned(r.take("DomainName")),
+        workstation: text_owned(r.take("Workstation")).or_else(|| text_owned(r.take("WorkstationName"))),
         process_id: number(r.get("CallerPID")),
-        process_name: text(r.get("ProcessName")),
+        process_name: text_owned(r.take("ProcessName")),
         client_luid,
         client_luid_name: client_luid.and_then(|l| luids::lookup(l.0)).map(|c| c.name),
-        client_user: text(r.get("ClientUserName")),
-        client_domain: text(r.get("ClientDomainName")),
+        client_user: text_owned(r.take("ClientUserName")),
+        client_domain: text_owned(r.take("ClientDomainName")),
         logon_type: number(r.get("LogonType")).map(|n| n as u32),
         in_proc: boolean(r.get("InProc")),
-        mechanism_oid: text(r.get("MechanismOID")),
-        schannel_name: text(r.get("SChannelName")).filter(|_| is_passthrough),
+        mechanism_oid: text_owned(r.take("MechanismOID")),
+        schannel_name: text_owned(r.take("SChannelName")).filter(|_| is_passthrough),
         schannel_type,
         schannel_type_name: schannel_type
             .and_then(secure_channel::lookup)
@@ -230,37 +233,37 @@ fn ntlm(r: &RawRecord, stage: Option<NtlmStage>) -> NtlmAudit {
     }
 }
 
-fn share(r: &RawRecord) -> ShareAccess {
+fn share(r: &mut RawRecord) -> ShareAccess {
     ShareAccess {
         subject: subject(r),
-        object_type: text(r.get("ObjectType")),
+        object_type: text_owned(r.take("ObjectType")),
         network: Network {
             workstation: None,
             ip: ip(r.get("IpAddress")),
             port: port(r.get("IpPort")),
         },
-        share: text(r.get("ShareName")),
-        share_local_path: text(r.get("ShareLocalPath")),
-        relative_target: text(r.get("RelativeTargetName")),
+        share: text_owned(r.take("ShareName")),
+        share_local_path: text_owned(r.take("ShareLocalPath")),
+        relative_target: text_owned(r.take("RelativeTargetName")),
         access_mask: code(r.get("AccessMask")),
         access_list: list(r.get("AccessList")),
-        access_reason: decoded(r.get("AccessReason")),
+        access_reason: decoded_owned(r.take("AccessReason")),
     }
 }
 
-fn computer_change(r: &RawRecord) -> ComputerAccountChange {
+fn computer_change(r: &mut RawRecord) -> ComputerAccountChange {
     ComputerAccountChange {
         subject: subject(r),
-        target_sid: sid(r.get("TargetSid")),
-        target_user: text(r.get("TargetUserName")),
-        target_domain: text(r.get("TargetDomainName")),
-        sam_account_name: text(r.get("SamAccountName")),
-        password_last_set: decoded(r.get("PasswordLastSet")),
+        target_sid: sid_owned(r.take("TargetSid")),
+        target_user: text_owned(r.take("TargetUserName")),
+        target_domain: text_owned(r.take("TargetDomainName")),
+        sam_account_name: text_owned(r.take("SamAccountName")),
+        password_last_set: decoded_owned(r.take("PasswordLastSet")),
         old_uac: code(r.get("OldUacValue")),
         new_uac: code(r.get("NewUacValue")),
         uac_changes: list(r.get("UserAccountControl")),
-        dns_host_name: text(r.get("DnsHostName")),
-        service_principal_names: text(r.get("ServicePrincipalNames")),
+        dns_host_name: text_owned(r.take("DnsHostName")),
+        service_principal_names: text_owned(r.take("ServicePrincipalNames")),
         privileges: list(r.get("PrivilegeList")),
     }
 }

@@ -57,6 +57,19 @@ impl RawRecord {
             .map(|d| d.value.as_str())
     }
 
+    /// The value of the named item (first occurrence), moved out, leaving it empty: typing
+    /// reads each field once, and moving saves a copy of every string.
+    pub fn take(&mut self, name: &str) -> Option<String> {
+        self.data
+            .iter_mut()
+            .find(|d| {
+                d.name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .map(|d| std::mem::take(&mut d.value))
+    }
+
     /// The value of the n-th EventData item, for classic events whose `<Data>` carry no names.
     pub fn positional(&self, index: usize) -> Option<&str> {
         self.data.get(index).map(|d| d.value.as_str())
