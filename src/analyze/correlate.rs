@@ -24,7 +24,7 @@
 //! is an IP address (`cifs/10.0.0.20`) names no server, so it joins any server logon of its
 //! client and account in the window (like a 4776).
 
-use super::finding::{merge_map, rfc3339, Sample};
+use super::finding::{merge_map, rfc3339, Sample, VecMap};
 use super::state::{bucket, Names};
 use super::{short_host, Config, EventRef};
 use crate::event::{Event, Kind};
@@ -41,6 +41,7 @@ pub(crate) enum Role {
     Dc,
 }
 
+/// One side of an authentication path as one host logged it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Point {
     pub role: Role,
@@ -48,12 +49,14 @@ pub(crate) struct Point {
     pub client: Arc<str>,
     pub account: Arc<str>,
     pub server: Arc<str>,
-    pub bucket: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct State {
-    pub points: BTreeMap<(Arc<str>, Point), Sample>,
+    /// Per (file, point), its events by time window. The windows of a point share one key:
+    /// a long log has many windows per path, and a B-tree entry each (key repeated) cost
+    /// about 350 bytes a window.
+    pub points: BTreeMap<(Arc<str>, Point), VecMap<i64, Sample>>,
 }
 
 fn user(u: &Option<String>) -> Option<String> {
@@ -80,7 +83,6 @@ impl State {
                         client: names.get(&short_host(&e.computer)),
                         account: names.get(&acct),
                         server: names.get(&short_host(srv)),
-                        bucket: b,
                     })
             }
             Kind::Logon(l) => {
@@ -97,7 +99,6 @@ impl State {
                         client: names.get(&short_host(ws)),
                         account: names.get(&acct),
                         server: names.get(&short_host(&e.computer)),
-                        bucket: b,
                     })
             }
             Kind::NtlmDomain(n) => {
@@ -110,7 +111,6 @@ impl State {
                         client: names.get(&short_host(ws)),
                         account: names.get(&acct),
                         server: names.get(&short_host(&e.computer)),
-                        bucket: b,
                     })
             }
             Kind::CredentialValidation(c) => {
@@ -123,7 +123,6 @@ impl State {
                         client: names.get(&short_host(ws)),
                         account: names.get(&acct),
                         server: names.get(""),
-                        bucket: b,
                     })
             }
             Kind::NtlmPassthrough(n) => {
@@ -141,7 +140,6 @@ impl State {
                                 .map(short_host)
                                 .unwrap_or_default(),
                         ),
-                        bucket: b,
                     })
             }
             _ => None,
@@ -150,12 +148,15 @@ impl State {
             self.points
                 .entry((Arc::clone(&e.file), p))
                 .or_default()
+                .slot(&b, || b)
                 .add(t, EventRef::of(e), cfg.evidence_cap);
         }
     }
 
     pub fn merge(&mut self, o: State, cap: usize) {
-        merge_map(&mut self.points, o.points, |a, b| a.merge(b, cap));
+        merge_map(&mut self.points, o.points, |a, b| {
+            a.merge(b, |x, y| x.merge(y, cap))
+        });
     }
 }
 
@@ -186,39 +187,41 @@ pub(crate) fn finish(
     let cap = cfg.evidence_cap;
     // Borrowed unless the same point is in several files: copying every point doubled the
     // peak memory of large scans.
-    let mut pts: BTreeMap<&Point, Cow<Sample>> = BTreeMap::new();
-    for ((file, p), s) in &st.points {
+    let mut pts: BTreeMap<(&Point, i64), Cow<Sample>> = BTreeMap::new();
+    for ((file, p), windows) in &st.points {
         if dups.contains_key(file) {
             continue;
         }
-        match pts.entry(p) {
-            Entry::Vacant(e) => {
-                e.insert(Cow::Borrowed(s));
+        for (&b, s) in windows.iter() {
+            match pts.entry((p, b)) {
+                Entry::Vacant(e) => {
+                    e.insert(Cow::Borrowed(s));
+                }
+                Entry::Occupied(mut e) => e.get_mut().to_mut().merge(s.clone(), cap),
             }
-            Entry::Occupied(mut e) => e.get_mut().to_mut().merge(s.clone(), cap),
         }
     }
     // Index clients by (client, account, server) and DCs by (client, account).
-    let mut clients: BTreeMap<(&str, &str, &str), Vec<(&Point, &Sample)>> = BTreeMap::new();
-    let mut dcs: BTreeMap<(&str, &str), Vec<(&Point, &Sample)>> = BTreeMap::new();
+    // A window of a point: the point, its window number, its events.
+    type Win<'a> = (&'a Point, i64, &'a Sample);
+    let mut clients: BTreeMap<(&str, &str, &str), Vec<Win>> = BTreeMap::new();
+    let mut dcs: BTreeMap<(&str, &str), Vec<Win>> = BTreeMap::new();
     // 8001s whose TargetName is an address (`cifs/10.0.0.20`: the server opened by IP, which
     // is what sends a domain client to NTLM): the server is not named, so they join on client
     // and account, like a 4776.
-    let mut by_addr: BTreeMap<(&str, &str), Vec<(&Point, &Sample)>> = BTreeMap::new();
-    for (p, s) in &pts {
+    let mut by_addr: BTreeMap<(&str, &str), Vec<Win>> = BTreeMap::new();
+    for (&(p, b), s) in &pts {
+        let w = (p, b, &**s);
         match p.role {
             Role::Client if p.server.parse::<std::net::IpAddr>().is_ok() => by_addr
                 .entry((&*p.client, &*p.account))
                 .or_default()
-                .push((p, &**s)),
+                .push(w),
             Role::Client => clients
                 .entry((&*p.client, &*p.account, &*p.server))
                 .or_default()
-                .push((p, &**s)),
-            Role::Dc => dcs
-                .entry((&*p.client, &*p.account))
-                .or_default()
-                .push((p, &**s)),
+                .push(w),
+            Role::Dc => dcs.entry((&*p.client, &*p.account)).or_default().push(w),
             Role::Server => {}
         }
     }
@@ -227,26 +230,28 @@ pub(crate) fn finish(
         server: Sample,
         client: Sample,
         dc: Sample,
-        seen_client: BTreeSet<*const Point>,
-        seen_dc: BTreeSet<*const Point>,
+        seen_client: BTreeSet<(*const Point, i64)>,
+        seen_dc: BTreeSet<(*const Point, i64)>,
     }
     let mut chains: BTreeMap<(String, String, String), Acc> = BTreeMap::new();
-    for (p, s) in &pts {
+    for (&(p, b), s) in &pts {
         if p.role != Role::Server {
             continue;
         }
-        let near = |q: &Point| (q.bucket - p.bucket).abs() <= 1;
-        let cl: Vec<&(&Point, &Sample)> = clients
+        let near = |qb: i64| (qb - b).abs() <= 1;
+        let cl: Vec<&Win> = clients
             .get(&(&*p.client, &*p.account, &*p.server))
             .into_iter()
             .chain(by_addr.get(&(&*p.client, &*p.account)))
-            .flat_map(|v| v.iter().filter(|(q, _)| near(q)))
+            .flat_map(|v| v.iter().filter(|(_, qb, _)| near(*qb)))
             .collect();
-        let dc: Vec<&(&Point, &Sample)> = dcs
+        let dc: Vec<&Win> = dcs
             .get(&(&*p.client, &*p.account))
             .map(|v| {
                 v.iter()
-                    .filter(|(q, _)| near(q) && (q.server.is_empty() || q.server == p.server))
+                    .filter(|(q, qb, _)| {
+                        near(*qb) && (q.server.is_empty() || q.server == p.server)
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -268,15 +273,15 @@ pub(crate) fn finish(
                 seen_dc: BTreeSet::new(),
             });
         acc.server.merge(Sample::clone(s), cap);
-        for (q, qs) in cl {
-            if acc.seen_client.insert(*q as *const Point) {
-                acc.client.merge((*qs).clone(), cap);
+        for &&(q, qb, qs) in &cl {
+            if acc.seen_client.insert((q as *const Point, qb)) {
+                acc.client.merge(qs.clone(), cap);
             }
         }
-        for (q, qs) in dc {
-            if acc.seen_dc.insert(*q as *const Point) {
+        for &&(q, qb, qs) in &dc {
+            if acc.seen_dc.insert((q as *const Point, qb)) {
                 acc.dcs.insert(q.host.to_string());
-                acc.dc.merge((*qs).clone(), cap);
+                acc.dc.merge(qs.clone(), cap);
             }
         }
     }
