@@ -199,17 +199,19 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
     let mut attacks: Vec<(String, BTreeSet<String>, i64, i64)> = vec![];
     // Fold files away (duplicates dropped), group buckets by key.
     let mut groups: BTreeMap<(WinKind, Arc<str>, Arc<str>, Arc<str>), Group> = BTreeMap::new();
-    for (k, v) in &st.windows {
+    for (k, windows) in &st.windows {
         if dups.contains_key(&k.file) {
             continue;
         }
         let g = groups
             .entry((k.kind, k.host.clone(), k.source.clone(), k.account.clone()))
             .or_default();
-        match g.get_mut(&k.bucket) {
-            Some(a) => a.to_mut().merge_pub(v.clone(), cap),
-            None => {
-                g.insert(k.bucket, Cow::Borrowed(v));
+        for (&b, v) in windows.iter() {
+            match g.get_mut(&b) {
+                Some(a) => a.to_mut().merge_pub(v.clone(), cap),
+                None => {
+                    g.insert(b, Cow::Borrowed(v));
+                }
             }
         }
     }

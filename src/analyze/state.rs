@@ -124,7 +124,6 @@ pub(crate) struct WinKey {
     pub source: Arc<str>,
     /// The account for brute force; empty for the others.
     pub account: Arc<str>,
-    pub bucket: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -176,7 +175,9 @@ pub(crate) struct State {
     pub netlogon: BTreeMap<(Arc<str>, String, u32, String), Sample>,
     pub outgoing: BTreeMap<EventRef, Outgoing>,
     pub sql_anon: BTreeMap<EventRef, SqlAnon>,
-    pub windows: BTreeMap<WinKey, WinAgg>,
+    /// Per key, its aggregates by time window (one key for all its windows: a B-tree entry
+    /// per window repeated the key).
+    pub windows: BTreeMap<WinKey, VecMap<i64, WinAgg>>,
     /// Account lockouts per (file, host, account).
     pub lockouts: BTreeMap<(Arc<str>, String, String), Sample>,
     pub inv: inventory::State,
@@ -256,10 +257,10 @@ impl State {
             } else {
                 ""
             }),
-            bucket: bucket(t, w),
         };
+        let b = bucket(t, w);
         let names = &mut self.names;
-        let agg = self.windows.entry(key).or_default();
+        let agg = self.windows.entry(key).or_default().slot(&b, || b);
         agg.sample.add(t, EventRef::of(e), cap);
         *agg.accounts.slot(acct, || names.get(acct)) += 1;
         if let Some(s) = status {
@@ -526,7 +527,9 @@ impl State {
         merge_map(&mut self.netlogon, o.netlogon, |a, b| a.merge(b, cap));
         self.outgoing.extend(o.outgoing);
         self.sql_anon.extend(o.sql_anon);
-        merge_map(&mut self.windows, o.windows, |a, b| a.merge(b, cap));
+        merge_map(&mut self.windows, o.windows, |a, b| {
+            a.merge(b, |x, y| x.merge(y, cap))
+        });
         merge_map(&mut self.lockouts, o.lockouts, |a, b| a.merge(b, cap));
         self.inv.merge(o.inv, cap);
         self.corr.merge(o.corr, cap);
