@@ -185,33 +185,33 @@ pub(crate) fn finish(
     cfg: &Config,
 ) -> Vec<Correlation> {
     let cap = cfg.evidence_cap;
-    // Borrowed unless the same point is in several files: copying every point doubled the
-    // peak memory of large scans.
-    let mut pts: BTreeMap<(&Point, i64), Cow<Sample>> = BTreeMap::new();
+    // Per point, its windows over all files: borrowed unless the point is in several files
+    // (copying every window doubled the peak memory of large scans).
+    let mut pts: BTreeMap<&Point, Cow<VecMap<i64, Sample>>> = BTreeMap::new();
     for ((file, p), windows) in &st.points {
         if dups.contains_key(file) {
             continue;
         }
-        for (&b, s) in windows.iter() {
-            match pts.entry((p, b)) {
-                Entry::Vacant(e) => {
-                    e.insert(Cow::Borrowed(s));
-                }
-                Entry::Occupied(mut e) => e.get_mut().to_mut().merge(s.clone(), cap),
+        match pts.entry(p) {
+            Entry::Vacant(e) => {
+                e.insert(Cow::Borrowed(windows));
             }
+            Entry::Occupied(mut e) => e
+                .get_mut()
+                .to_mut()
+                .merge(windows.clone(), |x, y| x.merge(y, cap)),
         }
     }
     // Index clients by (client, account, server) and DCs by (client, account).
-    // A window of a point: the point, its window number, its events.
-    type Win<'a> = (&'a Point, i64, &'a Sample);
-    let mut clients: BTreeMap<(&str, &str, &str), Vec<Win>> = BTreeMap::new();
-    let mut dcs: BTreeMap<(&str, &str), Vec<Win>> = BTreeMap::new();
+    type Windows<'a> = (&'a Point, &'a VecMap<i64, Sample>);
+    let mut clients: BTreeMap<(&str, &str, &str), Vec<Windows>> = BTreeMap::new();
+    let mut dcs: BTreeMap<(&str, &str), Vec<Windows>> = BTreeMap::new();
     // 8001s whose TargetName is an address (`cifs/10.0.0.20`: the server opened by IP, which
     // is what sends a domain client to NTLM): the server is not named, so they join on client
     // and account, like a 4776.
-    let mut by_addr: BTreeMap<(&str, &str), Vec<Win>> = BTreeMap::new();
-    for (&(p, b), s) in &pts {
-        let w = (p, b, &**s);
+    let mut by_addr: BTreeMap<(&str, &str), Vec<Windows>> = BTreeMap::new();
+    for (&p, w) in &pts {
+        let w = (p, &**w);
         match p.role {
             Role::Client if p.server.parse::<std::net::IpAddr>().is_ok() => by_addr
                 .entry((&*p.client, &*p.account))
@@ -225,6 +225,15 @@ pub(crate) fn finish(
             Role::Server => {}
         }
     }
+    // The windows of `of` that match window `b`: itself and its neighbours.
+    fn near<'a>(
+        of: &'a [Windows<'a>],
+        b: i64,
+    ) -> impl Iterator<Item = (&'a Point, i64, &'a Sample)> + 'a {
+        of.iter().flat_map(move |&(q, w)| {
+            (b - 1..=b + 1).filter_map(move |qb| w.get(&qb).map(|s| (q, qb, s)))
+        })
+    }
     struct Acc {
         dcs: BTreeSet<String>,
         server: Sample,
@@ -234,54 +243,58 @@ pub(crate) fn finish(
         seen_dc: BTreeSet<(*const Point, i64)>,
     }
     let mut chains: BTreeMap<(String, String, String), Acc> = BTreeMap::new();
-    for (&(p, b), s) in &pts {
+    for (&p, windows) in &pts {
         if p.role != Role::Server {
             continue;
         }
-        let near = |qb: i64| (qb - b).abs() <= 1;
-        let cl: Vec<&Win> = clients
+        let cl_of: Vec<Windows> = clients
             .get(&(&*p.client, &*p.account, &*p.server))
             .into_iter()
             .chain(by_addr.get(&(&*p.client, &*p.account)))
-            .flat_map(|v| v.iter().filter(|(_, qb, _)| near(*qb)))
+            .flatten()
+            .copied()
             .collect();
-        let dc: Vec<&Win> = dcs
+        let dc_of: Vec<Windows> = dcs
             .get(&(&*p.client, &*p.account))
-            .map(|v| {
-                v.iter()
-                    .filter(|(q, qb, _)| {
-                        near(*qb) && (q.server.is_empty() || q.server == p.server)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        if cl.is_empty() && dc.is_empty() {
+            .into_iter()
+            .flatten()
+            .filter(|(q, _)| q.server.is_empty() || q.server == p.server)
+            .copied()
+            .collect();
+        if cl_of.is_empty() && dc_of.is_empty() {
             continue;
         }
-        let acc = chains
-            .entry((
-                p.client.to_string(),
-                p.server.to_string(),
-                p.account.to_string(),
-            ))
-            .or_insert_with(|| Acc {
-                dcs: BTreeSet::new(),
-                server: Sample::default(),
-                client: Sample::default(),
-                dc: Sample::default(),
-                seen_client: BTreeSet::new(),
-                seen_dc: BTreeSet::new(),
-            });
-        acc.server.merge(Sample::clone(s), cap);
-        for &&(q, qb, qs) in &cl {
-            if acc.seen_client.insert((q as *const Point, qb)) {
-                acc.client.merge(qs.clone(), cap);
+        for (&b, s) in windows.iter() {
+            let cl: Vec<_> = near(&cl_of, b).collect();
+            let dc: Vec<_> = near(&dc_of, b).collect();
+            if cl.is_empty() && dc.is_empty() {
+                continue;
             }
-        }
-        for &&(q, qb, qs) in &dc {
-            if acc.seen_dc.insert((q as *const Point, qb)) {
-                acc.dcs.insert(q.host.to_string());
-                acc.dc.merge(qs.clone(), cap);
+            let acc = chains
+                .entry((
+                    p.client.to_string(),
+                    p.server.to_string(),
+                    p.account.to_string(),
+                ))
+                .or_insert_with(|| Acc {
+                    dcs: BTreeSet::new(),
+                    server: Sample::default(),
+                    client: Sample::default(),
+                    dc: Sample::default(),
+                    seen_client: BTreeSet::new(),
+                    seen_dc: BTreeSet::new(),
+                });
+            acc.server.merge(s.clone(), cap);
+            for (q, qb, qs) in cl {
+                if acc.seen_client.insert((q as *const Point, qb)) {
+                    acc.client.merge(qs.clone(), cap);
+                }
+            }
+            for (q, qb, qs) in dc {
+                if acc.seen_dc.insert((q as *const Point, qb)) {
+                    acc.dcs.insert(q.host.to_string());
+                    acc.dc.merge(qs.clone(), cap);
+                }
             }
         }
     }

@@ -280,6 +280,15 @@ impl<K: Ord, V> VecMap<K, V> {
         }
     }
 
+    pub fn get<Q>(&self, k: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
+        let at = self.0.binary_search_by(|(x, _)| x.borrow().cmp(k)).ok()?;
+        Some(&self.0[at].1)
+    }
+
     pub fn len(&self) -> usize {
         self.0.len()
     }
