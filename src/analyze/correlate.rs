@@ -24,7 +24,7 @@
 //! is an IP address (`cifs/10.0.0.20`) names no server, so it joins any server logon of its
 //! client and account in the window (like a 4776).
 
-use super::finding::{merge_map, rfc3339, Sample, VecMap};
+use super::finding::{merge_fast_map, rfc3339, FastMap, Sample, VecMap};
 use super::state::{bucket, Names};
 use super::{short_host, Config, EventRef};
 use crate::event::{Event, Kind};
@@ -34,7 +34,7 @@ use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Role {
     Client,
     Server,
@@ -42,7 +42,7 @@ pub(crate) enum Role {
 }
 
 /// One side of an authentication path as one host logged it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Point {
     pub role: Role,
     pub host: Arc<str>,
@@ -56,7 +56,7 @@ pub(crate) struct State {
     /// Per (file, point), its events by time window. The windows of a point share one key:
     /// a long log has many windows per path, and a B-tree entry each (key repeated) cost
     /// about 350 bytes a window.
-    pub points: BTreeMap<(Arc<str>, Point), VecMap<i64, Sample>>,
+    pub points: FastMap<(Arc<str>, Point), VecMap<i64, Sample>>,
 }
 
 fn user(u: &Option<String>) -> Option<String> {
@@ -154,7 +154,7 @@ impl State {
     }
 
     pub fn merge(&mut self, o: State, cap: usize) {
-        merge_map(&mut self.points, o.points, |a, b| {
+        merge_fast_map(&mut self.points, o.points, |a, b| {
             a.merge(b, |x, y| x.merge(y, cap))
         });
     }

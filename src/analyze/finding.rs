@@ -139,6 +139,28 @@ impl Sample {
     }
 }
 
+/// A hash map for the analysis state's large per-key maps, which are looked up once or more
+/// per event and only put in order when the analysis finishes: a B-tree lookup compared keys
+/// of several strings (the file path first, equal every time) a few dozen times per event.
+/// foldhash with a per-process seed, as the keys are strings from the logs.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// [`merge_map`] for a [`FastMap`].
+pub(crate) fn merge_fast_map<K: std::hash::Hash + Eq, V>(
+    into: &mut FastMap<K, V>,
+    from: FastMap<K, V>,
+    mut f: impl FnMut(&mut V, V),
+) {
+    for (k, v) in from {
+        match into.entry(k) {
+            std::collections::hash_map::Entry::Occupied(mut e) => f(e.get_mut(), v),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(v);
+            }
+        }
+    }
+}
+
 /// Merge two maps of mergeable values.
 pub(crate) fn merge_map<K: Ord, V>(
     into: &mut BTreeMap<K, V>,

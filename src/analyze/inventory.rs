@@ -7,16 +7,18 @@
 //! * `ntlm_audit`: NTLM/Operational 8001–8004 and 4001–4004 per (event, host, server, client,
 //!   account, process, client identity).
 
-use super::finding::{merge_map, rfc3339, Finding, Sample, Severity};
+use super::finding::{merge_fast_map, merge_map, rfc3339, FastMap, Finding, Sample, Severity};
 use super::state::{account, Names};
 use super::{Config, EventRef};
 use crate::event::{Event, Kind};
 use crate::knowledge::scenarios as sc;
 use serde::Serialize;
+use std::borrow::Cow;
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct FlowKey {
     pub target: Arc<str>,
     pub workstation: Arc<str>,
@@ -40,7 +42,7 @@ pub(crate) struct AuditKey {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct State {
-    pub flows: BTreeMap<(Arc<str>, FlowKey), Sample>,
+    pub flows: FastMap<(Arc<str>, FlowKey), Sample>,
     pub validations: BTreeMap<(Arc<str>, String, String, String, u32), Sample>,
     pub audit: BTreeMap<(Arc<str>, AuditKey), Sample>,
 }
@@ -131,7 +133,7 @@ impl State {
     }
 
     pub fn merge(&mut self, o: State, cap: usize) {
-        merge_map(&mut self.flows, o.flows, |a, b| a.merge(b, cap));
+        merge_fast_map(&mut self.flows, o.flows, |a, b| a.merge(b, cap));
         merge_map(&mut self.validations, o.validations, |a, b| a.merge(b, cap));
         merge_map(&mut self.audit, o.audit, |a, b| a.merge(b, cap));
     }
@@ -221,10 +223,17 @@ pub struct Inventories {
 
 pub(crate) fn finish(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>, cfg: &Config) -> Inventories {
     let cap = cfg.evidence_cap;
-    let mut flows: BTreeMap<&FlowKey, Sample> = BTreeMap::new();
+    // In key order; borrowed unless a flow is in several files.
+    let mut flows: BTreeMap<&FlowKey, Cow<Sample>> = BTreeMap::new();
     for ((file, k), smp) in &st.flows {
-        if !dups.contains_key(file) {
-            flows.entry(k).or_default().merge(smp.clone(), cap);
+        if dups.contains_key(file) {
+            continue;
+        }
+        match flows.entry(k) {
+            Entry::Vacant(e) => {
+                e.insert(Cow::Borrowed(smp));
+            }
+            Entry::Occupied(mut e) => e.get_mut().to_mut().merge(smp.clone(), cap),
         }
     }
     let mut inv = Inventories::default();

@@ -1,14 +1,13 @@
 //! The mergeable state behind [`super::Analysis`]: what `observe` keeps and `merge` combines.
 
-use super::finding::{merge_map, Sample, VecMap, VecSet};
+use super::finding::{merge_fast_map, merge_map, FastMap, Sample, VecMap, VecSet};
 use super::{
     anonymous, correlate, detections, inventory, Config, Counts, DuplicateFile, EventRef, Outcome,
 };
 use crate::event::{Event, Kind, LogonId};
 use crate::knowledge::sids;
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 /// Per-file fingerprint: how many events and an order-independent digest of their identity
@@ -41,7 +40,7 @@ pub(crate) struct AnonLogon {
 /// two states are equal whatever their caches hold, and a merged state keeps the other's
 /// names as they are (they are equal strings, only not shared).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Names(std::collections::HashSet<Arc<str>>);
+pub(crate) struct Names(std::collections::HashSet<Arc<str>, foldhash::fast::RandomState>);
 
 impl Names {
     pub fn get(&mut self, s: &str) -> Arc<str> {
@@ -116,7 +115,7 @@ pub(crate) enum WinKind {
     ExplicitSpray,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct WinKey {
     pub kind: WinKind,
     pub file: Arc<str>,
@@ -177,7 +176,7 @@ pub(crate) struct State {
     pub sql_anon: BTreeMap<EventRef, SqlAnon>,
     /// Per key, its aggregates by time window (one key for all its windows: a B-tree entry
     /// per window repeated the key).
-    pub windows: BTreeMap<WinKey, VecMap<i64, WinAgg>>,
+    pub windows: FastMap<WinKey, VecMap<i64, WinAgg>>,
     /// Account lockouts per (file, host, account).
     pub lockouts: BTreeMap<(Arc<str>, String, String), Sample>,
     pub inv: inventory::State,
@@ -218,7 +217,7 @@ impl State {
             netlogon: BTreeMap::new(),
             outgoing: BTreeMap::new(),
             sql_anon: BTreeMap::new(),
-            windows: BTreeMap::new(),
+            windows: FastMap::default(),
             lockouts: BTreeMap::new(),
             inv: inventory::State::default(),
             corr: correlate::State::default(),
@@ -305,18 +304,17 @@ impl State {
         let t = e.epoch_seconds();
         let r = EventRef::of(e);
         let cap = self.cap();
-        // File fingerprint.
-        let mut h = DefaultHasher::new();
-        (
+        // File fingerprint. A fixed seed: the digests of states built apart must add up to
+        // the same sums.
+        let h = foldhash::fast::FixedState::with_seed(0).hash_one((
             &e.computer,
             e.record_id,
             e.event_id,
             e.time.map(|t| t.as_nanosecond()),
-        )
-            .hash(&mut h);
+        ));
         let fs = self.files.entry(Arc::clone(&e.file)).or_default();
         fs.events += 1;
-        fs.digest = fs.digest.wrapping_add(h.finish());
+        fs.digest = fs.digest.wrapping_add(h);
 
         self.inv.observe(e, t, cap, &mut self.names);
         self.corr.observe(e, t, &self.cfg, &mut self.names);
@@ -527,7 +525,7 @@ impl State {
         merge_map(&mut self.netlogon, o.netlogon, |a, b| a.merge(b, cap));
         self.outgoing.extend(o.outgoing);
         self.sql_anon.extend(o.sql_anon);
-        merge_map(&mut self.windows, o.windows, |a, b| {
+        merge_fast_map(&mut self.windows, o.windows, |a, b| {
             a.merge(b, |x, y| x.merge(y, cap))
         });
         merge_map(&mut self.lockouts, o.lockouts, |a, b| a.merge(b, cap));
@@ -606,6 +604,13 @@ pub(crate) fn finish(counts: Counts, st: State, hosts: &super::hosts::HostView) 
         });
     }
     annotations.sort_findings();
+    // Freeing a large state (millions of small allocations) took about a second on a
+    // logon-heavy log; it is freed on a thread of its own while the caller writes outputs.
+    if st.files.values().map(|f| f.events).sum::<u64>() > 100_000 {
+        let _ = std::thread::Builder::new()
+            .name("free-state".into())
+            .spawn(move || drop(st));
+    }
     let duplicate_files = dups
         .into_iter()
         .map(|(file, same_records_as)| DuplicateFile {
