@@ -179,7 +179,7 @@ fn bursts(
     let cfg = &st.cfg;
     let mut by_source: BTreeMap<(Arc<str>, Arc<str>), BTreeSet<(i64, Option<u64>)>> =
         BTreeMap::new();
-    for (r, a) in &st.anon {
+    for (r, a) in st.anon.iter() {
         if dups.contains_key(&r.file) {
             continue;
         }

@@ -394,7 +394,7 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
         let short = super::short_host(&host);
         let mut sources = BTreeSet::new();
         let mut near = 0u64;
-        for (r, a) in &st.anon {
+        for (r, a) in st.anon.iter() {
             let close = s.first.zip(s.last).is_some_and(|(f, l)| {
                 a.time >= f - cfg.zerologon_window_secs && a.time <= l + cfg.zerologon_window_secs
             });

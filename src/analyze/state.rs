@@ -36,6 +36,69 @@ pub(crate) struct AnonLogon {
     pub process_name: Option<Arc<str>>,
 }
 
+/// The anonymous logons, appended as they come and put in event order (file, record id) once,
+/// when the analysis finishes; of a record id seen twice in a file, the last is kept, as a map
+/// would. A vector costs about a third of a B-tree's memory per logon, and nothing to append.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AnonLogons {
+    v: Vec<(EventRef, AnonLogon)>,
+    sorted: bool,
+}
+
+impl AnonLogons {
+    pub fn insert(&mut self, r: EventRef, a: AnonLogon) {
+        self.sorted = false;
+        self.v.push((r, a));
+    }
+
+    pub fn extend(&mut self, o: AnonLogons) {
+        self.sorted = false;
+        self.v.extend(o.v);
+    }
+
+    /// Sort by event, dropping all but the last of equal events. Needed before the lookups.
+    pub fn sort(&mut self) {
+        if self.sorted {
+            return;
+        }
+        // Stable: equal events stay in arrival order, so the last of each run is the latest.
+        self.v.sort_by(|x, y| x.0.cmp(&y.0));
+        let mut out: Vec<(EventRef, AnonLogon)> = Vec::with_capacity(self.v.len());
+        for item in self.v.drain(..) {
+            match out.last_mut() {
+                Some(last) if last.0 == item.0 => *last = item,
+                _ => out.push(item),
+            }
+        }
+        self.v = out;
+        self.sorted = true;
+    }
+
+    /// In event order (after [`AnonLogons::sort`]).
+    pub fn iter(&self) -> impl Iterator<Item = (&EventRef, &AnonLogon)> {
+        debug_assert!(self.sorted || self.v.is_empty());
+        self.v.iter().map(|(r, a)| (r, a))
+    }
+
+    /// The logon of event `r` (after [`AnonLogons::sort`]).
+    pub fn get(&self, r: &EventRef) -> Option<&AnonLogon> {
+        debug_assert!(self.sorted || self.v.is_empty());
+        let at = self.v.binary_search_by(|(x, _)| x.cmp(r)).ok()?;
+        Some(&self.v[at].1)
+    }
+
+}
+
+/// Equal when they hold the same logons, whatever the order they came in.
+impl PartialEq for AnonLogons {
+    fn eq(&self, o: &Self) -> bool {
+        let (mut a, mut b) = (self.clone(), o.clone());
+        a.sort();
+        b.sort();
+        a.v == b.v
+    }
+}
+
 /// One copy of each name the state keeps per event. A cache, not part of the state's value:
 /// two states are equal whatever their caches hold, and a merged state keeps the other's
 /// names as they are (they are equal strings, only not shared).
@@ -160,7 +223,7 @@ impl WinAgg {
 pub(crate) struct State {
     pub cfg: Arc<Config>,
     pub files: BTreeMap<Arc<str>, FileStats>,
-    pub anon: BTreeMap<EventRef, AnonLogon>,
+    pub anon: AnonLogons,
     pub names: Names,
     /// (computer, 5-second bucket) → the earliest service logon of a built-in account in it.
     pub startup: BTreeMap<(String, i64), (i64, EventRef)>,
@@ -208,7 +271,7 @@ impl State {
         State {
             cfg: Arc::new(cfg),
             files: BTreeMap::new(),
-            anon: BTreeMap::new(),
+            anon: AnonLogons::default(),
             names: Names::default(),
             startup: BTreeMap::new(),
             sessions: BTreeMap::new(),
@@ -554,7 +617,8 @@ impl State {
     }
 }
 
-pub(crate) fn finish(counts: Counts, st: State, hosts: &super::hosts::HostView) -> Outcome {
+pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostView) -> Outcome {
+    st.anon.sort();
     let dups = st.duplicates();
     let cfg = (*st.cfg).clone();
     let mut findings = Vec::new();
@@ -628,5 +692,65 @@ pub(crate) fn finish(counts: Counts, st: State, hosts: &super::hosts::HostView) 
         inventories,
         correlations,
         annotations,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logon(time: i64) -> AnonLogon {
+        AnonLogon {
+            computer: Arc::from("SRV"),
+            time,
+            logon_id: None,
+            logon_type: Some(3),
+            workstation: None,
+            ip: None,
+            port: None,
+            lm_package: None,
+            key_length: None,
+            process_name: None,
+        }
+    }
+
+    fn ev(file: &str, record_id: u64) -> EventRef {
+        EventRef {
+            file: Arc::from(file),
+            record_id,
+        }
+    }
+
+    #[test]
+    fn anonymous_logons_sort_by_event_and_keep_the_last_of_a_repeated_record() {
+        let mut a = AnonLogons::default();
+        a.insert(ev("b.evtx", 2), logon(1));
+        a.insert(ev("a.evtx", 9), logon(2));
+        a.insert(ev("b.evtx", 2), logon(3));
+        let mut b = AnonLogons::default();
+        b.insert(ev("a.evtx", 1), logon(4));
+        b.insert(ev("b.evtx", 2), logon(5));
+        a.extend(b);
+        a.sort();
+        let got: Vec<(String, u64, i64)> = a
+            .iter()
+            .map(|(r, l)| (r.file.to_string(), r.record_id, l.time))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a.evtx".into(), 1, 4),
+                ("a.evtx".into(), 9, 2),
+                ("b.evtx".into(), 2, 5)
+            ]
+        );
+        assert_eq!(a.get(&ev("a.evtx", 9)).map(|l| l.time), Some(2));
+        assert!(a.get(&ev("a.evtx", 2)).is_none());
+        // Equality does not depend on arrival order.
+        let mut c = AnonLogons::default();
+        c.insert(ev("b.evtx", 2), logon(5));
+        c.insert(ev("a.evtx", 9), logon(2));
+        c.insert(ev("a.evtx", 1), logon(4));
+        assert_eq!(a, c);
     }
 }
