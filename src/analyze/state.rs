@@ -623,6 +623,12 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     let cfg = (*st.cfg).clone();
     let mut findings = Vec::new();
     let mut annotations = super::annotations::Annotations::default();
+    // The inventories and the correlations first, each part of the state freed once used:
+    // the peak is then not the whole state plus every output.
+    let inventories = inventory::finish(&st.inv, &dups, &cfg);
+    drop(std::mem::take(&mut st.inv));
+    let correlations = correlate::finish(&st.corr, &dups, &cfg);
+    drop(std::mem::take(&mut st.corr));
     let classified = anonymous::classify_all(&st, &dups, hosts);
     let mut scenarios: BTreeMap<&'static str, u64> = BTreeMap::new();
     for c in &classified {
@@ -632,9 +638,7 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     }
     findings.extend(anonymous::findings(&st, &classified, &dups));
     findings.extend(detections::findings(&st, &dups));
-    let inventories = inventory::finish(&st.inv, &dups, &cfg);
     findings.extend(inventory::findings(&inventories, &cfg));
-    let correlations = correlate::finish(&st.corr, &dups, &cfg);
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
