@@ -638,6 +638,16 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     }
     findings.extend(anonymous::findings(&st, &classified, &dups));
     findings.extend(detections::findings(&st, &dups));
+    // The rest of the state is no longer needed. Freeing a large one (millions of small
+    // allocations) took about a second on a logon-heavy log: it is freed on a thread of its
+    // own meanwhile.
+    if st.files.values().map(|f| f.events).sum::<u64>() > 100_000 {
+        let _ = std::thread::Builder::new()
+            .name("free-state".into())
+            .spawn(move || drop(st));
+    } else {
+        drop(st);
+    }
     findings.extend(inventory::findings(&inventories, &cfg));
     findings.sort_by(|a, b| {
         b.severity
@@ -672,13 +682,6 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
         });
     }
     annotations.sort_findings();
-    // Freeing a large state (millions of small allocations) took about a second on a
-    // logon-heavy log; it is freed on a thread of its own while the caller writes outputs.
-    if st.files.values().map(|f| f.events).sum::<u64>() > 100_000 {
-        let _ = std::thread::Builder::new()
-            .name("free-state".into())
-            .spawn(move || drop(st));
-    }
     let duplicate_files = dups
         .into_iter()
         .map(|(file, same_records_as)| DuplicateFile {
