@@ -24,13 +24,11 @@
 //! is an IP address (`cifs/10.0.0.20`) names no server, so it joins any server logon of its
 //! client and account in the window (like a 4776).
 
-use super::finding::{merge_fast_map, rfc3339, FastMap, Sample, VecMap};
+use super::finding::{merge_fast_map, rfc3339, FastMap, FileSample, Sample, VecMap};
 use super::state::{bucket, Names};
 use super::{short_host, Config, EventRef};
 use crate::event::{Event, Kind};
 use serde::Serialize;
-use std::borrow::Cow;
-use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -56,7 +54,7 @@ pub(crate) struct State {
     /// Per (file, point), its events by time window. The windows of a point share one key:
     /// a long log has many windows per path, and a B-tree entry each (key repeated) cost
     /// about 350 bytes a window.
-    pub points: FastMap<(Arc<str>, Point), VecMap<i64, Sample>>,
+    pub points: FastMap<(Arc<str>, Point), VecMap<i64, FileSample>>,
 }
 
 fn user(u: &Option<String>) -> Option<String> {
@@ -149,7 +147,7 @@ impl State {
                 .entry((Arc::clone(&e.file), p))
                 .or_default()
                 .slot(&b, || b)
-                .add(t, EventRef::of(e), cfg.evidence_cap);
+                .add(t, e.record_id, cfg.evidence_cap);
         }
     }
 
@@ -185,33 +183,28 @@ pub(crate) fn finish(
     cfg: &Config,
 ) -> Vec<Correlation> {
     let cap = cfg.evidence_cap;
-    // Per point, its windows over all files: borrowed unless the point is in several files
-    // (copying every window doubled the peak memory of large scans).
-    let mut pts: BTreeMap<&Point, Cow<VecMap<i64, Sample>>> = BTreeMap::new();
+    // Per point, its windows in each file, borrowed (copying every window doubled the peak
+    // memory of large scans).
+    type FileWindows<'a> = (&'a Arc<str>, &'a VecMap<i64, FileSample>);
+    let mut pts: BTreeMap<&Point, Vec<FileWindows>> = BTreeMap::new();
     for ((file, p), windows) in &st.points {
-        if dups.contains_key(file) {
-            continue;
-        }
-        match pts.entry(p) {
-            Entry::Vacant(e) => {
-                e.insert(Cow::Borrowed(windows));
-            }
-            Entry::Occupied(mut e) => e
-                .get_mut()
-                .to_mut()
-                .merge(windows.clone(), |x, y| x.merge(y, cap)),
+        if !dups.contains_key(file) {
+            pts.entry(p).or_default().push((file, windows));
         }
     }
     // Index clients by (client, account, server) and DCs by (client, account).
-    type Windows<'a> = (&'a Point, &'a VecMap<i64, Sample>);
+    type Windows<'a> = (&'a Point, &'a Arc<str>, &'a VecMap<i64, FileSample>);
     let mut clients: BTreeMap<(&str, &str, &str), Vec<Windows>> = BTreeMap::new();
     let mut dcs: BTreeMap<(&str, &str), Vec<Windows>> = BTreeMap::new();
     // 8001s whose TargetName is an address (`cifs/10.0.0.20`: the server opened by IP, which
     // is what sends a domain client to NTLM): the server is not named, so they join on client
     // and account, like a 4776.
     let mut by_addr: BTreeMap<(&str, &str), Vec<Windows>> = BTreeMap::new();
-    for (&p, w) in &pts {
-        let w = (p, &**w);
+    for (&p, w) in pts
+        .iter()
+        .flat_map(|(p, ws)| ws.iter().map(move |w| (p, w)))
+    {
+        let w = (p, w.0, w.1);
         match p.role {
             Role::Client if p.server.parse::<std::net::IpAddr>().is_ok() => by_addr
                 .entry((&*p.client, &*p.account))
@@ -226,12 +219,10 @@ pub(crate) fn finish(
         }
     }
     // The windows of `of` that match window `b`: itself and its neighbours.
-    fn near<'a>(
-        of: &'a [Windows<'a>],
-        b: i64,
-    ) -> impl Iterator<Item = (&'a Point, i64, &'a Sample)> + 'a {
-        of.iter().flat_map(move |&(q, w)| {
-            (b - 1..=b + 1).filter_map(move |qb| w.get(&qb).map(|s| (q, qb, s)))
+    type Near<'a> = (&'a Point, &'a Arc<str>, i64, &'a FileSample);
+    fn near<'a: 's, 's>(of: &'s [Windows<'a>], b: i64) -> impl Iterator<Item = Near<'a>> + 's {
+        of.iter().flat_map(move |&(q, file, w)| {
+            (b - 1..=b + 1).filter_map(move |qb| w.get(&qb).map(|s| (q, file, qb, s)))
         })
     }
     struct Acc {
@@ -239,68 +230,91 @@ pub(crate) fn finish(
         server: Sample,
         client: Sample,
         dc: Sample,
-        seen_client: BTreeSet<(*const Point, i64)>,
-        seen_dc: BTreeSet<(*const Point, i64)>,
     }
-    let mut chains: BTreeMap<(String, String, String), Acc> = BTreeMap::new();
-    for (&p, windows) in &pts {
-        if p.role != Role::Server {
-            continue;
+    // The server points of each chain (client, server, account): a chain is joined as a
+    // whole, so the windows it matched are kept for one chain at a time.
+    let mut servers: BTreeMap<(&str, &str, &str), Vec<Windows>> = BTreeMap::new();
+    for (&p, ws) in &pts {
+        if p.role == Role::Server {
+            for &(file, w) in ws {
+                servers
+                    .entry((&*p.client, &*p.server, &*p.account))
+                    .or_default()
+                    .push((p, file, w));
+            }
         }
+    }
+    // A matched client or DC window, once per (point, file, window) however many server
+    // windows it matched: sorted and deduplicated by its first three.
+    type Hit<'a> = (
+        *const Point,
+        *const str,
+        i64,
+        &'a Point,
+        &'a Arc<str>,
+        &'a FileSample,
+    );
+    fn hit<'a>((q, qf, qb, qs): Near<'a>) -> Hit<'a> {
+        (q as *const Point, Arc::as_ptr(qf), qb, q, qf, qs)
+    }
+    let mut chains: Vec<((&str, &str, &str), Acc)> = Vec::new();
+    let mut cl_hits: Vec<Hit> = Vec::new();
+    let mut dc_hits: Vec<Hit> = Vec::new();
+    for (key @ (client, server, account), srv) in servers {
         let cl_of: Vec<Windows> = clients
-            .get(&(&*p.client, &*p.account, &*p.server))
+            .get(&(client, account, server))
             .into_iter()
-            .chain(by_addr.get(&(&*p.client, &*p.account)))
+            .chain(by_addr.get(&(client, account)))
             .flatten()
             .copied()
             .collect();
         let dc_of: Vec<Windows> = dcs
-            .get(&(&*p.client, &*p.account))
+            .get(&(client, account))
             .into_iter()
             .flatten()
-            .filter(|(q, _)| q.server.is_empty() || q.server == p.server)
+            .filter(|(q, _, _)| q.server.is_empty() || &*q.server == server)
             .copied()
             .collect();
         if cl_of.is_empty() && dc_of.is_empty() {
             continue;
         }
-        for (&b, s) in windows.iter() {
-            let cl: Vec<_> = near(&cl_of, b).collect();
-            let dc: Vec<_> = near(&dc_of, b).collect();
-            if cl.is_empty() && dc.is_empty() {
-                continue;
-            }
-            let acc = chains
-                .entry((
-                    p.client.to_string(),
-                    p.server.to_string(),
-                    p.account.to_string(),
-                ))
-                .or_insert_with(|| Acc {
+        let mut acc: Option<Acc> = None;
+        cl_hits.clear();
+        dc_hits.clear();
+        for &(_, file, windows) in &srv {
+            for (&b, s) in windows.iter() {
+                let n_cl = cl_hits.len();
+                let n_dc = dc_hits.len();
+                cl_hits.extend(near(&cl_of, b).map(hit));
+                dc_hits.extend(near(&dc_of, b).map(hit));
+                if cl_hits.len() == n_cl && dc_hits.len() == n_dc {
+                    continue;
+                }
+                let acc = acc.get_or_insert_with(|| Acc {
                     dcs: BTreeSet::new(),
                     server: Sample::default(),
                     client: Sample::default(),
                     dc: Sample::default(),
-                    seen_client: BTreeSet::new(),
-                    seen_dc: BTreeSet::new(),
                 });
-            acc.server.merge(s.clone(), cap);
-            for (q, qb, qs) in cl {
-                if acc.seen_client.insert((q as *const Point, qb)) {
-                    acc.client.merge(qs.clone(), cap);
-                }
-            }
-            for (q, qb, qs) in dc {
-                if acc.seen_dc.insert((q as *const Point, qb)) {
-                    acc.dcs.insert(q.host.to_string());
-                    acc.dc.merge(qs.clone(), cap);
-                }
+                s.merge_into(&mut acc.server, file, cap);
             }
         }
+        let Some(mut acc) = acc else { continue };
+        for (hits, side) in [(&mut cl_hits, &mut acc.client), (&mut dc_hits, &mut acc.dc)] {
+            hits.sort_unstable_by_key(|h| (h.0, h.1, h.2));
+            hits.dedup_by_key(|h| (h.0, h.1, h.2));
+            for &(_, _, _, _, qf, qs) in hits.iter() {
+                qs.merge_into(side, qf, cap);
+            }
+        }
+        acc.dcs.extend(dc_hits.iter().map(|h| h.3.host.to_string()));
+        chains.push((key, acc));
     }
     chains
         .into_iter()
         .map(|((client, server, account), a)| {
+            let (client, server, account) =
+                (client.to_string(), server.to_string(), account.to_string());
             let first = [a.server.first, a.client.first, a.dc.first]
                 .into_iter()
                 .flatten()

@@ -4,7 +4,7 @@
 //! adjacent windows are also counted together, so a burst that crosses a boundary is not
 //! missed (a burst is found when it fits in W, and may be found when it spans up to 2W).
 
-use super::finding::{Finding, Sample, Severity};
+use super::finding::{Finding, Sample, Severity, VecMap};
 use super::state::{State, WinAgg, WinKind};
 use crate::knowledge::{ntstatus, scenarios as sc};
 use std::borrow::Cow;
@@ -102,9 +102,8 @@ fn status_text(code: u32) -> String {
     }
 }
 
-/// Buckets of one key; borrowed from the state unless several files' buckets were merged
-/// (copying every window doubled the peak memory of large scans).
-type Group<'a> = BTreeMap<i64, Cow<'a, WinAgg>>;
+/// Buckets of one key, in order.
+type Buckets = VecMap<i64, WinAgg>;
 
 /// One attack shows several times: through a server, as the server's 4625 and the domain
 /// controller's 4776 for the same attempts; on one host, as a finding by address (4625) and one
@@ -164,15 +163,15 @@ fn link_attacks(out: &mut [Finding], attacks: &[(String, BTreeSet<String>, i64, 
 const MAX_LINKED_ATTACKS: usize = 5;
 
 /// The windows of one key that qualify, merged, or None.
-fn qualifying(buckets: &Group, cap: usize, ok: impl Fn(&WinAgg) -> bool) -> Option<WinAgg> {
+fn qualifying(buckets: &Buckets, cap: usize, ok: impl Fn(&WinAgg) -> bool) -> Option<WinAgg> {
     let mut hit: BTreeSet<i64> = BTreeSet::new();
-    for (b, agg) in buckets {
+    for (b, agg) in buckets.iter() {
         if ok(agg) {
             hit.insert(*b);
         }
         if let Some(next) = buckets.get(&(b + 1)) {
-            let mut pair = agg.clone().into_owned();
-            pair.merge_pub(next.clone().into_owned(), cap);
+            let mut pair = agg.clone();
+            pair.merge_pub(next.clone(), cap);
             if ok(&pair) {
                 hit.insert(*b);
                 hit.insert(b + 1);
@@ -181,7 +180,9 @@ fn qualifying(buckets: &Group, cap: usize, ok: impl Fn(&WinAgg) -> bool) -> Opti
     }
     let mut out: Option<WinAgg> = None;
     for b in hit {
-        let a = buckets[&b].clone().into_owned();
+        let Some(a) = buckets.get(&b).cloned() else {
+            continue;
+        };
         match &mut out {
             Some(o) => o.merge_pub(a, cap),
             None => out = Some(a),
@@ -197,25 +198,31 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
     // Per attack finding: its host, the names its source goes by, and its time span, to link
     // the findings that one attack leaves on several hosts (below).
     let mut attacks: Vec<(String, BTreeSet<String>, i64, i64)> = vec![];
-    // Fold files away (duplicates dropped), group buckets by key.
-    let mut groups: BTreeMap<(WinKind, Arc<str>, Arc<str>, Arc<str>), Group> = BTreeMap::new();
+    // Fold files away (duplicates dropped), group buckets by key: borrowed from the state
+    // unless the key is in several files (copying every window doubled the peak memory of
+    // large scans; a map of borrowed-or-owned windows cost the size of a window each).
+    type GroupKey = (WinKind, Arc<str>, Arc<str>, Arc<str>);
+    let mut groups: BTreeMap<GroupKey, Vec<&Buckets>> = BTreeMap::new();
     for (k, windows) in &st.windows {
-        if dups.contains_key(&k.file) {
-            continue;
-        }
-        let g = groups
-            .entry((k.kind, k.host.clone(), k.source.clone(), k.account.clone()))
-            .or_default();
-        for (&b, v) in windows.iter() {
-            match g.get_mut(&b) {
-                Some(a) => a.to_mut().merge_pub(v.clone(), cap),
-                None => {
-                    g.insert(b, Cow::Borrowed(v));
-                }
-            }
+        if !dups.contains_key(&k.file) {
+            groups
+                .entry((k.kind, k.host.clone(), k.source.clone(), k.account.clone()))
+                .or_default()
+                .push(windows);
         }
     }
-    for ((kind, host, source, acct), buckets) in &groups {
+    for ((kind, host, source, acct), parts) in &groups {
+        let merged: Cow<Buckets> = match &parts[..] {
+            [one] => Cow::Borrowed(*one),
+            _ => {
+                let mut m = Buckets::default();
+                for p in parts {
+                    m.merge((*p).clone(), |a, b| a.merge_pub(b, cap));
+                }
+                Cow::Owned(m)
+            }
+        };
+        let buckets = &*merged;
         let (id, hit) = match kind {
             WinKind::BruteForce => (
                 "brute-force",

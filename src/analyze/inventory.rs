@@ -7,14 +7,14 @@
 //! * `ntlm_audit`: NTLM/Operational 8001–8004 and 4001–4004 per (event, host, server, client,
 //!   account, process, client identity).
 
-use super::finding::{merge_fast_map, merge_map, rfc3339, FastMap, Finding, Sample, Severity};
+use super::finding::{
+    merge_fast_map, merge_map, rfc3339, FastMap, FileSample, Finding, Sample, Severity,
+};
 use super::state::{account, Names};
 use super::{Config, EventRef};
 use crate::event::{Event, Kind};
 use crate::knowledge::scenarios as sc;
 use serde::Serialize;
-use std::borrow::Cow;
-use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -42,7 +42,7 @@ pub(crate) struct AuditKey {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct State {
-    pub flows: FastMap<(Arc<str>, FlowKey), Sample>,
+    pub flows: FastMap<(Arc<str>, FlowKey), FileSample>,
     pub validations: BTreeMap<(Arc<str>, String, String, String, u32), Sample>,
     pub audit: BTreeMap<(Arc<str>, AuditKey), Sample>,
 }
@@ -80,7 +80,7 @@ impl State {
                 self.flows
                     .entry((Arc::clone(&e.file), key))
                     .or_default()
-                    .add(t, r, cap);
+                    .add(t, e.record_id, cap);
             }
             Kind::CredentialValidation(c) => {
                 let key = (
@@ -223,21 +223,25 @@ pub struct Inventories {
 
 pub(crate) fn finish(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>, cfg: &Config) -> Inventories {
     let cap = cfg.evidence_cap;
-    // In key order; borrowed unless a flow is in several files.
-    let mut flows: BTreeMap<&FlowKey, Cow<Sample>> = BTreeMap::new();
+    // In key order, each flow's samples in each file, borrowed.
+    let mut flows: BTreeMap<&FlowKey, Vec<(&Arc<str>, &FileSample)>> = BTreeMap::new();
     for ((file, k), smp) in &st.flows {
-        if dups.contains_key(file) {
-            continue;
-        }
-        match flows.entry(k) {
-            Entry::Vacant(e) => {
-                e.insert(Cow::Borrowed(smp));
-            }
-            Entry::Occupied(mut e) => e.get_mut().to_mut().merge(smp.clone(), cap),
+        if !dups.contains_key(file) {
+            flows.entry(k).or_default().push((file, smp));
         }
     }
     let mut inv = Inventories::default();
-    for (k, smp) in flows {
+    for (k, parts) in flows {
+        let smp = match parts[..] {
+            [(file, s)] => s.to_sample(file),
+            _ => {
+                let mut m = Sample::default();
+                for (file, s) in parts {
+                    s.merge_into(&mut m, file, cap);
+                }
+                m
+            }
+        };
         let c = class(k);
         *inv.totals.logons_by_class.entry(c).or_default() += smp.total;
         if !k.null_session && k.key_length != Some(128) {

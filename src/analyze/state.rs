@@ -623,12 +623,13 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     let cfg = (*st.cfg).clone();
     let mut findings = Vec::new();
     let mut annotations = super::annotations::Annotations::default();
-    // The inventories and the correlations first, each part of the state freed once used:
-    // the peak is then not the whole state plus every output.
-    let inventories = inventory::finish(&st.inv, &dups, &cfg);
-    drop(std::mem::take(&mut st.inv));
+    // The correlations and the inventories first, each part of the state freed once used:
+    // the peak is then not the whole state plus every output. The correlation windows, the
+    // larger part on a long log, go first.
     let correlations = correlate::finish(&st.corr, &dups, &cfg);
     drop(std::mem::take(&mut st.corr));
+    let inventories = inventory::finish(&st.inv, &dups, &cfg);
+    drop(std::mem::take(&mut st.inv));
     let classified = anonymous::classify_all(&st, &dups, hosts);
     let mut scenarios: BTreeMap<&'static str, u64> = BTreeMap::new();
     for c in &classified {
