@@ -234,6 +234,71 @@ fn background_events_are_scanned_with_their_fields() {
     background(&l.side, &l.scanned);
 }
 
+/// `--events` writes the events file by file, in the order of the summary's inputs, each
+/// file's in record order, and the same bytes whatever the number of workers (files read in
+/// parallel hand their events over interleaved).
+#[test]
+fn events_come_file_by_file_in_input_order_whatever_the_workers() {
+    let l = lab();
+    let work = temp_dir("lab_events_order");
+    let run = |threads: &str, name: &str| {
+        let events = work.join(format!("{name}.jsonl"));
+        let summary = work.join(format!("{name}.json"));
+        let mut args: Vec<&OsStr> = vec![OsStr::new("scan"), l.dir.as_os_str()];
+        args.extend([
+            OsStr::new("--threads"),
+            OsStr::new(threads),
+            OsStr::new("--events"),
+            events.as_os_str(),
+            OsStr::new("--json"),
+            summary.as_os_str(),
+            OsStr::new("-q"),
+        ]);
+        let out = nullsight(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+        (std::fs::read(&events).unwrap(), s)
+    };
+    let (one, summary) = run("1", "one");
+    let (four, _) = run("4", "four");
+    assert!(one == four, "--events differs between 1 and 4 workers");
+    let inputs: Vec<&str> = summary["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["file"].as_str().unwrap())
+        .collect();
+    let mut files: Vec<String> = vec![];
+    let mut last: Option<(String, u64)> = None;
+    for line in one.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let e: Value = serde_json::from_slice(line).unwrap();
+        let (f, r) = (
+            e["file"].as_str().unwrap().to_string(),
+            e["record_id"].as_u64().unwrap(),
+        );
+        match &last {
+            Some((lf, lr)) if *lf == f => assert!(r > *lr, "{f}: record {r} after {lr}"),
+            _ => {
+                assert!(!files.contains(&f), "{f}: its events are not together");
+                files.push(f.clone());
+            }
+        }
+        last = Some((f, r));
+    }
+    assert!(files.len() > 10, "the lab has many files with events");
+    let in_order: Vec<&str> = inputs
+        .iter()
+        .copied()
+        .filter(|i| files.iter().any(|f| f == i))
+        .collect();
+    assert_eq!(files, in_order);
+}
+
 #[test]
 fn every_labelled_event_is_scanned_with_its_fields() {
     let Lab {

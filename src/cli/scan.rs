@@ -30,8 +30,10 @@ Security-Auditing; NTLM/Operational 8001-8004 and 4001-4004; NETLOGON 5805 5827-
 
 OUTPUT: a summary on standard output (unless --quiet); --events writes one JSON object per
 event of interest (keys: file, record_id, time, computer, provider, channel, event_id, family,
-anonymous, the normalised fields, scenario, findings); --json writes the summary with every
-input and every error; --html writes a self-contained HTML report (timeline, graph, findings).
+anonymous, the normalised fields, scenario, findings), file by file in the order of the
+inputs, each file's events in the order they are stored, the same bytes from run to run;
+--json writes the summary with every input and every error; --html writes a self-contained
+HTML report (timeline, graph, findings).
 Use - for standard output.
 
 A file that cannot be read (or only in part) is reported with its place (chunk, byte offset,
@@ -286,7 +288,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if let Some(w) = events_out.take() {
-        w.finish(&outcome.annotations)?;
+        w.finish(&outcome.annotations, inputs.iter().map(|i| i.file.as_str()))?;
     }
     if let Some(dest) = &args.json {
         let mut out = report::open_output(dest)?;

@@ -2,12 +2,14 @@
 //!
 //! `scenario` and `findings` are only known once every input has been analysed, and events
 //! are far too many to hold in memory, so events are spilled to a temporary file as they come
-//! and annotated on a final streaming pass.
+//! and annotated on a final streaming pass. Files are read in parallel and their events
+//! arrive interleaved; the final pass writes them file by file, in input order, so that two
+//! runs over the same inputs write the same file.
 
 use crate::analyze::annotations::Annotations;
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -17,13 +19,15 @@ pub struct EventsWriter {
     spill: BufWriter<File>,
     files: Vec<Arc<str>>,
     file_index: HashMap<Arc<str>, usize>,
-    /// The file of the spill's last lines.
-    current: Option<usize>,
+    /// Per file, where its batches are in the spill (offset, length), in arrival order.
+    segments: Vec<Vec<(u64, usize)>>,
+    /// Bytes spilled so far.
+    spilled: u64,
     pub written: u64,
 }
 
-// The spill: `@FILE_INDEX<LF>` when the file changes, then one line per event, made by
-// [`crate::scan::push_json_line`]: `RECORD_ID<TAB>` and the event's JSON after its `file` key.
+// The spill: one line per event, made by [`crate::scan::push_json_line`]: `RECORD_ID<TAB>`
+// and the event's JSON after its `file` key; which file a batch of lines is of, `segments`.
 
 impl EventsWriter {
     /// `dest` is a path or `-` for standard output. The spill file sits beside the destination.
@@ -51,26 +55,23 @@ impl EventsWriter {
             spill: BufWriter::with_capacity(1 << 20, spill),
             files: Vec::new(),
             file_index: HashMap::new(),
-            current: None,
+            segments: Vec::new(),
+            spilled: 0,
             written: 0,
         })
     }
 
-    fn switch_to(&mut self, file: &Arc<str>) -> std::io::Result<()> {
-        let idx = match self.file_index.get(file) {
+    fn index_of(&mut self, file: &Arc<str>) -> usize {
+        match self.file_index.get(file) {
             Some(i) => *i,
             None => {
                 self.files.push(Arc::clone(file));
+                self.segments.push(Vec::new());
                 self.file_index
                     .insert(Arc::clone(file), self.files.len() - 1);
                 self.files.len() - 1
             }
-        };
-        if self.current != Some(idx) {
-            writeln!(self.spill, "@{idx}")?;
-            self.current = Some(idx);
         }
-        Ok(())
     }
 
     /// Spill a batch serialised by the scan's workers: `lines` holds `events` lines of
@@ -81,17 +82,29 @@ impl EventsWriter {
         lines: &[u8],
         events: u64,
     ) -> anyhow::Result<()> {
-        self.switch_to(file)?;
+        let idx = self.index_of(file);
         self.spill.write_all(lines)?;
+        let segs = &mut self.segments[idx];
+        // Batches of one file that follow each other in the spill make one segment.
+        match segs.last_mut() {
+            Some((off, len)) if *off + *len as u64 == self.spilled => *len += lines.len(),
+            _ => segs.push((self.spilled, lines.len())),
+        }
+        self.spilled += lines.len() as u64;
         self.written += events;
         Ok(())
     }
 
     /// Write the final file: each event with its `scenario` (when the analysis gave one) and
-    /// `findings` (ids, possibly empty).
-    pub fn finish(mut self, annotations: &Annotations) -> anyhow::Result<()> {
+    /// `findings` (ids, possibly empty); the files in the order of `input_order` (the inputs
+    /// as given, as the scan reports them), any other after them in the order they came.
+    pub fn finish<'a>(
+        mut self,
+        annotations: &Annotations,
+        input_order: impl IntoIterator<Item = &'a str>,
+    ) -> anyhow::Result<()> {
         self.spill.flush()?;
-        let spill = File::open(&self.spill_path)?;
+        let mut spill = File::open(&self.spill_path)?;
         // A large buffer in front of the destination's: one write per MiB, not per line.
         let mut out = BufWriter::with_capacity(1 << 20, super::open_output(&self.dest)?);
         // The tail of each distinct annotation, made once; each line of an annotated file
@@ -109,35 +122,65 @@ impl EventsWriter {
             tails.push(tail);
         }
         let bad = || anyhow::anyhow!("internal error: the events spill file is malformed");
-        let mut reader = BufReader::with_capacity(1 << 20, spill);
-        let mut line = Vec::with_capacity(4096);
-        let mut file_tails: Option<&HashMap<u64, u32>> = None;
+        let mut order: Vec<usize> = Vec::with_capacity(self.files.len());
+        let mut placed = vec![false; self.files.len()];
+        for name in input_order {
+            if let Some(&i) = self.file_index.get(name) {
+                if !std::mem::replace(&mut placed[i], true) {
+                    order.push(i);
+                }
+            }
+        }
+        order.extend((0..self.files.len()).filter(|&i| !placed[i]));
+        let mut buf: Vec<u8> = Vec::new();
         let mut head = Vec::new();
-        loop {
-            line.clear();
-            if reader.read_until(b'\n', &mut line)? == 0 {
-                break;
+        for idx in order {
+            let file = &self.files[idx];
+            head.clear();
+            head.extend_from_slice(b"{\"file\":");
+            serde_json::to_writer(&mut head, &**file)?;
+            let file_tails = annotations.of_file(file).filter(|t| !t.is_empty());
+            for &(off, len) in &self.segments[idx] {
+                // A segment is whole lines; read in pieces of about a MiB, cut at a line end.
+                spill.seek(SeekFrom::Start(off))?;
+                let mut left = len;
+                let mut carry = 0usize;
+                while left > 0 || carry > 0 {
+                    let want = left.min(1 << 20);
+                    buf.resize(carry + want, 0);
+                    spill.read_exact(&mut buf[carry..carry + want])?;
+                    left -= want;
+                    let end = if left == 0 {
+                        buf.len()
+                    } else {
+                        match buf.iter().rposition(|&b| b == b'\n') {
+                            Some(i) => i + 1,
+                            None => {
+                                carry = buf.len();
+                                continue;
+                            }
+                        }
+                    };
+                    for line in buf[..end].split(|&b| b == b'\n') {
+                        if line.is_empty() {
+                            continue;
+                        }
+                        let tab = line.iter().position(|&b| b == b'\t').ok_or_else(bad)?;
+                        let json = line[tab + 1..].strip_suffix(b"}").ok_or_else(bad)?;
+                        out.write_all(&head)?;
+                        out.write_all(json)?;
+                        let tail = match file_tails {
+                            Some(t) => t.get(&std::str::from_utf8(&line[..tab])?.parse::<u64>()?),
+                            None => None,
+                        };
+                        out.write_all(
+                            tail.map_or(&b",\"findings\":[]}\n"[..], |&i| &tails[i as usize]),
+                        )?;
+                    }
+                    buf.drain(..end);
+                    carry = buf.len();
+                }
             }
-            let body = line.strip_suffix(b"\n").unwrap_or(&line);
-            if let Some(idx) = body.strip_prefix(b"@") {
-                let idx: usize = std::str::from_utf8(idx)?.parse()?;
-                let file = self.files.get(idx).ok_or_else(bad)?;
-                head.clear();
-                head.extend_from_slice(b"{\"file\":");
-                serde_json::to_writer(&mut head, &**file)?;
-                file_tails = annotations.of_file(file).filter(|t| !t.is_empty());
-                continue;
-            }
-            let tab = body.iter().position(|&b| b == b'\t').ok_or_else(bad)?;
-            let json = &body[tab + 1..];
-            let json = json.strip_suffix(b"}").ok_or_else(bad)?;
-            out.write_all(&head)?;
-            out.write_all(json)?;
-            let tail = match file_tails {
-                Some(t) => t.get(&std::str::from_utf8(&body[..tab])?.parse::<u64>()?),
-                None => None,
-            };
-            out.write_all(tail.map_or(&b",\"findings\":[]}\n"[..], |&i| &tails[i as usize]))?;
         }
         out.flush()?;
         Ok(())
