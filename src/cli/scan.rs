@@ -287,21 +287,45 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    if let Some(w) = events_out.take() {
-        w.finish(&outcome.annotations, inputs.iter().map(|i| i.file.as_str()))?;
+    // The events file (a pass over every event) is written beside the summary and the CSV
+    // files: on a logon-heavy log each takes seconds, and they only read the outcome. Both
+    // to standard output: one after the other.
+    let both_stdout = args.events.as_deref() == Some("-") && args.json.as_deref() == Some("-");
+    if both_stdout {
+        if let Some(w) = events_out.take() {
+            w.finish(&outcome.annotations, inputs.iter().map(|i| i.file.as_str()))?;
+        }
     }
-    if let Some(dest) = &args.json {
-        let mut out = report::open_output(dest)?;
-        serde_json::to_writer_pretty(
-            &mut out,
-            &Summary::new(&inputs, &outcome).with_config(config_summary),
-        )?;
-        writeln!(out)?;
-        out.flush()?;
-    }
-    if let Some(dir) = &args.csv {
-        report::csv::write_all(dir, &outcome)?;
-    }
+    let (events_written, others_written) = std::thread::scope(|s| {
+        let events = events_out.take().map(|w| {
+            let (outcome, inputs) = (&outcome, &inputs);
+            s.spawn(move || {
+                w.finish(&outcome.annotations, inputs.iter().map(|i| i.file.as_str()))
+            })
+        });
+        let others = (|| -> anyhow::Result<()> {
+            if let Some(dest) = &args.json {
+                let mut out = report::open_output(dest)?;
+                serde_json::to_writer_pretty(
+                    &mut out,
+                    &Summary::new(&inputs, &outcome).with_config(config_summary),
+                )?;
+                writeln!(out)?;
+                out.flush()?;
+            }
+            if let Some(dir) = &args.csv {
+                report::csv::write_all(dir, &outcome)?;
+            }
+            Ok(())
+        })();
+        let events = events.map(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error writing --events")))
+        });
+        (events, others)
+    });
+    events_written.transpose()?;
+    others_written?;
     if let (Some(dest), Some(agg)) = (&args.html, aggregator) {
         let summary =
             serde_json::to_value(Summary::new(&inputs, &outcome).with_config(config_summary))?;
