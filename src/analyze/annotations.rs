@@ -2,15 +2,16 @@
 //! anonymous logons shares a handful of distinct annotations, so each distinct one is stored
 //! once and every event holds its index (12 bytes an event, not an entry with its own list).
 
+use super::finding::FastMap;
 use super::{Annotation, EventRef};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Default)]
 pub struct Annotations {
-    by_file: HashMap<Arc<str>, HashMap<u64, u32>>,
+    by_file: FastMap<Arc<str>, FastMap<u64, u32>>,
     distinct: Vec<Annotation>,
-    index: HashMap<Annotation, u32>,
+    index: FastMap<Annotation, u32>,
 }
 
 impl Annotations {
@@ -47,7 +48,7 @@ impl Annotations {
 
     /// Number of annotated events.
     pub fn len(&self) -> usize {
-        self.by_file.values().map(HashMap::len).sum()
+        self.by_file.values().map(FastMap::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -60,7 +61,7 @@ impl Annotations {
     }
 
     /// Record id → index into [`Self::distinct`], for the events of one file.
-    pub fn of_file(&self, file: &str) -> Option<&HashMap<u64, u32>> {
+    pub fn of_file(&self, file: &str) -> Option<&FastMap<u64, u32>> {
         self.by_file.get(file)
     }
 

@@ -673,8 +673,18 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
             .then_with(|| a.hosts.cmp(&b.hosts))
             .then_with(|| a.title.cmp(&b.title))
     });
+    // Every anonymous logon is evidence of its anonymous-logon finding, even past the cap.
+    // (The findings of an annotation are put in order at the end: the order of the updates
+    // does not matter.)
     for c in &classified {
-        annotations.update(&c.event, |a| a.scenario = Some(c.scenario));
+        annotations.update(&c.event, |a| {
+            a.scenario = Some(c.scenario);
+            for id in std::iter::once(&"anonymous-logon").chain(&c.findings) {
+                if !a.findings.contains(id) {
+                    a.findings.push(id);
+                }
+            }
+        });
     }
     for f in &findings {
         for r in &f.evidence {
@@ -684,19 +694,6 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
                 }
             });
         }
-    }
-    // Every anonymous logon is evidence of its anonymous-logon finding, even past the cap.
-    for c in &classified {
-        annotations.update(&c.event, |a| {
-            if !a.findings.contains(&"anonymous-logon") {
-                a.findings.push("anonymous-logon");
-            }
-            for extra in &c.findings {
-                if !a.findings.contains(extra) {
-                    a.findings.push(extra);
-                }
-            }
-        });
     }
     annotations.sort_findings();
     let duplicate_files = dups
