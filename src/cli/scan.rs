@@ -257,7 +257,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         paths: args.paths.clone(),
         threads: args.threads,
     };
-    let inputs = scan::scan_with(&opts, &bar, events_out.is_some(), |batch| {
+    let inputs = scan::scan_with(&opts, &bar, events_out.is_some(), |mut batch| {
         for e in &batch.events {
             analysis.observe(e);
             if let Some(a) = aggregator.as_mut() {
@@ -268,7 +268,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             (events_out.as_mut(), write_error.as_ref(), batch.events.first())
         {
             let n = batch.events.len() as u64;
-            if let Err(err) = w.write_lines(&first.file, &batch.json_lines, n) {
+            let lines = std::mem::take(&mut batch.json_lines);
+            if let Err(err) = w.write_lines(&first.file, lines, n) {
                 write_error = Some(err);
             }
         }

@@ -11,12 +11,15 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 
 pub struct EventsWriter {
     dest: String,
     spill_path: PathBuf,
-    spill: BufWriter<File>,
+    /// The batches go to a thread that writes the spill: writing is a copy of every event's
+    /// line into the page cache, off the thread that runs the analysis.
+    spill: Option<mpsc::SyncSender<Vec<u8>>>,
+    writer: Option<std::thread::JoinHandle<std::io::Result<()>>>,
     files: Vec<Arc<str>>,
     file_index: HashMap<Arc<str>, usize>,
     /// Per file, where its batches are in the spill (offset, length), in arrival order.
@@ -49,10 +52,21 @@ impl EventsWriter {
         if dest != "-" {
             File::create(dest).map_err(|e| anyhow::anyhow!("cannot write {dest}: {e}"))?;
         }
+        let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(16);
+        let writer = std::thread::Builder::new()
+            .name("events-spill".into())
+            .spawn(move || {
+                let mut spill = BufWriter::with_capacity(1 << 20, spill);
+                for lines in rx {
+                    spill.write_all(&lines)?;
+                }
+                spill.flush()
+            })?;
         Ok(EventsWriter {
             dest: dest.to_string(),
             spill_path,
-            spill: BufWriter::with_capacity(1 << 20, spill),
+            spill: Some(tx),
+            writer: Some(writer),
             files: Vec::new(),
             file_index: HashMap::new(),
             segments: Vec::new(),
@@ -74,23 +88,42 @@ impl EventsWriter {
         }
     }
 
+    /// Wait for the spill's writer to have written everything sent; its error if it failed.
+    fn spill_written(&mut self) -> anyhow::Result<()> {
+        drop(self.spill.take());
+        match self.writer.take().map(|h| h.join()) {
+            None | Some(Ok(Ok(()))) => Ok(()),
+            Some(Ok(Err(e))) => Err(anyhow::anyhow!(
+                "cannot write the temporary file {}: {e}",
+                self.spill_path.display()
+            )),
+            Some(Err(_)) => Err(anyhow::anyhow!("internal error: the events spill writer stopped")),
+        }
+    }
+
     /// Spill a batch serialised by the scan's workers: `lines` holds `events` lines of
     /// [`crate::scan::push_json_line`], all of `file`.
     pub fn write_lines(
         &mut self,
         file: &Arc<str>,
-        lines: &[u8],
+        lines: Vec<u8>,
         events: u64,
     ) -> anyhow::Result<()> {
         let idx = self.index_of(file);
-        self.spill.write_all(lines)?;
+        let lines_len = lines.len();
+        let sent = self.spill.as_ref().is_some_and(|tx| tx.send(lines).is_ok());
+        if !sent {
+            // The writer stopped: its error says why.
+            self.spill_written()?;
+            anyhow::bail!("internal error: the events spill writer stopped");
+        }
         let segs = &mut self.segments[idx];
         // Batches of one file that follow each other in the spill make one segment.
         match segs.last_mut() {
-            Some((off, len)) if *off + *len as u64 == self.spilled => *len += lines.len(),
-            _ => segs.push((self.spilled, lines.len())),
+            Some((off, len)) if *off + *len as u64 == self.spilled => *len += lines_len,
+            _ => segs.push((self.spilled, lines_len)),
         }
-        self.spilled += lines.len() as u64;
+        self.spilled += lines_len as u64;
         self.written += events;
         Ok(())
     }
@@ -103,7 +136,7 @@ impl EventsWriter {
         annotations: &Annotations,
         input_order: impl IntoIterator<Item = &'a str>,
     ) -> anyhow::Result<()> {
-        self.spill.flush()?;
+        self.spill_written()?;
         let mut spill = File::open(&self.spill_path)?;
         // A large buffer in front of the destination's: one write per MiB, not per line.
         let mut out = BufWriter::with_capacity(1 << 20, super::open_output(&self.dest)?);
@@ -189,6 +222,8 @@ impl EventsWriter {
 
 impl Drop for EventsWriter {
     fn drop(&mut self) {
+        // The writer closes the file first (a file still open cannot be removed everywhere).
+        let _ = self.spill_written();
         let _ = std::fs::remove_file(&self.spill_path);
     }
 }
