@@ -3,7 +3,11 @@
 use super::escape::terminal as esc;
 use crate::analyze::Outcome;
 use crate::scan::InputReport;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
+
+/// Findings listed one by one; past it, a count per detection and the most severe.
+const MAX_FINDINGS_LISTED: usize = 50;
 
 pub fn render(
     out: &mut dyn Write,
@@ -120,12 +124,42 @@ fn render_analysis(out: &mut dyn Write, o: &Outcome) -> std::io::Result<()> {
         writeln!(out, "FINDINGS: none")?;
     } else {
         writeln!(out, "FINDINGS ({})", o.findings.len())?;
+        // Thousands of hosts give thousands of findings: past a screenful, a count per
+        // detection first, then the most severe, the rest left to --json and --csv.
+        if o.findings.len() > MAX_FINDINGS_LISTED {
+            let mut by_id: BTreeMap<&str, (&str, u64, BTreeSet<&str>, u64)> = BTreeMap::new();
+            for f in &o.findings {
+                let e = by_id
+                    .entry(f.id)
+                    .or_insert((f.severity.as_str(), 0, BTreeSet::new(), 0));
+                e.1 += 1;
+                e.2.extend(f.hosts.iter().map(String::as_str));
+                e.3 += f.count;
+            }
+            writeln!(
+                out,
+                "  {:<27} {:<9} {:>8} {:>7} {:>9}",
+                "BY DETECTION", "SEVERITY", "FINDINGS", "HOSTS", "EVENTS"
+            )?;
+            for (id, (sev, n, hosts, events)) in &by_id {
+                writeln!(
+                    out,
+                    "  {:<27} {:<9} {:>8} {:>7} {:>9}",
+                    id,
+                    sev,
+                    n,
+                    hosts.len(),
+                    events
+                )?;
+            }
+            writeln!(out, "  the {MAX_FINDINGS_LISTED} most severe:")?;
+        }
         writeln!(
             out,
             "  {:<9} {:<27} {:<24} {:>7}  HOST / TITLE",
             "SEVERITY", "ID", "SCENARIO", "COUNT"
         )?;
-        for f in &o.findings {
+        for f in o.findings.iter().take(MAX_FINDINGS_LISTED) {
             writeln!(
                 out,
                 "  {:<9} {:<27} {:<24} {:>7}  {} : {}",
@@ -149,6 +183,13 @@ fn render_analysis(out: &mut dyn Write, o: &Outcome) -> std::io::Result<()> {
                     f.evidence_total.saturating_sub(1)
                 )?;
             }
+        }
+        if o.findings.len() > MAX_FINDINGS_LISTED {
+            writeln!(
+                out,
+                "  ... {} more findings (all of them in --json, and in findings.csv with --csv)",
+                o.findings.len() - MAX_FINDINGS_LISTED
+            )?;
         }
     }
     writeln!(out)?;
@@ -227,6 +268,9 @@ fn render_analysis(out: &mut dyn Write, o: &Outcome) -> std::io::Result<()> {
                 r.count
             )?;
         }
+        if inv.ntlm_audit.len() > 25 {
+            writeln!(out, "  ... {} more (see --json or --csv)", inv.ntlm_audit.len() - 25)?;
+        }
         writeln!(out)?;
     }
     if !o.correlations.is_empty() {
@@ -251,7 +295,62 @@ fn render_analysis(out: &mut dyn Write, o: &Outcome) -> std::io::Result<()> {
                 }
             )?;
         }
+        if o.correlations.len() > 20 {
+            writeln!(out, "  ... {} more (see --json or --csv)", o.correlations.len() - 20)?;
+        }
         writeln!(out)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::finding::{Finding, Severity};
+
+    fn outcome(n: usize) -> Outcome {
+        let mut o = Outcome::default();
+        for i in 0..n {
+            let (id, sev) = if i % 3 == 0 {
+                ("brute-force", Severity::High)
+            } else {
+                ("anonymous-logon", Severity::Medium)
+            };
+            let mut f = Finding::new(id, sev, format!("finding {i}"));
+            f.hosts = vec![format!("HOST{}", i % 7)];
+            f.count = 2;
+            o.findings.push(f);
+        }
+        o
+    }
+
+    fn render_text(o: &Outcome) -> String {
+        let mut out = Vec::new();
+        render(&mut out, &[], o).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_screenful_of_findings_is_listed_whole() {
+        let t = render_text(&outcome(MAX_FINDINGS_LISTED));
+        assert!(!t.contains("BY DETECTION"), "{t}");
+        assert!(!t.contains("more findings"), "{t}");
+        assert_eq!(t.matches(" : finding ").count(), MAX_FINDINGS_LISTED);
+    }
+
+    #[test]
+    fn past_a_screenful_findings_are_counted_per_detection() {
+        let t = render_text(&outcome(120));
+        assert!(t.contains("FINDINGS (120)"), "{t}");
+        let row = |id: &str| {
+            t.lines()
+                .find(|l| l.trim_start().starts_with(id) && !l.contains(':'))
+                .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        };
+        // 40 brute-force findings (every third), 80 anonymous-logon; 7 hosts; 2 events each.
+        assert_eq!(row("brute-force").unwrap()[1..], ["high", "40", "7", "80"]);
+        assert_eq!(row("anonymous-logon").unwrap()[1..], ["medium", "80", "7", "160"]);
+        assert_eq!(t.matches(" : finding ").count(), MAX_FINDINGS_LISTED);
+        assert!(t.contains("... 70 more findings"), "{t}");
+    }
 }
