@@ -152,3 +152,40 @@ fn samples_scan_cleanly() {
         && v["logon_type"] == 3
         && v["logon_type_name"] == "Network"));
 }
+
+/// `--events -` and `--json -` together: the events, then the summary, one after the other
+/// (the two are written at the same time only when they go to different places).
+#[test]
+fn events_and_summary_both_to_standard_output_come_one_after_the_other() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let out = nullsight(&[
+        OsStr::new("scan"),
+        samples.as_os_str(),
+        OsStr::new("--events"),
+        OsStr::new("-"),
+        OsStr::new("--json"),
+        OsStr::new("-"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    // The pretty-printed summary starts with a line holding only `{`.
+    let at = text.find("\n{\n").expect("a summary after the events") + 1;
+    let events: Vec<Value> = text[..at]
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("an event line"))
+        .collect();
+    let summary: Value = serde_json::from_str(&text[at..]).expect("the summary");
+    assert!(!events.is_empty());
+    assert!(events
+        .iter()
+        .all(|e| e["file"].is_string() && e["findings"].is_array()));
+    assert_eq!(
+        summary["totals"]["events"].as_u64(),
+        Some(events.len() as u64)
+    );
+}
