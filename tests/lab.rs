@@ -34,13 +34,14 @@ fn host_dirs(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// Scan a lab; returns the events keyed by (file relative to the lab, record id).
-fn scan(dir: &Path, work: &Path) -> HashMap<(String, u64), Value> {
-    let events = work.join("events.jsonl");
-    let summary = work.join("summary.json");
+/// `nullsight scan INPUTS... EXTRA... --events WORK/NAME.jsonl --json WORK/NAME.json -q`,
+/// which must succeed: the events file's bytes and the summary.
+fn scan_to(inputs: &[&OsStr], extra: &[&str], work: &Path, name: &str) -> (Vec<u8>, Value) {
+    let events = work.join(format!("{name}.jsonl"));
+    let summary = work.join(format!("{name}.json"));
     let mut args: Vec<&OsStr> = vec![OsStr::new("scan")];
-    let hosts = host_dirs(dir);
-    args.extend(hosts.iter().map(|p| p.as_os_str()));
+    args.extend(inputs);
+    args.extend(extra.iter().map(OsStr::new));
     args.extend([
         OsStr::new("--events"),
         events.as_os_str(),
@@ -56,11 +57,21 @@ fn scan(dir: &Path, work: &Path) -> HashMap<(String, u64), Value> {
         String::from_utf8_lossy(&out.stderr)
     );
     let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    (std::fs::read(&events).unwrap(), s)
+}
+
+/// Scan a lab; returns the events keyed by (file relative to the lab, record id).
+fn scan(dir: &Path, work: &Path) -> HashMap<(String, u64), Value> {
+    let hosts = host_dirs(dir);
+    let inputs: Vec<&OsStr> = hosts.iter().map(|p| p.as_os_str()).collect();
+    let (events, s) = scan_to(&inputs, &[], work, "events");
     assert_eq!(s["totals"]["errors"], 0);
     assert_eq!(s["totals"]["files_with_errors"], 0);
     let prefix = dir.to_string_lossy().replace('\\', "/");
-    read_jsonl(&events)
-        .into_iter()
+    String::from_utf8(events)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .map(|e| {
             let f = e["file"].as_str().unwrap().replace('\\', "/");
             let rel = f
@@ -242,27 +253,7 @@ fn events_come_file_by_file_in_input_order_whatever_the_workers() {
     let l = lab();
     let work = temp_dir("lab_events_order");
     let run = |threads: &str, name: &str| {
-        let events = work.join(format!("{name}.jsonl"));
-        let summary = work.join(format!("{name}.json"));
-        let mut args: Vec<&OsStr> = vec![OsStr::new("scan"), l.dir.as_os_str()];
-        args.extend([
-            OsStr::new("--threads"),
-            OsStr::new(threads),
-            OsStr::new("--events"),
-            events.as_os_str(),
-            OsStr::new("--json"),
-            summary.as_os_str(),
-            OsStr::new("-q"),
-        ]);
-        let out = nullsight(&args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
-        (std::fs::read(&events).unwrap(), s)
+        scan_to(&[l.dir.as_os_str()], &["--threads", threads], &work, name)
     };
     let (one, summary) = run("1", "one");
     let (four, _) = run("4", "four");

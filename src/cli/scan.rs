@@ -291,19 +291,14 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     // The events file (a pass over every event) is written beside the summary and the CSV
     // files: on a logon-heavy log each takes seconds, and they only read the outcome. Both
     // to standard output: one after the other.
+    let write_events =
+        |w: EventsWriter| w.finish(&outcome.annotations, inputs.iter().map(|i| i.file.as_str()));
     let both_stdout = args.events.as_deref() == Some("-") && args.json.as_deref() == Some("-");
     if both_stdout {
-        if let Some(w) = events_out.take() {
-            w.finish(&outcome.annotations, inputs.iter().map(|i| i.file.as_str()))?;
-        }
+        events_out.take().map(write_events).transpose()?;
     }
     let (events_written, others_written) = std::thread::scope(|s| {
-        let events = events_out.take().map(|w| {
-            let (outcome, inputs) = (&outcome, &inputs);
-            s.spawn(move || {
-                w.finish(&outcome.annotations, inputs.iter().map(|i| i.file.as_str()))
-            })
-        });
+        let events = events_out.take().map(|w| s.spawn(move || write_events(w)));
         let others = (|| -> anyhow::Result<()> {
             if let Some(dest) = &args.json {
                 let mut out = report::open_output(dest)?;
