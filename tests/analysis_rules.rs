@@ -396,11 +396,11 @@ fn ntlmv1_counts_named_accounts_only_and_weak_keys() {
     ]);
     let v1 = o.findings.iter().find(|f| f.id == "ntlmv1-logon").unwrap();
     assert_eq!(v1.count, 1);
-    assert_eq!(v1.accounts, vec!["CORP\\alice".to_string()]);
+    assert_eq!(v1.accounts, vec![std::sync::Arc::<str>::from("CORP\\alice")]);
     assert!(o
         .findings
         .iter()
-        .any(|f| f.id == "weak-ntlm-session-key" && f.accounts == vec!["CORP\\bob".to_string()]));
+        .any(|f| f.id == "weak-ntlm-session-key" && f.accounts == vec![std::sync::Arc::<str>::from("CORP\\bob")]));
     assert_eq!(
         o.inventories.totals.logons_by_class.get("null_session"),
         Some(&1)

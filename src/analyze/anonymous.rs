@@ -50,7 +50,7 @@
 //! Limits: rules 1, 4 (burst) and 5 join on host and time only; rule 3 joins on host names
 //! (short NetBIOS form) and time, so clock skew beyond the window or renamed hosts break it.
 
-use super::finding::{Confidence, Finding, Sample, Severity};
+use super::finding::{Confidence, FastMap, Finding, Sample, Severity, Text};
 use super::hosts::{ConfiguredHost, HostView, Lookup, SettingState};
 use super::state::{AnonLogon, State};
 use super::{short_host, EventRef};
@@ -795,6 +795,11 @@ pub(crate) fn findings(
         }
     }
     let mut out = vec![];
+    // Shared by the findings: one per host repeats its scenario's texts and, for clients
+    // seen by many hosts, the same "to decide" advice.
+    let account: Text = Text::from("NT AUTHORITY\\ANONYMOUS LOGON");
+    let mut texts: BTreeMap<&'static str, (Text, Text)> = BTreeMap::new();
+    let mut to_decide: FastMap<Arc<str>, Text> = FastMap::default();
     for ((scenario, host), g) in groups {
         let s = sc::lookup(scenario);
         let title = format!(
@@ -803,20 +808,27 @@ pub(crate) fn findings(
         );
         let mut f =
             Finding::new("anonymous-logon", severity(scenario), title).with_sample(&g.sample, cap);
-        f.explanation = format!(
-            "{} {}",
-            s.map(|s| s.explanation).unwrap_or(""),
-            "Null sessions report LmPackageName \"NTLM V1\"; they are not counted as NTLMv1 use."
-        );
+        let (explanation, remedy) = texts.entry(scenario).or_insert_with(|| {
+            (
+                Text::from(format!(
+                    "{} {}",
+                    s.map(|s| s.explanation).unwrap_or(""),
+                    "Null sessions report LmPackageName \"NTLM V1\"; they are not counted as NTLMv1 use."
+                )),
+                Text::from(remediation(scenario)),
+            )
+        });
+        f.explanation = Text::clone(explanation);
+        f.remediation = Text::clone(remedy);
         f.scenario = Some(scenario);
         f.confidence = g
             .conf
             .iter()
             .max_by_key(|(c, n)| (**n, **c))
             .map(|(c, _)| *c);
-        f.hosts = vec![host.to_string()];
-        f.sources = g.sources.iter().map(|s| s.to_string()).collect();
-        f.accounts = vec!["NT AUTHORITY\\ANONYMOUS LOGON".into()];
+        f.hosts = vec![host];
+        f.sources = g.sources.into_iter().collect();
+        f.accounts = vec![Text::clone(&account)];
         let mut reasons: Vec<(Arc<str>, (usize, u64))> = g.reasons.into_iter().collect();
         reasons.sort_by_key(|(_, (i, _))| *i);
         let reasons = reasons.into_iter().map(|(r, (_, n))| (r, n));
@@ -828,29 +840,32 @@ pub(crate) fn findings(
             .take(8)
             .map(|(r, n)| {
                 if n == total {
-                    r.to_string()
+                    r
                 } else {
-                    format!("{r} ({n} of {total})")
+                    Text::from(format!("{r} ({n} of {total})"))
                 }
             })
             .collect();
         if !f.sources.is_empty() {
-            f.reasons.push(format!("clients: {}", f.sources.join(", ")));
+            f.reasons
+                .push(Text::from(format!("clients: {}", f.sources.join(", "))));
         }
         for (c, n) in &g.conf {
-            f.reasons.push(format!(
+            f.reasons.push(Text::from(format!(
                 "confidence {}: {n}",
                 match c {
                     Confidence::High => "high",
                     Confidence::Medium => "medium",
                     Confidence::Low => "low",
                 }
-            ));
+            )));
         }
         if let Some(d) = g.to_decide.into_iter().next() {
-            f.reasons.push(format!("to decide: {d}"));
+            let text = to_decide
+                .entry(d)
+                .or_insert_with_key(|d| Text::from(format!("to decide: {d}")));
+            f.reasons.push(Text::clone(text));
         }
-        f.remediation = remediation(scenario).into();
         out.push(f);
     }
     // null-session-enumeration: enumeration logons, and anonymous share access to recon pipes
@@ -896,11 +911,11 @@ pub(crate) fn findings(
         )
         .with_sample(&s, cap);
         f.scenario = Some(sc::ENUMERATION);
-        f.hosts = vec![host.to_string()];
-        f.sources = vec![src.to_string()];
-        f.accounts = vec!["NT AUTHORITY\\ANONYMOUS LOGON".into()];
-        f.reasons = why.into_iter().take(8).map(|r| r.to_string()).collect();
-        f.remediation = remediation(sc::ENUMERATION).into();
+        f.hosts = vec![host];
+        f.sources = vec![src];
+        f.accounts = vec![Text::clone(&account)];
+        f.reasons = why.into_iter().take(8).collect();
+        f.remediation = Text::from(remediation(sc::ENUMERATION));
         out.push(f);
     }
     out

@@ -4,7 +4,7 @@
 //! adjacent windows are also counted together, so a burst that crosses a boundary is not
 //! missed (a burst is found when it fits in W, and may be found when it spans up to 2W).
 
-use super::finding::{Finding, Sample, Severity, VecMap};
+use super::finding::{Finding, Sample, Severity, Text, VecMap};
 use super::state::{State, WinAgg, WinKind};
 use crate::knowledge::{ntstatus, scenarios as sc};
 use std::borrow::Cow;
@@ -155,7 +155,7 @@ fn link_attacks(out: &mut [Finding], attacks: &[(String, BTreeSet<String>, i64, 
         }
     }
     for (f, r) in out.iter_mut().zip(reasons) {
-        f.reasons.extend(r);
+        f.reasons.extend(r.into_iter().map(Text::from));
     }
 }
 
@@ -266,11 +266,15 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
             WinKind::UserEnum => sc::USER_ENUMERATION,
             _ => sc::PASSWORD_SPRAY,
         });
-        f.hosts = vec![host.to_string()];
-        f.sources = vec![source.to_string()];
+        f.hosts = vec![host.to_string().into()];
+        f.sources = vec![source.to_string().into()];
         let mut accts: Vec<(&Arc<str>, &u64)> = a.accounts.iter().collect();
         accts.sort_by(|x, y| y.1.cmp(x.1).then_with(|| x.0.cmp(y.0)));
-        f.accounts = accts.iter().take(50).map(|(k, _)| k.to_string()).collect();
+        f.accounts = accts
+            .iter()
+            .take(50)
+            .map(|(k, _)| Text::from(k.to_string()))
+            .collect();
         match kind {
             WinKind::ExplicitSpray => {
                 f.reasons.push(format!(
@@ -279,17 +283,20 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
                     a.accounts.len(),
                     cfg.password_spray_window_secs,
                     cfg.password_spray_accounts
-                ));
+                ).into());
                 if !a.extra.is_empty() {
-                    f.reasons.push(format!(
-                        "target servers / processes: {}",
-                        a.extra
-                            .iter()
-                            .take(10)
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
+                    f.reasons.push(
+                        format!(
+                            "target servers / processes: {}",
+                            a.extra
+                                .iter()
+                                .take(10)
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                        .into(),
+                    );
                 }
             }
             _ => {
@@ -305,16 +312,17 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
                     "{} failed logons, {} distinct account(s), from {source} within {w} s windows (threshold {thr})",
                     a.sample.total,
                     a.accounts.len()
-                ));
+                ).into());
                 for (code, n) in a.statuses.iter() {
-                    f.reasons.push(format!("{} x{n}", status_text(*code)));
+                    f.reasons
+                        .push(format!("{} x{n}", status_text(*code)).into());
                 }
                 if a.extra.len() > 1 {
                     f.reasons.push(format!(
                         "{} different workstation names sent by the client{} (random names are typical of attack tools)",
                         a.extra.len(),
                         if a.extra.len() >= 50 { " or more" } else { "" }
-                    ));
+                    ).into());
                 }
             }
         }
@@ -357,13 +365,16 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
             format!("Account {acct} locked out on {host}"),
         )
         .with_sample(&s, cap);
-        f.hosts = vec![host];
-        f.accounts = vec![acct];
-        f.reasons.push(format!(
-            "{} x{}",
-            status_text(ntstatus::STATUS_ACCOUNT_LOCKED_OUT),
-            s.total
-        ));
+        f.hosts = vec![host.into()];
+        f.accounts = vec![acct.into()];
+        f.reasons.push(
+            format!(
+                "{} x{}",
+                status_text(ntstatus::STATUS_ACCOUNT_LOCKED_OUT),
+                s.total
+            )
+            .into(),
+        );
         out.push(f);
     }
 
@@ -435,13 +446,14 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
         } else {
             super::Confidence::Medium
         });
-        f.hosts = vec![host];
+        f.hosts = vec![host.into()];
         f.sources = sources
             .into_iter()
             .map(|s: Arc<str>| s.to_string())
+            .map(Text::from)
             .collect();
         f.accounts = vec!["NT AUTHORITY\\ANONYMOUS LOGON".into()];
-        f.reasons = reasons.into_iter().take(10).collect();
+        f.reasons = reasons.into_iter().take(10).map(Text::from).collect();
         out.push(f);
     }
 
@@ -470,15 +482,18 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
         )
         .with_sample(&s, cap);
         f.scenario = Some(sc::ZEROLOGON);
-        f.hosts = vec![host];
-        f.accounts = vec![acct];
-        f.reasons.push(format!(
-            "Netlogon {id} x{}: {}",
-            s.total,
-            crate::knowledge::events::by_id(id)
-                .map(|e| e.title)
-                .unwrap_or("")
-        ));
+        f.hosts = vec![host.into()];
+        f.accounts = vec![acct.into()];
+        f.reasons.push(
+            format!(
+                "Netlogon {id} x{}: {}",
+                s.total,
+                crate::knowledge::events::by_id(id)
+                    .map(|e| e.title)
+                    .unwrap_or("")
+            )
+            .into(),
+        );
         out.push(f);
     }
 
@@ -504,21 +519,27 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
         )
         .with_sample(&s, cap);
         f.scenario = Some(sc::SQL_SERVER_ANONYMOUS);
-        f.hosts = vec![host];
-        f.sources = ips.iter().cloned().collect();
+        f.hosts = vec![host.into()];
+        f.sources = ips.iter().map(|s| Text::from(s.as_str())).collect();
         f.accounts = vec!["NT AUTHORITY\\ANONYMOUS LOGON".into()];
-        f.reasons.push(format!(
-            "18456 x{} \"Login failed for user 'NT AUTHORITY\\ANONYMOUS LOGON'\"",
-            s.total
-        ));
+        f.reasons.push(
+            format!(
+                "18456 x{} \"Login failed for user 'NT AUTHORITY\\ANONYMOUS LOGON'\"",
+                s.total
+            )
+            .into(),
+        );
         if !ips.is_empty() {
-            f.reasons.push(format!(
-                "clients (the middle tier whose delegation failed): {}",
-                ips.into_iter().collect::<Vec<_>>().join(", ")
-            ));
+            f.reasons.push(
+                format!(
+                    "clients (the middle tier whose delegation failed): {}",
+                    ips.into_iter().collect::<Vec<_>>().join(", ")
+                )
+                .into(),
+            );
         }
         for r in reasons.into_iter().take(3) {
-            f.reasons.push(format!("reason: {r}"));
+            f.reasons.push(format!("reason: {r}").into());
         }
         out.push(f);
     }
@@ -579,7 +600,7 @@ mod tests {
         };
         assert_eq!(same(&out[0]), MAX_LINKED_ATTACKS);
         assert_eq!(
-            out[0].reasons.last().unwrap(),
+            &*out[0].reasons[out[0].reasons.len() - 1],
             "the same source in 5 more findings"
         );
         assert!(out[0].reasons[0].starts_with("the same source on DC01: spray on DC01"));

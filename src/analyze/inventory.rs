@@ -8,7 +8,8 @@
 //!   account, process, client identity).
 
 use super::finding::{
-    merge_fast_map, merge_map, rfc3339, FastMap, FileSample, Finding, Sample, Severity,
+    merge_fast_map, merge_map, rfc3339, ser_rfc3339, FastMap, FileSample, Finding, Sample,
+    Severity, Text,
 };
 use super::state::{account, Names};
 use super::{Config, EventRef};
@@ -152,21 +153,24 @@ fn class(k: &FlowKey) -> &'static str {
     }
 }
 
-/// One NTLM flow: who logged on where, with which package.
+/// One NTLM flow: who logged on where, with which package. Its names are the state's shared
+/// ones and its times seconds (written as RFC 3339): a host can have tens of thousands.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NtlmFlow {
-    pub target: String,
-    pub source_workstation: String,
-    pub source_ip: String,
-    pub account: String,
+    pub target: Arc<str>,
+    pub source_workstation: Arc<str>,
+    pub source_ip: Arc<str>,
+    pub account: Arc<str>,
     /// LmPackageName as logged.
-    pub package: String,
+    pub package: Arc<str>,
     /// `null_session` (anonymous; "NTLM V1" is not NTLMv1 use), `ntlmv1`, `ntlmv2`, `lm`, `ntlm`.
     pub class: &'static str,
     pub key_length: Option<u32>,
     pub count: u64,
-    pub first_seen: Option<String>,
-    pub last_seen: Option<String>,
+    #[serde(serialize_with = "ser_rfc3339")]
+    pub first_seen: Option<i64>,
+    #[serde(serialize_with = "ser_rfc3339")]
+    pub last_seen: Option<i64>,
     pub evidence: Vec<EventRef>,
 }
 
@@ -248,16 +252,16 @@ pub(crate) fn finish(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>, cfg: &Conf
             inv.totals.weak_key_logons += smp.total;
         }
         inv.ntlm_flows.push(NtlmFlow {
-            target: k.target.to_string(),
-            source_workstation: k.workstation.to_string(),
-            source_ip: k.ip.to_string(),
-            account: k.account.to_string(),
-            package: k.package.to_string(),
+            target: Arc::clone(&k.target),
+            source_workstation: Arc::clone(&k.workstation),
+            source_ip: Arc::clone(&k.ip),
+            account: Arc::clone(&k.account),
+            package: Arc::clone(&k.package),
             class: c,
             key_length: k.key_length,
             count: smp.total,
-            first_seen: rfc3339(smp.first),
-            last_seen: rfc3339(smp.last),
+            first_seen: smp.first,
+            last_seen: smp.last,
             evidence: smp.refs(),
         });
     }
@@ -319,14 +323,14 @@ pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
     let cap = cfg.evidence_cap;
     struct G {
         count: u64,
-        first: Option<String>,
-        last: Option<String>,
-        sources: BTreeSet<String>,
-        accounts: BTreeSet<String>,
+        first: Option<i64>,
+        last: Option<i64>,
+        sources: BTreeSet<Arc<str>>,
+        accounts: BTreeSet<Arc<str>>,
         evidence: BTreeSet<EventRef>,
         keys: BTreeMap<String, u64>,
     }
-    let mut groups: BTreeMap<(&'static str, String), G> = BTreeMap::new();
+    let mut groups: BTreeMap<(&'static str, Arc<str>), G> = BTreeMap::new();
     for f in &inv.ntlm_flows {
         if f.class == "null_session" {
             continue;
@@ -351,11 +355,11 @@ pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
                 keys: BTreeMap::new(),
             });
             g.count += f.count;
-            g.first = match (g.first.take(), f.first_seen.clone()) {
+            g.first = match (g.first.take(), f.first_seen) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            g.last = match (g.last.take(), f.last_seen.clone()) {
+            g.last = match (g.last.take(), f.last_seen) {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 (a, b) => a.or(b),
             };
@@ -393,14 +397,14 @@ pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
         f.sources = g.sources.into_iter().collect();
         f.accounts = g.accounts.into_iter().collect();
         f.count = g.count;
-        f.first_seen = g.first;
-        f.last_seen = g.last;
+        f.first_seen = rfc3339(g.first);
+        f.last_seen = rfc3339(g.last);
         f.evidence_total = g.count;
         f.evidence = g.evidence.into_iter().take(cap).collect();
         for (k, n) in g.keys {
-            f.reasons.push(format!(
-                "LmPackageName {k} x{n} for named accounts (not ANONYMOUS LOGON)"
-            ));
+            f.reasons.push(
+                format!("LmPackageName {k} x{n} for named accounts (not ANONYMOUS LOGON)").into(),
+            );
         }
         out.push(f);
     }
@@ -445,13 +449,13 @@ pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
             Severity::Medium,
             format!("NTLM refused by policy on {host}"),
         );
-        f.hosts = vec![host];
+        f.hosts = vec![host.into()];
         f.count = n;
         f.evidence_total = n;
         f.evidence = ev.into_iter().take(cap).collect();
         f.first_seen = first;
         f.last_seen = last;
-        f.reasons = what.into_iter().take(10).collect();
+        f.reasons = what.into_iter().take(10).map(Text::from).collect();
         out.push(f);
     }
     out

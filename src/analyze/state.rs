@@ -102,7 +102,6 @@ impl AnonLogons {
         let at = self.v.binary_search_by(|(x, _)| x.cmp(r)).ok()?;
         Some(&self.v[at].1)
     }
-
 }
 
 /// Equal when they hold the same logons, whatever the order they came in.
@@ -639,13 +638,17 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     let cfg = (*st.cfg).clone();
     let mut findings = Vec::new();
     let mut annotations = super::annotations::Annotations::default();
-    // The correlations and the inventories first, each part of the state freed once used:
-    // the peak is then not the whole state plus every output. The correlation windows, the
-    // larger part on a long log, go first.
+    // Each part of the state is freed once used: the peak is then not the whole state plus
+    // every output. The correlation windows, the larger part on a long log, go first; the
+    // inventories last, after the rest of the state, because their rows (one per flow) are
+    // larger than the flows they are made from.
     let correlations = correlate::finish(&st.corr, &dups, &cfg);
     drop(std::mem::take(&mut st.corr));
-    let inventories = inventory::finish(&st.inv, &dups, &cfg);
-    drop(std::mem::take(&mut st.inv));
+    let inv = std::mem::take(&mut st.inv);
+    // The detections' windows are not needed by the classification.
+    let detected = detections::findings(&st, &dups);
+    drop(std::mem::take(&mut st.windows));
+    drop(std::mem::take(&mut st.lockouts));
     let classified = anonymous::classify_all(&st, &dups, hosts);
     let mut scenarios: BTreeMap<&'static str, u64> = BTreeMap::new();
     for c in &classified {
@@ -654,7 +657,7 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
         }
     }
     findings.extend(anonymous::findings(&st, &classified, &dups));
-    findings.extend(detections::findings(&st, &dups));
+    findings.extend(detected);
     // The rest of the state is no longer needed. Freeing a large one (millions of small
     // allocations) took about a second on a logon-heavy log: it is freed on a thread of its
     // own meanwhile.
@@ -665,6 +668,8 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     } else {
         drop(st);
     }
+    let inventories = inventory::finish(&inv, &dups, &cfg);
+    drop(inv);
     findings.extend(inventory::findings(&inventories, &cfg));
     findings.sort_by(|a, b| {
         b.severity

@@ -2,6 +2,7 @@
 //! [`super::escape::csv_cell`] (no formula injection); quoting is the `csv` crate's.
 
 use super::escape::csv_cell;
+use crate::analyze::finding::rfc3339;
 use crate::analyze::{EventRef, Outcome};
 use std::path::Path;
 
@@ -73,7 +74,7 @@ pub fn write_all(dir: &Path, o: &Outcome) -> anyhow::Result<()> {
                 f.reasons.join(" | "),
                 refs(&f.evidence),
                 f.evidence_total.to_string(),
-                f.remediation.clone(),
+                f.remediation.to_string(),
             ]
         }),
     )?;
@@ -128,16 +129,16 @@ pub fn write_all(dir: &Path, o: &Outcome) -> anyhow::Result<()> {
         ],
         inv.ntlm_flows.iter().map(|f| {
             vec![
-                f.target.clone(),
-                f.source_workstation.clone(),
-                f.source_ip.clone(),
-                f.account.clone(),
-                f.package.clone(),
+                f.target.to_string(),
+                f.source_workstation.to_string(),
+                f.source_ip.to_string(),
+                f.account.to_string(),
+                f.package.to_string(),
                 f.class.to_string(),
                 opt(&f.key_length),
                 f.count.to_string(),
-                opt(&f.first_seen),
-                opt(&f.last_seen),
+                opt(&rfc3339(f.first_seen)),
+                opt(&rfc3339(f.last_seen)),
                 refs(&f.evidence),
             ]
         }),

@@ -133,7 +133,7 @@ fn render_analysis(out: &mut dyn Write, o: &Outcome) -> std::io::Result<()> {
                     .entry(f.id)
                     .or_insert((f.severity.as_str(), 0, BTreeSet::new(), 0));
                 e.1 += 1;
-                e.2.extend(f.hosts.iter().map(String::as_str));
+                e.2.extend(f.hosts.iter().map(|h| &**h));
                 e.3 += f.count;
             }
             writeln!(
@@ -216,7 +216,7 @@ fn render_analysis(out: &mut dyn Write, o: &Outcome) -> std::io::Result<()> {
         let mut flows: Vec<_> = inv.ntlm_flows.iter().collect();
         flows.sort_by_key(|f| std::cmp::Reverse(f.count));
         for f in flows.iter().take(25) {
-            let src = match (f.source_workstation.as_str(), f.source_ip.as_str()) {
+            let src = match (&*f.source_workstation, &*f.source_ip) {
                 ("", "") => "-".to_string(),
                 (w, "") => w.to_string(),
                 ("", i) => i.to_string(),
@@ -269,7 +269,11 @@ fn render_analysis(out: &mut dyn Write, o: &Outcome) -> std::io::Result<()> {
             )?;
         }
         if inv.ntlm_audit.len() > 25 {
-            writeln!(out, "  ... {} more (see --json or --csv)", inv.ntlm_audit.len() - 25)?;
+            writeln!(
+                out,
+                "  ... {} more (see --json or --csv)",
+                inv.ntlm_audit.len() - 25
+            )?;
         }
         writeln!(out)?;
     }
@@ -296,7 +300,11 @@ fn render_analysis(out: &mut dyn Write, o: &Outcome) -> std::io::Result<()> {
             )?;
         }
         if o.correlations.len() > 20 {
-            writeln!(out, "  ... {} more (see --json or --csv)", o.correlations.len() - 20)?;
+            writeln!(
+                out,
+                "  ... {} more (see --json or --csv)",
+                o.correlations.len() - 20
+            )?;
         }
         writeln!(out)?;
     }
@@ -317,7 +325,7 @@ mod tests {
                 ("anonymous-logon", Severity::Medium)
             };
             let mut f = Finding::new(id, sev, format!("finding {i}"));
-            f.hosts = vec![format!("HOST{}", i % 7)];
+            f.hosts = vec![format!("HOST{}", i % 7).into()];
             f.count = 2;
             o.findings.push(f);
         }
@@ -349,7 +357,10 @@ mod tests {
         };
         // 40 brute-force findings (every third), 80 anonymous-logon; 7 hosts; 2 events each.
         assert_eq!(row("brute-force").unwrap()[1..], ["high", "40", "7", "80"]);
-        assert_eq!(row("anonymous-logon").unwrap()[1..], ["medium", "80", "7", "160"]);
+        assert_eq!(
+            row("anonymous-logon").unwrap()[1..],
+            ["medium", "80", "7", "160"]
+        );
         assert_eq!(t.matches(" : finding ").count(), MAX_FINDINGS_LISTED);
         assert!(t.contains("... 70 more findings"), "{t}");
     }
