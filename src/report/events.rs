@@ -97,7 +97,9 @@ impl EventsWriter {
                 "cannot write the temporary file {}: {e}",
                 self.spill_path.display()
             )),
-            Some(Err(_)) => Err(anyhow::anyhow!("internal error: the events spill writer stopped")),
+            Some(Err(_)) => Err(anyhow::anyhow!(
+                "internal error: the events spill writer stopped"
+            )),
         }
     }
 
@@ -186,7 +188,7 @@ impl EventsWriter {
                     let end = if left == 0 {
                         buf.len()
                     } else {
-                        match buf.iter().rposition(|&b| b == b'\n') {
+                        match memchr::memrchr(b'\n', &buf) {
                             Some(i) => i + 1,
                             None => {
                                 carry = buf.len();
@@ -194,16 +196,24 @@ impl EventsWriter {
                             }
                         }
                     };
-                    for line in buf[..end].split(|&b| b == b'\n') {
+                    // memchr, not a byte-at-a-time split: this loop runs over every byte of
+                    // the events output.
+                    let piece = &buf[..end];
+                    let mut at = 0;
+                    let ends = memchr::memchr_iter(b'\n', piece)
+                        .chain((!piece.ends_with(b"\n")).then_some(piece.len()));
+                    for nl in ends {
+                        let line = &piece[at..nl];
+                        at = nl + 1;
                         if line.is_empty() {
                             continue;
                         }
-                        let tab = line.iter().position(|&b| b == b'\t').ok_or_else(bad)?;
+                        let tab = memchr::memchr(b'\t', line).ok_or_else(bad)?;
                         let json = line[tab + 1..].strip_suffix(b"}").ok_or_else(bad)?;
                         out.write_all(&head)?;
                         out.write_all(json)?;
                         let tail = match file_tails {
-                            Some(t) => t.get(&std::str::from_utf8(&line[..tab])?.parse::<u64>()?),
+                            Some(t) => t.get(&record_id(&line[..tab]).ok_or_else(bad)?),
                             None => None,
                         };
                         out.write_all(
@@ -220,10 +230,45 @@ impl EventsWriter {
     }
 }
 
+/// The record id at the start of a spilled line (decimal digits).
+fn record_id(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || digits.len() > 20 {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &d| {
+        d.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+            .flatten()
+    })
+}
+
 impl Drop for EventsWriter {
     fn drop(&mut self) {
         // The writer closes the file first (a file still open cannot be removed everywhere).
         let _ = self.spill_written();
         let _ = std::fs::remove_file(&self.spill_path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::record_id;
+
+    #[test]
+    fn record_ids_of_spilled_lines() {
+        assert_eq!(record_id(b"0"), Some(0));
+        assert_eq!(record_id(b"1234567"), Some(1_234_567));
+        assert_eq!(record_id(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(record_id(b"18446744073709551616"), None);
+        for bad in [
+            &b""[..],
+            b"12a",
+            b"-1",
+            b"+1",
+            b" 1",
+            b"123456789012345678901",
+        ] {
+            assert_eq!(record_id(bad), None, "{:?}", std::str::from_utf8(bad));
+        }
     }
 }

@@ -137,7 +137,7 @@ fn read_line_bounded<R: BufRead>(r: &mut R, out: &mut Vec<u8>) -> std::io::Resul
 }
 
 fn memchr_newline(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
+    memchr::memchr(b'\n', b)
 }
 
 /// Turn one JSON event document (either shape) into a raw record.
