@@ -290,15 +290,25 @@ fn parse_template(d: &[u8], def_offset: u32) -> Option<Template> {
 /// `until_nul` stops at the first NUL (substitution strings do).
 fn push_utf16(s: &mut String, bytes: &[u8], until_nul: bool) {
     let bytes = &bytes[..bytes.len() & !1];
-    // Printable ASCII, nearly everything in a log, is copied as is; a substitution string's
+    // Printable ASCII with tab, LF and CR (4672's PrivilegeList separates its names with
+    // "\r\n\t\t\t"), nearly everything in a log, is copied as is; a substitution string's
     // terminating NUL usually ends that run, and then the whole text.
     let run = bytes
         .chunks_exact(2)
-        .take_while(|u| u[1] == 0 && (0x20..0x80).contains(&u[0]))
+        .take_while(|u| u[1] == 0 && matches!(u[0], 0x20..0x80 | b'\t' | b'\n' | b'\r'))
         .count();
     let i = 2 * run;
-    s.reserve(run);
-    s.extend(bytes[..i].iter().step_by(2).map(|&b| b as char));
+    let ascii = bytes[..i].iter().step_by(2).copied();
+    if s.is_empty() {
+        // Bytes, checked once, rather than a char at a time.
+        let mut v = std::mem::take(s).into_bytes();
+        v.extend(ascii);
+        // Every byte is below 0x80: valid UTF-8, the default is never taken.
+        *s = String::from_utf8(v).unwrap_or_default();
+    } else {
+        s.reserve(run);
+        s.extend(ascii.map(char::from));
+    }
     if i == bytes.len() || (until_nul && bytes[i] == 0 && bytes[i + 1] == 0) {
         return;
     }
