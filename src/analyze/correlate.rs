@@ -57,13 +57,6 @@ pub(crate) struct State {
     pub points: FastMap<(Arc<str>, Point), VecMap<i64, FileSample>>,
 }
 
-fn user(u: &Option<String>) -> Option<String> {
-    let u = u.as_deref()?;
-    let u = u.rsplit('\\').next().unwrap_or(u);
-    let u = u.split('@').next().unwrap_or(u);
-    (!u.is_empty()).then(|| u.to_lowercase())
-}
-
 impl State {
     pub fn observe(&mut self, e: &Event, t: i64, cfg: &Config, names: &mut Names) {
         if e.anonymous {
@@ -71,18 +64,17 @@ impl State {
         }
         let b = bucket(t, cfg.correlation_window_secs);
         let point = match &e.kind {
-            Kind::NtlmOutgoing(n) => {
-                n.target_name
-                    .as_ref()
-                    .zip(user(&n.target_user))
-                    .map(|(srv, acct)| Point {
-                        role: Role::Client,
-                        host: names.get(&e.computer),
-                        client: names.get(&short_host(&e.computer)),
-                        account: names.get(&acct),
-                        server: names.get(&short_host(srv)),
-                    })
-            }
+            Kind::NtlmOutgoing(n) => n
+                .target_name
+                .as_ref()
+                .zip(n.target_user.as_deref().and_then(|u| names.user(u)))
+                .map(|(srv, acct)| Point {
+                    role: Role::Client,
+                    host: names.get(&e.computer),
+                    client: names.short(&e.computer),
+                    account: acct,
+                    server: names.short(srv),
+                }),
             Kind::Logon(l) => {
                 let ntlm = l.lm_package.is_some()
                     || l.auth_package
@@ -90,56 +82,58 @@ impl State {
                         .is_some_and(|p| p.eq_ignore_ascii_case("NTLM"));
                 (ntlm && l.logon_type == Some(3))
                     .then_some(())
-                    .and(l.network.workstation.as_ref().zip(user(&l.target_user)))
+                    .and(
+                        l.network
+                            .workstation
+                            .as_ref()
+                            .zip(l.target_user.as_deref().and_then(|u| names.user(u))),
+                    )
                     .map(|(ws, acct)| Point {
                         role: Role::Server,
                         host: names.get(&e.computer),
-                        client: names.get(&short_host(ws)),
-                        account: names.get(&acct),
-                        server: names.get(&short_host(&e.computer)),
+                        client: names.short(ws),
+                        account: acct,
+                        server: names.short(&e.computer),
                     })
             }
-            Kind::NtlmDomain(n) => {
-                n.workstation
-                    .as_ref()
-                    .zip(user(&n.target_user))
-                    .map(|(ws, acct)| Point {
-                        role: Role::Server,
-                        host: names.get(&e.computer),
-                        client: names.get(&short_host(ws)),
-                        account: names.get(&acct),
-                        server: names.get(&short_host(&e.computer)),
-                    })
-            }
-            Kind::CredentialValidation(c) => {
-                c.workstation
-                    .as_ref()
-                    .zip(user(&c.target_user))
-                    .map(|(ws, acct)| Point {
-                        role: Role::Dc,
-                        host: names.get(&e.computer),
-                        client: names.get(&short_host(ws)),
-                        account: names.get(&acct),
-                        server: names.get(""),
-                    })
-            }
-            Kind::NtlmPassthrough(n) => {
-                n.workstation
-                    .as_ref()
-                    .zip(user(&n.target_user))
-                    .map(|(ws, acct)| Point {
-                        role: Role::Dc,
-                        host: names.get(&e.computer),
-                        client: names.get(&short_host(ws)),
-                        account: names.get(&acct),
-                        server: names.get(
-                            &n.schannel_name
-                                .as_deref()
-                                .map(short_host)
-                                .unwrap_or_default(),
-                        ),
-                    })
-            }
+            Kind::NtlmDomain(n) => n
+                .workstation
+                .as_ref()
+                .zip(n.target_user.as_deref().and_then(|u| names.user(u)))
+                .map(|(ws, acct)| Point {
+                    role: Role::Server,
+                    host: names.get(&e.computer),
+                    client: names.short(ws),
+                    account: acct,
+                    server: names.short(&e.computer),
+                }),
+            Kind::CredentialValidation(c) => c
+                .workstation
+                .as_ref()
+                .zip(c.target_user.as_deref().and_then(|u| names.user(u)))
+                .map(|(ws, acct)| Point {
+                    role: Role::Dc,
+                    host: names.get(&e.computer),
+                    client: names.short(ws),
+                    account: acct,
+                    server: names.get(""),
+                }),
+            Kind::NtlmPassthrough(n) => n
+                .workstation
+                .as_ref()
+                .zip(n.target_user.as_deref().and_then(|u| names.user(u)))
+                .map(|(ws, acct)| Point {
+                    role: Role::Dc,
+                    host: names.get(&e.computer),
+                    client: names.short(ws),
+                    account: acct,
+                    server: names.get(
+                        &n.schannel_name
+                            .as_deref()
+                            .map(short_host)
+                            .unwrap_or_default(),
+                    ),
+                }),
             _ => None,
         };
         if let Some(p) = point {

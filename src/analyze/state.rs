@@ -118,20 +118,50 @@ impl PartialEq for AnonLogons {
 /// two states are equal whatever their caches hold, and a merged state keeps the other's
 /// names as they are (they are equal strings, only not shared).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Names(std::collections::HashSet<Arc<str>, foldhash::fast::RandomState>);
+pub(crate) struct Names {
+    set: std::collections::HashSet<Arc<str>, foldhash::fast::RandomState>,
+    /// A name as logged → its short upper-case host form ([`super::short_host`]), and → its
+    /// lower-case user name without domain ([`Names::user`]): the correlation needs both for
+    /// nearly every event, and making them (an address parse, an allocation each) took much
+    /// of the analysis thread on logon-heavy logs. Bounded by the distinct names.
+    short: FastMap<Box<str>, Arc<str>>,
+    users: FastMap<Box<str>, Option<Arc<str>>>,
+}
 
 impl Names {
     pub fn get(&mut self, s: &str) -> Arc<str> {
-        if let Some(n) = self.0.get(s) {
+        if let Some(n) = self.set.get(s) {
             return Arc::clone(n);
         }
         let n: Arc<str> = Arc::from(s);
-        self.0.insert(Arc::clone(&n));
+        self.set.insert(Arc::clone(&n));
         n
     }
 
     pub fn opt(&mut self, s: &Option<String>) -> Option<Arc<str>> {
         s.as_deref().map(|s| self.get(s))
+    }
+
+    /// `short_host(name)`, shared.
+    pub fn short(&mut self, name: &str) -> Arc<str> {
+        if let Some(n) = self.short.get(name) {
+            return Arc::clone(n);
+        }
+        let n = self.get(&super::short_host(name));
+        self.short.insert(name.into(), Arc::clone(&n));
+        n
+    }
+
+    /// The user name of `DOMAIN\\user` or `user@domain`, lower case, shared; `None` if empty.
+    pub fn user(&mut self, u: &str) -> Option<Arc<str>> {
+        if let Some(n) = self.users.get(u) {
+            return n.clone();
+        }
+        let name = u.rsplit('\\').next().unwrap_or(u);
+        let name = name.split('@').next().unwrap_or(name);
+        let n = (!name.is_empty()).then(|| self.get(&name.to_lowercase()));
+        self.users.insert(u.into(), n.clone());
+        n
     }
 }
 
