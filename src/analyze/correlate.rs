@@ -26,7 +26,7 @@
 
 use super::finding::{merge_fast_map, rfc3339, FastMap, FileSample, Sample, VecMap};
 use super::state::{bucket, Names};
-use super::{short_host, Config, EventRef};
+use super::{Config, EventRef};
 use crate::event::{Event, Kind};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,86 +63,61 @@ impl State {
             return;
         }
         let b = bucket(t, cfg.correlation_window_secs);
-        let point = match &e.kind {
-            Kind::NtlmOutgoing(n) => n
-                .target_name
-                .as_ref()
-                .zip(n.target_user.as_deref().and_then(|u| names.user(u)))
-                .map(|(srv, acct)| Point {
-                    role: Role::Client,
-                    host: names.get(&e.computer),
-                    client: names.short(&e.computer),
-                    account: acct,
-                    server: names.short(srv),
-                }),
+        // Each side as logged: its role, the client, the account and the server it names
+        // ("" when the event names none: 4776). The server side is the host that logged it.
+        let me = &e.computer[..];
+        let (role, client, user, server) = match &e.kind {
+            Kind::NtlmOutgoing(n) => match n.target_name.as_deref() {
+                Some(srv) => (Role::Client, me, &n.target_user, srv),
+                None => return,
+            },
             Kind::Logon(l) => {
                 let ntlm = l.lm_package.is_some()
                     || l.auth_package
                         .as_deref()
                         .is_some_and(|p| p.eq_ignore_ascii_case("NTLM"));
-                (ntlm && l.logon_type == Some(3))
-                    .then_some(())
-                    .and(
-                        l.network
-                            .workstation
-                            .as_ref()
-                            .zip(l.target_user.as_deref().and_then(|u| names.user(u))),
-                    )
-                    .map(|(ws, acct)| Point {
-                        role: Role::Server,
-                        host: names.get(&e.computer),
-                        client: names.short(ws),
-                        account: acct,
-                        server: names.short(&e.computer),
-                    })
+                match l.network.workstation.as_deref() {
+                    Some(ws) if ntlm && l.logon_type == Some(3) => {
+                        (Role::Server, ws, &l.target_user, me)
+                    }
+                    _ => return,
+                }
             }
-            Kind::NtlmDomain(n) => n
-                .workstation
-                .as_ref()
-                .zip(n.target_user.as_deref().and_then(|u| names.user(u)))
-                .map(|(ws, acct)| Point {
-                    role: Role::Server,
-                    host: names.get(&e.computer),
-                    client: names.short(ws),
-                    account: acct,
-                    server: names.short(&e.computer),
-                }),
-            Kind::CredentialValidation(c) => c
-                .workstation
-                .as_ref()
-                .zip(c.target_user.as_deref().and_then(|u| names.user(u)))
-                .map(|(ws, acct)| Point {
-                    role: Role::Dc,
-                    host: names.get(&e.computer),
-                    client: names.short(ws),
-                    account: acct,
-                    server: names.get(""),
-                }),
-            Kind::NtlmPassthrough(n) => n
-                .workstation
-                .as_ref()
-                .zip(n.target_user.as_deref().and_then(|u| names.user(u)))
-                .map(|(ws, acct)| Point {
-                    role: Role::Dc,
-                    host: names.get(&e.computer),
-                    client: names.short(ws),
-                    account: acct,
-                    server: names.get(
-                        &n.schannel_name
-                            .as_deref()
-                            .map(short_host)
-                            .unwrap_or_default(),
-                    ),
-                }),
-            _ => None,
+            Kind::NtlmDomain(n) => match n.workstation.as_deref() {
+                Some(ws) => (Role::Server, ws, &n.target_user, me),
+                None => return,
+            },
+            Kind::CredentialValidation(c) => match c.workstation.as_deref() {
+                Some(ws) => (Role::Dc, ws, &c.target_user, ""),
+                None => return,
+            },
+            Kind::NtlmPassthrough(n) => match n.workstation.as_deref() {
+                Some(ws) => (
+                    Role::Dc,
+                    ws,
+                    &n.target_user,
+                    n.schannel_name.as_deref().unwrap_or(""),
+                ),
+                None => return,
+            },
+            _ => return,
         };
-        if let Some(p) = point {
-            self.points
-                .entry((Arc::clone(&e.file), p))
-                .or_default()
-                .slot(&b, || b)
-                .add(t, e.record_id, cfg.evidence_cap);
-        }
+        let Some(account) = user.as_deref().and_then(|u| names.user(u)) else {
+            return;
+        };
+        // `short("")` is "": the server of a 4776, or of an 8004 without SChannelName.
+        let point = Point {
+            role,
+            host: names.get(me),
+            client: names.short(client),
+            account,
+            server: names.short(server),
+        };
+        self.points
+            .entry((Arc::clone(&e.file), point))
+            .or_default()
+            .slot(&b, || b)
+            .add(t, e.record_id, cfg.evidence_cap);
     }
 
     pub fn merge(&mut self, o: State, cap: usize) {
