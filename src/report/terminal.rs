@@ -85,6 +85,14 @@ pub fn render(
     Ok(())
 }
 
+/// The line after a list cut at `shown` rows of `total`.
+fn more(out: &mut dyn Write, total: usize, shown: usize) -> std::io::Result<()> {
+    if total > shown {
+        writeln!(out, "  ... {} more (see --json or --csv)", total - shown)?;
+    }
+    Ok(())
+}
+
 fn cut(s: &str, n: usize) -> String {
     let e = esc(s);
     if e.chars().count() <= n {
@@ -233,9 +241,7 @@ fn render_analysis(out: &mut dyn Write, o: &Outcome) -> std::io::Result<()> {
                 f.count
             )?;
         }
-        if flows.len() > 25 {
-            writeln!(out, "  ... {} more (see --json or --csv)", flows.len() - 25)?;
-        }
+        more(out, flows.len(), 25)?;
         writeln!(out)?;
     }
     if !inv.ntlm_audit.is_empty() {
@@ -268,13 +274,7 @@ fn render_analysis(out: &mut dyn Write, o: &Outcome) -> std::io::Result<()> {
                 r.count
             )?;
         }
-        if inv.ntlm_audit.len() > 25 {
-            writeln!(
-                out,
-                "  ... {} more (see --json or --csv)",
-                inv.ntlm_audit.len() - 25
-            )?;
-        }
+        more(out, inv.ntlm_audit.len(), 25)?;
         writeln!(out)?;
     }
     if !o.correlations.is_empty() {
@@ -299,13 +299,7 @@ fn render_analysis(out: &mut dyn Write, o: &Outcome) -> std::io::Result<()> {
                 }
             )?;
         }
-        if o.correlations.len() > 20 {
-            writeln!(
-                out,
-                "  ... {} more (see --json or --csv)",
-                o.correlations.len() - 20
-            )?;
-        }
+        more(out, o.correlations.len(), 20)?;
         writeln!(out)?;
     }
     Ok(())
