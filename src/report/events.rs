@@ -5,6 +5,11 @@
 //! and annotated on a final streaming pass. Files are read in parallel and their events
 //! arrive interleaved; the final pass writes them file by file, in input order, so that two
 //! runs over the same inputs write the same file.
+//!
+//! The spill is LZ4-compressed, a block per batch: the lines of one event type differ in a
+//! few values, so a batch shrinks 15 to 20 times, and compressing it costs far less than the
+//! kernel's copy of the raw lines into the page cache and back (on a 4624-heavy 1 GB log, a
+//! 450 MB spill took its writer thread 0.8 CPU-seconds; BENCHMARKS.md).
 
 use crate::analyze::annotations::Annotations;
 use std::collections::HashMap;
@@ -13,24 +18,53 @@ use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 
+/// Where one batch is in the spill: its offset and its compressed length (4 bytes of raw
+/// length, little-endian, then the LZ4 block).
+type Block = (u64, u32);
+
 pub struct EventsWriter {
     dest: String,
     spill_path: PathBuf,
-    /// The batches go to a thread that writes the spill: writing is a copy of every event's
-    /// line into the page cache, off the thread that runs the analysis.
+    /// The batches go to a thread that compresses and writes them, off the thread that runs
+    /// the analysis.
     spill: Option<mpsc::SyncSender<Vec<u8>>>,
-    writer: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+    writer: Option<std::thread::JoinHandle<std::io::Result<Vec<Block>>>>,
     files: Vec<Arc<str>>,
     file_index: HashMap<Arc<str>, usize>,
-    /// Per file, where its batches are in the spill (offset, length), in arrival order.
-    segments: Vec<Vec<(u64, usize)>>,
-    /// Bytes spilled so far.
-    spilled: u64,
+    /// Per file, its batches (numbers in the order they were sent), in arrival order.
+    batches: Vec<Vec<u32>>,
+    /// Batches sent so far.
+    sent: u32,
     pub written: u64,
 }
 
-// The spill: one line per event, made by [`crate::scan::push_json_line`]: `RECORD_ID<TAB>`
-// and the event's JSON after its `file` key; which file a batch of lines is of, `segments`.
+// The spill's lines, one per event, are made by [`crate::scan::push_json_line`]:
+// `RECORD_ID<TAB>` and the event's JSON after its `file` key; which file a batch is of,
+// `batches`.
+
+/// Compress the batches that come through `rx` into `spill`; where each went.
+fn write_spill(spill: File, rx: mpsc::Receiver<Vec<u8>>) -> std::io::Result<Vec<Block>> {
+    let mut spill = BufWriter::with_capacity(1 << 20, spill);
+    let mut blocks = Vec::new();
+    let mut at = 0u64;
+    let mut buf = Vec::new();
+    for lines in rx {
+        let raw_len = u32::try_from(lines.len()).map_err(|_| {
+            std::io::Error::other("a batch of events over 4 GiB cannot be spilled")
+        })?;
+        buf.clear();
+        buf.extend_from_slice(&raw_len.to_le_bytes());
+        buf.resize(4 + lz4_flex::block::get_maximum_output_size(lines.len()), 0);
+        let n = lz4_flex::block::compress_into(&lines, &mut buf[4..])
+            .map_err(std::io::Error::other)?;
+        spill.write_all(&buf[..4 + n])?;
+        let len = (4 + n) as u32;
+        blocks.push((at, len));
+        at += u64::from(len);
+    }
+    spill.flush()?;
+    Ok(blocks)
+}
 
 impl EventsWriter {
     /// `dest` is a path or `-` for standard output. The spill file sits beside the destination.
@@ -55,13 +89,7 @@ impl EventsWriter {
         let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(16);
         let writer = std::thread::Builder::new()
             .name("events-spill".into())
-            .spawn(move || {
-                let mut spill = BufWriter::with_capacity(1 << 20, spill);
-                for lines in rx {
-                    spill.write_all(&lines)?;
-                }
-                spill.flush()
-            })?;
+            .spawn(move || write_spill(spill, rx))?;
         Ok(EventsWriter {
             dest: dest.to_string(),
             spill_path,
@@ -69,8 +97,8 @@ impl EventsWriter {
             writer: Some(writer),
             files: Vec::new(),
             file_index: HashMap::new(),
-            segments: Vec::new(),
-            spilled: 0,
+            batches: Vec::new(),
+            sent: 0,
             written: 0,
         })
     }
@@ -80,7 +108,7 @@ impl EventsWriter {
             Some(i) => *i,
             None => {
                 self.files.push(Arc::clone(file));
-                self.segments.push(Vec::new());
+                self.batches.push(Vec::new());
                 self.file_index
                     .insert(Arc::clone(file), self.files.len() - 1);
                 self.files.len() - 1
@@ -88,11 +116,13 @@ impl EventsWriter {
         }
     }
 
-    /// Wait for the spill's writer to have written everything sent; its error if it failed.
-    fn spill_written(&mut self) -> anyhow::Result<()> {
+    /// Wait for the spill's writer to have written everything sent: where each batch is, or
+    /// its error if it failed.
+    fn spill_written(&mut self) -> anyhow::Result<Vec<Block>> {
         drop(self.spill.take());
         match self.writer.take().map(|h| h.join()) {
-            None | Some(Ok(Ok(()))) => Ok(()),
+            None => Ok(Vec::new()),
+            Some(Ok(Ok(blocks))) => Ok(blocks),
             Some(Ok(Err(e))) => Err(anyhow::anyhow!(
                 "cannot write the temporary file {}: {e}",
                 self.spill_path.display()
@@ -111,21 +141,18 @@ impl EventsWriter {
         lines: Vec<u8>,
         events: u64,
     ) -> anyhow::Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
         let idx = self.index_of(file);
-        let lines_len = lines.len();
         let sent = self.spill.as_ref().is_some_and(|tx| tx.send(lines).is_ok());
         if !sent {
             // The writer stopped: its error says why.
             self.spill_written()?;
             anyhow::bail!("internal error: the events spill writer stopped");
         }
-        let segs = &mut self.segments[idx];
-        // Batches of one file that follow each other in the spill make one segment.
-        match segs.last_mut() {
-            Some((off, len)) if *off + *len as u64 == self.spilled => *len += lines_len,
-            _ => segs.push((self.spilled, lines_len)),
-        }
-        self.spilled += lines_len as u64;
+        self.batches[idx].push(self.sent);
+        self.sent += 1;
         self.written += events;
         Ok(())
     }
@@ -138,7 +165,7 @@ impl EventsWriter {
         annotations: &Annotations,
         input_order: impl IntoIterator<Item = &'a str>,
     ) -> anyhow::Result<()> {
-        self.spill_written()?;
+        let blocks = self.spill_written()?;
         let mut spill = File::open(&self.spill_path)?;
         // A large buffer in front of the destination's: one write per MiB, not per line.
         let mut out = BufWriter::with_capacity(1 << 20, super::open_output(&self.dest)?);
@@ -167,7 +194,7 @@ impl EventsWriter {
             }
         }
         order.extend((0..self.files.len()).filter(|&i| !placed[i]));
-        let mut buf: Vec<u8> = Vec::new();
+        let (mut packed, mut lines) = (Vec::new(), Vec::new());
         let mut head = Vec::new();
         for idx in order {
             let file = &self.files[idx];
@@ -175,53 +202,40 @@ impl EventsWriter {
             head.extend_from_slice(b"{\"file\":");
             serde_json::to_writer(&mut head, &**file)?;
             let file_tails = annotations.of_file(file).filter(|t| !t.is_empty());
-            for &(off, len) in &self.segments[idx] {
-                // A segment is whole lines; read in pieces of about a MiB, cut at a line end.
+            for &batch in &self.batches[idx] {
+                let &(off, len) = blocks.get(batch as usize).ok_or_else(bad)?;
                 spill.seek(SeekFrom::Start(off))?;
-                let mut left = len;
-                let mut carry = 0usize;
-                while left > 0 || carry > 0 {
-                    let want = left.min(1 << 20);
-                    buf.resize(carry + want, 0);
-                    spill.read_exact(&mut buf[carry..carry + want])?;
-                    left -= want;
-                    let end = if left == 0 {
-                        buf.len()
-                    } else {
-                        match memchr::memrchr(b'\n', &buf) {
-                            Some(i) => i + 1,
-                            None => {
-                                carry = buf.len();
-                                continue;
-                            }
-                        }
-                    };
-                    // memchr, not a byte-at-a-time split: this loop runs over every byte of
-                    // the events output.
-                    let piece = &buf[..end];
-                    let mut at = 0;
-                    let ends = memchr::memchr_iter(b'\n', piece)
-                        .chain((!piece.ends_with(b"\n")).then_some(piece.len()));
-                    for nl in ends {
-                        let line = &piece[at..nl];
-                        at = nl + 1;
-                        if line.is_empty() {
-                            continue;
-                        }
-                        let tab = memchr::memchr(b'\t', line).ok_or_else(bad)?;
-                        let json = line[tab + 1..].strip_suffix(b"}").ok_or_else(bad)?;
-                        out.write_all(&head)?;
-                        out.write_all(json)?;
-                        let tail = match file_tails {
-                            Some(t) => t.get(&record_id(&line[..tab]).ok_or_else(bad)?),
-                            None => None,
-                        };
-                        out.write_all(
-                            tail.map_or(&b",\"findings\":[]}\n"[..], |&i| &tails[i as usize]),
-                        )?;
+                packed.resize(len as usize, 0);
+                spill.read_exact(&mut packed)?;
+                let (raw_len, block) = packed.split_first_chunk::<4>().ok_or_else(bad)?;
+                lines.resize(u32::from_le_bytes(*raw_len) as usize, 0);
+                match lz4_flex::block::decompress_into(block, &mut lines) {
+                    Ok(n) if n == lines.len() => {}
+                    _ => return Err(bad()),
+                }
+                // memchr, not a byte-at-a-time split: this loop runs over every byte of the
+                // events output. A batch is whole lines.
+                let mut at = 0;
+                for nl in memchr::memchr_iter(b'\n', &lines) {
+                    let line = &lines[at..nl];
+                    at = nl + 1;
+                    if line.is_empty() {
+                        continue;
                     }
-                    buf.drain(..end);
-                    carry = buf.len();
+                    let tab = memchr::memchr(b'\t', line).ok_or_else(bad)?;
+                    let json = line[tab + 1..].strip_suffix(b"}").ok_or_else(bad)?;
+                    out.write_all(&head)?;
+                    out.write_all(json)?;
+                    let tail = match file_tails {
+                        Some(t) => t.get(&record_id(&line[..tab]).ok_or_else(bad)?),
+                        None => None,
+                    };
+                    out.write_all(
+                        tail.map_or(&b",\"findings\":[]}\n"[..], |&i| &tails[i as usize]),
+                    )?;
+                }
+                if at != lines.len() {
+                    return Err(bad());
                 }
             }
         }
