@@ -28,11 +28,11 @@ struct Lab {
     sidecar: Value,
     /// `scan --events` lines by (file relative to the lab, record id).
     events: HashMap<Key, Value>,
-    /// `anonymous_logons` of `scan --json`, by event.
+    /// The group of `anonymous_logons` of `scan --json` each anonymous logon is in, by event.
     anon: HashMap<Key, Value>,
     /// `correlations` of `scan --json`.
     correlations: Vec<Value>,
-    /// `anonymous_logons` of `scan --config LAB --json`, by event.
+    /// The same, of `scan --config LAB --json`.
     anon_config: HashMap<Key, Value>,
     /// The `config` section of that summary.
     config: Value,
@@ -53,6 +53,25 @@ fn key(dir: &Path, v: &Value) -> Key {
         rel(dir, v["file"].as_str().expect("file")),
         v["record_id"].as_u64().expect("record_id"),
     )
+}
+
+/// An evidence cap no group of the lab reaches: each group then lists all its logons.
+const UNCAPPED: [&str; 2] = ["--evidence-cap", "1000000"];
+
+/// Each anonymous logon of a summary, with the group of `anonymous_logons` it is in.
+fn by_logon(dir: &Path, summary: &Value) -> HashMap<Key, Value> {
+    let mut m = HashMap::new();
+    for g in summary["anonymous_logons"].as_array().unwrap() {
+        let evidence = g["evidence"].as_array().unwrap();
+        assert_eq!(evidence.len() as u64, g["count"].as_u64().unwrap(), "{g}");
+        for r in evidence {
+            assert!(
+                m.insert(key(dir, r), g.clone()).is_none(),
+                "{r} in two groups"
+            );
+        }
+    }
+    m
 }
 
 fn lab() -> &'static Lab {
@@ -86,6 +105,7 @@ fn lab() -> &'static Lab {
             summary.as_os_str(),
             OsStr::new("-q"),
         ]);
+        args.extend(UNCAPPED.map(OsStr::new));
         let out = nullsight(&args);
         assert_eq!(
             out.status.code(),
@@ -105,6 +125,7 @@ fn lab() -> &'static Lab {
             summary_config.as_os_str(),
             OsStr::new("-q"),
         ]);
+        args.extend(UNCAPPED.map(OsStr::new));
         let out = nullsight(&args);
         assert_eq!(
             out.status.code(),
@@ -114,12 +135,7 @@ fn lab() -> &'static Lab {
         );
         let sc: Value =
             serde_json::from_str(&std::fs::read_to_string(&summary_config).unwrap()).unwrap();
-        let anon_config = sc["anonymous_logons"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| (key(&dir, a), a.clone()))
-            .collect();
+        let anon_config = by_logon(&dir, &sc);
         let config = sc["config"].clone();
 
         let events = read_jsonl(&events)
@@ -127,12 +143,7 @@ fn lab() -> &'static Lab {
             .map(|e| (key(&dir, &e), e))
             .collect();
         let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
-        let anon = s["anonymous_logons"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| (key(&dir, a), a.clone()))
-            .collect();
+        let anon = by_logon(&dir, &s);
         // Evidence references are made relative once, so tests compare lab.json keys.
         let mut correlations = s["correlations"].as_array().unwrap().clone();
         for c in &mut correlations {

@@ -143,8 +143,9 @@ pub struct Outcome {
     /// its scenario: how many per scenario.
     pub scenarios: BTreeMap<&'static str, u64>,
     pub findings: Vec<Finding>,
-    /// One entry per anonymous logon record (copies in duplicate files included).
-    pub anonymous_logons: Vec<anonymous::Classified>,
+    /// One entry per anonymous logon record (copies in duplicate files included), in event
+    /// order; written grouped by host, client and verdict ([`anonymous::Group`]).
+    pub anonymous_logons: anonymous::AnonymousLogons,
     pub inventories: inventory::Inventories,
     pub correlations: Vec<correlate::Correlation>,
     /// Per-event annotations, only for events that have one.

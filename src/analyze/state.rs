@@ -738,13 +738,17 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
             same_records_as,
         })
         .collect();
+    let cfg_cap = cfg.evidence_cap;
     Outcome {
         counts,
         analysis_config: cfg,
         duplicate_files,
         scenarios,
         findings,
-        anonymous_logons: classified,
+        anonymous_logons: anonymous::AnonymousLogons {
+            logons: classified,
+            evidence_cap: cfg_cap,
+        },
         inventories,
         correlations,
         annotations,

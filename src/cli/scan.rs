@@ -32,8 +32,11 @@ OUTPUT: a summary on standard output (unless --quiet); --events writes one JSON 
 event of interest (keys: file, record_id, time, computer, provider, channel, event_id, family,
 anonymous, the normalised fields, scenario, findings), file by file in the order of the
 inputs, each file's events in the order they are stored, the same bytes from run to run;
---json writes the summary with every input and every error; --html writes a self-contained
-HTML report (timeline, graph, findings).
+--json writes the summary with every input and every error, the findings, inventories and
+correlations, and the anonymous logons grouped by host, client and verdict (a row each with
+count, first_seen, last_seen and the first --evidence-cap logons as evidence; one row per logon
+is in --csv's anonymous_logons.csv, each logon's verdict in `nullsight explain`); --html writes
+a self-contained HTML report (timeline, graph, findings).
 Use - for standard output.
 
 A file that cannot be read (or only in part) is reported with its place (chunk, byte offset,

@@ -49,14 +49,13 @@ fn write_spill(spill: File, rx: mpsc::Receiver<Vec<u8>>) -> std::io::Result<Vec<
     let mut at = 0u64;
     let mut buf = Vec::new();
     for lines in rx {
-        let raw_len = u32::try_from(lines.len()).map_err(|_| {
-            std::io::Error::other("a batch of events over 4 GiB cannot be spilled")
-        })?;
+        let raw_len = u32::try_from(lines.len())
+            .map_err(|_| std::io::Error::other("a batch of events over 4 GiB cannot be spilled"))?;
         buf.clear();
         buf.extend_from_slice(&raw_len.to_le_bytes());
         buf.resize(4 + lz4_flex::block::get_maximum_output_size(lines.len()), 0);
-        let n = lz4_flex::block::compress_into(&lines, &mut buf[4..])
-            .map_err(std::io::Error::other)?;
+        let n =
+            lz4_flex::block::compress_into(&lines, &mut buf[4..]).map_err(std::io::Error::other)?;
         spill.write_all(&buf[..4 + n])?;
         let len = (4 + n) as u32;
         blocks.push((at, len));
