@@ -426,14 +426,14 @@ pub fn push_json_line(out: &mut Vec<u8>, e: &Event) {
     let at = out.len();
     // Serialising into a Vec cannot fail for these types.
     let _ = serde_json::to_writer(&mut *out, e);
-    // Events are typed before they are given their file: the key is then `"file":""`.
-    let head_len = if e.file.is_empty() {
-        br#"{"file":"""#.len()
+    if e.file.is_empty() {
+        // `file` is left out of an event without one: `{"record_id":…` becomes the REST
+        // `,"record_id":…` in place.
+        out[at] = b',';
     } else {
         let mut head = br#"{"file":"#.to_vec();
         let _ = serde_json::to_writer(&mut head, &*e.file);
-        head.len()
-    };
-    out.drain(at..at + head_len);
+        out.drain(at..at + head.len());
+    }
     out.push(b'\n');
 }

@@ -60,10 +60,17 @@ fn ser_time<S: Serializer>(t: &Option<jiff::Timestamp>, s: S) -> Result<S::Ok, S
     }
 }
 
+fn no_file(f: &Arc<str>) -> bool {
+    f.is_empty()
+}
+
 /// One event of interest, typed.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Event {
-    /// The input path as given on the command line.
+    /// The input path as given on the command line. Left out when empty: an event is typed,
+    /// and its `--events` line made, before it is given its file (see
+    /// [`crate::scan::push_json_line`]).
+    #[serde(skip_serializing_if = "no_file")]
     pub file: Arc<str>,
     pub record_id: u64,
     #[serde(serialize_with = "ser_time")]
