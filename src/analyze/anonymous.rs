@@ -345,8 +345,9 @@ pub(crate) fn classify_all(
 ) -> Vec<Classified> {
     let burst = bursts(st, dups);
     // Hundreds of thousands of logons can share a handful of texts and lists: each is kept once.
-    let mut texts: HashSet<Arc<str>> = HashSet::new();
-    let mut lists: HashSet<Reasons> = HashSet::new();
+    // (foldhash: SipHash of every logon's reasons was a twentieth of a logon-heavy scan.)
+    let mut texts: HashSet<Arc<str>, foldhash::fast::RandomState> = HashSet::default();
+    let mut lists: HashSet<Reasons, foldhash::fast::RandomState> = HashSet::default();
     let mut shared = |t: &mut Arc<str>| match texts.get(t) {
         Some(s) => *t = Arc::clone(s),
         None => {

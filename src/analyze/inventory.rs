@@ -319,16 +319,58 @@ pub(crate) fn finish(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>, cfg: &Conf
 }
 
 /// ntlmv1-logon, lm-logon, weak-ntlm-session-key (per target host) and ntlm-blocked.
+/// Distinct names, in order at the end. The flows share their names (the state's interned
+/// ones), so a name already added is mostly the same pointer: a hash of the pointer tells,
+/// and equal names that are not shared are merged by the final sort. (A B-tree set compared
+/// the strings of each insert: a tenth of a logon-heavy scan's finish.)
+#[derive(Default)]
+struct NameSet {
+    seen: std::collections::HashSet<(usize, usize), foldhash::fast::RandomState>,
+    names: Vec<Arc<str>>,
+}
+
+impl NameSet {
+    fn insert(&mut self, name: &Arc<str>) {
+        if self
+            .seen
+            .insert((Arc::as_ptr(name) as *const u8 as usize, name.len()))
+        {
+            self.names.push(Arc::clone(name));
+        }
+    }
+
+    fn into_sorted(mut self) -> Vec<Arc<str>> {
+        self.names.sort_unstable();
+        self.names.dedup();
+        self.names
+    }
+}
+
+/// Add `refs` to `set`, keeping only its `cap` smallest: what the findings name as evidence.
+/// (All of a host's flows' evidence, unbounded, took an eighth of a logon-heavy scan.)
+fn smallest(set: &mut BTreeSet<EventRef>, refs: &[EventRef], cap: usize) {
+    for r in refs {
+        if set.len() >= cap && set.last().is_some_and(|last| r >= last) {
+            continue;
+        }
+        set.insert(r.clone());
+        if set.len() > cap {
+            set.pop_last();
+        }
+    }
+}
+
 pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
     let cap = cfg.evidence_cap;
     struct G {
         count: u64,
         first: Option<i64>,
         last: Option<i64>,
-        sources: BTreeSet<Arc<str>>,
-        accounts: BTreeSet<Arc<str>>,
+        sources: NameSet,
+        accounts: NameSet,
         evidence: BTreeSet<EventRef>,
-        keys: BTreeMap<String, u64>,
+        /// Per (LmPackageName, KeyLength), logons.
+        keys: BTreeMap<(Arc<str>, Option<u32>), u64>,
     }
     let mut groups: BTreeMap<(&'static str, Arc<str>), G> = BTreeMap::new();
     for f in &inv.ntlm_flows {
@@ -349,8 +391,8 @@ pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
                 count: 0,
                 first: None,
                 last: None,
-                sources: BTreeSet::new(),
-                accounts: BTreeSet::new(),
+                sources: NameSet::default(),
+                accounts: NameSet::default(),
                 evidence: BTreeSet::new(),
                 keys: BTreeMap::new(),
             });
@@ -363,19 +405,15 @@ pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 (a, b) => a.or(b),
             };
-            g.sources.extend(
-                [f.source_workstation.clone(), f.source_ip.clone()]
-                    .into_iter()
-                    .filter(|x| !x.is_empty()),
-            );
-            g.accounts.insert(f.account.clone());
-            g.evidence.extend(f.evidence.iter().cloned());
+            for source in [&f.source_workstation, &f.source_ip] {
+                if !source.is_empty() {
+                    g.sources.insert(source);
+                }
+            }
+            g.accounts.insert(&f.account);
+            smallest(&mut g.evidence, &f.evidence, cap);
             *g.keys
-                .entry(format!(
-                    "{} KeyLength {}",
-                    f.package,
-                    f.key_length.map(|k| k.to_string()).unwrap_or("-".into())
-                ))
+                .entry((Arc::clone(&f.package), f.key_length))
                 .or_default() += f.count;
         }
     }
@@ -394,14 +432,34 @@ pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
             _ => sc::WEAK_SESSION_KEY,
         });
         f.hosts = vec![host];
-        f.sources = g.sources.into_iter().collect();
-        f.accounts = g.accounts.into_iter().collect();
+        f.sources = g
+            .sources
+            .into_sorted()
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        f.accounts = g
+            .accounts
+            .into_sorted()
+            .into_iter()
+            .map(Into::into)
+            .collect();
         f.count = g.count;
         f.first_seen = rfc3339(g.first);
         f.last_seen = rfc3339(g.last);
         f.evidence_total = g.count;
         f.evidence = g.evidence.into_iter().take(cap).collect();
-        for (k, n) in g.keys {
+        // In the order of their text, as they read.
+        let mut keys: Vec<(String, u64)> = g
+            .keys
+            .into_iter()
+            .map(|((package, key_length), n)| {
+                let key_length = key_length.map_or_else(|| "-".into(), |k| k.to_string());
+                (format!("{package} KeyLength {key_length}"), n)
+            })
+            .collect();
+        keys.sort();
+        for (k, n) in keys {
             f.reasons.push(
                 format!("LmPackageName {k} x{n} for named accounts (not ANONYMOUS LOGON)").into(),
             );
@@ -433,7 +491,7 @@ pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
                 &r.account
             }
         ));
-        e.2.extend(r.evidence.iter().cloned());
+        smallest(&mut e.2, &r.evidence, cap);
         e.3 = match (e.3.take(), r.first_seen.clone()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -459,4 +517,54 @@ pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
         out.push(f);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(file: &str, record_id: u64) -> EventRef {
+        EventRef {
+            file: Arc::from(file),
+            record_id,
+        }
+    }
+
+    #[test]
+    fn evidence_keeps_the_smallest_distinct_refs_as_a_whole_set_would() {
+        let refs = [
+            r("b", 1),
+            r("a", 9),
+            r("a", 2),
+            r("a", 9),
+            r("c", 0),
+            r("a", 1),
+        ];
+        for cap in 0..=7 {
+            let mut bounded = BTreeSet::new();
+            for chunk in refs.chunks(2) {
+                smallest(&mut bounded, chunk, cap);
+            }
+            let whole: BTreeSet<EventRef> = refs.iter().cloned().collect();
+            let want: Vec<_> = whole.into_iter().take(cap).collect();
+            assert_eq!(bounded.into_iter().collect::<Vec<_>>(), want, "cap {cap}");
+        }
+    }
+
+    #[test]
+    fn names_are_distinct_and_in_order_shared_or_not() {
+        let shared: Arc<str> = Arc::from("WS2");
+        let mut set = NameSet::default();
+        for n in [
+            Arc::clone(&shared),
+            Arc::from("WS1"),
+            shared,
+            Arc::from("WS2"),
+            Arc::from("ws0"),
+        ] {
+            set.insert(&n);
+        }
+        let names: Vec<String> = set.into_sorted().iter().map(|n| n.to_string()).collect();
+        assert_eq!(names, ["WS1", "WS2", "ws0"]);
+    }
 }
