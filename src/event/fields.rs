@@ -1,7 +1,7 @@
 //! Field normalisation: one place that knows how Windows (and collectors) write values.
 
 use crate::knowledge::{insertion, sids};
-use std::net::IpAddr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// `-`, empty, `(NULL)` and `NULL` mean "no value" in Security and NTLM events.
 pub fn is_absent(s: &str) -> bool {
@@ -98,12 +98,16 @@ pub fn code(s: Option<&str>) -> Option<u32> {
 /// A network address: `-` is absent, `::ffff:a.b.c.d` becomes `a.b.c.d`, others canonical.
 pub fn ip(s: Option<&str>) -> Option<String> {
     let s = text(s)?;
-    match s.parse::<IpAddr>() {
-        Ok(IpAddr::V6(v6)) => Some(match v6.to_ipv4_mapped() {
+    // An IPv4 address is kept as written: the parser takes only the canonical dotted form
+    // (no leading zeros), the one it would be written back as.
+    if s.parse::<Ipv4Addr>().is_ok() {
+        return Some(s);
+    }
+    match s.parse::<Ipv6Addr>() {
+        Ok(v6) => Some(match v6.to_ipv4_mapped() {
             Some(v4) => v4.to_string(),
             None => v6.to_string(),
         }),
-        Ok(IpAddr::V4(v4)) => Some(v4.to_string()),
         // Not an address (a name, or damage): keep what was written.
         Err(_) => Some(s),
     }
@@ -187,6 +191,21 @@ mod tests {
         assert_eq!(code(Some("-1073741715")), Some(0xC000006D));
         assert_eq!(ip(Some("::ffff:10.0.0.15")), Some("10.0.0.15".into()));
         assert_eq!(ip(Some("::1")), Some("::1".into()));
+        // What parses as IPv4 is written back as it was written.
+        for v4 in [
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            " 10.0.0.1 ",
+            "127.000.0.1",
+            "1.2.3.04",
+        ] {
+            let canonical = v4.trim().parse::<Ipv4Addr>().map(|a| a.to_string());
+            assert_eq!(
+                ip(Some(v4)),
+                Some(canonical.unwrap_or_else(|_| v4.trim().into()))
+            );
+        }
         assert_eq!(ip(Some("-")), None);
         assert_eq!(port(Some("0")), None);
         assert_eq!(port(Some("50577")), Some(50577));

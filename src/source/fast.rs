@@ -679,7 +679,7 @@ fn system(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord) -> Option<()> {
                 if let Some(n) = ctx.attr(c, "Name")?.or(ctx.attr(c, "EventSourceName")?) {
                     rec.provider = n;
                 }
-                rec.provider_guid = ctx.attr(c, "Guid")?.map(|g| super::xml::normalise_guid(&g));
+                rec.provider_guid = ctx.attr(c, "Guid")?.map(super::xml::normalise_guid_owned);
             }
             "EventID" => rec.qualifiers = ctx.attr(c, "Qualifiers")?.and_then(|q| q.trim().parse().ok()),
             "TimeCreated" => {

@@ -306,7 +306,28 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
 /// `{54849625-...}` and `54849625-...` in any case → upper-case, braced.
 pub fn normalise_guid(g: &str) -> String {
     let core = g.trim().trim_start_matches('{').trim_end_matches('}');
-    format!("{{{}}}", core.to_ascii_uppercase())
+    let mut out = String::with_capacity(core.len() + 2);
+    out.push('{');
+    out.push_str(core);
+    out.push('}');
+    out.make_ascii_uppercase();
+    out
+}
+
+/// [`normalise_guid`] of a value the caller owns: one already braced once is upper-cased in
+/// place (the EVTX decoder's, for every record).
+pub fn normalise_guid_owned(mut g: String) -> String {
+    let b = g.as_bytes();
+    let braced_once = b.len() >= 2
+        && b[0] == b'{'
+        && b[1] != b'{'
+        && b[b.len() - 1] == b'}'
+        && b[b.len() - 2] != b'}';
+    if !braced_once {
+        return normalise_guid(&g);
+    }
+    g.make_ascii_uppercase();
+    g
 }
 
 /// RFC 3339 timestamps as Windows and the renderers write them (up to 9 fractional digits).
@@ -365,6 +386,29 @@ pub fn parse_one(xml: &str) -> Result<RawRecord, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guids_normalise_the_same_owned_or_not() {
+        for g in [
+            "{54849625-5478-4994-a5ba-3e3b0328c30d}",
+            "54849625-5478-4994-a5ba-3e3b0328c30d",
+            " {abc} ",
+            "{{abc}}",
+            "{a}b}",
+            "{}",
+            "{",
+            "}",
+            "",
+            "{é}",
+        ] {
+            assert_eq!(
+                normalise_guid_owned(g.to_string()),
+                normalise_guid(g),
+                "{g:?}"
+            );
+        }
+        assert_eq!(normalise_guid(" {ab-cd} "), "{AB-CD}");
+    }
 
     const SAMPLE: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <Events><Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">
