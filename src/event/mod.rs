@@ -20,8 +20,89 @@ pub struct LogonId(pub u64);
 
 impl Serialize for LogonId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&format_args!("{:#x}", self.0))
+        s.serialize_str(Hex::of(self.0).as_str())
     }
+}
+
+/// `{:#x}` of a number, made without `fmt` (every event writes a few: `fmt` through
+/// serde_json's escaping writer took a few hundred instructions each).
+struct Hex {
+    buf: [u8; 18],
+    start: usize,
+}
+
+impl Hex {
+    fn of(mut v: u64) -> Hex {
+        let mut buf = [0u8; 18];
+        let mut start = buf.len();
+        loop {
+            start -= 1;
+            buf[start] = b"0123456789abcdef"[(v & 0xf) as usize];
+            v >>= 4;
+            if v == 0 {
+                break;
+            }
+        }
+        start -= 2;
+        buf[start..start + 2].copy_from_slice(b"0x");
+        Hex { buf, start }
+    }
+
+    fn as_str(&self) -> &str {
+        // Infallible: ASCII digits.
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("0x0")
+    }
+}
+
+/// A time as `jiff` displays it (`2016-07-08T18:12:51.6816408Z`: UTC, the fraction without
+/// its trailing zeros), made without `fmt` for the years 1-9999; others through `jiff`.
+fn rfc3339(t: jiff::Timestamp, out: &mut [u8; 32]) -> Option<&str> {
+    let secs = t.as_second();
+    let nanos = t.subsec_nanosecond();
+    if nanos < 0 {
+        return None;
+    }
+    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's days_from_civil, inverted).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    if !(1..=9999).contains(&year) {
+        return None;
+    }
+    let mut put = |at: usize, v: i64, width: usize| {
+        let mut v = v;
+        for i in (0..width).rev() {
+            out[at + i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, year, 4);
+    put(5, month, 2);
+    put(8, day, 2);
+    put(11, sod / 3600, 2);
+    put(14, sod % 3600 / 60, 2);
+    put(17, sod % 60, 2);
+    let mut end = 19;
+    if nanos > 0 {
+        put(20, i64::from(nanos), 9);
+        out[19] = b'.';
+        end = 29;
+        while out[end - 1] == b'0' {
+            end -= 1;
+        }
+    }
+    for (at, c) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')] {
+        out[at] = c;
+    }
+    out[end] = b'Z';
+    std::str::from_utf8(&out[..end + 1]).ok()
 }
 
 impl std::fmt::Display for LogonId {
@@ -36,7 +117,7 @@ pub struct Status(pub u32);
 
 impl Serialize for Status {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        s.serialize_str(Hex::of(u64::from(self.0)).as_str())
     }
 }
 
@@ -55,7 +136,10 @@ impl Status {
 
 fn ser_time<S: Serializer>(t: &Option<jiff::Timestamp>, s: S) -> Result<S::Ok, S::Error> {
     match t {
-        Some(t) => s.collect_str(t),
+        Some(t) => match rfc3339(*t, &mut [0; 32]) {
+            Some(text) => s.serialize_str(text),
+            None => s.collect_str(t),
+        },
         None => s.serialize_none(),
     }
 }
@@ -493,4 +577,65 @@ pub struct SqlLoginFailure {
     pub server: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_is_written_as_fmt_writes_it() {
+        for v in [
+            0,
+            1,
+            0xf,
+            0x10,
+            0x3e7,
+            0xc000_006d,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            assert_eq!(Hex::of(v).as_str(), format!("{v:#x}"));
+        }
+        assert_eq!(
+            serde_json::to_string(&(LogonId(0x3e7), Status(0xc000006d))).unwrap(),
+            r#"["0x3e7","0xc000006d"]"#
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn times_are_written_as_jiff_displays_them(
+            secs in -62_135_596_800i64..253_402_207_200i64,
+            nanos in 0i32..1_000_000_000,
+            round in 0u32..4,
+        ) {
+            // Whole seconds, 100 ns ticks (as Windows writes them), and any nanosecond.
+            let nanos = match round { 0 => 0, 1 => nanos / 100 * 100, _ => nanos };
+            let t = jiff::Timestamp::new(secs, nanos).unwrap();
+            let mut mine = Vec::new();
+            ser_time(&Some(t), &mut serde_json::Serializer::new(&mut mine)).unwrap();
+            proptest::prop_assert_eq!(String::from_utf8(mine).unwrap(), format!("\"{t}\""));
+        }
+    }
+
+    #[test]
+    fn times_at_the_edges_are_written_as_jiff_displays_them() {
+        for (secs, nanos) in [
+            (0, 0),
+            (-1, 0),
+            (-1, -500_000_000),
+            (951_782_400, 0),             // 2000-02-29
+            (1_467_999_171, 681_640_800), // 2016-07-08T18:12:51.6816408Z
+            (-62_135_596_800, 0),         // 0001-01-01
+            (253_402_207_199, 999_999_999),
+            (jiff::Timestamp::MIN.as_second(), 0),
+            (jiff::Timestamp::MAX.as_second(), 0),
+        ] {
+            let t = jiff::Timestamp::new(secs, nanos).unwrap();
+            let mut mine = Vec::new();
+            ser_time(&Some(t), &mut serde_json::Serializer::new(&mut mine)).unwrap();
+            assert_eq!(String::from_utf8(mine).unwrap(), format!("\"{t}\""));
+        }
+    }
 }
