@@ -34,7 +34,7 @@ anonymous, the normalised fields, scenario, findings), file by file in the order
 inputs, each file's events in the order they are stored, the same bytes from run to run;
 --json writes the summary with every input and every error, the findings, inventories and
 correlations, and the anonymous logons grouped by host, client and verdict (a row each with
-count, first_seen, last_seen and the first --evidence-cap logons as evidence; one row per logon
+count, first_seen, last_seen and the earliest --evidence-cap logons as evidence; one row per logon
 is in --csv's anonymous_logons.csv, each logon's verdict in `nullsight explain`); --html writes
 a self-contained HTML report (timeline, graph, findings).
 Use - for standard output.
