@@ -11,6 +11,7 @@ mod parse;
 pub use crate::knowledge::events::Family;
 pub use parse::{from_raw, type_record};
 
+use crate::source::fast::Hex;
 use serde::{Serialize, Serializer};
 use std::sync::Arc;
 
@@ -21,36 +22,6 @@ pub struct LogonId(pub u64);
 impl Serialize for LogonId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(Hex::of(self.0).as_str())
-    }
-}
-
-/// `{:#x}` of a number, made without `fmt` (every event writes a few: `fmt` through
-/// serde_json's escaping writer took a few hundred instructions each).
-struct Hex {
-    buf: [u8; 18],
-    start: usize,
-}
-
-impl Hex {
-    fn of(mut v: u64) -> Hex {
-        let mut buf = [0u8; 18];
-        let mut start = buf.len();
-        loop {
-            start -= 1;
-            buf[start] = b"0123456789abcdef"[(v & 0xf) as usize];
-            v >>= 4;
-            if v == 0 {
-                break;
-            }
-        }
-        start -= 2;
-        buf[start..start + 2].copy_from_slice(b"0x");
-        Hex { buf, start }
-    }
-
-    fn as_str(&self) -> &str {
-        // Infallible: ASCII digits.
-        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("0x0")
     }
 }
 

@@ -168,6 +168,24 @@ fn name_at(d: &[u8], off: u32) -> Option<Box<str>> {
         .map(String::into_boxed_str)
 }
 
+/// The name reference whose offset field is at `pos`: the name's offset, whether the name is
+/// defined right there, and where the next token is (past that definition if so).
+fn name_ref(d: &[u8], pos: usize) -> Option<(usize, bool, usize)> {
+    let off = u32_at(d, pos)? as usize;
+    let mut next = pos + 4;
+    let inline = off == next;
+    if inline {
+        next += 10 + 2 * usize::from(u16_at(d, next + 6)?);
+    }
+    Some((off, inline, next))
+}
+
+/// The count and UTF-16 text of the name at `off`, as [`name_at`] reads them.
+fn name_text(d: &[u8], off: usize) -> Option<&[u8]> {
+    let n = usize::from(u16_at(d, off + 6)?);
+    d.get(off + 6..off + 8 + 2 * n)
+}
+
 /// A parser over a template definition's token stream.
 struct Parser<'a> {
     d: &'a [u8],
@@ -197,17 +215,11 @@ impl Parser<'_> {
     fn name(&mut self) -> Option<Box<str>> {
         let bytes = self.d.get(self.lit_start..self.pos)?;
         self.read.push(Read::Bytes(bytes.into()));
-        let off = u32_at(self.d, self.pos)?;
-        self.pos += 4;
-        let inline = off as usize == self.pos;
-        if inline {
-            let n = usize::from(u16_at(self.d, self.pos + 6)?);
-            self.pos += 10 + 2 * n;
-        }
-        self.lit_start = self.pos;
-        let name = name_at(self.d, off)?;
-        let n = usize::from(u16_at(self.d, off as usize + 6)?);
-        let text = self.d.get(off as usize + 6..off as usize + 8 + 2 * n)?;
+        let (off, inline, next) = name_ref(self.d, self.pos)?;
+        self.pos = next;
+        self.lit_start = next;
+        let name = name_at(self.d, off as u32)?;
+        let text = name_text(self.d, off)?;
         self.read.push(Read::Name {
             text: text.into(),
             inline,
@@ -329,28 +341,12 @@ fn reads_as(d: &[u8], def_offset: u32, read: &[Read]) -> bool {
                 }
                 pos += b.len();
             }
-            Read::Name { text, inline } => {
-                let Some(off) = u32_at(d, pos) else {
-                    return false;
-                };
-                pos += 4;
-                if (off as usize == pos) != *inline {
-                    return false;
+            Read::Name { text, inline } => match name_ref(d, pos) {
+                Some((off, i, next)) if i == *inline && name_text(d, off) == Some(&text[..]) => {
+                    pos = next
                 }
-                if *inline {
-                    let Some(n) = u16_at(d, pos + 6) else {
-                        return false;
-                    };
-                    pos += 10 + 2 * usize::from(n);
-                }
-                let off = off as usize;
-                let Some(n) = u16_at(d, off + 6) else {
-                    return false;
-                };
-                if d.get(off + 6..off + 8 + 2 * usize::from(n)) != Some(&text[..]) {
-                    return false;
-                }
-            }
+                _ => return false,
+            },
         }
     }
     true
@@ -364,9 +360,12 @@ fn reads_as(d: &[u8], def_offset: u32, read: &[Read]) -> bool {
 /// a hostile log.
 #[derive(Default)]
 struct TemplateCache {
-    entries: HashMap<([u8; 16], u32), Vec<(Rc<Template>, Rc<[Read]>)>>,
+    entries: HashMap<([u8; 16], u32), Vec<Cached>>,
     count: usize,
 }
+
+/// A cached template, with what its parse read.
+type Cached = (Rc<Template>, Rc<[Read]>);
 
 /// Templates kept at most (a log with more distinct templates starts the cache again).
 const TEMPLATE_CACHE_MAX: usize = 512;
@@ -473,11 +472,37 @@ fn push_i64(s: &mut String, v: i64) {
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 
 fn push_hex_lower(s: &mut String, v: u64) {
-    const DIGITS: &[u8; 16] = HEX_LOWER;
-    s.push_str("0x");
-    let n = (16 - v.leading_zeros() as usize / 4).max(1);
-    for k in (0..n).rev() {
-        s.push(DIGITS[(v >> (4 * k)) as usize & 0xf] as char);
+    s.push_str(Hex::of(v).as_str());
+}
+
+/// `{:#x}` of a number (`0x3e7`), made without `fmt`: the decoder writes HexInt values so, and
+/// events their logon ids and status codes (`fmt` through serde_json's escaping writer took a
+/// few hundred instructions each).
+pub(crate) struct Hex {
+    buf: [u8; 18],
+    start: usize,
+}
+
+impl Hex {
+    pub(crate) fn of(mut v: u64) -> Hex {
+        let mut buf = [0u8; 18];
+        let mut start = buf.len();
+        loop {
+            start -= 1;
+            buf[start] = HEX_LOWER[(v & 0xf) as usize];
+            v >>= 4;
+            if v == 0 {
+                break;
+            }
+        }
+        start -= 2;
+        buf[start..start + 2].copy_from_slice(b"0x");
+        Hex { buf, start }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Infallible: ASCII digits.
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("0x0")
     }
 }
 
