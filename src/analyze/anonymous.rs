@@ -199,8 +199,8 @@ pub fn group(classified: &[Classified], cap: usize) -> Vec<Group> {
     );
     let mut index: FastMap<Key<'_>, usize> = FastMap::default();
     let mut groups: Vec<Group> = Vec::new();
-    // Per group, the evidence with its time (no time sorts last).
-    let mut refs: Vec<super::finding::Refs> = Vec::new();
+    // Per group, the evidence with its time (no time sorts last), and the linked events.
+    let mut refs: Vec<(super::finding::Refs, super::finding::Refs)> = Vec::new();
     for c in classified {
         let key: Key<'_> = (
             &c.computer,
@@ -226,7 +226,7 @@ pub fn group(classified: &[Classified], cap: usize) -> Vec<Group> {
                 evidence: Vec::new(),
                 linked: Vec::new(),
             });
-            refs.push(super::finding::Refs::default());
+            refs.push(Default::default());
             groups.len() - 1
         });
         let g = &mut groups[i];
@@ -235,19 +235,18 @@ pub fn group(classified: &[Classified], cap: usize) -> Vec<Group> {
             g.first_seen = Some(g.first_seen.map_or(t, |f| f.min(t)));
             g.last_seen = Some(g.last_seen.map_or(t, |l| l.max(t)));
         }
-        refs[i].insert((c.time.unwrap_or(i64::MAX), c.event.clone()), cap);
+        refs[i]
+            .0
+            .insert((c.time.unwrap_or(i64::MAX), c.event.clone()), cap);
+        // One time for all: the linked events in their own order.
         for l in &c.linked {
-            if g.linked.len() >= cap && g.linked.last().is_some_and(|last| l >= last) {
-                continue;
-            }
-            if let Err(at) = g.linked.binary_search(l) {
-                g.linked.insert(at, l.clone());
-                g.linked.truncate(cap);
-            }
+            refs[i].1.insert((0, l.clone()), cap);
         }
     }
-    for (g, r) in groups.iter_mut().zip(refs) {
-        g.evidence = r.iter().map(|(_, e)| e.clone()).collect();
+    let events = |r: &super::finding::Refs| r.iter().map(|(_, e)| e.clone()).collect();
+    for (g, (evidence, linked)) in groups.iter_mut().zip(refs) {
+        g.evidence = events(&evidence);
+        g.linked = events(&linked);
     }
     groups
 }

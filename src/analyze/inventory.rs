@@ -8,7 +8,7 @@
 //!   account, process, client identity).
 
 use super::finding::{
-    merge_fast_map, merge_map, rfc3339, ser_rfc3339, FastMap, FileSample, Finding, Sample,
+    merge_fast_map, merge_map, rfc3339, ser_rfc3339, FastMap, FileSample, Finding, Refs, Sample,
     Severity, Text,
 };
 use super::state::{account, Names};
@@ -339,25 +339,24 @@ impl NameSet {
         }
     }
 
-    fn into_sorted(mut self) -> Vec<Arc<str>> {
+    fn into_sorted(mut self) -> Vec<Text> {
         self.names.sort_unstable();
         self.names.dedup();
         self.names
     }
 }
 
-/// Add `refs` to `set`, keeping only its `cap` smallest: what the findings name as evidence.
-/// (All of a host's flows' evidence, unbounded, took an eighth of a logon-heavy scan.)
-fn smallest(set: &mut BTreeSet<EventRef>, refs: &[EventRef], cap: usize) {
+/// The evidence a finding names: the `cap` smallest distinct refs of all its flows, kept as
+/// they come. (All of a host's flows' evidence, unbounded, took an eighth of a logon-heavy
+/// scan.) `Refs` orders by time first: one time for all orders by the refs alone.
+fn smallest(set: &mut Refs, refs: &[EventRef], cap: usize) {
     for r in refs {
-        if set.len() >= cap && set.last().is_some_and(|last| r >= last) {
-            continue;
-        }
-        set.insert(r.clone());
-        if set.len() > cap {
-            set.pop_last();
-        }
+        set.insert((0, r.clone()), cap);
     }
+}
+
+fn refs_of(set: Refs) -> Vec<EventRef> {
+    set.iter().map(|(_, r)| r.clone()).collect()
 }
 
 pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
@@ -368,7 +367,7 @@ pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
         last: Option<i64>,
         sources: NameSet,
         accounts: NameSet,
-        evidence: BTreeSet<EventRef>,
+        evidence: Refs,
         /// Per (LmPackageName, KeyLength), logons.
         keys: BTreeMap<(Arc<str>, Option<u32>), u64>,
     }
@@ -393,7 +392,7 @@ pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
                 last: None,
                 sources: NameSet::default(),
                 accounts: NameSet::default(),
-                evidence: BTreeSet::new(),
+                evidence: Refs::default(),
                 keys: BTreeMap::new(),
             });
             g.count += f.count;
@@ -432,23 +431,13 @@ pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
             _ => sc::WEAK_SESSION_KEY,
         });
         f.hosts = vec![host];
-        f.sources = g
-            .sources
-            .into_sorted()
-            .into_iter()
-            .map(Into::into)
-            .collect();
-        f.accounts = g
-            .accounts
-            .into_sorted()
-            .into_iter()
-            .map(Into::into)
-            .collect();
+        f.sources = g.sources.into_sorted();
+        f.accounts = g.accounts.into_sorted();
         f.count = g.count;
         f.first_seen = rfc3339(g.first);
         f.last_seen = rfc3339(g.last);
         f.evidence_total = g.count;
-        f.evidence = g.evidence.into_iter().take(cap).collect();
+        f.evidence = refs_of(g.evidence);
         // In the order of their text, as they read.
         let mut keys: Vec<(String, u64)> = g
             .keys
@@ -469,13 +458,7 @@ pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
     // Blocked NTLM.
     let mut blocked: BTreeMap<
         String,
-        (
-            u64,
-            BTreeSet<String>,
-            BTreeSet<EventRef>,
-            Option<String>,
-            Option<String>,
-        ),
+        (u64, BTreeSet<String>, Refs, Option<String>, Option<String>),
     > = BTreeMap::new();
     for r in inv.ntlm_audit.iter().filter(|r| r.blocked) {
         let e = blocked.entry(r.host.clone()).or_default();
@@ -510,7 +493,7 @@ pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
         f.hosts = vec![host.into()];
         f.count = n;
         f.evidence_total = n;
-        f.evidence = ev.into_iter().take(cap).collect();
+        f.evidence = refs_of(ev);
         f.first_seen = first;
         f.last_seen = last;
         f.reasons = what.into_iter().take(10).map(Text::from).collect();
@@ -541,13 +524,13 @@ mod tests {
             r("a", 1),
         ];
         for cap in 0..=7 {
-            let mut bounded = BTreeSet::new();
+            let mut bounded = Refs::default();
             for chunk in refs.chunks(2) {
                 smallest(&mut bounded, chunk, cap);
             }
             let whole: BTreeSet<EventRef> = refs.iter().cloned().collect();
             let want: Vec<_> = whole.into_iter().take(cap).collect();
-            assert_eq!(bounded.into_iter().collect::<Vec<_>>(), want, "cap {cap}");
+            assert_eq!(refs_of(bounded), want, "cap {cap}");
         }
     }
 
