@@ -140,9 +140,6 @@ impl EventsWriter {
         lines: Vec<u8>,
         events: u64,
     ) -> anyhow::Result<()> {
-        if lines.is_empty() {
-            return Ok(());
-        }
         let idx = self.index_of(file);
         let sent = self.spill.as_ref().is_some_and(|tx| tx.send(lines).is_ok());
         if !sent {
