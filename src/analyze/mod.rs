@@ -21,6 +21,7 @@
 // Aggregation keys are tuples by design (ordered, mergeable maps).
 #![allow(clippy::type_complexity)]
 
+mod anon_logons;
 pub mod annotations;
 pub mod anonymous;
 pub mod config;

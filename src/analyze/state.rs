@@ -10,6 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
+pub(crate) use super::anon_logons::{AnonLogon, AnonLogons};
+
 /// Per-file fingerprint: how many events and an order-independent digest of their identity
 /// (computer, record id, event id, time). Two files with the same fingerprint hold the same
 /// records.
@@ -17,101 +19,6 @@ use std::sync::Arc;
 pub(crate) struct FileStats {
     pub events: u64,
     pub digest: u64,
-}
-
-/// A compact anonymous 4624.
-#[derive(Debug, Clone, PartialEq, Eq)]
-/// Its names are shared ([`Names`]): a flood of anonymous logons repeats a few hosts,
-/// clients and processes.
-pub(crate) struct AnonLogon {
-    pub computer: Arc<str>,
-    pub time: i64,
-    pub logon_id: Option<u64>,
-    pub logon_type: Option<u32>,
-    pub workstation: Option<Arc<str>>,
-    pub ip: Option<Arc<str>>,
-    pub port: Option<u16>,
-    pub lm_package: Option<Arc<str>>,
-    pub key_length: Option<u32>,
-    pub process_name: Option<Arc<str>>,
-}
-
-/// The anonymous logons, appended as they come and put in event order (file, record id) once,
-/// when the analysis finishes; of a record id seen twice in a file, the last is kept, as a map
-/// would. A vector costs about a third of a B-tree's memory per logon, and nothing to append.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct AnonLogons {
-    v: Vec<(EventRef, AnonLogon)>,
-    sorted: bool,
-}
-
-impl AnonLogons {
-    pub fn insert(&mut self, r: EventRef, a: AnonLogon) {
-        self.sorted = false;
-        self.v.push((r, a));
-    }
-
-    pub fn extend(&mut self, o: AnonLogons) {
-        self.sorted = false;
-        self.v.extend(o.v);
-    }
-
-    /// Sort by event, dropping all but the last of equal events. Needed before the lookups.
-    pub fn sort(&mut self) {
-        if self.sorted {
-            return;
-        }
-        // In place: a stable sort's buffer and a deduplicated copy were, on a flood of
-        // anonymous logons, one and a half times the vector again. The order is found on
-        // indices (equal events by arrival, so the last of each run is the latest), then
-        // applied by following its cycles.
-        let v = &mut self.v;
-        let mut order: Vec<usize> = (0..v.len()).collect();
-        order.sort_unstable_by(|&a, &b| v[a].0.cmp(&v[b].0).then(a.cmp(&b)));
-        // `v[i]` is to receive what is now at `order[i]`; a placed slot points at itself.
-        for start in 0..order.len() {
-            let mut cur = start;
-            while order[cur] != start {
-                let next = order[cur];
-                v.swap(cur, next);
-                order[cur] = cur;
-                cur = next;
-            }
-            order[cur] = cur;
-        }
-        // Keep the last of equal events: the later one takes the kept slot.
-        v.dedup_by(|later, kept| {
-            let same = later.0 == kept.0;
-            if same {
-                std::mem::swap(later, kept);
-            }
-            same
-        });
-        self.sorted = true;
-    }
-
-    /// In event order (after [`AnonLogons::sort`]).
-    pub fn iter(&self) -> impl Iterator<Item = (&EventRef, &AnonLogon)> {
-        debug_assert!(self.sorted || self.v.is_empty());
-        self.v.iter().map(|(r, a)| (r, a))
-    }
-
-    /// The logon of event `r` (after [`AnonLogons::sort`]).
-    pub fn get(&self, r: &EventRef) -> Option<&AnonLogon> {
-        debug_assert!(self.sorted || self.v.is_empty());
-        let at = self.v.binary_search_by(|(x, _)| x.cmp(r)).ok()?;
-        Some(&self.v[at].1)
-    }
-}
-
-/// Equal when they hold the same logons, whatever the order they came in.
-impl PartialEq for AnonLogons {
-    fn eq(&self, o: &Self) -> bool {
-        let (mut a, mut b) = (self.clone(), o.clone());
-        a.sort();
-        b.sort();
-        a.v == b.v
-    }
 }
 
 /// One copy of each name the state keeps per event. A cache, not part of the state's value:
@@ -663,7 +570,6 @@ impl State {
 }
 
 pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostView) -> Outcome {
-    st.anon.sort();
     let dups = st.duplicates();
     let cfg = (*st.cfg).clone();
     let mut findings = Vec::new();
@@ -675,6 +581,8 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     let correlations = correlate::finish(&st.corr, &dups, &cfg);
     drop(std::mem::take(&mut st.corr));
     let inv = std::mem::take(&mut st.inv);
+    // The anonymous logons are unpacked once the correlation windows are freed.
+    st.anon.sort(&mut st.names);
     // The detections' windows are not needed by the classification.
     let detected = detections::findings(&st, &dups);
     drop(std::mem::take(&mut st.windows));
@@ -752,94 +660,5 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
         inventories,
         correlations,
         annotations,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn logon(time: i64) -> AnonLogon {
-        AnonLogon {
-            computer: Arc::from("SRV"),
-            time,
-            logon_id: None,
-            logon_type: Some(3),
-            workstation: None,
-            ip: None,
-            port: None,
-            lm_package: None,
-            key_length: None,
-            process_name: None,
-        }
-    }
-
-    fn ev(file: &str, record_id: u64) -> EventRef {
-        EventRef {
-            file: Arc::from(file),
-            record_id,
-        }
-    }
-
-    proptest::proptest! {
-        // The in-place sort gives what a stable sort keeping the last of equal events gives.
-        #[test]
-        fn anonymous_logons_sort_in_place_as_a_stable_sort_would(
-            items in proptest::collection::vec((0u8..3, 0u64..20), 0..200),
-        ) {
-            let mut a = AnonLogons::default();
-            for (i, &(f, r)) in items.iter().enumerate() {
-                a.insert(ev(["a", "b", "c"][f as usize], r), logon(i as i64));
-            }
-            a.sort();
-            let mut want: Vec<((u8, u64), i64)> = Vec::new();
-            let mut keyed: Vec<((u8, u64), i64)> =
-                items.iter().enumerate().map(|(i, &k)| (k, i as i64)).collect();
-            keyed.sort_by_key(|x| x.0);
-            for x in keyed {
-                match want.last_mut() {
-                    Some(l) if l.0 == x.0 => *l = x,
-                    _ => want.push(x),
-                }
-            }
-            let got: Vec<((u8, u64), i64)> = a
-                .iter()
-                .map(|(r, l)| (((r.file.as_bytes()[0] - b'a'), r.record_id), l.time))
-                .collect();
-            proptest::prop_assert_eq!(got, want);
-        }
-    }
-
-    #[test]
-    fn anonymous_logons_sort_by_event_and_keep_the_last_of_a_repeated_record() {
-        let mut a = AnonLogons::default();
-        a.insert(ev("b.evtx", 2), logon(1));
-        a.insert(ev("a.evtx", 9), logon(2));
-        a.insert(ev("b.evtx", 2), logon(3));
-        let mut b = AnonLogons::default();
-        b.insert(ev("a.evtx", 1), logon(4));
-        b.insert(ev("b.evtx", 2), logon(5));
-        a.extend(b);
-        a.sort();
-        let got: Vec<(String, u64, i64)> = a
-            .iter()
-            .map(|(r, l)| (r.file.to_string(), r.record_id, l.time))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("a.evtx".into(), 1, 4),
-                ("a.evtx".into(), 9, 2),
-                ("b.evtx".into(), 2, 5)
-            ]
-        );
-        assert_eq!(a.get(&ev("a.evtx", 9)).map(|l| l.time), Some(2));
-        assert!(a.get(&ev("a.evtx", 2)).is_none());
-        // Equality does not depend on arrival order.
-        let mut c = AnonLogons::default();
-        c.insert(ev("b.evtx", 2), logon(5));
-        c.insert(ev("a.evtx", 9), logon(2));
-        c.insert(ev("a.evtx", 1), logon(4));
-        assert_eq!(a, c);
     }
 }
