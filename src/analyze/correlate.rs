@@ -26,6 +26,7 @@
 
 use super::finding::{merge_fast_map, rfc3339, FastMap, FileSample, Sample, VecMap};
 use super::state::{bucket, Names};
+use super::windows::Windows as PathWindows;
 use super::{Config, EventRef};
 use crate::event::{Event, Kind};
 use serde::Serialize;
@@ -53,8 +54,8 @@ pub(crate) struct Point {
 pub(crate) struct State {
     /// Per (file, point), its events by time window. The windows of a point share one key:
     /// a long log has many windows per path, and a B-tree entry each (key repeated) cost
-    /// about 350 bytes a window.
-    pub points: FastMap<(Arc<str>, Point), VecMap<i64, FileSample>>,
+    /// about 350 bytes a window; the older ones are sealed ([`PathWindows`]).
+    pub points: FastMap<(Arc<str>, Point), PathWindows>,
 }
 
 impl State {
@@ -116,13 +117,13 @@ impl State {
         self.points
             .entry((Arc::clone(&e.file), point))
             .or_default()
-            .slot(&b, || b)
-            .add(t, e.record_id, cfg.evidence_cap);
+            .add(b, t, e.record_id, cfg.evidence_cap);
     }
 
     pub fn merge(&mut self, o: State, cap: usize) {
+        let mut names = Names::default();
         merge_fast_map(&mut self.points, o.points, |a, b| {
-            a.merge(b, |x, y| x.merge(y, cap))
+            a.merge(b, cap, &mut names)
         });
     }
 }
@@ -152,15 +153,25 @@ pub(crate) fn finish(
     cfg: &Config,
 ) -> Vec<Correlation> {
     let cap = cfg.evidence_cap;
-    // Per point, its windows in each file, borrowed (copying every window doubled the peak
-    // memory of large scans).
-    type FileWindows<'a> = (&'a Arc<str>, &'a VecMap<i64, FileSample>);
+    // Per point, its windows in each file, borrowed.
+    type FileWindows<'a> = (&'a Arc<str>, &'a PathWindows);
     let mut pts: BTreeMap<&Point, Vec<FileWindows>> = BTreeMap::new();
     for ((file, p), windows) in &st.points {
         if !dups.contains_key(file) {
             pts.entry(p).or_default().push((file, windows));
         }
     }
+    // The client and DC sides are read (their sealed windows unpacked) once, here; the server
+    // side, most of a long log's windows, one chain at a time below, and only for chains that
+    // have another side.
+    let others: Vec<(&Point, &Arc<str>, VecMap<i64, FileSample>)> = pts
+        .iter()
+        .filter(|(p, _)| p.role != Role::Server)
+        .flat_map(|(&p, ws)| {
+            ws.iter()
+                .map(move |&(file, w)| (p, file, w.read(&mut Names::default())))
+        })
+        .collect();
     // Index clients by (client, account, server) and DCs by (client, account).
     type Windows<'a> = (&'a Point, &'a Arc<str>, &'a VecMap<i64, FileSample>);
     let mut clients: BTreeMap<(&str, &str, &str), Vec<Windows>> = BTreeMap::new();
@@ -169,11 +180,8 @@ pub(crate) fn finish(
     // is what sends a domain client to NTLM): the server is not named, so they join on client
     // and account, like a 4776.
     let mut by_addr: BTreeMap<(&str, &str), Vec<Windows>> = BTreeMap::new();
-    for (&p, w) in pts
-        .iter()
-        .flat_map(|(p, ws)| ws.iter().map(move |w| (p, w)))
-    {
-        let w = (p, w.0, w.1);
+    for (p, file, windows) in &others {
+        let w = (*p, *file, windows);
         match p.role {
             Role::Client if p.server.parse::<std::net::IpAddr>().is_ok() => by_addr
                 .entry((&*p.client, &*p.account))
@@ -202,7 +210,8 @@ pub(crate) fn finish(
     }
     // The server points of each chain (client, server, account): a chain is joined as a
     // whole, so the windows it matched are kept for one chain at a time.
-    let mut servers: BTreeMap<(&str, &str, &str), Vec<Windows>> = BTreeMap::new();
+    let mut servers: BTreeMap<(&str, &str, &str), Vec<(&Point, &Arc<str>, &PathWindows)>> =
+        BTreeMap::new();
     for (&p, ws) in &pts {
         if p.role == Role::Server {
             for &(file, w) in ws {
@@ -251,7 +260,7 @@ pub(crate) fn finish(
         cl_hits.clear();
         dc_hits.clear();
         for &(_, file, windows) in &srv {
-            for (&b, s) in windows.iter() {
+            for (&b, s) in windows.read(&mut Names::default()).iter() {
                 let n_cl = cl_hits.len();
                 let n_dc = dc_hits.len();
                 cl_hits.extend(near(&cl_of, b).map(hit));

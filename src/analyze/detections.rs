@@ -5,9 +5,9 @@
 //! missed (a burst is found when it fits in W, and may be found when it spans up to 2W).
 
 use super::finding::{Finding, Sample, Severity, Text, VecMap};
-use super::state::{State, WinAgg, WinKind};
+use super::state::{Names, State, WinAgg, WinKind};
+use super::windows::Windows;
 use crate::knowledge::{ntstatus, scenarios as sc};
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -103,7 +103,8 @@ fn status_text(code: u32) -> String {
 }
 
 /// Buckets of one key, in order.
-type Buckets = VecMap<i64, WinAgg>;
+/// A key's windows, its files merged (the events named with their file).
+type Buckets = VecMap<i64, WinAgg<Sample>>;
 
 /// One attack shows several times: through a server, as the server's 4625 and the domain
 /// controller's 4776 for the same attempts; on one host, as a finding by address (4625) and one
@@ -163,7 +164,11 @@ fn link_attacks(out: &mut [Finding], attacks: &[(String, BTreeSet<String>, i64, 
 const MAX_LINKED_ATTACKS: usize = 5;
 
 /// The windows of one key that qualify, merged, or None.
-fn qualifying(buckets: &Buckets, cap: usize, ok: impl Fn(&WinAgg) -> bool) -> Option<WinAgg> {
+fn qualifying(
+    buckets: &Buckets,
+    cap: usize,
+    ok: impl Fn(&WinAgg<Sample>) -> bool,
+) -> Option<WinAgg<Sample>> {
     let mut hit: BTreeSet<i64> = BTreeSet::new();
     for (b, agg) in buckets.iter() {
         if ok(agg) {
@@ -178,7 +183,7 @@ fn qualifying(buckets: &Buckets, cap: usize, ok: impl Fn(&WinAgg) -> bool) -> Op
             }
         }
     }
-    let mut out: Option<WinAgg> = None;
+    let mut out: Option<WinAgg<Sample>> = None;
     for b in hit {
         let Some(a) = buckets.get(&b).cloned() else {
             continue;
@@ -198,31 +203,30 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
     // Per attack finding: its host, the names its source goes by, and its time span, to link
     // the findings that one attack leaves on several hosts (below).
     let mut attacks: Vec<(String, BTreeSet<String>, i64, i64)> = vec![];
-    // Fold files away (duplicates dropped), group buckets by key: borrowed from the state
-    // unless the key is in several files (copying every window doubled the peak memory of
-    // large scans; a map of borrowed-or-owned windows cost the size of a window each).
+    // Fold files away (duplicates dropped), group buckets by key: the windows are read (the
+    // sealed ones unpacked) one key at a time, never all at once.
     type GroupKey = (WinKind, Arc<str>, Arc<str>, Arc<str>);
-    let mut groups: BTreeMap<GroupKey, Vec<&Buckets>> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey, Vec<(&Arc<str>, &Windows<WinAgg>)>> = BTreeMap::new();
     for (k, windows) in &st.windows {
         if !dups.contains_key(&k.file) {
             groups
                 .entry((k.kind, k.host.clone(), k.source.clone(), k.account.clone()))
                 .or_default()
-                .push(windows);
+                .push((&k.file, windows));
         }
     }
+    let mut names = Names::default();
     for ((kind, host, source, acct), parts) in &groups {
-        let merged: Cow<Buckets> = match &parts[..] {
-            [one] => Cow::Borrowed(*one),
-            _ => {
-                let mut m = Buckets::default();
-                for p in parts {
-                    m.merge((*p).clone(), |a, b| a.merge_pub(b, cap));
-                }
-                Cow::Owned(m)
-            }
-        };
-        let buckets = &*merged;
+        let mut merged = Buckets::default();
+        for (file, windows) in parts {
+            let part: Vec<(i64, WinAgg<Sample>)> = windows
+                .read(&mut names)
+                .into_iter()
+                .map(|(b, w)| (b, w.with_file(file)))
+                .collect();
+            merged.merge(VecMap::from_sorted(part), |a, b| a.merge_pub(b, cap));
+        }
+        let buckets = &merged;
         let (id, hit) = match kind {
             WinKind::BruteForce => (
                 "brute-force",

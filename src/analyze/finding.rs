@@ -253,6 +253,49 @@ impl FileSample {
         self.merge_into(&mut s, file, usize::MAX);
         s
     }
+
+    /// Append to `out` in a few bytes: times and record ids as differences from the previous
+    /// sample's (`base`, updated), in variable-length integers ([`super::windows`]).
+    pub(crate) fn pack(&self, out: &mut Vec<u8>, base: &mut (i64, u64)) {
+        use super::windows::{put_i64, put_u64};
+        put_u64(out, self.total);
+        if self.total == 0 {
+            return;
+        }
+        put_i64(out, self.first.wrapping_sub(base.0));
+        base.0 = self.first;
+        put_u64(out, self.last.wrapping_sub(self.first) as u64);
+        put_u64(out, self.refs.len() as u64);
+        for &(t, record_id) in &self.refs {
+            put_i64(out, t.wrapping_sub(self.first));
+            put_i64(out, record_id.wrapping_sub(base.1) as i64);
+            base.1 = record_id;
+        }
+    }
+
+    /// Read what [`FileSample::pack`] wrote, with the same `base`.
+    pub(crate) fn unpack(r: &mut &[u8], base: &mut (i64, u64)) -> FileSample {
+        use super::windows::{get_i64, get_u64};
+        let mut s = FileSample {
+            total: get_u64(r),
+            ..FileSample::default()
+        };
+        if s.total == 0 {
+            return s;
+        }
+        s.first = base.0.wrapping_add(get_i64(r));
+        base.0 = s.first;
+        s.last = s.first.wrapping_add(get_u64(r) as i64);
+        let n = get_u64(r) as usize;
+        s.refs.reserve_exact(n);
+        for _ in 0..n {
+            let t = s.first.wrapping_add(get_i64(r));
+            let record_id = base.1.wrapping_add(get_i64(r) as u64);
+            base.1 = record_id;
+            s.refs.push((t, record_id));
+        }
+        s
+    }
 }
 
 /// A hash map for the analysis state's large per-key maps, which are looked up once or more
@@ -439,9 +482,28 @@ impl<K: Ord, V> VecMap<K, V> {
         self.0.is_empty()
     }
 
+    /// From entries sorted by key, each key once.
+    pub fn from_sorted(v: Vec<(K, V)>) -> Self {
+        debug_assert!(v.windows(2).all(|w| w[0].0 < w[1].0));
+        VecMap(v)
+    }
+
+    /// Remove and return the entry of the smallest key.
+    pub fn pop_first(&mut self) -> Option<(K, V)> {
+        (!self.0.is_empty()).then(|| self.0.remove(0))
+    }
+
     /// In key order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<K, V> IntoIterator for VecMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = std::vec::IntoIter<(K, V)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
     }
 }
 
@@ -456,6 +518,12 @@ impl<T> Default for VecSet<T> {
 }
 
 impl<T: Ord> VecSet<T> {
+    /// From values sorted, each once.
+    pub fn from_sorted(v: Vec<T>) -> Self {
+        debug_assert!(v.windows(2).all(|w| w[0] < w[1]));
+        VecSet(v)
+    }
+
     pub fn insert_capped<Q>(&mut self, v: &Q, make: impl FnOnce() -> T, cap: usize)
     where
         T: std::borrow::Borrow<Q>,

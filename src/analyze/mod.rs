@@ -30,6 +30,7 @@ pub mod detections;
 pub mod finding;
 pub mod hosts;
 pub mod inventory;
+mod windows;
 mod state;
 
 pub use config::Config;

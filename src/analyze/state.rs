@@ -1,6 +1,7 @@
 //! The mergeable state behind [`super::Analysis`]: what `observe` keeps and `merge` combines.
 
-use super::finding::{merge_fast_map, merge_map, FastMap, Sample, VecMap, VecSet};
+use super::finding::{merge_fast_map, merge_map, FastMap, FileSample, Sample, VecMap, VecSet};
+use super::windows::{get_str, get_u64, put_str, put_u64, Window, Windows};
 use super::{
     anonymous, correlate, detections, inventory, Config, Counts, DuplicateFile, EventRef, Outcome,
 };
@@ -140,9 +141,12 @@ pub(crate) struct WinKey {
     pub account: Arc<str>,
 }
 
+/// One window of a brute-force, spray or enumeration key. In the state its sample is the
+/// key's file's ([`FileSample`]); the detections give it the file when they merge the files
+/// of one host, source and account ([`WinAgg::with_file`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct WinAgg {
-    pub sample: Sample,
+pub(crate) struct WinAgg<S = FileSample> {
+    pub sample: S,
     pub accounts: VecMap<Arc<str>, u64>,
     pub statuses: VecMap<u32, u64>,
     /// Other names seen (workstation names sent by the client, target servers, processes):
@@ -158,16 +162,75 @@ pub(crate) type ShareAgg = (Sample, BTreeSet<String>);
 /// Resolution (seconds) at which startup service logons are remembered.
 pub(crate) const STARTUP_GRAIN: i64 = 5;
 
-impl WinAgg {
-    pub(crate) fn merge_pub(&mut self, o: WinAgg, cap: usize) {
-        self.merge(o, cap)
-    }
-
-    fn merge(&mut self, o: WinAgg, cap: usize) {
-        self.sample.merge(o.sample, cap);
+impl<S> WinAgg<S> {
+    fn merge_with(&mut self, o: WinAgg<S>, sample: impl FnOnce(&mut S, S)) {
+        sample(&mut self.sample, o.sample);
         self.accounts.merge(o.accounts, |a, b| *a += b);
         self.statuses.merge(o.statuses, |a, b| *a += b);
         self.extra.merge(o.extra, EXTRA_CAP);
+    }
+}
+
+impl WinAgg<Sample> {
+    pub(crate) fn merge_pub(&mut self, o: WinAgg<Sample>, cap: usize) {
+        self.merge_with(o, |a, b| a.merge(b, cap))
+    }
+}
+
+impl WinAgg<FileSample> {
+    /// As the events of `file`.
+    pub(crate) fn with_file(self, file: &Arc<str>) -> WinAgg<Sample> {
+        WinAgg {
+            sample: self.sample.to_sample(file),
+            accounts: self.accounts,
+            statuses: self.statuses,
+            extra: self.extra,
+        }
+    }
+}
+
+/// Sealed as the sample, then each list: names as strings, counts as variable-length integers.
+impl Window for WinAgg<FileSample> {
+    type Base = (i64, u64);
+
+    fn pack(&self, out: &mut Vec<u8>, base: &mut Self::Base) {
+        self.sample.pack(out, base);
+        put_u64(out, self.accounts.len() as u64);
+        for (name, n) in self.accounts.iter() {
+            put_str(out, name);
+            put_u64(out, *n);
+        }
+        put_u64(out, self.statuses.len() as u64);
+        for (code, n) in self.statuses.iter() {
+            put_u64(out, u64::from(*code));
+            put_u64(out, *n);
+        }
+        put_u64(out, self.extra.len() as u64);
+        for name in self.extra.iter() {
+            put_str(out, name);
+        }
+    }
+
+    fn unpack(r: &mut &[u8], base: &mut Self::Base, names: &mut Names) -> Self {
+        let sample = FileSample::unpack(r, base);
+        let n = get_u64(r) as usize;
+        let accounts = (0..n)
+            .map(|_| (names.get(get_str(r)), get_u64(r)))
+            .collect();
+        let n = get_u64(r) as usize;
+        let statuses = (0..n).map(|_| (get_u64(r) as u32, get_u64(r))).collect();
+        let n = get_u64(r) as usize;
+        let extra = (0..n).map(|_| names.get(get_str(r))).collect();
+        WinAgg {
+            sample,
+            accounts: VecMap::from_sorted(accounts),
+            statuses: VecMap::from_sorted(statuses),
+            extra: VecSet::from_sorted(extra),
+        }
+    }
+
+    fn merge(&mut self, o: Self, cap: usize) {
+        self.merge_with(o, |a, b| a.merge(b, cap))
     }
 }
 
@@ -191,7 +254,7 @@ pub(crate) struct State {
     pub sql_anon: BTreeMap<EventRef, SqlAnon>,
     /// Per key, its aggregates by time window (one key for all its windows: a B-tree entry
     /// per window repeated the key).
-    pub windows: FastMap<WinKey, VecMap<i64, WinAgg>>,
+    pub windows: FastMap<WinKey, Windows<WinAgg>>,
     /// Account lockouts per (file, host, account).
     pub lockouts: BTreeMap<(Arc<str>, String, String), Sample>,
     pub inv: inventory::State,
@@ -274,8 +337,8 @@ impl State {
         };
         let b = bucket(t, w);
         let names = &mut self.names;
-        let agg = self.windows.entry(key).or_default().slot(&b, || b);
-        agg.sample.add(t, EventRef::of(e), cap);
+        let agg = self.windows.entry(key).or_default().window(b, cap);
+        agg.sample.add(t, e.record_id, cap);
         *agg.accounts.slot(acct, || names.get(acct)) += 1;
         if let Some(s) = status {
             *agg.statuses.slot(&s, || s) += 1;
@@ -540,9 +603,8 @@ impl State {
         merge_map(&mut self.netlogon, o.netlogon, |a, b| a.merge(b, cap));
         self.outgoing.extend(o.outgoing);
         self.sql_anon.extend(o.sql_anon);
-        merge_fast_map(&mut self.windows, o.windows, |a, b| {
-            a.merge(b, |x, y| x.merge(y, cap))
-        });
+        let names = &mut self.names;
+        merge_fast_map(&mut self.windows, o.windows, |a, b| a.merge(b, cap, names));
         merge_map(&mut self.lockouts, o.lockouts, |a, b| a.merge(b, cap));
         self.inv.merge(o.inv, cap);
         self.corr.merge(o.corr, cap);
@@ -596,6 +658,9 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     }
     findings.extend(anonymous::findings(&st, &classified, &dups));
     findings.extend(detected);
+    // Unpacked, the anonymous logons are the largest part left: freed now, before the
+    // inventories' rows are made, not on the thread below.
+    drop(std::mem::take(&mut st.anon));
     // The rest of the state is no longer needed. Freeing a large one (millions of small
     // allocations) took about a second on a logon-heavy log: it is freed on a thread of its
     // own meanwhile.
