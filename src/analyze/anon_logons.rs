@@ -8,6 +8,7 @@
 
 use super::finding::FastMap;
 use super::state::Names;
+use super::windows::{get_i64, get_str, get_u64, put_i64, put_str, put_u64};
 use super::EventRef;
 use std::sync::Arc;
 
@@ -158,20 +159,25 @@ const HAS_LM: u8 = 32;
 const HAS_KEY_LENGTH: u8 = 64;
 const HAS_PROCESS: u8 = 128;
 
-/// A block: its distinct names (the files too), then each logon as fixed-width fields with
-/// names as indices into that list and absent options left out; LZ4-compressed.
+/// A block: its distinct names (the files too), then each logon: which options it has, then
+/// its fields as variable-length integers ([`super::windows`]), names as indices into that
+/// list, absent options left out; LZ4-compressed.
 fn pack(logons: &[(EventRef, AnonLogon)]) -> Box<[u8]> {
-    let mut ids: FastMap<&str, u32> = FastMap::default();
+    let mut ids: FastMap<&str, u64> = FastMap::default();
     let mut table: Vec<u8> = Vec::new();
-    let mut body: Vec<u8> = Vec::with_capacity(logons.len() * 48);
-    fn id<'a>(ids: &mut FastMap<&'a str, u32>, table: &mut Vec<u8>, s: &'a str) -> [u8; 4] {
-        let n = ids.len() as u32;
+    let mut body: Vec<u8> = Vec::with_capacity(logons.len() * 24);
+    fn name<'a>(
+        ids: &mut FastMap<&'a str, u64>,
+        table: &mut Vec<u8>,
+        body: &mut Vec<u8>,
+        s: &'a str,
+    ) {
+        let n = ids.len() as u64;
         let i = *ids.entry(s).or_insert_with(|| {
-            table.extend_from_slice(&(s.len() as u32).to_le_bytes());
-            table.extend_from_slice(s.as_bytes());
+            put_str(table, s);
             n
         });
-        i.to_le_bytes()
+        put_u64(body, i);
     }
     for (r, a) in logons {
         let flags = [
@@ -188,58 +194,30 @@ fn pack(logons: &[(EventRef, AnonLogon)]) -> Box<[u8]> {
         .filter(|(on, _)| *on)
         .fold(0u8, |f, (_, bit)| f | bit);
         body.push(flags);
-        body.extend_from_slice(&id(&mut ids, &mut table, &r.file));
-        body.extend_from_slice(&r.record_id.to_le_bytes());
-        body.extend_from_slice(&id(&mut ids, &mut table, &a.computer));
-        body.extend_from_slice(&a.time.to_le_bytes());
-        if let Some(x) = a.logon_id {
-            body.extend_from_slice(&x.to_le_bytes());
+        name(&mut ids, &mut table, &mut body, &r.file);
+        put_u64(&mut body, r.record_id);
+        name(&mut ids, &mut table, &mut body, &a.computer);
+        put_i64(&mut body, a.time);
+        let numbers = [
+            a.logon_id,
+            a.logon_type.map(u64::from),
+            a.port.map(u64::from),
+            a.key_length.map(u64::from),
+        ];
+        let names = [&a.workstation, &a.ip, &a.lm_package, &a.process_name];
+        for x in numbers.into_iter().flatten() {
+            put_u64(&mut body, x);
         }
-        if let Some(x) = a.logon_type {
-            body.extend_from_slice(&x.to_le_bytes());
-        }
-        for s in [&a.workstation, &a.ip].into_iter().flatten() {
-            body.extend_from_slice(&id(&mut ids, &mut table, s));
-        }
-        if let Some(x) = a.port {
-            body.extend_from_slice(&x.to_le_bytes());
-        }
-        if let Some(s) = &a.lm_package {
-            body.extend_from_slice(&id(&mut ids, &mut table, s));
-        }
-        if let Some(x) = a.key_length {
-            body.extend_from_slice(&x.to_le_bytes());
-        }
-        if let Some(s) = &a.process_name {
-            body.extend_from_slice(&id(&mut ids, &mut table, s));
+        for s in names.into_iter().flatten() {
+            name(&mut ids, &mut table, &mut body, s);
         }
     }
-    let mut raw = Vec::with_capacity(8 + table.len() + body.len());
-    raw.extend_from_slice(&(ids.len() as u32).to_le_bytes());
-    raw.extend_from_slice(&(logons.len() as u32).to_le_bytes());
+    let mut raw = Vec::with_capacity(16 + table.len() + body.len());
+    put_u64(&mut raw, ids.len() as u64);
+    put_u64(&mut raw, logons.len() as u64);
     raw.extend_from_slice(&table);
     raw.extend_from_slice(&body);
     lz4_flex::block::compress_prepend_size(&raw).into_boxed_slice()
-}
-
-/// Reads what [`pack`] wrote.
-struct Reader<'a>(&'a [u8]);
-
-impl Reader<'_> {
-    fn take<const N: usize>(&mut self) -> [u8; N] {
-        let (head, rest) = self.0.split_at(N);
-        self.0 = rest;
-        head.try_into().expect("N bytes")
-    }
-    fn u16(&mut self) -> u16 {
-        u16::from_le_bytes(self.take())
-    }
-    fn u32(&mut self) -> u32 {
-        u32::from_le_bytes(self.take())
-    }
-    fn u64(&mut self) -> u64 {
-        u64::from_le_bytes(self.take())
-    }
 }
 
 /// Append the logons of a block [`pack`] made to `out`, in their order.
@@ -247,32 +225,28 @@ fn unpack(block: &[u8], names: &mut Names, out: &mut Vec<(EventRef, AnonLogon)>)
     // Blocks are made and read by this process only: a block that does not read back is a
     // bug, not bad input.
     let raw = lz4_flex::block::decompress_size_prepended(block).expect("a block packed here");
-    let mut r = Reader(&raw);
-    let (n_names, n_logons) = (r.u32() as usize, r.u32() as usize);
-    let mut table: Vec<Arc<str>> = Vec::with_capacity(n_names);
-    for _ in 0..n_names {
-        let len = r.u32() as usize;
-        let (s, rest) = r.0.split_at(len);
-        table.push(names.get(std::str::from_utf8(s).expect("packed from a str")));
-        r.0 = rest;
-    }
-    let name = |r: &mut Reader| Arc::clone(&table[r.u32() as usize]);
+    let mut r = &raw[..];
+    let (n_names, n_logons) = (get_u64(&mut r) as usize, get_u64(&mut r) as usize);
+    let table: Vec<Arc<str>> = (0..n_names).map(|_| names.get(get_str(&mut r))).collect();
+    let name = |r: &mut &[u8]| Arc::clone(&table[get_u64(r) as usize]);
     for _ in 0..n_logons {
-        let [flags] = r.take::<1>();
+        let (&flags, rest) = r.split_first().expect("a block read to its end");
+        r = rest;
         let has = |bit| flags & bit != 0;
         let event = EventRef {
             file: name(&mut r),
-            record_id: r.u64(),
+            record_id: get_u64(&mut r),
         };
         let computer = name(&mut r);
-        let time = r.u64() as i64;
-        let logon_id = has(HAS_LOGON_ID).then(|| r.u64());
-        let logon_type = has(HAS_LOGON_TYPE).then(|| r.u32());
+        let time = get_i64(&mut r);
+        // In the order `pack` wrote them: the numbers, then the names.
+        let logon_id = has(HAS_LOGON_ID).then(|| get_u64(&mut r));
+        let logon_type = has(HAS_LOGON_TYPE).then(|| get_u64(&mut r) as u32);
+        let port = has(HAS_PORT).then(|| get_u64(&mut r) as u16);
+        let key_length = has(HAS_KEY_LENGTH).then(|| get_u64(&mut r) as u32);
         let workstation = has(HAS_WORKSTATION).then(|| name(&mut r));
         let ip = has(HAS_IP).then(|| name(&mut r));
-        let port = has(HAS_PORT).then(|| r.u16());
         let lm_package = has(HAS_LM).then(|| name(&mut r));
-        let key_length = has(HAS_KEY_LENGTH).then(|| r.u32());
         let process_name = has(HAS_PROCESS).then(|| name(&mut r));
         out.push((
             event,
@@ -290,7 +264,7 @@ fn unpack(block: &[u8], names: &mut Names, out: &mut Vec<(EventRef, AnonLogon)>)
             },
         ));
     }
-    debug_assert!(r.0.is_empty(), "a block read to its end");
+    debug_assert!(r.is_empty(), "a block read to its end");
 }
 
 #[cfg(test)]
