@@ -156,7 +156,7 @@ fn default_session_at_startup() {
     );
     let o = run(&[svc, anon_logon(2, 3, SRV, None, None, 0x292b7, 0)]);
     assert_eq!(scenario_of(&o, 2), "default_session");
-    let c = &o.anonymous_logons[0];
+    let c = &o.anonymous_logons.get(0).unwrap();
     assert_eq!(format!("{:?}", c.confidence), "High");
     assert_eq!(c.linked[0].record_id, 1);
     let f = o
@@ -184,7 +184,7 @@ fn explicit_null_session_from_the_clients_8001() {
         share(12, 1, SRV, 0x281ba25, "IPC$", None),
     ]);
     assert_eq!(scenario_of(&o, 11), "explicit_null_session");
-    let c = &o.anonymous_logons[0];
+    let c = &o.anonymous_logons.get(0).unwrap();
     assert!(
         c.linked
             .iter()
@@ -209,7 +209,7 @@ fn explicit_null_session_from_ipc_alone() {
         share(12, 1, SRV, 0x281ba25, "IPC$", None),
     ]);
     assert_eq!(scenario_of(&o, 11), "explicit_null_session");
-    assert!(o.anonymous_logons[0].to_decide.is_some());
+    assert!(o.anonymous_logons.get(0).unwrap().to_decide.is_some());
 }
 
 #[test]
@@ -654,7 +654,7 @@ fn run_with(events: &[Event], hosts: &[HostConfig]) -> Outcome {
     a.finish_with(&HostView::from_configs(hosts))
 }
 
-fn classified(o: &Outcome, rid: u64) -> &Classified {
+fn classified(o: &Outcome, rid: u64) -> Classified {
     o.anonymous_logons
         .iter()
         .find(|c| c.event.record_id == rid && &*c.event.file == "target.evtx")
@@ -733,7 +733,7 @@ fn config_windows_before_7_decides_localsystem_fallback() {
         .contains("UseMachineId = 0"));
 
     let o = run_with(&events, &[legacy_2008()]);
-    let c = classified(&o, 50);
+    let c = &classified(&o, 50);
     assert_eq!(c.scenario, "localsystem_fallback", "{:?}", c.reasons);
     assert_eq!(c.confidence, Confidence::Medium);
     assert!(
@@ -779,7 +779,7 @@ fn config_use_machine_id_0_decides_localsystem_fallback() {
         128,
     )];
     let o = run_with(&events, &[win10("ws10.reg", "WS10", 0)]);
-    let c = classified(&o, 51);
+    let c = &classified(&o, 51);
     assert_eq!(c.scenario, "localsystem_fallback", "{:?}", c.reasons);
     assert_eq!(c.confidence, Confidence::Medium);
     assert!(
@@ -812,7 +812,7 @@ fn config_use_machine_id_1_on_windows_10_rules_the_fallback_out() {
         128,
     )];
     let o = run_with(&events, &[win10("ws10.reg", "WS10", 1)]);
-    let c = classified(&o, 52);
+    let c = &classified(&o, 52);
     assert_eq!(c.scenario, "unknown", "{:?}", c.reasons);
     assert_eq!(c.confidence, Confidence::Low);
     assert!(
@@ -853,7 +853,7 @@ fn config_use_machine_id_1_on_windows_10_rules_the_fallback_out() {
         0x4717,
         128,
     )];
-    let c = run_with(&events, &[not_set]).anonymous_logons[0].clone();
+    let c = run_with(&events, &[not_set]).anonymous_logons.get(0).unwrap();
     assert_eq!(c.scenario, "unknown");
     assert!(
         has_reason(&c, &["UseMachineId not set", "ws7.reg"]),
@@ -878,7 +878,7 @@ fn config_without_os_or_use_machine_id_decides_nothing() {
         0x4718,
         128,
     )];
-    let c = run_with(&events, &[bare]).anonymous_logons[0].clone();
+    let c = run_with(&events, &[bare]).anonymous_logons.get(0).unwrap();
     assert_eq!(c.scenario, "unknown");
     assert!(
         has_reason(
@@ -899,7 +899,7 @@ fn the_clients_8001_outranks_its_configuration() {
         anon_logon(56, 1, SRV, Some("WS10"), Some("10.0.0.10"), 0x4719, 128),
     ];
     let o = run_with(&events, &[win10("ws10.reg", "WS10", 1)]);
-    let c = classified(&o, 56);
+    let c = &classified(&o, 56);
     assert_eq!(c.scenario, "localsystem_fallback");
     assert_eq!(c.confidence, Confidence::High);
     assert!(!has_reason(c, &["configuration"]), "{:?}", c.reasons);
@@ -918,7 +918,7 @@ fn config_host_names_netbios_and_fqdn() {
             0,
         )];
         let o = run_with(&events, hosts);
-        classified(&o, 57).clone()
+        classified(&o, 57)
     };
     let legacy = [legacy_2008()];
     // NetBIOS name, any case; the FQDN from Tcpip\Parameters; a trailing $.

@@ -1,10 +1,10 @@
 //! The anonymous logons the analysis keeps one by one (the classification needs each one's time,
 //! logon id and client), packed while reading: blocks of logons are encoded with their names
-//! and LZ4-compressed, and unpacked once, in event order, when the analysis finishes. A flood of
+//! and LZ4-compressed, and read back a block at a time when the analysis finishes. A flood of
 //! anonymous logons repeats a few hosts, clients and processes, and its record ids and times
 //! grow by small steps: writer-1g's 313,960 logons take about 54 MB as structs (more while
-//! the vector doubles), a few MB packed, and only the finish, after the reading's windows are
-//! freed, holds them unpacked.
+//! the vector doubles) and 13 MB packed; unpacked all at once, they and their verdicts were
+//! the finish's peak.
 
 use super::finding::FastMap;
 use super::state::Names;
@@ -33,22 +33,24 @@ pub(crate) struct AnonLogon {
 /// open block stays below a megabyte.
 const BLOCK: usize = 4096;
 
-/// The anonymous logons, appended as they come and put in event order (file, record id) once,
-/// when the analysis finishes; of a record id seen twice in a file, the last is kept, as a map
-/// would.
+/// The anonymous logons, appended as they come and read back in arrival order, a block at a
+/// time; of a record id seen twice in a file, the last is kept, as a map would
+/// ([`AnonLogons::dedup`]). They are never all unpacked at once: the classification reads
+/// them as it goes and keeps its verdicts compact (`super::verdicts`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct AnonLogons {
     /// Logons not packed yet, in arrival order.
     open: Vec<(EventRef, AnonLogon)>,
     /// Full blocks, in arrival order (see [`pack`]).
     packed: Vec<Box<[u8]>>,
-    /// After [`AnonLogons::sort`]: every logon, unpacked and in event order.
-    sorted: Option<Vec<(EventRef, AnonLogon)>>,
+    /// After [`AnonLogons::dedup`]: one bit per logon in arrival order, set when a later copy
+    /// of its record replaces it.
+    replaced: Option<Vec<u64>>,
 }
 
 impl AnonLogons {
     pub fn insert(&mut self, r: EventRef, a: AnonLogon) {
-        self.unsort();
+        self.replaced = None;
         self.open.push((r, a));
         if self.open.len() >= BLOCK {
             self.packed.push(pack(&self.open));
@@ -57,7 +59,7 @@ impl AnonLogons {
     }
 
     pub fn extend(&mut self, o: AnonLogons) {
-        self.unsort();
+        self.replaced = None;
         // Arrival order is kept (it decides which of a repeated record stays): this state's
         // open logons are packed before the other's blocks, which come before its open ones.
         if !self.open.is_empty() {
@@ -65,87 +67,85 @@ impl AnonLogons {
             self.open.clear();
         }
         self.packed.extend(o.packed);
-        for (r, a) in o.open.into_iter().chain(o.sorted.into_iter().flatten()) {
+        for (r, a) in o.open {
             self.insert(r, a);
         }
     }
 
-    /// Back to arrival order once more logons come after a sort (only tests do that).
-    fn unsort(&mut self) {
-        if let Some(v) = self.sorted.take() {
-            self.open = v;
+    /// Every logon, copies of a record included, in arrival order: a block at a time.
+    fn blocks(&self, names: &mut Names, mut f: impl FnMut(&[(EventRef, AnonLogon)])) {
+        let mut v = Vec::with_capacity(BLOCK.min(self.packed.len() * BLOCK));
+        for block in &self.packed {
+            v.clear();
+            unpack(block, names, &mut v);
+            f(&v);
         }
+        f(&self.open);
     }
 
-    /// Unpack and sort by event, dropping all but the last of equal events. Needed before the
-    /// lookups. Names are shared through `names`.
-    pub fn sort(&mut self, names: &mut Names) {
-        if self.sorted.is_some() {
+    /// Find the copies of a record that a later one replaces. Needed before [`Self::for_each`].
+    pub fn dedup(&mut self) {
+        if self.replaced.is_some() {
             return;
         }
-        let mut v = Vec::with_capacity(self.packed.len() * BLOCK + self.open.len());
-        for block in std::mem::take(&mut self.packed) {
-            unpack(&block, names, &mut v);
-        }
-        v.append(&mut self.open);
-        self.open = Vec::new();
-        // In place: a stable sort's buffer and a deduplicated copy were, on a flood of
-        // anonymous logons, one and a half times the vector again. The order is found on
-        // indices (equal events by arrival, so the last of each run is the latest), then
-        // applied by following its cycles.
-        let mut order: Vec<usize> = (0..v.len()).collect();
-        order.sort_unstable_by(|&a, &b| v[a].0.cmp(&v[b].0).then(a.cmp(&b)));
-        // `v[i]` is to receive what is now at `order[i]`; a placed slot points at itself.
-        for start in 0..order.len() {
-            let mut cur = start;
-            while order[cur] != start {
-                let next = order[cur];
-                v.swap(cur, next);
-                order[cur] = cur;
-                cur = next;
+        // Files as numbers: equal names are one pointer in `names` (the open logons' are
+        // the state's, not yet shared with the unpacked ones).
+        let mut names = Names::default();
+        let mut files = Names::default();
+        let mut keys: Vec<(usize, u64, u32)> = Vec::new();
+        self.blocks(&mut names, |v| {
+            for (r, _) in v {
+                let seq = keys.len() as u32;
+                let file = Arc::as_ptr(&files.get(&r.file)) as *const u8 as usize;
+                keys.push((file, r.record_id, seq));
             }
-            order[cur] = cur;
-        }
-        // Keep the last of equal events: the later one takes the kept slot.
-        v.dedup_by(|later, kept| {
-            let same = later.0 == kept.0;
-            if same {
-                std::mem::swap(later, kept);
-            }
-            same
         });
-        self.sorted = Some(v);
+        let mut replaced = vec![0u64; keys.len().div_ceil(64)];
+        keys.sort_unstable();
+        for w in keys.windows(2) {
+            if (w[0].0, w[0].1) == (w[1].0, w[1].1) {
+                let seq = w[0].2 as usize;
+                replaced[seq / 64] |= 1 << (seq % 64);
+            }
+        }
+        self.replaced = Some(replaced);
     }
 
-    fn sorted(&self) -> &[(EventRef, AnonLogon)] {
+    /// Each logon, the last copy of each record only, in arrival order (after
+    /// [`Self::dedup`]). Names are shared through `names`.
+    pub fn for_each(&self, names: &mut Names, mut f: impl FnMut(&EventRef, &AnonLogon)) {
+        let replaced = self.replaced.as_deref();
         debug_assert!(
-            self.sorted.is_some() || (self.open.is_empty() && self.packed.is_empty()),
-            "AnonLogons read before sort"
+            replaced.is_some() || (self.open.is_empty() && self.packed.is_empty()),
+            "AnonLogons read before dedup"
         );
-        self.sorted.as_deref().unwrap_or(&[])
+        let mut seq = 0usize;
+        self.blocks(names, |v| {
+            for (r, a) in v {
+                let gone = replaced.is_some_and(|b| b[seq / 64] & (1 << (seq % 64)) != 0);
+                if !gone {
+                    f(r, a);
+                }
+                seq += 1;
+            }
+        });
     }
 
-    /// In event order (after [`AnonLogons::sort`]).
-    pub fn iter(&self) -> impl Iterator<Item = (&EventRef, &AnonLogon)> {
-        self.sorted().iter().map(|(r, a)| (r, a))
-    }
-
-    /// The logon of event `r` (after [`AnonLogons::sort`]).
-    pub fn get(&self, r: &EventRef) -> Option<&AnonLogon> {
-        let v = self.sorted();
-        let at = v.binary_search_by(|(x, _)| x.cmp(r)).ok()?;
-        Some(&v[at].1)
+    /// Every logon in event order, the last copy of each record: for tests and equality.
+    pub fn to_sorted_vec(&self) -> Vec<(EventRef, AnonLogon)> {
+        let mut a = self.clone();
+        a.dedup();
+        let mut v = Vec::new();
+        a.for_each(&mut Names::default(), |r, l| v.push((r.clone(), l.clone())));
+        v.sort_by(|x, y| x.0.cmp(&y.0));
+        v
     }
 }
 
 /// Equal when they hold the same logons, whatever the order they came in.
 impl PartialEq for AnonLogons {
     fn eq(&self, o: &Self) -> bool {
-        let (mut a, mut b) = (self.clone(), o.clone());
-        let mut names = Names::default();
-        a.sort(&mut names);
-        b.sort(&mut names);
-        a.sorted == b.sorted
+        self.to_sorted_vec() == o.to_sorted_vec()
     }
 }
 
@@ -293,16 +293,16 @@ mod tests {
         }
     }
 
-    fn sorted(mut a: AnonLogons) -> Vec<(EventRef, AnonLogon)> {
-        a.sort(&mut Names::default());
-        a.iter().map(|(r, l)| (r.clone(), l.clone())).collect()
+    fn sorted(a: AnonLogons) -> Vec<(EventRef, AnonLogon)> {
+        a.to_sorted_vec()
     }
 
     proptest::proptest! {
-        // The in-place sort gives what a stable sort keeping the last of equal events gives,
-        // across packed blocks as within the open one.
+        // Read back, the logons are in arrival order with only the last copy of each record,
+        // across packed blocks as within the open one: what a stable sort keeping the last of
+        // equal events keeps.
         #[test]
-        fn anonymous_logons_sort_in_place_as_a_stable_sort_would(
+        fn anonymous_logons_keep_the_last_copy_of_a_record_in_arrival_order(
             items in proptest::collection::vec((0u8..3, 0u64..20), 0..200),
             extra in 0usize..(2 * BLOCK),
         ) {
@@ -314,7 +314,13 @@ mod tests {
             for (i, &(f, r)) in items.iter().enumerate() {
                 a.insert(ev(["a", "b", "c"][f as usize], r), logon(i as i64));
             }
-            a.sort(&mut Names::default());
+            a.dedup();
+            let mut read = Vec::new();
+            a.for_each(&mut Names::default(), |r, l| read.push((r.clone(), l.clone())));
+            // Arrival order: the times (arrival numbers) grow.
+            let times: Vec<i64> = read.iter().map(|(_, l)| l.time).filter(|&t| t >= 0).collect();
+            proptest::prop_assert!(times.windows(2).all(|w| w[0] < w[1]));
+            read.sort_by(|x, y| x.0.cmp(&y.0));
             let mut want: Vec<((u8, u64), i64)> = Vec::new();
             let mut keyed: Vec<((u8, u64), i64)> =
                 items.iter().enumerate().map(|(i, &k)| (k, i as i64)).collect();
@@ -325,13 +331,13 @@ mod tests {
                     _ => want.push(x),
                 }
             }
-            let got: Vec<((u8, u64), i64)> = a
+            let got: Vec<((u8, u64), i64)> = read
                 .iter()
                 .filter(|(r, _)| &*r.file != "z")
                 .map(|(r, l)| (((r.file.as_bytes()[0] - b'a'), r.record_id), l.time))
                 .collect();
             proptest::prop_assert_eq!(got, want);
-            proptest::prop_assert_eq!(a.iter().filter(|(r, _)| &*r.file == "z").count(), extra);
+            proptest::prop_assert_eq!(read.iter().filter(|(r, _)| &*r.file == "z").count(), extra);
         }
 
         // Every field comes back from a packed block as it went in.
@@ -379,7 +385,7 @@ mod tests {
     }
 
     #[test]
-    fn anonymous_logons_sort_by_event_and_keep_the_last_of_a_repeated_record() {
+    fn anonymous_logons_read_in_event_order_keep_the_last_of_a_repeated_record() {
         let mut a = AnonLogons::default();
         a.insert(ev("b.evtx", 2), logon(1));
         a.insert(ev("a.evtx", 9), logon(2));
@@ -388,8 +394,8 @@ mod tests {
         b.insert(ev("a.evtx", 1), logon(4));
         b.insert(ev("b.evtx", 2), logon(5));
         a.extend(b);
-        a.sort(&mut Names::default());
         let got: Vec<(String, u64, i64)> = a
+            .to_sorted_vec()
             .iter()
             .map(|(r, l)| (r.file.to_string(), r.record_id, l.time))
             .collect();
@@ -401,8 +407,6 @@ mod tests {
                 ("b.evtx".into(), 2, 5)
             ]
         );
-        assert_eq!(a.get(&ev("a.evtx", 9)).map(|l| l.time), Some(2));
-        assert!(a.get(&ev("a.evtx", 2)).is_none());
         // Equality does not depend on arrival order.
         let mut c = AnonLogons::default();
         c.insert(ev("b.evtx", 2), logon(5));

@@ -52,7 +52,7 @@
 
 use super::finding::{Confidence, FastMap, Finding, Sample, Severity, Text};
 use super::hosts::{ConfiguredHost, HostView, Lookup, SettingState};
-use super::state::{AnonLogon, State};
+use super::state::{AnonLogon, Names, State};
 use super::{short_host, EventRef};
 use crate::knowledge::{luids, scenarios as sc};
 use serde::Serialize;
@@ -163,93 +163,7 @@ pub struct Group {
     pub linked: Vec<EventRef>,
 }
 
-/// Every anonymous logon's verdict, in event order (as a `Vec`, through `Deref`). Serialised
-/// as its [`Group`]s, made only then: they are not kept beside the logons.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct AnonymousLogons {
-    pub logons: Vec<Classified>,
-    /// The evidence cap of the groups.
-    pub evidence_cap: usize,
-}
-
-impl std::ops::Deref for AnonymousLogons {
-    type Target = Vec<Classified>;
-    fn deref(&self) -> &Vec<Classified> {
-        &self.logons
-    }
-}
-
-impl Serialize for AnonymousLogons {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        group(&self.logons, self.evidence_cap).serialize(s)
-    }
-}
-
-/// Group `classified` (in event order) by host, client and verdict; groups in the order of
-/// their first logon.
-pub fn group(classified: &[Classified], cap: usize) -> Vec<Group> {
-    type Key<'a> = (
-        &'a str,
-        Option<&'a str>,
-        Option<&'a str>,
-        &'static str,
-        Confidence,
-        &'a [Arc<str>],
-        Option<&'a str>,
-    );
-    let mut index: FastMap<Key<'_>, usize> = FastMap::default();
-    let mut groups: Vec<Group> = Vec::new();
-    // Per group, the evidence with its time (no time sorts last), and the linked events.
-    let mut refs: Vec<(super::finding::Refs, super::finding::Refs)> = Vec::new();
-    for c in classified {
-        let key: Key<'_> = (
-            &c.computer,
-            c.workstation.as_deref(),
-            c.ip.as_deref(),
-            c.scenario,
-            c.confidence,
-            c.reasons.0.as_slice(),
-            c.to_decide.as_deref(),
-        );
-        let i = *index.entry(key).or_insert_with(|| {
-            groups.push(Group {
-                computer: Arc::clone(&c.computer),
-                workstation: c.workstation.clone(),
-                ip: c.ip.clone(),
-                scenario: c.scenario,
-                confidence: c.confidence,
-                reasons: c.reasons.clone(),
-                to_decide: c.to_decide.clone(),
-                count: 0,
-                first_seen: None,
-                last_seen: None,
-                evidence: Vec::new(),
-                linked: Vec::new(),
-            });
-            refs.push(Default::default());
-            groups.len() - 1
-        });
-        let g = &mut groups[i];
-        g.count += 1;
-        if let Some(t) = c.time {
-            g.first_seen = Some(g.first_seen.map_or(t, |f| f.min(t)));
-            g.last_seen = Some(g.last_seen.map_or(t, |l| l.max(t)));
-        }
-        refs[i]
-            .0
-            .insert((c.time.unwrap_or(i64::MAX), c.event.clone()), cap);
-        // One time for all: the linked events in their own order.
-        for l in &c.linked {
-            refs[i].1.insert((0, l.clone()), cap);
-        }
-    }
-    let events = |r: &super::finding::Refs| r.iter().map(|(_, e)| e.clone()).collect();
-    for (g, (evidence, linked)) in groups.iter_mut().zip(refs) {
-        g.evidence = events(&evidence);
-        g.linked = events(&linked);
-    }
-    groups
-}
+pub use super::verdicts::AnonymousLogons;
 
 const LOW_LUID: u64 = 0x10_0000;
 
@@ -295,29 +209,40 @@ fn describe(a: &AnonLogon) -> Vec<String> {
     r
 }
 
-/// Anonymous logons from one source that fall in a burst.
-fn bursts(
-    st: &State,
-    dups: &BTreeMap<Arc<str>, Arc<str>>,
-) -> BTreeSet<(Arc<str>, i64, Option<u64>)> {
+/// The anonymous logons that fall in a burst from one source: per host, their (time, logon
+/// id), sorted.
+#[derive(Debug, Default)]
+pub(crate) struct Bursts(FastMap<Arc<str>, Vec<(i64, Option<u64>)>>);
+
+impl Bursts {
+    fn contains(&self, a: &AnonLogon) -> bool {
+        self.0
+            .get(&a.computer)
+            .is_some_and(|v| v.binary_search(&(a.time, a.logon_id)).is_ok())
+    }
+}
+
+fn bursts(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>, names: &mut Names) -> Bursts {
     let cfg = &st.cfg;
-    let mut by_source: BTreeMap<(Arc<str>, Arc<str>), BTreeSet<(i64, Option<u64>)>> =
-        BTreeMap::new();
-    for (r, a) in st.anon.iter() {
+    // Each source's logons as (time, logon id), sorted and distinct once all are read.
+    let mut by_source: FastMap<(Arc<str>, Arc<str>), Vec<(i64, Option<u64>)>> =
+        FastMap::default();
+    st.anon.for_each(names, |r, a| {
         if dups.contains_key(&r.file) {
-            continue;
+            return;
         }
         let Some(src) = a.ip.clone().or_else(|| a.workstation.clone()) else {
-            continue;
+            return;
         };
         by_source
             .entry((a.computer.clone(), src))
             .or_default()
-            .insert((a.time, a.logon_id));
-    }
-    let mut out = BTreeSet::new();
-    for ((computer, _), set) in by_source {
-        let v: Vec<(i64, Option<u64>)> = set.into_iter().collect();
+            .push((a.time, a.logon_id));
+    });
+    let mut out = Bursts::default();
+    for ((computer, _), mut v) in by_source {
+        v.sort_unstable();
+        v.dedup();
         let mut k = 0;
         for j in 0..v.len() {
             if k < j {
@@ -327,22 +252,30 @@ fn bursts(
                 k += 1;
             }
             if (k - j) as u64 >= cfg.anonymous_burst_threshold {
-                for x in &v[j..k] {
-                    out.insert((computer.clone(), x.0, x.1));
-                }
+                out.0
+                    .entry(computer.clone())
+                    .or_default()
+                    .extend_from_slice(&v[j..k]);
             }
         }
+    }
+    for v in out.0.values_mut() {
+        v.sort_unstable();
+        v.dedup();
     }
     out
 }
 
-/// Classify every anonymous logon in the state.
+/// Classify every anonymous logon in the state, in event order. The logons are read a block
+/// at a time and each verdict kept as a row ([`super::verdicts`]): unpacked all at once, the
+/// logons and their verdicts were a flood's peak.
 pub(crate) fn classify_all(
     st: &State,
     dups: &BTreeMap<Arc<str>, Arc<str>>,
     hosts: &HostView,
-) -> Vec<Classified> {
-    let burst = bursts(st, dups);
+) -> AnonymousLogons {
+    let mut names = Names::default();
+    let burst = bursts(st, dups, &mut names);
     // Hundreds of thousands of logons can share a handful of texts and lists: each is kept once.
     // (foldhash: SipHash of every logon's reasons was a twentieth of a logon-heavy scan.)
     let mut texts: HashSet<Arc<str>, foldhash::fast::RandomState> = HashSet::default();
@@ -353,23 +286,22 @@ pub(crate) fn classify_all(
             texts.insert(Arc::clone(t));
         }
     };
-    st.anon
-        .iter()
-        .map(|(r, a)| {
-            let mut c = classify(st, r, a, &burst, hosts);
-            match lists.get(&c.reasons) {
-                Some(l) => c.reasons = l.clone(),
-                None => {
-                    Arc::make_mut(&mut c.reasons.0)
-                        .iter_mut()
-                        .for_each(&mut shared);
-                    lists.insert(c.reasons.clone());
-                }
+    let mut out = super::verdicts::Builder::new(st.cfg.evidence_cap);
+    st.anon.for_each(&mut names, |r, a| {
+        let mut c = classify(st, r, a, &burst, hosts);
+        match lists.get(&c.reasons) {
+            Some(l) => c.reasons = l.clone(),
+            None => {
+                Arc::make_mut(&mut c.reasons.0)
+                    .iter_mut()
+                    .for_each(&mut shared);
+                lists.insert(c.reasons.clone());
             }
-            c.to_decide.iter_mut().for_each(&mut shared);
-            c
-        })
-        .collect()
+        }
+        c.to_decide.iter_mut().for_each(&mut shared);
+        out.push(c);
+    });
+    out.finish()
 }
 
 /// What a client's configuration says of an anonymous logon from it (rule 8).
@@ -485,7 +417,7 @@ fn classify(
     st: &State,
     r: &EventRef,
     a: &AnonLogon,
-    burst: &BTreeSet<(Arc<str>, i64, Option<u64>)>,
+    burst: &Bursts,
     hosts: &HostView,
 ) -> Classified {
     let cfg = &st.cfg;
@@ -692,7 +624,7 @@ fn classify(
             return out;
         }
     }
-    if burst.contains(&(a.computer.clone(), a.time, a.logon_id)) {
+    if burst.contains(a) {
         out.scenario = sc::ENUMERATION;
         out.confidence = Confidence::Medium;
         out.findings.push("null-session-enumeration");
@@ -867,7 +799,7 @@ fn remediation(scenario: &str) -> &'static str {
 /// `anonymous-logon` per (scenario, host), and `null-session-enumeration` per (host, source).
 pub(crate) fn findings(
     st: &State,
-    classified: &[Classified],
+    classified: &AnonymousLogons,
     dups: &BTreeMap<Arc<str>, Arc<str>>,
 ) -> Vec<Finding> {
     let cap = st.cfg.evidence_cap;
@@ -882,11 +814,12 @@ pub(crate) fn findings(
     let mut groups: BTreeMap<(&'static str, Arc<str>), Group> = BTreeMap::new();
     let mut enum_groups: BTreeMap<(Arc<str>, Arc<str>), (Sample, BTreeSet<Arc<str>>)> =
         BTreeMap::new();
-    for c in classified {
+    for c in classified.iter() {
         if dups.contains_key(&c.event.file) {
             continue;
         }
-        let t = st.anon.get(&c.event).map(|a| a.time).unwrap_or(0);
+        // A logon's time, 0 when it has none (as `Classified::time` is made).
+        let t = c.time.unwrap_or(0);
         let g = groups
             .entry((c.scenario, c.computer.clone()))
             .or_insert_with(|| Group {
@@ -1093,14 +1026,19 @@ mod tests {
 
     #[test]
     fn logons_group_by_host_client_and_verdict() {
-        let logons = vec![
+        let logons = [
             verdict(10, 500, "WS1", "unknown"),
             verdict(11, 100, "WS1", "unknown"),
             verdict(12, 300, "WS2", "unknown"),
             verdict(13, 900, "WS1", "unknown"),
             verdict(14, 200, "WS1", "enumeration"),
         ];
-        let g = group(&logons, 2);
+        let store = |cap| {
+            let mut all: AnonymousLogons = logons.iter().cloned().collect();
+            all.evidence_cap = cap;
+            all
+        };
+        let g = store(2).groups();
         // In the order of their first logon.
         let rows: Vec<_> = g
             .iter()
@@ -1120,12 +1058,9 @@ mod tests {
         let ids = |v: &[EventRef]| v.iter().map(|r| r.record_id).collect::<Vec<_>>();
         assert_eq!(ids(&ws1.evidence), [11, 10]);
         assert_eq!(ids(&ws1.linked), [1, 1010]);
-        assert_eq!(ids(&group(&logons, 10)[0].linked), [1, 1010, 1011, 1013]);
+        assert_eq!(ids(&store(10).groups()[0].linked), [1, 1010, 1011, 1013]);
         // Written grouped; read as the logons.
-        let all = AnonymousLogons {
-            logons: logons.clone(),
-            evidence_cap: 2,
-        };
+        let all = store(2);
         assert_eq!(all.len(), 5);
         let json = serde_json::to_value(&all).unwrap();
         assert_eq!(json.as_array().unwrap().len(), 3);

@@ -416,7 +416,7 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
         let short = super::short_host(&host);
         let mut sources = BTreeSet::new();
         let mut near = 0u64;
-        for (r, a) in st.anon.iter() {
+        st.anon.for_each(&mut super::state::Names::default(), |r, a| {
             let close = s.first.zip(s.last).is_some_and(|(f, l)| {
                 a.time >= f - cfg.zerologon_window_secs && a.time <= l + cfg.zerologon_window_secs
             });
@@ -425,7 +425,7 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
                 sources.extend(a.workstation.clone());
                 sources.extend(a.ip.clone());
             }
-        }
+        });
         if near > 0 {
             reasons.push(format!(
                 "{near} ANONYMOUS LOGON network logon(s) on the DC within {} s, from {}",

@@ -32,6 +32,7 @@ pub mod hosts;
 pub mod inventory;
 mod windows;
 mod state;
+mod verdicts;
 
 pub use config::Config;
 pub use finding::{Confidence, Finding, Severity};

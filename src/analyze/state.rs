@@ -643,22 +643,22 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     let correlations = correlate::finish(&st.corr, &dups, &cfg);
     drop(std::mem::take(&mut st.corr));
     let inv = std::mem::take(&mut st.inv);
-    // The anonymous logons are unpacked once the correlation windows are freed.
-    st.anon.sort(&mut st.names);
+    // Which copies of a repeated record the later ones replace.
+    st.anon.dedup();
     // The detections' windows are not needed by the classification.
     let detected = detections::findings(&st, &dups);
     drop(std::mem::take(&mut st.windows));
     drop(std::mem::take(&mut st.lockouts));
     let classified = anonymous::classify_all(&st, &dups, hosts);
     let mut scenarios: BTreeMap<&'static str, u64> = BTreeMap::new();
-    for c in &classified {
+    for c in classified.iter() {
         if !dups.contains_key(&c.event.file) {
             *scenarios.entry(c.scenario).or_default() += 1;
         }
     }
     findings.extend(anonymous::findings(&st, &classified, &dups));
     findings.extend(detected);
-    // Unpacked, the anonymous logons are the largest part left: freed now, before the
+    // Packed, the anonymous logons are still a few bytes each: freed now, before the
     // inventories' rows are made, not on the thread below.
     drop(std::mem::take(&mut st.anon));
     // The rest of the state is no longer needed. Freeing a large one (millions of small
@@ -684,7 +684,7 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     // Every anonymous logon is evidence of its anonymous-logon finding, even past the cap.
     // (The findings of an annotation are put in order at the end: the order of the updates
     // does not matter.)
-    for c in &classified {
+    for c in classified.iter() {
         annotations.update(&c.event, |a| {
             a.scenario = Some(c.scenario);
             for id in std::iter::once(&"anonymous-logon").chain(&c.findings) {
@@ -711,17 +711,13 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
             same_records_as,
         })
         .collect();
-    let cfg_cap = cfg.evidence_cap;
     Outcome {
         counts,
         analysis_config: cfg,
         duplicate_files,
         scenarios,
         findings,
-        anonymous_logons: anonymous::AnonymousLogons {
-            logons: classified,
-            evidence_cap: cfg_cap,
-        },
+        anonymous_logons: classified,
         inventories,
         correlations,
         annotations,

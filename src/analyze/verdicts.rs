@@ -1,0 +1,382 @@
+//! Every anonymous logon's verdict as the outcome keeps it: a row of numbers per logon (record
+//! id, time, and indices into a table of names and a table of distinct verdicts). A flood of
+//! anonymous logons repeats a few hosts, clients and verdicts: writer-1g's 313,960 verdicts
+//! took about 56 MB as [`Classified`] values and take 13 MB as rows. A [`Classified`] is
+//! made again when one is read.
+
+use super::anonymous::{Classified, Group, Reasons};
+use super::finding::{Confidence, FastMap, Refs};
+use super::EventRef;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Every anonymous logon's verdict, in event order (file, record id). Serialised as its
+/// [`Group`]s, made only then.
+#[derive(Debug, Clone, Default)]
+pub struct AnonymousLogons {
+    names: Vec<Arc<str>>,
+    verdicts: Vec<Verdict>,
+    rows: Vec<Row>,
+    /// The evidence cap of the groups.
+    pub evidence_cap: usize,
+}
+
+/// What is not the logon's own: shared by every logon with the same verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Verdict {
+    scenario: &'static str,
+    confidence: Confidence,
+    reasons: Reasons,
+    to_decide: Option<Arc<str>>,
+    linked: Vec<EventRef>,
+    findings: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    record_id: u64,
+    /// `NO_TIME` for none.
+    time: i64,
+    file: u32,
+    computer: u32,
+    /// `NONE` for none.
+    workstation: u32,
+    ip: u32,
+    verdict: u32,
+}
+
+const NONE: u32 = u32::MAX;
+const NO_TIME: i64 = i64::MIN;
+
+/// Collects verdicts in any order; [`Builder::finish`] puts them in event order.
+#[derive(Debug, Default)]
+pub struct Builder {
+    out: AnonymousLogons,
+    names: FastMap<Arc<str>, u32>,
+    verdicts: FastMap<Verdict, u32>,
+}
+
+impl Builder {
+    pub fn new(evidence_cap: usize) -> Self {
+        Builder {
+            out: AnonymousLogons {
+                evidence_cap,
+                ..AnonymousLogons::default()
+            },
+            ..Builder::default()
+        }
+    }
+
+    fn name(&mut self, s: &Arc<str>) -> u32 {
+        if let Some(&i) = self.names.get(s) {
+            return i;
+        }
+        let i = u32::try_from(self.out.names.len()).expect("fewer than 2^32 names");
+        self.out.names.push(Arc::clone(s));
+        self.names.insert(Arc::clone(s), i);
+        i
+    }
+
+    fn opt(&mut self, s: &Option<Arc<str>>) -> u32 {
+        s.as_ref().map_or(NONE, |s| self.name(s))
+    }
+
+    pub fn push(&mut self, c: Classified) {
+        let v = Verdict {
+            scenario: c.scenario,
+            confidence: c.confidence,
+            reasons: c.reasons,
+            to_decide: c.to_decide,
+            linked: c.linked,
+            findings: c.findings,
+        };
+        let verdict = match self.verdicts.get(&v) {
+            Some(&i) => i,
+            None => {
+                let i = u32::try_from(self.out.verdicts.len()).expect("fewer than 2^32 verdicts");
+                self.out.verdicts.push(v.clone());
+                self.verdicts.insert(v, i);
+                i
+            }
+        };
+        let row = Row {
+            record_id: c.event.record_id,
+            time: c.time.unwrap_or(NO_TIME),
+            file: self.name(&c.event.file),
+            computer: self.name(&c.computer),
+            workstation: self.opt(&c.workstation),
+            ip: self.opt(&c.ip),
+            verdict,
+        };
+        self.out.rows.push(row);
+    }
+
+    /// In event order; equal events keep the order they were pushed in.
+    pub fn finish(self) -> AnonymousLogons {
+        let mut out = self.out;
+        // A name's rank in string order: rows are sorted by file name, then record id.
+        let mut by_name: Vec<u32> = (0..out.names.len() as u32).collect();
+        by_name.sort_unstable_by(|&a, &b| out.names[a as usize].cmp(&out.names[b as usize]));
+        let mut rank = vec![0u32; by_name.len()];
+        for (r, &i) in by_name.iter().enumerate() {
+            rank[i as usize] = r as u32;
+        }
+        out.rows
+            .sort_by_key(|r| (rank[r.file as usize], r.record_id));
+        out.rows.shrink_to_fit();
+        out
+    }
+}
+
+impl AnonymousLogons {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    fn opt(&self, i: u32) -> Option<Arc<str>> {
+        (i != NONE).then(|| Arc::clone(&self.names[i as usize]))
+    }
+
+    fn make(&self, r: &Row) -> Classified {
+        let v = &self.verdicts[r.verdict as usize];
+        Classified {
+            event: EventRef {
+                file: Arc::clone(&self.names[r.file as usize]),
+                record_id: r.record_id,
+            },
+            computer: Arc::clone(&self.names[r.computer as usize]),
+            time: (r.time != NO_TIME).then_some(r.time),
+            workstation: self.opt(r.workstation),
+            ip: self.opt(r.ip),
+            scenario: v.scenario,
+            confidence: v.confidence,
+            reasons: v.reasons.clone(),
+            to_decide: v.to_decide.clone(),
+            linked: v.linked.clone(),
+            findings: v.findings.clone(),
+        }
+    }
+
+    /// The `i`th logon in event order.
+    pub fn get(&self, i: usize) -> Option<Classified> {
+        self.rows.get(i).map(|r| self.make(r))
+    }
+
+    /// Every logon's verdict, in event order.
+    pub fn iter(&self) -> impl Iterator<Item = Classified> + '_ {
+        self.rows.iter().map(|r| self.make(r))
+    }
+
+    /// The verdict of event `e`.
+    pub fn find(&self, e: &EventRef) -> Option<Classified> {
+        self.rows
+            .iter()
+            .find(|r| r.record_id == e.record_id && *self.names[r.file as usize] == *e.file)
+            .map(|r| self.make(r))
+    }
+
+    /// The logons grouped by host, client and verdict (scenario, confidence, reasons, to
+    /// decide); groups in the order of their first logon.
+    pub fn groups(&self) -> Vec<Group> {
+        let cap = self.evidence_cap;
+        // Verdicts that differ only in their linked events or findings are one group's.
+        let mut class_of: Vec<u32> = Vec::with_capacity(self.verdicts.len());
+        let mut classes: FastMap<(&str, Confidence, &[Arc<str>], Option<&str>), u32> =
+            FastMap::default();
+        for v in &self.verdicts {
+            let n = classes.len() as u32;
+            let k = (
+                v.scenario,
+                v.confidence,
+                &v.reasons[..],
+                v.to_decide.as_deref(),
+            );
+            class_of.push(*classes.entry(k).or_insert(n));
+        }
+        let mut index: FastMap<(u32, u32, u32, u32), usize> = FastMap::default();
+        let mut groups: Vec<Group> = Vec::new();
+        // Per group, the evidence with its time (no time sorts last), and the linked events.
+        let mut refs: Vec<(Refs, Refs)> = Vec::new();
+        for r in &self.rows {
+            let v = &self.verdicts[r.verdict as usize];
+            let key = (
+                r.computer,
+                r.workstation,
+                r.ip,
+                class_of[r.verdict as usize],
+            );
+            let i = *index.entry(key).or_insert_with(|| {
+                groups.push(Group {
+                    computer: Arc::clone(&self.names[r.computer as usize]),
+                    workstation: self.opt(r.workstation),
+                    ip: self.opt(r.ip),
+                    scenario: v.scenario,
+                    confidence: v.confidence,
+                    reasons: v.reasons.clone(),
+                    to_decide: v.to_decide.clone(),
+                    count: 0,
+                    first_seen: None,
+                    last_seen: None,
+                    evidence: Vec::new(),
+                    linked: Vec::new(),
+                });
+                refs.push(Default::default());
+                groups.len() - 1
+            });
+            let g = &mut groups[i];
+            g.count += 1;
+            let time = (r.time != NO_TIME).then_some(r.time);
+            if let Some(t) = time {
+                g.first_seen = Some(g.first_seen.map_or(t, |f| f.min(t)));
+                g.last_seen = Some(g.last_seen.map_or(t, |l| l.max(t)));
+            }
+            let event = EventRef {
+                file: Arc::clone(&self.names[r.file as usize]),
+                record_id: r.record_id,
+            };
+            refs[i].0.insert((time.unwrap_or(i64::MAX), event), cap);
+            // One time for all: the linked events in their own order.
+            for l in &v.linked {
+                refs[i].1.insert((0, l.clone()), cap);
+            }
+        }
+        let events = |r: &Refs| r.iter().map(|(_, e)| e.clone()).collect();
+        for (g, (evidence, linked)) in groups.iter_mut().zip(refs) {
+            g.evidence = events(&evidence);
+            g.linked = events(&linked);
+        }
+        groups
+    }
+}
+
+impl FromIterator<Classified> for AnonymousLogons {
+    /// In event order whatever the order given; the groups' evidence cap is the default.
+    fn from_iter<I: IntoIterator<Item = Classified>>(it: I) -> Self {
+        let mut b = Builder::new(super::Config::default().evidence_cap);
+        it.into_iter().for_each(|c| b.push(c));
+        b.finish()
+    }
+}
+
+/// Equal when they hold the same verdicts in the same order.
+impl PartialEq for AnonymousLogons {
+    fn eq(&self, o: &Self) -> bool {
+        self.evidence_cap == o.evidence_cap && self.len() == o.len() && self.iter().eq(o.iter())
+    }
+}
+
+impl Serialize for AnonymousLogons {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.groups().serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(file: &str, record_id: u64, time: Option<i64>, ws: Option<&str>) -> Classified {
+        let mut reasons = Reasons::default();
+        reasons.push("client WorkstationName X");
+        Classified {
+            event: EventRef {
+                file: Arc::from(file),
+                record_id,
+            },
+            computer: Arc::from("SRV"),
+            time,
+            workstation: ws.map(Arc::from),
+            ip: None,
+            scenario: "unknown",
+            confidence: Confidence::Low,
+            reasons,
+            to_decide: Some(Arc::from("the client's 8001")),
+            linked: vec![],
+            findings: vec![],
+        }
+    }
+
+    proptest::proptest! {
+        // Every verdict reads back as it was pushed, in event order (a stable sort).
+        #[test]
+        fn verdicts_read_back_in_event_order(
+            items in proptest::collection::vec(
+                (0u8..3, 0u64..50, proptest::option::of(-5i64..5), proptest::option::of(0u8..3),
+                 0u8..4, proptest::collection::vec(0u64..5, 0..3)),
+                0..100,
+            ),
+        ) {
+            let all: Vec<Classified> = items
+                .iter()
+                .map(|(f, rec, t, ws, s, linked)| {
+                    let mut c = verdict(
+                        ["b.evtx", "a.evtx", "Z.evtx"][*f as usize],
+                        *rec,
+                        *t,
+                        ws.map(|w| ["PC1", "", "PC2"][w as usize]),
+                    );
+                    c.scenario = ["unknown", "enumeration", "default_session", "zerologon"][*s as usize];
+                    c.linked = linked
+                        .iter()
+                        .map(|&r| EventRef { file: Arc::from("c.evtx"), record_id: r })
+                        .collect();
+                    if *s == 3 {
+                        c.findings.push("zerologon");
+                    }
+                    c
+                })
+                .collect();
+            let store: AnonymousLogons = all.iter().cloned().collect();
+            let mut want = all.clone();
+            want.sort_by(|a, b| a.event.cmp(&b.event));
+            let got: Vec<Classified> = store.iter().collect();
+            proptest::prop_assert_eq!(&got, &want);
+            proptest::prop_assert_eq!(store.len(), want.len());
+            for (i, c) in want.iter().enumerate() {
+                proptest::prop_assert_eq!(store.get(i), Some(c.clone()));
+            }
+        }
+    }
+
+    #[test]
+    fn groups_join_equal_verdicts_of_one_client_and_keep_first_logon_order() {
+        let mut other = verdict("a.evtx", 5, Some(10), Some("PC2"));
+        other.linked.push(EventRef {
+            file: Arc::from("c.evtx"),
+            record_id: 3,
+        });
+        let store: AnonymousLogons = [
+            verdict("a.evtx", 9, Some(30), Some("PC1")),
+            verdict("a.evtx", 2, None, Some("PC1")),
+            other,
+            verdict("a.evtx", 7, Some(20), Some("PC1")),
+        ]
+        .into_iter()
+        .collect();
+        let g = store.groups();
+        assert_eq!(g.len(), 2);
+        assert_eq!(g[0].workstation.as_deref(), Some("PC1"));
+        assert_eq!(g[0].count, 3);
+        assert_eq!((g[0].first_seen, g[0].last_seen), (Some(20), Some(30)));
+        // By time, no time last.
+        let ids: Vec<u64> = g[0].evidence.iter().map(|e| e.record_id).collect();
+        assert_eq!(ids, [7, 9, 2]);
+        assert_eq!(g[1].linked.len(), 1);
+        assert!(store
+            .find(&EventRef {
+                file: Arc::from("a.evtx"),
+                record_id: 7
+            })
+            .is_some());
+        assert!(store
+            .find(&EventRef {
+                file: Arc::from("a.evtx"),
+                record_id: 8
+            })
+            .is_none());
+    }
+}
