@@ -8,7 +8,7 @@
 //!   account, process, client identity).
 
 use super::finding::{
-    merge_fast_map, merge_map, rfc3339, ser_rfc3339, FastMap, FileSample, Finding, Refs, Sample,
+    merge_fast_map, merge_map, rfc3339, ser_rfc3339, EventList, FastMap, FileSample, Finding, Refs, Sample,
     Severity, Text,
 };
 use super::state::{account, Names};
@@ -171,7 +171,8 @@ pub struct NtlmFlow {
     pub first_seen: Option<i64>,
     #[serde(serialize_with = "ser_rfc3339")]
     pub last_seen: Option<i64>,
-    pub evidence: Vec<EventRef>,
+    /// Compact: a log can have a hundred thousand flows.
+    pub evidence: EventList,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -262,7 +263,7 @@ pub(crate) fn finish(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>, cfg: &Conf
             count: smp.total,
             first_seen: smp.first,
             last_seen: smp.last,
-            evidence: smp.refs(),
+            evidence: smp.event_list(),
         });
     }
     let mut vals: BTreeMap<(&String, &String, &String, u32), Sample> = BTreeMap::new();
@@ -349,9 +350,9 @@ impl NameSet {
 /// The evidence a finding names: the `cap` smallest distinct refs of all its flows, kept as
 /// they come. (All of a host's flows' evidence, unbounded, took an eighth of a logon-heavy
 /// scan.) `Refs` orders by time first: one time for all orders by the refs alone.
-fn smallest(set: &mut Refs, refs: &[EventRef], cap: usize) {
+fn smallest(set: &mut Refs, refs: impl IntoIterator<Item = EventRef>, cap: usize) {
     for r in refs {
-        set.insert((0, r.clone()), cap);
+        set.insert((0, r), cap);
     }
 }
 
@@ -410,7 +411,7 @@ pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
                 }
             }
             g.accounts.insert(&f.account);
-            smallest(&mut g.evidence, &f.evidence, cap);
+            smallest(&mut g.evidence, f.evidence.iter(), cap);
             *g.keys
                 .entry((Arc::clone(&f.package), f.key_length))
                 .or_default() += f.count;
@@ -474,7 +475,7 @@ pub(crate) fn findings(inv: &Inventories, cfg: &Config) -> Vec<Finding> {
                 &r.account
             }
         ));
-        smallest(&mut e.2, &r.evidence, cap);
+        smallest(&mut e.2, r.evidence.iter().cloned(), cap);
         e.3 = match (e.3.take(), r.first_seen.clone()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -526,7 +527,7 @@ mod tests {
         for cap in 0..=7 {
             let mut bounded = Refs::default();
             for chunk in refs.chunks(2) {
-                smallest(&mut bounded, chunk, cap);
+                smallest(&mut bounded, chunk.iter().cloned(), cap);
             }
             let whole: BTreeSet<EventRef> = refs.iter().cloned().collect();
             let want: Vec<_> = whole.into_iter().take(cap).collect();

@@ -6,9 +6,9 @@ use crate::analyze::finding::rfc3339;
 use crate::analyze::{EventRef, Outcome};
 use std::path::Path;
 
-fn refs(v: &[EventRef]) -> String {
-    v.iter()
-        .map(|r| format!("{}#{}", r.file, r.record_id))
+fn refs<R: std::borrow::Borrow<EventRef>>(v: impl IntoIterator<Item = R>) -> String {
+    v.into_iter()
+        .map(|r| format!("{}#{}", r.borrow().file, r.borrow().record_id))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -139,7 +139,7 @@ pub fn write_all(dir: &Path, o: &Outcome) -> anyhow::Result<()> {
                 f.count.to_string(),
                 opt(&rfc3339(f.first_seen)),
                 opt(&rfc3339(f.last_seen)),
-                refs(&f.evidence),
+                refs(f.evidence.iter()),
             ]
         }),
     )?;
