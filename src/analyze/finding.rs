@@ -234,18 +234,30 @@ pub struct FileSample {
 /// (the first pair, then each one's difference from the one before: a few bytes a pair
 /// instead of 16). writer-1g's 100,000 NTLM flows hold 1.26 million such pairs, 20 MB as
 /// 16-byte pairs and about 5 MB packed. Pairs mostly come in order, past the last one:
-/// appended, or once the cap is reached dropped, without reading the others.
+/// appended, or once the cap is reached dropped, without reading the others. 24 bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 enum RefList {
     #[default]
     Empty,
     One((i64, u64)),
-    /// `n` ≥ 2 pairs, the largest `last`.
-    Many {
-        n: u32,
-        last: (i64, u64),
-        bytes: Box<[u8]>,
-    },
+    /// Two or more: `MANY_HEAD` bytes (the last pair's time and record id, little-endian,
+    /// then the count), then the pairs.
+    Many(Box<[u8]>),
+}
+
+/// The head of [`RefList::Many`]'s bytes: the last pair and the count.
+const MANY_HEAD: usize = 20;
+
+fn many_head(b: &[u8]) -> ((i64, u64), u32) {
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
+    let n = u32::from_le_bytes(b[16..20].try_into().expect("4 bytes"));
+    ((word(0) as i64, word(8)), n)
+}
+
+fn set_many_head(b: &mut [u8], last: (i64, u64), n: u32) {
+    b[0..8].copy_from_slice(&last.0.to_le_bytes());
+    b[8..16].copy_from_slice(&last.1.to_le_bytes());
+    b[16..20].copy_from_slice(&n.to_le_bytes());
 }
 
 impl RefList {
@@ -253,7 +265,7 @@ impl RefList {
         match self {
             RefList::Empty => 0,
             RefList::One(_) => 1,
-            RefList::Many { n, .. } => *n as usize,
+            RefList::Many(b) => many_head(b).1 as usize,
         }
     }
 
@@ -261,7 +273,7 @@ impl RefList {
         match self {
             RefList::Empty => None,
             RefList::One(x) => Some(*x),
-            RefList::Many { last, .. } => Some(*last),
+            RefList::Many(b) => Some(many_head(b).0),
         }
     }
 
@@ -285,10 +297,10 @@ impl RefList {
         match self {
             RefList::Empty => RefIter::Inline(None),
             RefList::One(x) => RefIter::Inline(Some(*x)),
-            RefList::Many { n, bytes, .. } => RefIter::Packed {
-                left: *n,
+            RefList::Many(b) => RefIter::Packed {
+                left: many_head(b).1,
                 prev: None,
-                bytes,
+                bytes: &b[MANY_HEAD..],
             },
         }
     }
@@ -299,17 +311,16 @@ impl RefList {
             [] => RefList::Empty,
             [x] => RefList::One(*x),
             _ => {
-                let mut out = Vec::with_capacity(v.len() * 4 + 8);
+                let mut out = vec![0u8; MANY_HEAD];
+                out.reserve_exact(v.len() * 4 + 8);
                 let mut prev = None;
                 for &x in v {
                     RefList::put(&mut out, prev, x);
                     prev = Some(x);
                 }
-                RefList::Many {
-                    n: u32::try_from(v.len()).expect("a capped list"),
-                    last: *v.last().expect("two or more"),
-                    bytes: out.into_boxed_slice(),
-                }
+                let n = u32::try_from(v.len()).expect("a capped list");
+                set_many_head(&mut out, *v.last().expect("two or more"), n);
+                RefList::Many(out.into_boxed_slice())
             }
         }
     }
@@ -329,15 +340,15 @@ impl RefList {
             match self {
                 RefList::Empty => *self = RefList::One(item),
                 RefList::One(x) => *self = RefList::from_sorted(&[*x, item]),
-                RefList::Many { n, last, bytes } => {
-                    let mut v = std::mem::take(bytes).into_vec();
+                RefList::Many(bytes) => {
+                    let (last, n) = many_head(bytes);
                     let mut tail = Vec::with_capacity(20);
-                    RefList::put(&mut tail, Some(*last), item);
+                    RefList::put(&mut tail, Some(last), item);
+                    let mut v = std::mem::take(bytes).into_vec();
                     v.reserve_exact(tail.len());
                     v.extend_from_slice(&tail);
+                    set_many_head(&mut v, item, n + 1);
                     *bytes = v.into_boxed_slice();
-                    *n += 1;
-                    *last = item;
                 }
             }
             return;
@@ -861,6 +872,12 @@ mod small_collection_tests {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_ref_list_is_three_words() {
+        // Every NTLM flow and open window holds one: BENCHMARKS.md's figures assume it.
+        assert_eq!(std::mem::size_of::<RefList>(), 24);
+    }
 
     proptest! {
         // An event list reads back as the events it was made from, in their order, and
