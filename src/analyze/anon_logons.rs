@@ -46,6 +46,8 @@ pub(crate) struct AnonLogons {
     /// After [`AnonLogons::dedup`]: one bit per logon in arrival order, set when a later copy
     /// of its record replaces it.
     replaced: Option<Vec<u64>>,
+    /// After [`AnonLogons::dedup`]: the logons not replaced.
+    kept: usize,
 }
 
 impl AnonLogons {
@@ -102,13 +104,20 @@ impl AnonLogons {
         });
         let mut replaced = vec![0u64; keys.len().div_ceil(64)];
         keys.sort_unstable();
+        self.kept = keys.len();
         for w in keys.windows(2) {
             if (w[0].0, w[0].1) == (w[1].0, w[1].1) {
                 let seq = w[0].2 as usize;
                 replaced[seq / 64] |= 1 << (seq % 64);
+                self.kept -= 1;
             }
         }
         self.replaced = Some(replaced);
+    }
+
+    /// How many logons [`Self::for_each`] gives (after [`Self::dedup`]).
+    pub fn kept(&self) -> usize {
+        self.kept
     }
 
     /// Each logon, the last copy of each record only, in arrival order (after

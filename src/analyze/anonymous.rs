@@ -286,7 +286,7 @@ pub(crate) fn classify_all(
             texts.insert(Arc::clone(t));
         }
     };
-    let mut out = super::verdicts::Builder::new(st.cfg.evidence_cap);
+    let mut out = super::verdicts::Builder::new(st.cfg.evidence_cap, st.anon.kept());
     st.anon.for_each(&mut names, |r, a| {
         let mut c = classify(st, r, a, &burst, hosts);
         match lists.get(&c.reasons) {

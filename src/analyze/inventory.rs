@@ -228,20 +228,26 @@ pub struct Inventories {
 
 pub(crate) fn finish(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>, cfg: &Config) -> Inventories {
     let cap = cfg.evidence_cap;
-    // In key order, each flow's samples in each file, borrowed.
-    let mut flows: BTreeMap<&FlowKey, Vec<(&Arc<str>, &FileSample)>> = BTreeMap::new();
-    for ((file, k), smp) in &st.flows {
-        if !dups.contains_key(file) {
-            flows.entry(k).or_default().push((file, smp));
-        }
-    }
+    // In key order, each flow's samples in each file, borrowed: a sorted vector, not a map
+    // of vectors (a hundred thousand flows made as many small allocations).
+    let mut flows: Vec<(&FlowKey, &Arc<str>, &FileSample)> = st
+        .flows
+        .iter()
+        .filter(|((file, _), _)| !dups.contains_key(file))
+        .map(|((file, k), smp)| (k, file, smp))
+        .collect();
+    flows.sort_unstable_by(|a, b| a.0.cmp(b.0).then_with(|| a.1.cmp(b.1)));
     let mut inv = Inventories::default();
-    for (k, parts) in flows {
-        let smp = match parts[..] {
-            [(file, s)] => s.to_sample(file),
+    // Sized once: doubling a vector of a hundred thousand rows held both copies a moment.
+    inv.ntlm_flows
+        .reserve_exact(flows.chunk_by(|a, b| a.0 == b.0).count());
+    for parts in flows.chunk_by(|a, b| a.0 == b.0) {
+        let k = parts[0].0;
+        let smp = match parts {
+            [(_, file, s)] => s.to_sample(file),
             _ => {
                 let mut m = Sample::default();
-                for (file, s) in parts {
+                for (_, file, s) in parts {
                     s.merge_into(&mut m, file, cap);
                 }
                 m
