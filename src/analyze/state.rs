@@ -723,3 +723,37 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
         annotations,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        // A key's sealed detection windows read as the windows would have been had they all
+        // stayed open, whatever the names and counts.
+        #[test]
+        fn sealed_detection_windows_read_as_if_all_stayed_open(
+            events in proptest::collection::vec(
+                (0i64..30, 0i64..300, 0u64..1000, 0usize..60, 0usize..60, 0u32..3),
+                0..300,
+            ),
+        ) {
+            let cap = 3;
+            let names: Vec<Arc<str>> = (0..60).map(|i| Arc::from(format!("CORP\\user{i}"))).collect();
+            let add = |a: &mut WinAgg, t: i64, r: u64, acct: usize, extra: usize, status: u32| {
+                a.sample.add(t, r, cap);
+                *a.accounts.slot(&names[acct], || Arc::clone(&names[acct])) += 1;
+                *a.statuses.slot(&status, || status) += 1;
+                a.extra.insert_capped(&names[extra], || Arc::clone(&names[extra]), EXTRA_CAP);
+            };
+            let mut want: VecMap<i64, WinAgg> = VecMap::default();
+            let mut w: Windows<WinAgg> = Windows::default();
+            for &(b, dt, r, acct, extra, status) in &events {
+                let t = b * 300 + dt;
+                add(want.slot(&b, || b), t, r, acct, extra, status);
+                add(w.window(b, cap), t, r, acct, extra, status);
+            }
+            proptest::prop_assert_eq!(w.read(&mut Names::default()), want);
+        }
+    }
+}
