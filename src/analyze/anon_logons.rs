@@ -42,7 +42,9 @@ pub(crate) struct AnonLogons {
     /// Logons not packed yet, in arrival order.
     open: Vec<(EventRef, AnonLogon)>,
     /// Full blocks, in arrival order (see [`pack`]).
-    packed: Vec<Box<[u8]>>,
+    packed: Vec<Block>,
+    /// Where this state writes its full blocks; made with the first one.
+    spill: Option<Arc<Spill>>,
     /// After [`AnonLogons::dedup`]: one bit per logon in arrival order, set when a later copy
     /// of its record replaces it.
     replaced: Option<Vec<u64>>,
@@ -55,9 +57,21 @@ impl AnonLogons {
         self.replaced = None;
         self.open.push((r, a));
         if self.open.len() >= BLOCK {
-            self.packed.push(pack(&self.open));
-            self.open.clear();
+            self.seal();
         }
+    }
+
+    /// Pack the open logons into a block, on disk if the temporary file can be written.
+    fn seal(&mut self) {
+        let block = pack(&self.open);
+        self.open.clear();
+        let spill = self
+            .spill
+            .get_or_insert_with(|| Arc::new(Spill::default()));
+        self.packed.push(match spill.write(&block) {
+            Some(at) => Block::Disk(Arc::clone(spill), at, block.len()),
+            None => Block::Memory(block),
+        });
     }
 
     pub fn extend(&mut self, o: AnonLogons) {
@@ -65,8 +79,7 @@ impl AnonLogons {
         // Arrival order is kept (it decides which of a repeated record stays): this state's
         // open logons are packed before the other's blocks, which come before its open ones.
         if !self.open.is_empty() {
-            self.packed.push(pack(&self.open));
-            self.open.clear();
+            self.seal();
         }
         self.packed.extend(o.packed);
         for (r, a) in o.open {
@@ -77,9 +90,10 @@ impl AnonLogons {
     /// Every logon, copies of a record included, in arrival order: a block at a time.
     fn blocks(&self, names: &mut Names, mut f: impl FnMut(&[(EventRef, AnonLogon)])) {
         let mut v = Vec::with_capacity(BLOCK.min(self.packed.len() * BLOCK));
+        let mut buf = Vec::new();
         for block in &self.packed {
             v.clear();
-            unpack(block, names, &mut v);
+            unpack(block.bytes(&mut buf), names, &mut v);
             f(&v);
         }
         f(&self.open);
@@ -148,6 +162,92 @@ impl AnonLogons {
         a.for_each(&mut Names::default(), |r, l| v.push((r.clone(), l.clone())));
         v.sort_by(|x, y| x.0.cmp(&y.0));
         v
+    }
+}
+
+/// A full block: in memory, or at an offset of a temporary file with its length.
+#[derive(Debug, Clone)]
+enum Block {
+    Memory(Box<[u8]>),
+    Disk(Arc<Spill>, u64, usize),
+}
+
+impl Block {
+    /// The block's bytes, read into `buf` when on disk.
+    fn bytes<'a>(&'a self, buf: &'a mut Vec<u8>) -> &'a [u8] {
+        match self {
+            Block::Memory(b) => b,
+            Block::Disk(spill, at, len) => {
+                spill.read(*at, *len, buf);
+                buf
+            }
+        }
+    }
+}
+
+/// A temporary file (in the system's temporary folder, deleted when closed) that full blocks
+/// are appended to: the anonymous logons are the one part of the reading's state that grows
+/// with the events (writer-1g's 313,960 take 8.5 MB packed; a flood of millions would take
+/// hundreds), and they are read back once, when the analysis finishes. If the file cannot be
+/// made or written, blocks stay in memory.
+#[derive(Debug, Default)]
+struct Spill(std::sync::Mutex<SpillFile>);
+
+#[derive(Debug, Default)]
+enum SpillFile {
+    #[default]
+    NotYet,
+    /// The file and its length.
+    Open(std::fs::File, u64),
+    /// It could not be made, or a write failed (a full disk): the blocks written before are
+    /// still read back, the next ones stay in memory.
+    Failed(Option<std::fs::File>),
+}
+
+impl Spill {
+    /// Append `block`; where it went, or `None` if it stays in memory.
+    fn write(&self, block: &[u8]) -> Option<u64> {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if matches!(*f, SpillFile::NotYet) {
+            *f = match tempfile::tempfile() {
+                Ok(file) => SpillFile::Open(file, 0),
+                Err(_) => SpillFile::Failed(None),
+            };
+        }
+        let SpillFile::Open(file, len) = &mut *f else {
+            return None;
+        };
+        let at = *len;
+        match file.seek(SeekFrom::Start(at)).and_then(|_| file.write_all(block)) {
+            Ok(()) => {
+                *len += block.len() as u64;
+                Some(at)
+            }
+            Err(_) => {
+                let SpillFile::Open(file, _) = std::mem::take(&mut *f) else {
+                    unreachable!("open above")
+                };
+                *f = SpillFile::Failed(Some(file));
+                None
+            }
+        }
+    }
+
+    fn read(&self, at: u64, len: usize, buf: &mut Vec<u8>) {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let (SpillFile::Open(file, _) | SpillFile::Failed(Some(file))) = &mut *f else {
+            unreachable!("a block was written to the file")
+        };
+        buf.resize(len, 0);
+        // The file is this process's own: one that cannot be read back is gone from under
+        // it, and the analysis cannot go on without its anonymous logons.
+        file.seek(SeekFrom::Start(at))
+            .and_then(|_| file.read_exact(buf))
+            .unwrap_or_else(|e| {
+                panic!("cannot read back the anonymous logons' temporary file: {e}")
+            });
     }
 }
 

@@ -637,18 +637,19 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     let mut findings = Vec::new();
     let mut annotations = super::annotations::Annotations::default();
     // Each part of the state is freed once used: the peak is then not the whole state plus
-    // every output. The correlation windows, the larger part on a long log, go first; the
-    // inventories last, after the rest of the state, because their rows (one per flow) are
-    // larger than the flows they are made from.
+    // every output. The correlation windows, the larger part on a long log, go first, then
+    // the detection windows; the NTLM flows are made into their rows and freed before the
+    // anonymous logons are classified (read back from their file, see `AnonLogons`), so that
+    // neither the flows nor the detection windows are held beside the verdicts.
     let correlations = correlate::finish(&st.corr, &dups, &cfg);
     drop(std::mem::take(&mut st.corr));
-    let inv = std::mem::take(&mut st.inv);
     // Which copies of a repeated record the later ones replace.
     st.anon.dedup();
-    // The detections' windows are not needed by the classification.
     let detected = detections::findings(&st, &dups);
     drop(std::mem::take(&mut st.windows));
     drop(std::mem::take(&mut st.lockouts));
+    let inventories = inventory::finish(&st.inv, &dups, &cfg);
+    drop(std::mem::take(&mut st.inv));
     let classified = anonymous::classify_all(&st, &dups, hosts);
     let mut scenarios: BTreeMap<&'static str, u64> = BTreeMap::new();
     for c in classified.iter() {
@@ -658,9 +659,6 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     }
     findings.extend(anonymous::findings(&st, &classified, &dups));
     findings.extend(detected);
-    // Packed, the anonymous logons are still a few bytes each: freed now, before the
-    // inventories' rows are made, not on the thread below.
-    drop(std::mem::take(&mut st.anon));
     // The rest of the state is no longer needed. Freeing a large one (millions of small
     // allocations) took about a second on a logon-heavy log: it is freed on a thread of its
     // own meanwhile.
@@ -671,8 +669,6 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     } else {
         drop(st);
     }
-    let inventories = inventory::finish(&inv, &dups, &cfg);
-    drop(inv);
     findings.extend(inventory::findings(&inventories, &cfg));
     findings.sort_by(|a, b| {
         b.severity
