@@ -5,7 +5,7 @@
 //! made again when one is read.
 
 use super::anonymous::{Classified, Group, Reasons};
-use super::finding::{Confidence, FastMap, Refs};
+use super::finding::{Confidence, FastMap};
 use super::EventRef;
 use serde::Serialize;
 use std::sync::Arc;
@@ -189,6 +189,14 @@ impl AnonymousLogons {
     /// The logons grouped by host, client and verdict (scenario, confidence, reasons, to
     /// decide); groups in the order of their first logon.
     pub fn groups(&self) -> Vec<Group> {
+        let aggs = self.group_rows();
+        aggs.iter().map(|g| self.group(g)).collect()
+    }
+
+    /// Each group's count, span and capped references, as numbers: a group is made whole
+    /// ([`Self::group`]) only when it is written, one at a time (tens of thousands of groups
+    /// with their evidence as [`EventRef`]s took 30 MB on writer-1g).
+    fn group_rows(&self) -> Vec<GroupRows> {
         let cap = self.evidence_cap;
         // Verdicts that differ only in their linked events or findings are one group's.
         let mut class_of: Vec<u32> = Vec::with_capacity(self.verdicts.len());
@@ -196,67 +204,106 @@ impl AnonymousLogons {
             FastMap::default();
         for v in &self.verdicts {
             let n = classes.len() as u32;
-            let k = (
-                v.scenario,
-                v.confidence,
-                &v.reasons[..],
-                v.to_decide.as_deref(),
-            );
+            let k = (v.scenario, v.confidence, &v.reasons[..], v.to_decide.as_deref());
             class_of.push(*classes.entry(k).or_insert(n));
         }
+        // The evidence in time order (none last), then event order.
+        let key = |i: u32| {
+            let r = &self.rows[i as usize];
+            let t = if r.time == NO_TIME { i64::MAX } else { r.time };
+            (t, &*self.names[r.file as usize], r.record_id)
+        };
+        let linked = |&(v, j): &(u32, u32)| &self.verdicts[v as usize].linked[j as usize];
         let mut index: FastMap<(u32, u32, u32, u32), usize> = FastMap::default();
-        let mut groups: Vec<Group> = Vec::new();
-        // Per group, the evidence with its time (no time sorts last), and the linked events.
-        let mut refs: Vec<(Refs, Refs)> = Vec::new();
-        for r in &self.rows {
-            let v = &self.verdicts[r.verdict as usize];
-            let key = (
-                r.computer,
-                r.workstation,
-                r.ip,
-                class_of[r.verdict as usize],
-            );
-            let i = *index.entry(key).or_insert_with(|| {
-                groups.push(Group {
-                    computer: Arc::clone(&self.names[r.computer as usize]),
-                    workstation: self.opt(r.workstation),
-                    ip: self.opt(r.ip),
-                    scenario: v.scenario,
-                    confidence: v.confidence,
-                    reasons: v.reasons.clone(),
-                    to_decide: v.to_decide.clone(),
-                    count: 0,
-                    first_seen: None,
-                    last_seen: None,
-                    evidence: Vec::new(),
-                    linked: Vec::new(),
+        let mut groups: Vec<GroupRows> = Vec::new();
+        for (i, r) in self.rows.iter().enumerate() {
+            let i = i as u32;
+            let g = *index
+                .entry((r.computer, r.workstation, r.ip, class_of[r.verdict as usize]))
+                .or_insert_with(|| {
+                    groups.push(GroupRows {
+                        first_row: i,
+                        count: 0,
+                        first_seen: None,
+                        last_seen: None,
+                        evidence: Vec::new(),
+                        linked: Vec::new(),
+                    });
+                    groups.len() - 1
                 });
-                refs.push(Default::default());
-                groups.len() - 1
-            });
-            let g = &mut groups[i];
+            let g = &mut groups[g];
             g.count += 1;
-            let time = (r.time != NO_TIME).then_some(r.time);
-            if let Some(t) = time {
-                g.first_seen = Some(g.first_seen.map_or(t, |f| f.min(t)));
-                g.last_seen = Some(g.last_seen.map_or(t, |l| l.max(t)));
+            if r.time != NO_TIME {
+                g.first_seen = Some(g.first_seen.map_or(r.time, |f| f.min(r.time)));
+                g.last_seen = Some(g.last_seen.map_or(r.time, |l| l.max(r.time)));
             }
-            let event = EventRef {
-                file: Arc::clone(&self.names[r.file as usize]),
-                record_id: r.record_id,
-            };
-            refs[i].0.insert((time.unwrap_or(i64::MAX), event), cap);
-            // One time for all: the linked events in their own order.
-            for l in &v.linked {
-                refs[i].1.insert((0, l.clone()), cap);
+            capped_insert(&mut g.evidence, i, cap, |&x| key(x));
+            let v = &self.verdicts[r.verdict as usize];
+            for j in 0..v.linked.len() as u32 {
+                capped_insert(&mut g.linked, (r.verdict, j), cap, |x| linked(x).clone());
             }
-        }
-        let events = |r: &Refs| r.iter().map(|(_, e)| e.clone()).collect();
-        for (g, (evidence, linked)) in groups.iter_mut().zip(refs) {
-            g.evidence = events(&evidence);
-            g.linked = events(&linked);
         }
         groups
+    }
+
+    fn event_of(&self, i: u32) -> EventRef {
+        let r = &self.rows[i as usize];
+        EventRef {
+            file: Arc::clone(&self.names[r.file as usize]),
+            record_id: r.record_id,
+        }
+    }
+
+    fn group(&self, g: &GroupRows) -> Group {
+        let r = &self.rows[g.first_row as usize];
+        let v = &self.verdicts[r.verdict as usize];
+        Group {
+            computer: Arc::clone(&self.names[r.computer as usize]),
+            workstation: self.opt(r.workstation),
+            ip: self.opt(r.ip),
+            scenario: v.scenario,
+            confidence: v.confidence,
+            reasons: v.reasons.clone(),
+            to_decide: v.to_decide.clone(),
+            count: g.count,
+            first_seen: g.first_seen,
+            last_seen: g.last_seen,
+            evidence: g.evidence.iter().map(|&i| self.event_of(i)).collect(),
+            linked: g
+                .linked
+                .iter()
+                .map(|&(v, j)| self.verdicts[v as usize].linked[j as usize].clone())
+                .collect(),
+        }
+    }
+}
+
+/// One group of [`AnonymousLogons::group_rows`]: its first logon's row (names and verdict),
+/// its evidence as row numbers, its linked events as (verdict, position).
+struct GroupRows {
+    first_row: u32,
+    count: u64,
+    first_seen: Option<i64>,
+    last_seen: Option<i64>,
+    evidence: Vec<u32>,
+    linked: Vec<(u32, u32)>,
+}
+
+/// Insert `x` in `v`, kept sorted and distinct by `key` and at most `cap` long (the
+/// smallest), as [`super::finding::Refs::insert`] does.
+fn capped_insert<T: Copy, K: Ord>(v: &mut Vec<T>, x: T, cap: usize, key: impl Fn(&T) -> K) {
+    if cap == 0 {
+        return;
+    }
+    let k = key(&x);
+    if v.len() >= cap && v.last().is_some_and(|l| k >= key(l)) {
+        return;
+    }
+    if let Err(at) = v.binary_search_by(|y| key(y).cmp(&k)) {
+        if v.len() >= cap {
+            v.truncate(cap - 1);
+        }
+        v.insert(at.min(v.len()), x);
     }
 }
 
@@ -279,7 +326,8 @@ impl PartialEq for AnonymousLogons {
 
 impl Serialize for AnonymousLogons {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.groups().serialize(s)
+        let aggs = self.group_rows();
+        s.collect_seq(aggs.iter().map(|g| self.group(g)))
     }
 }
 
