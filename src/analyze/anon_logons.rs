@@ -65,9 +65,7 @@ impl AnonLogons {
     fn seal(&mut self) {
         let block = pack(&self.open);
         self.open.clear();
-        let spill = self
-            .spill
-            .get_or_insert_with(|| Arc::new(Spill::default()));
+        let spill = self.spill.get_or_insert_with(|| Arc::new(Spill::default()));
         self.packed.push(match spill.write(&block) {
             Some(at) => Block::Disk(Arc::clone(spill), at, block.len()),
             None => Block::Memory(block),
@@ -219,7 +217,10 @@ impl Spill {
             return None;
         };
         let at = *len;
-        match file.seek(SeekFrom::Start(at)).and_then(|_| file.write_all(block)) {
+        match file
+            .seek(SeekFrom::Start(at))
+            .and_then(|_| file.write_all(block))
+        {
             Ok(()) => {
                 *len += block.len() as u64;
                 Some(at)

@@ -225,8 +225,7 @@ impl Bursts {
 fn bursts(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>, names: &mut Names) -> Bursts {
     let cfg = &st.cfg;
     // Each source's logons as (time, logon id), sorted and distinct once all are read.
-    let mut by_source: FastMap<(Arc<str>, Arc<str>), Vec<(i64, Option<u64>)>> =
-        FastMap::default();
+    let mut by_source: FastMap<(Arc<str>, Arc<str>), Vec<(i64, Option<u64>)>> = FastMap::default();
     st.anon.for_each(names, |r, a| {
         if dups.contains_key(&r.file) {
             return;

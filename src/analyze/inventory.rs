@@ -8,8 +8,8 @@
 //!   account, process, client identity).
 
 use super::finding::{
-    merge_fast_map, merge_map, rfc3339, ser_rfc3339, EventList, FastMap, FileSample, Finding, Refs, Sample,
-    Severity, Text,
+    merge_fast_map, merge_map, rfc3339, ser_rfc3339, EventList, FastMap, FileSample, Finding, Refs,
+    Sample, Severity, Text,
 };
 use super::state::{account, Names};
 use super::{Config, EventRef};

@@ -204,7 +204,12 @@ impl AnonymousLogons {
             FastMap::default();
         for v in &self.verdicts {
             let n = classes.len() as u32;
-            let k = (v.scenario, v.confidence, &v.reasons[..], v.to_decide.as_deref());
+            let k = (
+                v.scenario,
+                v.confidence,
+                &v.reasons[..],
+                v.to_decide.as_deref(),
+            );
             class_of.push(*classes.entry(k).or_insert(n));
         }
         // The evidence in time order (none last), then event order.
@@ -219,7 +224,12 @@ impl AnonymousLogons {
         for (i, r) in self.rows.iter().enumerate() {
             let i = i as u32;
             let g = *index
-                .entry((r.computer, r.workstation, r.ip, class_of[r.verdict as usize]))
+                .entry((
+                    r.computer,
+                    r.workstation,
+                    r.ip,
+                    class_of[r.verdict as usize],
+                ))
                 .or_insert_with(|| {
                     groups.push(GroupRows {
                         first_row: i,
