@@ -526,6 +526,42 @@ mod tests {
     }
 
     #[test]
+    fn full_blocks_go_to_the_temporary_file_or_stay_in_memory_if_it_fails() {
+        let fill = |a: &mut AnonLogons| {
+            for i in 0..(2 * BLOCK as u64 + 5) {
+                a.insert(ev("a.evtx", i), logon(i as i64));
+            }
+        };
+        let mut on_disk = AnonLogons::default();
+        fill(&mut on_disk);
+        assert_eq!(on_disk.packed.len(), 2);
+        assert!(on_disk
+            .packed
+            .iter()
+            .all(|b| matches!(b, Block::Disk(_, _, _))));
+        // A file that cannot be made (or written): the blocks stay in memory.
+        let mut in_memory = AnonLogons {
+            spill: Some(Arc::new(Spill(std::sync::Mutex::new(SpillFile::Failed(None))))),
+            ..AnonLogons::default()
+        };
+        fill(&mut in_memory);
+        assert!(in_memory
+            .packed
+            .iter()
+            .all(|b| matches!(b, Block::Memory(_))));
+        // Both read back the same, and merge: the other state's blocks stay in its file.
+        let want = sorted(on_disk.clone());
+        assert_eq!(want.len(), 2 * BLOCK + 5);
+        assert_eq!(sorted(in_memory.clone()), want);
+        let mut merged = AnonLogons::default();
+        merged.extend(on_disk);
+        merged.extend(in_memory);
+        let all = sorted(merged);
+        assert_eq!(all.len(), 2 * BLOCK + 5);
+        assert_eq!(all, want);
+    }
+
+    #[test]
     fn merged_packed_blocks_keep_arrival_order_for_repeated_records() {
         // The same record in a packed block of one state and the open logons of another: the
         // later arrival (the merged state's) wins, as in one state.
