@@ -1,8 +1,8 @@
 //! Every anonymous logon's verdict as the outcome keeps it: a row of numbers per logon (record
-//! id, time, and indices into a table of names and a table of distinct verdicts). A flood of
-//! anonymous logons repeats a few hosts, clients and verdicts: writer-1g's 313,960 verdicts
-//! took about 56 MB as [`Classified`] values and take 13 MB as rows. A [`Classified`] is
-//! made again when one is read.
+//! id, time, file, and the index of its host, client and verdict in a table of distinct ones).
+//! A flood of anonymous logons repeats a few hosts, clients and verdicts: writer-1g's 313,960
+//! verdicts took about 56 MB as [`Classified`] values and take 7.5 MB as 24-byte rows. A
+//! [`Classified`] is made again when one is read.
 
 use super::anonymous::{Classified, Group, Reasons};
 use super::finding::{Confidence, FastMap};
@@ -16,6 +16,7 @@ use std::sync::Arc;
 pub struct AnonymousLogons {
     names: Vec<Arc<str>>,
     verdicts: Vec<Verdict>,
+    whos: Vec<Who>,
     rows: Vec<Row>,
     /// The evidence cap of the groups.
     pub evidence_cap: usize,
@@ -32,12 +33,20 @@ struct Verdict {
     findings: Vec<&'static str>,
 }
 
+/// One logon: 24 bytes. What it shares with the logons of its host and client that have the
+/// same verdict is a [`Who`].
 #[derive(Debug, Clone, Copy)]
 struct Row {
     record_id: u64,
     /// `NO_TIME` for none.
     time: i64,
     file: u32,
+    who: u32,
+}
+
+/// The host, the client and the verdict of logons, as indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Who {
     computer: u32,
     /// `NONE` for none.
     workstation: u32,
@@ -54,6 +63,7 @@ pub struct Builder {
     out: AnonymousLogons,
     names: FastMap<Arc<str>, u32>,
     verdicts: FastMap<Verdict, u32>,
+    whos: FastMap<Who, u32>,
 }
 
 impl Builder {
@@ -102,14 +112,26 @@ impl Builder {
                 i
             }
         };
-        let row = Row {
-            record_id: c.event.record_id,
-            time: c.time.unwrap_or(NO_TIME),
-            file: self.name(&c.event.file),
+        let who = Who {
             computer: self.name(&c.computer),
             workstation: self.opt(&c.workstation),
             ip: self.opt(&c.ip),
             verdict,
+        };
+        let who = match self.whos.get(&who) {
+            Some(&i) => i,
+            None => {
+                let i = u32::try_from(self.out.whos.len()).expect("fewer than 2^32 clients");
+                self.out.whos.push(who);
+                self.whos.insert(who, i);
+                i
+            }
+        };
+        let row = Row {
+            record_id: c.event.record_id,
+            time: c.time.unwrap_or(NO_TIME),
+            file: self.name(&c.event.file),
+            who,
         };
         self.out.rows.push(row);
     }
@@ -149,16 +171,17 @@ impl AnonymousLogons {
     }
 
     fn make(&self, r: &Row) -> Classified {
-        let v = &self.verdicts[r.verdict as usize];
+        let w = self.whos[r.who as usize];
+        let v = &self.verdicts[w.verdict as usize];
         Classified {
             event: EventRef {
                 file: Arc::clone(&self.names[r.file as usize]),
                 record_id: r.record_id,
             },
-            computer: Arc::clone(&self.names[r.computer as usize]),
+            computer: Arc::clone(&self.names[w.computer as usize]),
             time: (r.time != NO_TIME).then_some(r.time),
-            workstation: self.opt(r.workstation),
-            ip: self.opt(r.ip),
+            workstation: self.opt(w.workstation),
+            ip: self.opt(w.ip),
             scenario: v.scenario,
             confidence: v.confidence,
             reasons: v.reasons.clone(),
@@ -223,12 +246,13 @@ impl AnonymousLogons {
         let mut groups: Vec<GroupRows> = Vec::new();
         for (i, r) in self.rows.iter().enumerate() {
             let i = i as u32;
+            let w = self.whos[r.who as usize];
             let g = *index
                 .entry((
-                    r.computer,
-                    r.workstation,
-                    r.ip,
-                    class_of[r.verdict as usize],
+                    w.computer,
+                    w.workstation,
+                    w.ip,
+                    class_of[w.verdict as usize],
                 ))
                 .or_insert_with(|| {
                     groups.push(GroupRows {
@@ -248,9 +272,9 @@ impl AnonymousLogons {
                 g.last_seen = Some(g.last_seen.map_or(r.time, |l| l.max(r.time)));
             }
             capped_insert(&mut g.evidence, i, cap, |&x| key(x));
-            let v = &self.verdicts[r.verdict as usize];
+            let v = &self.verdicts[w.verdict as usize];
             for j in 0..v.linked.len() as u32 {
-                capped_insert(&mut g.linked, (r.verdict, j), cap, |x| linked(x).clone());
+                capped_insert(&mut g.linked, (w.verdict, j), cap, |x| linked(x).clone());
             }
         }
         groups
@@ -265,12 +289,12 @@ impl AnonymousLogons {
     }
 
     fn group(&self, g: &GroupRows) -> Group {
-        let r = &self.rows[g.first_row as usize];
-        let v = &self.verdicts[r.verdict as usize];
+        let w = self.whos[self.rows[g.first_row as usize].who as usize];
+        let v = &self.verdicts[w.verdict as usize];
         Group {
-            computer: Arc::clone(&self.names[r.computer as usize]),
-            workstation: self.opt(r.workstation),
-            ip: self.opt(r.ip),
+            computer: Arc::clone(&self.names[w.computer as usize]),
+            workstation: self.opt(w.workstation),
+            ip: self.opt(w.ip),
             scenario: v.scenario,
             confidence: v.confidence,
             reasons: v.reasons.clone(),
@@ -406,6 +430,11 @@ mod tests {
                 proptest::prop_assert_eq!(store.get(i), Some(c.clone()));
             }
         }
+    }
+
+    #[test]
+    fn a_row_is_three_words() {
+        assert_eq!(std::mem::size_of::<Row>(), 24);
     }
 
     #[test]
