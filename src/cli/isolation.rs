@@ -62,6 +62,11 @@ impl IsolationArgs {
 /// their exit status. `spills`: the command's --events destination, if any.
 pub fn enter(args: &IsolationArgs, spills: &[String]) -> anyhow::Result<Option<ExitCode>> {
     if isolate::is_worker() {
+        // A worker's panic is reported by its supervisor: its message is enough. The default
+        // hook, with RUST_BACKTRACE set, symbolises a backtrace, which allocates; a worker
+        // that panicked for want of memory (a thread it could not start under --max-memory)
+        // then failed to allocate inside the hook and waited forever on the hook's own lock.
+        std::panic::set_hook(Box::new(|info| eprintln!("{info}")));
         isolate::start_worker()?;
         return Ok(None);
     }
