@@ -280,4 +280,5 @@ fn corpus_files_analysed_one_at_a_time_and_merged_equal_all_together() {
         serde_json::to_string(&b).unwrap()
     );
     assert_eq!(a.annotations, b.annotations);
+    assert!(a.anonymous_logons == b.anonymous_logons);
 }

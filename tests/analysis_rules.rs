@@ -2,7 +2,7 @@
 //! seeds and the reference section E describe them), cross-host links, and the monoid property.
 
 use nullsight::analyze::anonymous::Classified;
-use nullsight::analyze::{Analysis, Confidence, HostView, Outcome};
+use nullsight::analyze::{Analysis, Confidence, EventRef, HostView, Outcome};
 use nullsight::event::*;
 use nullsight::policy::{self, host::resolve_host, HostConfig};
 use proptest::prelude::*;
@@ -539,7 +539,17 @@ fn duplicate_files_count_once_but_annotate_both() {
     let o = run(&[a, b]);
     assert_eq!(o.duplicate_files.len(), 1);
     assert_eq!(o.scenarios.values().sum::<u64>(), 1);
-    assert_eq!(o.annotations.len(), 2);
+    // Both copies are annotated with the verdict, the copy too.
+    for file in ["target.evtx", "copy.evtx"] {
+        let a = o
+            .annotation(&EventRef {
+                file: Arc::from(file),
+                record_id: 5,
+            })
+            .unwrap_or_else(|| panic!("{file} not annotated"));
+        assert!(a.scenario.is_some());
+        assert!(a.findings.contains(&"anonymous-logon"));
+    }
     assert_eq!(
         o.findings
             .iter()

@@ -107,6 +107,27 @@ impl Annotations {
     }
 }
 
+/// An event's whole annotation: `anon`, its anonymous logon's verdict (scenario, and the
+/// findings besides `anonymous-logon`) if it is one, with `other`, the findings it is evidence
+/// for. The verdicts are not kept as annotations ([`super::Outcome::annotation`]).
+pub fn combine(
+    anon: Option<(&'static str, &[&'static str])>,
+    other: Option<&Annotation>,
+) -> Option<Annotation> {
+    let Some((scenario, findings)) = anon else {
+        return other.cloned();
+    };
+    let mut a = other.cloned().unwrap_or_default();
+    a.scenario = Some(scenario);
+    for id in std::iter::once(&"anonymous-logon").chain(findings) {
+        if !a.findings.contains(id) {
+            a.findings.push(id);
+        }
+    }
+    a.findings.sort();
+    Some(a)
+}
+
 impl PartialEq for Annotations {
     fn eq(&self, other: &Self) -> bool {
         self.to_map() == other.to_map()
@@ -116,6 +137,25 @@ impl PartialEq for Annotations {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_anonymous_logons_verdict_joins_the_findings_it_is_evidence_for() {
+        let other = Annotation {
+            scenario: None,
+            findings: vec!["user-enumeration", "anonymous-logon"],
+        };
+        let a = combine(Some(("enumeration", &["zerologon"][..])), Some(&other)).unwrap();
+        assert_eq!(a.scenario, Some("enumeration"));
+        // Once each, in order.
+        assert_eq!(
+            a.findings,
+            ["anonymous-logon", "user-enumeration", "zerologon"]
+        );
+        let alone = combine(Some(("unknown", &[][..])), None).unwrap();
+        assert_eq!(alone.findings, ["anonymous-logon"]);
+        assert_eq!(combine(None, Some(&other)), Some(other.clone()));
+        assert_eq!(combine(None, None), None);
+    }
 
     fn r(f: &str, id: u64) -> EventRef {
         EventRef {

@@ -163,7 +163,7 @@ pub struct Group {
     pub linked: Vec<EventRef>,
 }
 
-pub use super::verdicts::AnonymousLogons;
+pub use super::verdicts::{AnonymousLogons, FileVerdicts};
 
 const LOW_LUID: u64 = 0x10_0000;
 

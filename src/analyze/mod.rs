@@ -151,9 +151,24 @@ pub struct Outcome {
     pub anonymous_logons: anonymous::AnonymousLogons,
     pub inventories: inventory::Inventories,
     pub correlations: Vec<correlate::Correlation>,
-    /// Per-event annotations, only for events that have one.
+    /// The findings each event is evidence for, only for events that are; an anonymous
+    /// logon's scenario is its verdict's, in `anonymous_logons`. [`Outcome::annotation`]
+    /// gives an event's whole annotation.
     #[serde(skip)]
     pub annotations: annotations::Annotations,
+}
+
+impl Outcome {
+    /// What `--events` writes of event `r`: its scenario if it is an anonymous logon, and the
+    /// findings it is evidence for.
+    pub fn annotation(&self, r: &EventRef) -> Option<Annotation> {
+        let anon = self
+            .anonymous_logons
+            .of_file(&r.file)
+            .and_then(|f| f.get(r.record_id))
+            .map(|v| self.anonymous_logons.verdict_annotation(v));
+        annotations::combine(anon, self.annotations.get(r))
+    }
 }
 
 impl Analysis {

@@ -677,19 +677,10 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
             .then_with(|| a.hosts.cmp(&b.hosts))
             .then_with(|| a.title.cmp(&b.title))
     });
-    // Every anonymous logon is evidence of its anonymous-logon finding, even past the cap.
-    // (The findings of an annotation are put in order at the end: the order of the updates
-    // does not matter.)
-    for c in classified.iter() {
-        annotations.update(&c.event, |a| {
-            a.scenario = Some(c.scenario);
-            for id in std::iter::once(&"anonymous-logon").chain(&c.findings) {
-                if !a.findings.contains(id) {
-                    a.findings.push(id);
-                }
-            }
-        });
-    }
+    // Every anonymous logon is evidence of its anonymous-logon finding, even past the cap:
+    // that part of its annotation is its verdict's, read from `classified` when the events
+    // are written (`Outcome::annotation`). (The findings of an annotation are put in order at
+    // the end: the order of the updates does not matter.)
     for f in &findings {
         for r in &f.evidence {
             annotations.update(r, |a| {

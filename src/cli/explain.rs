@@ -258,7 +258,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             writeln!(out, "  linked: {} record {}", esc(&l.file), l.record_id)?;
         }
     }
-    if let Some(a) = outcome.annotations.get(&key) {
+    if let Some(a) = outcome.annotation(&key) {
         if !a.findings.is_empty() {
             writeln!(
                 out,

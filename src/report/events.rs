@@ -11,7 +11,9 @@
 //! kernel's copy of the raw lines into the page cache and back (on a 4624-heavy 1 GB log, a
 //! 450 MB spill took its writer thread 0.8 CPU-seconds; BENCHMARKS.md).
 
-use crate::analyze::annotations::Annotations;
+use crate::analyze::annotations::combine;
+use crate::analyze::{Annotation, Outcome};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
@@ -158,17 +160,17 @@ impl EventsWriter {
     /// as given, as the scan reports them), any other after them in the order they came.
     pub fn finish<'a>(
         mut self,
-        annotations: &Annotations,
+        outcome: &Outcome,
         input_order: impl IntoIterator<Item = &'a str>,
     ) -> anyhow::Result<()> {
+        let annotations = &outcome.annotations;
         let blocks = self.spill_written()?;
         let mut spill = File::open(&self.spill_path)?;
         // A large buffer in front of the destination's: one write per MiB, not per line.
         let mut out = BufWriter::with_capacity(1 << 20, super::open_output(&self.dest)?);
         // The tail of each distinct annotation, made once; each line of an annotated file
         // then costs one hash lookup, a line of the others nothing.
-        let mut tails: Vec<Vec<u8>> = Vec::with_capacity(annotations.distinct().len());
-        for ann in annotations.distinct() {
+        let tail_of = |ann: &Annotation| -> anyhow::Result<Vec<u8>> {
             let mut tail = Vec::with_capacity(64);
             if let Some(s) = ann.scenario {
                 tail.extend_from_slice(b",\"scenario\":");
@@ -177,8 +179,15 @@ impl EventsWriter {
             tail.extend_from_slice(b",\"findings\":");
             serde_json::to_writer(&mut tail, &ann.findings)?;
             tail.extend_from_slice(b"}\n");
-            tails.push(tail);
+            Ok(tail)
+        };
+        let mut tails: Vec<Vec<u8>> = Vec::with_capacity(annotations.distinct().len());
+        for ann in annotations.distinct() {
+            tails.push(tail_of(ann)?);
         }
+        // An anonymous logon's tail: its verdict's, with the findings it is evidence for,
+        // made once per pair.
+        let mut anon_tails: HashMap<(u32, u32), Vec<u8>> = HashMap::new();
         let bad = || anyhow::anyhow!("internal error: the events spill file is malformed");
         let mut order: Vec<usize> = Vec::with_capacity(self.files.len());
         let mut placed = vec![false; self.files.len()];
@@ -198,6 +207,7 @@ impl EventsWriter {
             head.extend_from_slice(b"{\"file\":");
             serde_json::to_writer(&mut head, &**file)?;
             let file_tails = annotations.of_file(file).filter(|t| !t.is_empty());
+            let file_verdicts = outcome.anonymous_logons.of_file(file);
             for &batch in &self.batches[idx] {
                 let &(off, len) = blocks.get(batch as usize).ok_or_else(bad)?;
                 spill.seek(SeekFrom::Start(off))?;
@@ -222,13 +232,33 @@ impl EventsWriter {
                     let json = line[tab + 1..].strip_suffix(b"}").ok_or_else(bad)?;
                     out.write_all(&head)?;
                     out.write_all(json)?;
-                    let tail = match file_tails {
-                        Some(t) => t.get(&record_id(&line[..tab]).ok_or_else(bad)?),
-                        None => None,
+                    let (tail, verdict) = match (file_tails, file_verdicts) {
+                        (None, None) => (None, None),
+                        (t, v) => {
+                            let rid = record_id(&line[..tab]).ok_or_else(bad)?;
+                            (
+                                t.and_then(|t| t.get(&rid).copied()),
+                                v.and_then(|v| v.get(rid)),
+                            )
+                        }
                     };
-                    out.write_all(
-                        tail.map_or(&b",\"findings\":[]}\n"[..], |&i| &tails[i as usize]),
-                    )?;
+                    let tail: &[u8] = match (verdict, tail) {
+                        (None, None) => b",\"findings\":[]}\n",
+                        (None, Some(i)) => &tails[i as usize],
+                        (Some(v), i) => {
+                            let key = (v, i.unwrap_or(u32::MAX));
+                            match anon_tails.entry(key) {
+                                Entry::Occupied(t) => &t.into_mut()[..],
+                                Entry::Vacant(slot) => {
+                                    let other = i.map(|i| &annotations.distinct()[i as usize]);
+                                    let anon = outcome.anonymous_logons.verdict_annotation(v);
+                                    let ann = combine(Some(anon), other).unwrap_or_default();
+                                    &slot.insert(tail_of(&ann)?)[..]
+                                }
+                            }
+                        }
+                    };
+                    out.write_all(tail)?;
                 }
                 if at != lines.len() {
                     return Err(bad());
