@@ -250,10 +250,12 @@ impl AnonymousLogons {
 
     /// The verdict of event `e`.
     pub fn find(&self, e: &EventRef) -> Option<Classified> {
-        self.rows
-            .iter()
-            .find(|r| r.record_id == e.record_id && *self.names[r.file as usize] == *e.file)
-            .map(|r| self.make(r))
+        let f = self.of_file(&e.file)?;
+        let at = f
+            .rows
+            .binary_search_by_key(&e.record_id, |r| r.record_id)
+            .ok()?;
+        Some(self.make(&f.rows[at]))
     }
 
     /// The logons grouped by host, client and verdict (scenario, confidence, reasons, to

@@ -235,7 +235,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         file: Arc::clone(&name),
         record_id: raw.record_id,
     };
-    if let Some(c) = outcome.anonymous_logons.iter().find(|c| c.event == key) {
+    if let Some(c) = outcome.anonymous_logons.find(&key) {
         let title = scenarios::lookup(c.scenario)
             .map(|s| s.title)
             .unwrap_or(c.scenario);
