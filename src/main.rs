@@ -18,7 +18,7 @@ fn main() -> std::process::ExitCode {
     // a scan frees on one thread what another allocated, and with mimalloc's defaults the
     // resident size stayed 1.5 to 2 times what was allocated (BENCHMARKS.md). No transparent
     // huge pages: memory is then given back in 2 MiB pieces only, and a 1 GB scan stayed
-    // 20-30 MB above what it had allocated (16 instead of 43 MB on a 4624-heavy log, no
+    // 20-40 MB above what it had allocated (16 instead of 43 MB on a 4624-heavy log, no
     // slower). An explicit MIMALLOC_* environment setting still wins.
     for (option, var, value) in [
         (MI_OPTION_PURGE_DELAY, "MIMALLOC_PURGE_DELAY", 0),
@@ -29,19 +29,19 @@ fn main() -> std::process::ExitCode {
         ),
         (MI_OPTION_ALLOW_THP, "MIMALLOC_ALLOW_THP", 0),
     ] {
-        if option == MI_OPTION_ALLOW_THP && std::env::var_os(var).is_none() {
-            // mimalloc decides on huge pages when it starts, before `main`: the process's
-            // memory is taken out of them here, as mimalloc does itself when the option is
-            // set in the environment.
-            #[cfg(target_os = "linux")]
-            // SAFETY: prctl with these arguments only sets a flag of this process.
-            unsafe {
-                libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-            }
-        }
         if std::env::var_os(var).is_none() {
             // SAFETY: called before any other thread exists (options are not thread safe).
             unsafe { libmimalloc_sys::mi_option_set(option, value) };
+        }
+    }
+    // mimalloc decides on huge pages when it starts, before `main`, so the option set above
+    // only stops later advice: the process's memory is taken out of them here, as mimalloc
+    // does itself when the option is in the environment.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+        // SAFETY: prctl with these arguments only sets a flag of this process.
+        unsafe {
+            libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
         }
     }
     let cli = nullsight::cli::Cli::parse();

@@ -16,13 +16,7 @@ pub struct Annotations {
 
 impl Annotations {
     fn intern(&mut self, a: Annotation) -> u32 {
-        if let Some(&i) = self.index.get(&a) {
-            return i;
-        }
-        let i = u32::try_from(self.distinct.len()).expect("fewer than 2^32 distinct annotations");
-        self.distinct.push(a.clone());
-        self.index.insert(a, i);
-        i
+        super::finding::intern(&mut self.index, &mut self.distinct, a)
     }
 
     /// Change the annotation of `r` (an empty one if it had none).

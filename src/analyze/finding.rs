@@ -64,24 +64,51 @@ fn room_for_one<T>(v: &mut Vec<T>, limit: usize) {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Refs(Vec<(i64, EventRef)>);
 
+/// Insert `x` in `v`, kept sorted and distinct by `cmp` and at most `cap` long (the `cap`
+/// smallest: when full, the largest goes, so the vector never grows past the cap); whether
+/// it went in. The evidence of every aggregate is kept this way.
+pub(crate) fn capped_insert<T>(
+    v: &mut Vec<T>,
+    x: T,
+    cap: usize,
+    cmp: impl Fn(&T, &T) -> std::cmp::Ordering,
+) -> bool {
+    if cap == 0 || (v.len() >= cap && v.last().is_some_and(|l| cmp(&x, l).is_ge())) {
+        return false;
+    }
+    match v.binary_search_by(|y| cmp(y, &x)) {
+        Ok(_) => false,
+        Err(at) => {
+            if v.len() >= cap {
+                v.truncate(cap - 1);
+            }
+            room_for_one(v, cap);
+            v.insert(at.min(v.len()), x);
+            true
+        }
+    }
+}
+
+/// A value's number in `table`, added (and to `index`) if new: the interned tables of
+/// verdicts, names and annotations.
+pub(crate) fn intern<T: Clone + std::hash::Hash + Eq>(
+    index: &mut FastMap<T, u32>,
+    table: &mut Vec<T>,
+    x: T,
+) -> u32 {
+    if let Some(&i) = index.get(&x) {
+        return i;
+    }
+    let i = u32::try_from(table.len()).expect("fewer than 2^32 distinct values");
+    table.push(x.clone());
+    index.insert(x, i);
+    i
+}
+
 impl Refs {
     /// Insert `item` (if not already there) and keep the `cap` smallest.
     pub fn insert(&mut self, item: (i64, EventRef), cap: usize) {
-        if cap == 0 {
-            return;
-        }
-        if self.0.len() >= cap && self.0.last().is_some_and(|l| item >= *l) {
-            return;
-        }
-        if let Err(at) = self.0.binary_search(&item) {
-            // Full: the largest goes (it is larger than `item`), so the vector never grows
-            // past the cap.
-            if self.0.len() >= cap {
-                self.0.truncate(cap.saturating_sub(1));
-            }
-            room_for_one(&mut self.0, cap);
-            self.0.insert(at.min(self.0.len()), item);
-        }
+        capped_insert(&mut self.0, item, cap, Ord::cmp);
     }
 
     pub fn merge(&mut self, o: Refs, cap: usize) {
@@ -353,12 +380,9 @@ impl RefList {
             }
             return;
         }
-        let mut v: smallvec::SmallVec<[(i64, u64); 32]> = self.iter().collect();
-        if let Err(at) = v.binary_search(&item) {
-            if v.len() >= cap {
-                v.truncate(cap.saturating_sub(1));
-            }
-            v.insert(at.min(v.len()), item);
+        // Out of order (rare: a log out of time order, copies of a window merged).
+        let mut v: Vec<(i64, u64)> = self.iter().collect();
+        if capped_insert(&mut v, item, cap, Ord::cmp) {
             *self = RefList::from_sorted(&v);
         }
     }

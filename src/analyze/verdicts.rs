@@ -5,7 +5,7 @@
 //! [`Classified`] is made again when one is read.
 
 use super::anonymous::{Classified, Group, Reasons};
-use super::finding::{Confidence, FastMap};
+use super::finding::{capped_insert, intern, Confidence, FastMap};
 use super::EventRef;
 use serde::Serialize;
 use std::sync::Arc;
@@ -83,13 +83,7 @@ impl Builder {
     }
 
     fn name(&mut self, s: &Arc<str>) -> u32 {
-        if let Some(&i) = self.names.get(s) {
-            return i;
-        }
-        let i = u32::try_from(self.out.names.len()).expect("fewer than 2^32 names");
-        self.out.names.push(Arc::clone(s));
-        self.names.insert(Arc::clone(s), i);
-        i
+        intern(&mut self.names, &mut self.out.names, Arc::clone(s))
     }
 
     fn opt(&mut self, s: &Option<Arc<str>>) -> u32 {
@@ -105,30 +99,14 @@ impl Builder {
             linked: c.linked,
             findings: c.findings,
         };
-        let verdict = match self.verdicts.get(&v) {
-            Some(&i) => i,
-            None => {
-                let i = u32::try_from(self.out.verdicts.len()).expect("fewer than 2^32 verdicts");
-                self.out.verdicts.push(v.clone());
-                self.verdicts.insert(v, i);
-                i
-            }
-        };
+        let verdict = intern(&mut self.verdicts, &mut self.out.verdicts, v);
         let who = Who {
             computer: self.name(&c.computer),
             workstation: self.opt(&c.workstation),
             ip: self.opt(&c.ip),
             verdict,
         };
-        let who = match self.whos.get(&who) {
-            Some(&i) => i,
-            None => {
-                let i = u32::try_from(self.out.whos.len()).expect("fewer than 2^32 clients");
-                self.out.whos.push(who);
-                self.whos.insert(who, i);
-                i
-            }
-        };
+        let who = intern(&mut self.whos, &mut self.out.whos, who);
         let row = Row {
             record_id: c.event.record_id,
             time: c.time.unwrap_or(NO_TIME),
@@ -174,15 +152,19 @@ pub struct FileVerdicts<'a> {
     rows: &'a [Row],
 }
 
-impl FileVerdicts<'_> {
-    /// The verdict of the logon with this record id, as a number for
-    /// [`AnonymousLogons::verdict_annotation`].
-    pub fn get(&self, record_id: u64) -> Option<u32> {
+impl<'a> FileVerdicts<'a> {
+    fn row(&self, record_id: u64) -> Option<&'a Row> {
         let at = self
             .rows
             .binary_search_by_key(&record_id, |r| r.record_id)
             .ok()?;
-        Some(self.all.whos[self.rows[at].who as usize].verdict)
+        Some(&self.rows[at])
+    }
+
+    /// The verdict of the logon with this record id, as a number for
+    /// [`AnonymousLogons::verdict_annotation`].
+    pub fn get(&self, record_id: u64) -> Option<u32> {
+        Some(self.all.whos[self.row(record_id)?.who as usize].verdict)
     }
 }
 
@@ -221,10 +203,7 @@ impl AnonymousLogons {
         let w = self.whos[r.who as usize];
         let v = &self.verdicts[w.verdict as usize];
         Classified {
-            event: EventRef {
-                file: Arc::clone(&self.names[r.file as usize]),
-                record_id: r.record_id,
-            },
+            event: self.event(r),
             computer: Arc::clone(&self.names[w.computer as usize]),
             time: (r.time != NO_TIME).then_some(r.time),
             workstation: self.opt(w.workstation),
@@ -250,12 +229,7 @@ impl AnonymousLogons {
 
     /// The verdict of event `e`.
     pub fn find(&self, e: &EventRef) -> Option<Classified> {
-        let f = self.of_file(&e.file)?;
-        let at = f
-            .rows
-            .binary_search_by_key(&e.record_id, |r| r.record_id)
-            .ok()?;
-        Some(self.make(&f.rows[at]))
+        Some(self.make(self.of_file(&e.file)?.row(e.record_id)?))
     }
 
     /// The logons grouped by host, client and verdict (scenario, confidence, reasons, to
@@ -320,17 +294,18 @@ impl AnonymousLogons {
                 g.first_seen = Some(g.first_seen.map_or(r.time, |f| f.min(r.time)));
                 g.last_seen = Some(g.last_seen.map_or(r.time, |l| l.max(r.time)));
             }
-            capped_insert(&mut g.evidence, i, cap, |&x| key(x));
+            capped_insert(&mut g.evidence, i, cap, |a, b| key(*a).cmp(&key(*b)));
             let v = &self.verdicts[w.verdict as usize];
             for j in 0..v.linked.len() as u32 {
-                capped_insert(&mut g.linked, (w.verdict, j), cap, |x| linked(x).clone());
+                capped_insert(&mut g.linked, (w.verdict, j), cap, |a, b| {
+                    linked(a).cmp(linked(b))
+                });
             }
         }
         groups
     }
 
-    fn event_of(&self, i: u32) -> EventRef {
-        let r = &self.rows[i as usize];
+    fn event(&self, r: &Row) -> EventRef {
         EventRef {
             file: Arc::clone(&self.names[r.file as usize]),
             record_id: r.record_id,
@@ -351,7 +326,11 @@ impl AnonymousLogons {
             count: g.count,
             first_seen: g.first_seen,
             last_seen: g.last_seen,
-            evidence: g.evidence.iter().map(|&i| self.event_of(i)).collect(),
+            evidence: g
+                .evidence
+                .iter()
+                .map(|&i| self.event(&self.rows[i as usize]))
+                .collect(),
             linked: g
                 .linked
                 .iter()
@@ -370,24 +349,6 @@ struct GroupRows {
     last_seen: Option<i64>,
     evidence: Vec<u32>,
     linked: Vec<(u32, u32)>,
-}
-
-/// Insert `x` in `v`, kept sorted and distinct by `key` and at most `cap` long (the
-/// smallest), as [`super::finding::Refs::insert`] does.
-fn capped_insert<T: Copy, K: Ord>(v: &mut Vec<T>, x: T, cap: usize, key: impl Fn(&T) -> K) {
-    if cap == 0 {
-        return;
-    }
-    let k = key(&x);
-    if v.len() >= cap && v.last().is_some_and(|l| k >= key(l)) {
-        return;
-    }
-    if let Err(at) = v.binary_search_by(|y| key(y).cmp(&k)) {
-        if v.len() >= cap {
-            v.truncate(cap - 1);
-        }
-        v.insert(at.min(v.len()), x);
-    }
 }
 
 impl FromIterator<Classified> for AnonymousLogons {
