@@ -33,7 +33,12 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-fn run<T: Send + 'static>(label: &str, decoder: Decoder, path: &str, map: fn(RawRecord) -> Option<T>) {
+fn run<T: Send + 'static>(
+    label: &str,
+    decoder: Decoder,
+    path: &str,
+    map: fn(RawRecord) -> Option<T>,
+) {
     let mut best = f64::MAX;
     let mut n = 0u64;
     let mut records = 0;
@@ -61,6 +66,19 @@ fn main() {
     if std::env::var_os("DECODE_ONLY").is_some() {
         return;
     }
-    run("fast: decode + type", Decoder::Fast, &path, nullsight::event::from_raw);
-    run("render: decode + type", Decoder::Render, &path, nullsight::event::from_raw);
+    run(
+        "fast: decode + type",
+        Decoder::Fast,
+        &path,
+        nullsight::event::from_raw,
+    );
+    if std::env::var_os("FAST_ONLY").is_some() {
+        return;
+    }
+    run(
+        "render: decode + type",
+        Decoder::Render,
+        &path,
+        nullsight::event::from_raw,
+    );
 }

@@ -11,6 +11,8 @@
 //! * `system-1g.evtx`: 1 GiB the same way from a real System log (`evtxrs__system.evtx`),
 //!   where the events nullsight reads are rare;
 //! * `writer-1g.evtx`: 1 GiB written by `evtx-writer` (`examples/big.rs` mix: 80 % 4624);
+//! * `anon-1g.evtx`: the same mix with every 4624 an ANONYMOUS LOGON (a flood of null
+//!   sessions on a DC: the input where the most is kept per event);
 //! * `small/`: 10,000 small logs written by `evtx-writer`;
 //! * `lab/`: a multi-host lab written by `evtx-writer` (40 hosts, Security + NTLM/Operational
 //!   + System each).
@@ -57,7 +59,9 @@ fn main() {
     let system = dir.join("system-1g.evtx");
     repeat_chunks(&corpus.join("evtxrs__system.evtx"), &system, GIB);
     let writer = dir.join("writer-1g.evtx");
-    writer_big(&writer, GIB);
+    writer_big(&writer, GIB, 4);
+    let flood = dir.join("anon-1g.evtx");
+    writer_big(&flood, GIB, 1);
     let small = dir.join("small");
     small_files(&small, 10_000);
     let lab = dir.join("lab");
@@ -66,7 +70,7 @@ fn main() {
     println!("\n{}\n", machine());
     println!("| input | size | tool | wall (median of {runs}) | MB/s | peak RSS | CPU | evtx_dump / nullsight |");
     println!("|---|---|---|---|---|---|---|---|");
-    let cases: [(&str, &Path, bool); 5] = [
+    let cases: [(&str, &Path, bool); 6] = [
         (
             "security-1g (real Security chunks, 4624-heavy)",
             &security,
@@ -78,6 +82,11 @@ fn main() {
             true,
         ),
         ("writer-1g (evtx-writer, 80 % 4624)", &writer, true),
+        (
+            "anon-1g (evtx-writer, 80 % 4624, all ANONYMOUS LOGON)",
+            &flood,
+            true,
+        ),
         ("10,000 small files (evtx-writer)", &small, false),
         (
             "multi-host lab, 40 hosts × 3 logs (evtx-writer)",
@@ -377,7 +386,8 @@ fn set_record_id_substitution(c: &mut [u8], at: usize, id: u64) {
     }
 }
 
-fn writer_big(out: &Path, size: u64) {
+/// `anon_every`: one 4624 in that many is anonymous (`examples/big.rs`'s third argument).
+fn writer_big(out: &Path, size: u64, anon_every: u64) {
     if out.metadata().is_ok_and(|m| m.len() >= size) {
         return;
     }
@@ -400,6 +410,7 @@ fn writer_big(out: &Path, size: u64) {
     let ok = Command::new(root.join("target/release/examples/big"))
         .arg(out)
         .arg((size >> 20).to_string())
+        .arg(anon_every.to_string())
         .status()
         .unwrap()
         .success();

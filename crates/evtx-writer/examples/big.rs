@@ -1,8 +1,9 @@
 //! Writes a large, 4624-heavy Security.evtx for benchmarks.
 //!
-//! usage: cargo run --release -p evtx-writer --example big -- OUT.evtx SIZE_MB
+//! usage: cargo run --release -p evtx-writer --example big -- OUT.evtx SIZE_MB [ANON_EVERY]
 //!
-//! The mix is 80 % 4624 (a quarter of them ANONYMOUS LOGON over NTLM), 8 % 4625, 6 % 4634,
+//! The mix is 80 % 4624 (one in ANON_EVERY of them ANONYMOUS LOGON over NTLM, by default one
+//! in four; 1 makes every 4624 anonymous, a flood of null sessions), 8 % 4625, 6 % 4634,
 //! 4 % 4672 and 2 % 4776. Records are built once per kind and only their varying fields are
 //! rewritten in place, so that the figure measures the writer, not the generator.
 
@@ -168,6 +169,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = args.get(1).map(String::as_str).unwrap_or("big.evtx");
     let mb: u64 = args.get(2).map(|a| a.parse()).transpose()?.unwrap_or(64);
     let target = mb * 1024 * 1024;
+    let anon_every: u64 = args
+        .get(3)
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(4)
+        .max(1);
 
     let start = Instant::now();
     let file = std::fs::File::create(out)?;
@@ -189,7 +196,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rec.thread_id = 4000 + (n % 64) as u32;
         match k {
             0 => {
-                let anon = n.is_multiple_of(4);
+                let anon = n.is_multiple_of(anon_every);
                 set(rec, 5, |s| {
                     s.push_str(if anon {
                         "ANONYMOUS LOGON"
