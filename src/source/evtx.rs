@@ -206,7 +206,7 @@ struct ChunkOut<T> {
     items: Vec<Result<T, EvtxError>>,
 }
 
-/// Run `work` on each item of `input` on the rayon pool, up to `8 * threads` at a time, and
+/// Run `work` on each item of `input` on the rayon pool, up to `2 * threads` at a time, and
 /// hand the results to `take` in input order, on the calling thread (which must not be a
 /// rayon worker: it blocks). One thread: everything runs inline.
 fn ordered_pipeline<I, O, W>(
@@ -235,10 +235,7 @@ fn ordered_pipeline<I, O, W>(
     let (mut next_seq, mut next_take, mut in_flight) = (0u64, 0u64, 0usize);
     let mut exhausted = false;
     loop {
-        // Eight chunks per worker in flight: with two, the workers waited on the thread that
-        // reads the file and hands the results on (security-1g's scan 1.35-1.47 s, 1.31-1.34 s
-        // with eight; a few MB more resident).
-        while !exhausted && in_flight < 8 * threads {
+        while !exhausted && in_flight < 2 * threads {
             let Some(item) = input() else {
                 exhausted = true;
                 break;
