@@ -105,6 +105,42 @@ pub(crate) fn intern<T: Clone + std::hash::Hash + Eq>(
     i
 }
 
+/// An index of the distinct values of a table that stores each value once: [`intern`] keeps a
+/// copy of each value as its map's key, which for the anonymous logons' verdicts (a reason
+/// list, linked events and findings each, one per client in a flood) was a fifth of the
+/// classification's memory. The map goes from a value's hash to the first value with that
+/// hash; values whose hashes collide are chained.
+#[derive(Debug, Default)]
+pub(crate) struct Distinct {
+    hasher: foldhash::fast::RandomState,
+    first: FastMap<u64, u32>,
+    next: FastMap<u32, u32>,
+}
+
+impl Distinct {
+    /// `x`'s number in `table`, appended if new.
+    pub fn intern<T: std::hash::Hash + Eq>(&mut self, table: &mut Vec<T>, x: T) -> u32 {
+        use std::hash::BuildHasher;
+        let h = self.hasher.hash_one(&x);
+        let mut at = self.first.get(&h).copied();
+        let mut last = None;
+        while let Some(i) = at {
+            if table[i as usize] == x {
+                return i;
+            }
+            last = Some(i);
+            at = self.next.get(&i).copied();
+        }
+        let i = u32::try_from(table.len()).expect("fewer than 2^32 distinct values");
+        table.push(x);
+        match last {
+            None => self.first.insert(h, i),
+            Some(l) => self.next.insert(l, i),
+        };
+        i
+    }
+}
+
 impl Refs {
     /// Insert `item` (if not already there) and keep the `cap` smallest.
     pub fn insert(&mut self, item: (i64, EventRef), cap: usize) {
@@ -896,6 +932,49 @@ mod small_collection_tests {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Every value hashes the same: each one after the first is found through the chain.
+    #[derive(Debug, PartialEq, Eq)]
+    struct Colliding(u32);
+
+    impl std::hash::Hash for Colliding {
+        fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+    }
+
+    proptest! {
+        // A value's number is that of its first occurrence, whatever the hashes; the table
+        // holds each value once, in the order they first came.
+        #[test]
+        fn distinct_values_are_numbered_by_first_occurrence(
+            values in proptest::collection::vec(0u32..40, 0..200),
+            collide in any::<bool>(),
+        ) {
+            let mut firsts: Vec<u32> = Vec::new();
+            let want: Vec<u32> = values
+                .iter()
+                .map(|v| match firsts.iter().position(|f| f == v) {
+                    Some(i) => i as u32,
+                    None => {
+                        firsts.push(*v);
+                        firsts.len() as u32 - 1
+                    }
+                })
+                .collect();
+            let mut index = Distinct::default();
+            if collide {
+                let mut table = Vec::new();
+                let got: Vec<u32> =
+                    values.iter().map(|&v| index.intern(&mut table, Colliding(v))).collect();
+                prop_assert_eq!(got, want);
+                prop_assert_eq!(table.iter().map(|c| c.0).collect::<Vec<_>>(), firsts);
+            } else {
+                let mut table = Vec::new();
+                let got: Vec<u32> = values.iter().map(|&v| index.intern(&mut table, v)).collect();
+                prop_assert_eq!(got, want);
+                prop_assert_eq!(table, firsts);
+            }
+        }
+    }
 
     #[test]
     fn a_ref_list_is_three_words() {

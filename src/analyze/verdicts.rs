@@ -5,7 +5,7 @@
 //! [`Classified`] is made again when one is read.
 
 use super::anonymous::{Classified, Group, Reasons};
-use super::finding::{capped_insert, intern, Confidence, FastMap};
+use super::finding::{capped_insert, intern, Confidence, Distinct, FastMap};
 use super::EventRef;
 use serde::Serialize;
 use std::sync::Arc;
@@ -64,8 +64,8 @@ const NO_TIME: i64 = i64::MIN;
 pub struct Builder {
     out: AnonymousLogons,
     names: FastMap<Arc<str>, u32>,
-    verdicts: FastMap<Verdict, u32>,
-    whos: FastMap<Who, u32>,
+    verdicts: Distinct,
+    whos: Distinct,
 }
 
 impl Builder {
@@ -99,14 +99,14 @@ impl Builder {
             linked: c.linked,
             findings: c.findings,
         };
-        let verdict = intern(&mut self.verdicts, &mut self.out.verdicts, v);
+        let verdict = self.verdicts.intern(&mut self.out.verdicts, v);
         let who = Who {
             computer: self.name(&c.computer),
             workstation: self.opt(&c.workstation),
             ip: self.opt(&c.ip),
             verdict,
         };
-        let who = intern(&mut self.whos, &mut self.out.whos, who);
+        let who = self.whos.intern(&mut self.out.whos, who);
         let row = Row {
             record_id: c.event.record_id,
             time: c.time.unwrap_or(NO_TIME),
@@ -193,6 +193,11 @@ impl AnonymousLogons {
 
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
+    }
+
+    /// How many distinct verdicts there are (numbers below it are [`FileVerdicts::get`]'s).
+    pub fn verdict_count(&self) -> usize {
+        self.verdicts.len()
     }
 
     fn opt(&self, i: u32) -> Option<Arc<str>> {

@@ -185,8 +185,12 @@ impl EventsWriter {
         for ann in annotations.distinct() {
             tails.push(tail_of(ann)?);
         }
-        // An anonymous logon's tail: its verdict's, with the findings it is evidence for,
-        // made once per pair.
+        // An anonymous logon's tail: its verdict's scenario and findings, with the findings
+        // it is evidence for, made once per pair. Verdicts that annotate alike are one class:
+        // a flood has a verdict per client (100,000 on anon-1g) and a handful of classes.
+        let verdicts = &outcome.anonymous_logons;
+        let mut class_of: Vec<u32> = vec![u32::MAX; verdicts.verdict_count()];
+        let mut classes: HashMap<(&'static str, &[&'static str]), u32> = HashMap::new();
         let mut anon_tails: HashMap<(u32, u32), Vec<u8>> = HashMap::new();
         let bad = || anyhow::anyhow!("internal error: the events spill file is malformed");
         let mut order: Vec<usize> = Vec::with_capacity(self.files.len());
@@ -246,12 +250,23 @@ impl EventsWriter {
                         (None, None) => b",\"findings\":[]}\n",
                         (None, Some(i)) => &tails[i as usize],
                         (Some(v), i) => {
-                            let key = (v, i.unwrap_or(u32::MAX));
-                            match anon_tails.entry(key) {
+                            let class = match class_of.get(v as usize) {
+                                Some(&c) if c != u32::MAX => c,
+                                _ => {
+                                    let n = classes.len() as u32;
+                                    let ann = verdicts.verdict_annotation(v);
+                                    let c = *classes.entry(ann).or_insert(n);
+                                    if let Some(slot) = class_of.get_mut(v as usize) {
+                                        *slot = c;
+                                    }
+                                    c
+                                }
+                            };
+                            match anon_tails.entry((class, i.unwrap_or(u32::MAX))) {
                                 Entry::Occupied(t) => &t.into_mut()[..],
                                 Entry::Vacant(slot) => {
                                     let other = i.map(|i| &annotations.distinct()[i as usize]);
-                                    let anon = outcome.anonymous_logons.verdict_annotation(v);
+                                    let anon = verdicts.verdict_annotation(v);
                                     let ann = combine(Some(anon), other).unwrap_or_default();
                                     &slot.insert(tail_of(&ann)?)[..]
                                 }
