@@ -56,7 +56,6 @@ use super::state::{AnonLogon, Names, State};
 use super::{short_host, EventRef};
 use crate::knowledge::{luids, scenarios as sc};
 use serde::Serialize;
-use std::collections::HashSet;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -72,6 +71,65 @@ impl Reasons {
     pub fn push(&mut self, r: impl Into<Arc<str>>) {
         Arc::make_mut(&mut self.0).push(r.into());
     }
+
+    /// Take out the reason that names this client ([`client_reason`]): where it was. The
+    /// verdicts keep the place only and make the text again when read, so that the logons
+    /// of a flood's clients share a few verdicts instead of one each (`super::verdicts`).
+    pub(crate) fn take_client(&mut self, ws: Option<&str>, ip: Option<&str>) -> Option<u8> {
+        let at = self.0.iter().position(|r| is_client_reason(r, ws, ip))?;
+        let place = u8::try_from(at).ok()?;
+        Arc::make_mut(&mut self.0).remove(at);
+        Some(place)
+    }
+
+    /// These reasons with the client's put back where [`Self::take_client`] took it.
+    pub(crate) fn with_client(&self, at: Option<u8>, ws: Option<&str>, ip: Option<&str>) -> Self {
+        let Some(at) = at else {
+            return self.clone();
+        };
+        let mut v = Vec::with_capacity(self.0.len() + 1);
+        v.extend_from_slice(&self.0);
+        v.insert(usize::from(at).min(v.len()), client_reason(ws, ip).into());
+        Reasons(Arc::new(v))
+    }
+
+    /// Each reason's text shared with an equal one in `texts`, or added there.
+    pub(crate) fn share_texts(&mut self, texts: &mut TextSet) {
+        for t in Arc::make_mut(&mut self.0) {
+            share_text(t, texts);
+        }
+    }
+}
+
+/// Texts kept once however many verdicts hold them (foldhash: SipHash of every logon's
+/// reasons was a twentieth of a logon-heavy scan).
+pub(crate) type TextSet = std::collections::HashSet<Arc<str>, foldhash::fast::RandomState>;
+
+/// `t` made the copy in `texts` of its text, or added there.
+pub(crate) fn share_text(t: &mut Arc<str>, texts: &mut TextSet) {
+    match texts.get(t) {
+        Some(s) => *t = Arc::clone(s),
+        None => {
+            texts.insert(Arc::clone(t));
+        }
+    }
+}
+
+/// The reason that names a logon's client.
+pub(crate) fn client_reason(ws: Option<&str>, ip: Option<&str>) -> String {
+    format!(
+        "client WorkstationName {}, IpAddress {}",
+        ws.unwrap_or("-"),
+        ip.unwrap_or("-")
+    )
+}
+
+/// Whether `r` is [`client_reason`]`(ws, ip)`, compared without making it.
+fn is_client_reason(r: &str, ws: Option<&str>, ip: Option<&str>) -> bool {
+    r.strip_prefix("client WorkstationName ")
+        .and_then(|r| r.strip_prefix(ws.unwrap_or("-")))
+        .and_then(|r| r.strip_prefix(", IpAddress "))
+        == Some(ip.unwrap_or("-"))
 }
 
 impl<R: Into<Arc<str>>> Extend<R> for Reasons {
@@ -191,11 +249,7 @@ fn describe(a: &AnonLogon) -> Vec<String> {
     let mut r = vec![];
     match (&a.workstation, &a.ip) {
         (None, None) => r.push("no client: WorkstationName and IpAddress are empty".into()),
-        (w, i) => r.push(format!(
-            "client WorkstationName {}, IpAddress {}",
-            w.as_deref().unwrap_or("-"),
-            i.as_deref().unwrap_or("-")
-        )),
+        (w, i) => r.push(client_reason(w.as_deref(), i.as_deref())),
     }
     if let Some(t) = a.logon_type {
         let name = crate::knowledge::logon_types::lookup(t)
@@ -275,30 +329,9 @@ pub(crate) fn classify_all(
 ) -> AnonymousLogons {
     let mut names = Names::default();
     let burst = bursts(st, dups, &mut names);
-    // Hundreds of thousands of logons can share a handful of texts and lists: each is kept once.
-    // (foldhash: SipHash of every logon's reasons was a twentieth of a logon-heavy scan.)
-    let mut texts: HashSet<Arc<str>, foldhash::fast::RandomState> = HashSet::default();
-    let mut lists: HashSet<Reasons, foldhash::fast::RandomState> = HashSet::default();
-    let mut shared = |t: &mut Arc<str>| match texts.get(t) {
-        Some(s) => *t = Arc::clone(s),
-        None => {
-            texts.insert(Arc::clone(t));
-        }
-    };
     let mut out = super::verdicts::Builder::new(st.cfg.evidence_cap, st.anon.kept());
     st.anon.for_each(&mut names, |r, a| {
-        let mut c = classify(st, r, a, &burst, hosts);
-        match lists.get(&c.reasons) {
-            Some(l) => c.reasons = l.clone(),
-            None => {
-                Arc::make_mut(&mut c.reasons.0)
-                    .iter_mut()
-                    .for_each(&mut shared);
-                lists.insert(c.reasons.clone());
-            }
-        }
-        c.to_decide.iter_mut().for_each(&mut shared);
-        out.push(c);
+        out.push(classify(st, r, a, &burst, hosts))
     });
     out.finish()
 }
@@ -813,7 +846,8 @@ pub(crate) fn findings(
     let mut groups: BTreeMap<(&'static str, Arc<str>), Group> = BTreeMap::new();
     let mut enum_groups: BTreeMap<(Arc<str>, Arc<str>), (Sample, BTreeSet<Arc<str>>)> =
         BTreeMap::new();
-    for c in classified.iter() {
+    // The reason naming a logon's client is left out of the findings' reasons below.
+    for c in classified.iter_without_client() {
         if dups.contains_key(&c.event.file) {
             continue;
         }

@@ -120,6 +120,17 @@ pub(crate) struct Distinct {
 impl Distinct {
     /// `x`'s number in `table`, appended if new.
     pub fn intern<T: std::hash::Hash + Eq>(&mut self, table: &mut Vec<T>, x: T) -> u32 {
+        self.intern_with(table, x, |_| {})
+    }
+
+    /// [`Self::intern`], with `new` run on `x` before it is appended (it must not change
+    /// what `x` equals or hashes as).
+    pub fn intern_with<T: std::hash::Hash + Eq>(
+        &mut self,
+        table: &mut Vec<T>,
+        mut x: T,
+        new: impl FnOnce(&mut T),
+    ) -> u32 {
         use std::hash::BuildHasher;
         let h = self.hasher.hash_one(&x);
         let mut at = self.first.get(&h).copied();
@@ -132,6 +143,7 @@ impl Distinct {
             at = self.next.get(&i).copied();
         }
         let i = u32::try_from(table.len()).expect("fewer than 2^32 distinct values");
+        new(&mut x);
         table.push(x);
         match last {
             None => self.first.insert(h, i),

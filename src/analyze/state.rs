@@ -652,7 +652,7 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     drop(std::mem::take(&mut st.inv));
     let classified = anonymous::classify_all(&st, &dups, hosts);
     let mut scenarios: BTreeMap<&'static str, u64> = BTreeMap::new();
-    for c in classified.iter() {
+    for c in classified.iter_without_client() {
         if !dups.contains_key(&c.event.file) {
             *scenarios.entry(c.scenario).or_default() += 1;
         }

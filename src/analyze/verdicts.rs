@@ -4,7 +4,7 @@
 //! verdicts took about 56 MB as [`Classified`] values and take 7.5 MB as 24-byte rows. A
 //! [`Classified`] is made again when one is read.
 
-use super::anonymous::{Classified, Group, Reasons};
+use super::anonymous::{share_text, Classified, Group, Reasons, TextSet};
 use super::finding::{capped_insert, intern, Confidence, Distinct, FastMap};
 use super::EventRef;
 use serde::Serialize;
@@ -29,7 +29,11 @@ pub struct AnonymousLogons {
 struct Verdict {
     scenario: &'static str,
     confidence: Confidence,
+    /// Without the reason that names the client (the logon's [`Who`] has it), which goes
+    /// back at `client_at`: a flood's clients then share a few verdicts (anon-1g's 100,000
+    /// clients had a verdict each, 35 MB).
     reasons: Reasons,
+    client_at: Option<u8>,
     to_decide: Option<Arc<str>>,
     linked: Vec<EventRef>,
     findings: Vec<&'static str>,
@@ -66,6 +70,8 @@ pub struct Builder {
     names: FastMap<Arc<str>, u32>,
     verdicts: Distinct,
     whos: Distinct,
+    /// The texts of the verdicts, each kept once.
+    texts: TextSet,
 }
 
 impl Builder {
@@ -91,15 +97,24 @@ impl Builder {
     }
 
     pub fn push(&mut self, c: Classified) {
+        let mut reasons = c.reasons;
+        let client_at = reasons.take_client(c.workstation.as_deref(), c.ip.as_deref());
         let v = Verdict {
             scenario: c.scenario,
             confidence: c.confidence,
-            reasons: c.reasons,
+            reasons,
+            client_at,
             to_decide: c.to_decide,
             linked: c.linked,
             findings: c.findings,
         };
-        let verdict = self.verdicts.intern(&mut self.out.verdicts, v);
+        let texts = &mut self.texts;
+        let verdict = self.verdicts.intern_with(&mut self.out.verdicts, v, |v| {
+            v.reasons.share_texts(texts);
+            if let Some(t) = &mut v.to_decide {
+                share_text(t, texts);
+            }
+        });
         let who = Who {
             computer: self.name(&c.computer),
             workstation: self.opt(&c.workstation),
@@ -200,11 +215,24 @@ impl AnonymousLogons {
         self.verdicts.len()
     }
 
+    /// A verdict's reasons with its logon's client named where it was.
+    fn reasons(&self, v: &Verdict, w: Who) -> Reasons {
+        let name = |i: u32| (i != NONE).then(|| &*self.names[i as usize]);
+        v.reasons
+            .with_client(v.client_at, name(w.workstation), name(w.ip))
+    }
+
     fn opt(&self, i: u32) -> Option<Arc<str>> {
         (i != NONE).then(|| Arc::clone(&self.names[i as usize]))
     }
 
     fn make(&self, r: &Row) -> Classified {
+        self.make_with(r, true)
+    }
+
+    /// [`Self::make`]; without `client`, the reasons lack the one naming the client, and
+    /// are the verdict's own list (nothing is made).
+    fn make_with(&self, r: &Row, client: bool) -> Classified {
         let w = self.whos[r.who as usize];
         let v = &self.verdicts[w.verdict as usize];
         Classified {
@@ -215,7 +243,11 @@ impl AnonymousLogons {
             ip: self.opt(w.ip),
             scenario: v.scenario,
             confidence: v.confidence,
-            reasons: v.reasons.clone(),
+            reasons: if client {
+                self.reasons(v, w)
+            } else {
+                v.reasons.clone()
+            },
             to_decide: v.to_decide.clone(),
             linked: v.linked.clone(),
             findings: v.findings.clone(),
@@ -230,6 +262,12 @@ impl AnonymousLogons {
     /// Every logon's verdict, in event order.
     pub fn iter(&self) -> impl Iterator<Item = Classified> + '_ {
         self.rows.iter().map(|r| self.make(r))
+    }
+
+    /// [`Self::iter`] without the reason that names each logon's client: for the findings,
+    /// which leave it out, and counts (making it took a string per logon).
+    pub(crate) fn iter_without_client(&self) -> impl Iterator<Item = Classified> + '_ {
+        self.rows.iter().map(|r| self.make_with(r, false))
     }
 
     /// The verdict of event `e`.
@@ -251,14 +289,23 @@ impl AnonymousLogons {
         let cap = self.evidence_cap;
         // Verdicts that differ only in their linked events or findings are one group's.
         let mut class_of: Vec<u32> = Vec::with_capacity(self.verdicts.len());
-        let mut classes: FastMap<(&str, Confidence, &[Arc<str>], Option<&str>), u32> =
-            FastMap::default();
+        // (A group's client is in its key: a verdict's reasons, whose client's is taken out,
+        // and that reason's place make the group's reasons.)
+        type Class<'a> = (
+            &'a str,
+            Confidence,
+            &'a [Arc<str>],
+            Option<u8>,
+            Option<&'a str>,
+        );
+        let mut classes: FastMap<Class, u32> = FastMap::default();
         for v in &self.verdicts {
             let n = classes.len() as u32;
             let k = (
                 v.scenario,
                 v.confidence,
                 &v.reasons[..],
+                v.client_at,
                 v.to_decide.as_deref(),
             );
             class_of.push(*classes.entry(k).or_insert(n));
@@ -326,7 +373,7 @@ impl AnonymousLogons {
             ip: self.opt(w.ip),
             scenario: v.scenario,
             confidence: v.confidence,
-            reasons: v.reasons.clone(),
+            reasons: self.reasons(v, w),
             to_decide: v.to_decide.clone(),
             count: g.count,
             first_seen: g.first_seen,
