@@ -455,22 +455,43 @@ mod tests {
     proptest::proptest! {
         // Every verdict reads back as it was pushed, in event order (a stable sort).
         #[test]
+        // A reason that names the logon's client, anywhere in the list, comes back where it
+        // was (the verdicts keep its place only); another client's stays as it is.
         fn verdicts_read_back_in_event_order(
             items in proptest::collection::vec(
                 (0u8..3, 0u64..50, proptest::option::of(-5i64..5), proptest::option::of(0u8..3),
-                 0u8..4, proptest::collection::vec(0u64..5, 0..3)),
+                 0u8..4, proptest::collection::vec(0u64..5, 0..3),
+                 (proptest::option::of(0u8..3), 0u8..3, 0usize..3)),
                 0..100,
             ),
         ) {
             let all: Vec<Classified> = items
                 .iter()
-                .map(|(f, rec, t, ws, s, linked)| {
+                .map(|(f, rec, t, ws, s, linked, (ip, client, at))| {
                     let mut c = verdict(
                         ["b.evtx", "a.evtx", "Z.evtx"][*f as usize],
                         *rec,
                         *t,
-                        ws.map(|w| ["PC1", "", "PC2"][w as usize]),
+                        ws.map(|w| ["PC1", "", "PC2, IpAddress 10.0.0.1"][w as usize]),
                     );
+                    c.ip = ip.map(|i| Arc::from(["10.0.0.1", "", "-"][i as usize]));
+                    let mut reasons = Reasons::default();
+                    reasons.extend(["LogonType 3 (Network)", "KeyLength 0"]);
+                    let named = match client {
+                        0 => None,
+                        1 => Some(super::super::anonymous::client_reason(
+                            c.workstation.as_deref(),
+                            c.ip.as_deref(),
+                        )),
+                        _ => Some(super::super::anonymous::client_reason(Some("OTHER"), None)),
+                    };
+                    let mut list: Vec<Arc<str>> = reasons.iter().cloned().collect();
+                    if let Some(n) = named {
+                        list.insert(*at, Arc::from(n));
+                    }
+                    let mut reasons = Reasons::default();
+                    reasons.extend(list);
+                    c.reasons = reasons;
                     c.scenario = ["unknown", "enumeration", "default_session", "zerologon"][*s as usize];
                     c.linked = linked
                         .iter()
@@ -490,6 +511,13 @@ mod tests {
             proptest::prop_assert_eq!(store.len(), want.len());
             for (i, c) in want.iter().enumerate() {
                 proptest::prop_assert_eq!(store.get(i), Some(c.clone()));
+            }
+            // A group's reasons are its logons'.
+            for g in store.groups() {
+                proptest::prop_assert!(all.iter().any(|c| c.workstation == g.workstation
+                    && c.ip == g.ip
+                    && c.scenario == g.scenario
+                    && c.reasons == g.reasons));
             }
         }
     }
