@@ -278,8 +278,19 @@ impl Bursts {
 
 fn bursts(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>, names: &mut Names) -> Bursts {
     let cfg = &st.cfg;
-    // Each source's logons as (time, logon id), sorted and distinct once all are read.
-    let mut by_source: FastMap<(Arc<str>, Arc<str>), Vec<(i64, Option<u64>)>> = FastMap::default();
+    let (window, threshold) = (
+        cfg.anonymous_burst_window_secs,
+        cfg.anonymous_burst_threshold,
+    );
+    let mut out = Bursts::default();
+    if window <= 0 {
+        // A window of no time holds no logon.
+        return out;
+    }
+    // Each source's logons, as they come: a source's come in time order in a log read in
+    // order, and its burst members are then found with only the logons of the last window
+    // kept. A source whose do not is read again below, all its logons at once.
+    let mut streams: FastMap<(Arc<str>, Arc<str>), BurstStream> = FastMap::default();
     st.anon.for_each(names, |r, a| {
         if dups.contains_key(&r.file) {
             return;
@@ -287,36 +298,154 @@ fn bursts(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>, names: &mut Names) ->
         let Some(src) = a.ip.clone().or_else(|| a.workstation.clone()) else {
             return;
         };
-        by_source
-            .entry((a.computer.clone(), src))
-            .or_default()
-            .push((a.time, a.logon_id));
+        streams.entry((a.computer.clone(), src)).or_default().push(
+            (a.time, a.logon_id),
+            window,
+            threshold,
+        );
     });
-    let mut out = Bursts::default();
-    for ((computer, _), mut v) in by_source {
-        v.sort_unstable();
-        v.dedup();
-        let mut k = 0;
-        for j in 0..v.len() {
-            if k < j {
-                k = j;
+    let mut unordered: FastMap<(Arc<str>, Arc<str>), Vec<(i64, Option<u64>)>> = FastMap::default();
+    for (key, mut s) in streams {
+        if s.ordered {
+            s.finish(threshold);
+            if !s.members.is_empty() {
+                out.0.entry(key.0).or_default().append(&mut s.members);
             }
-            while k < v.len() && v[k].0 - v[j].0 < cfg.anonymous_burst_window_secs {
-                k += 1;
-            }
-            if (k - j) as u64 >= cfg.anonymous_burst_threshold {
-                out.0
-                    .entry(computer.clone())
-                    .or_default()
-                    .extend_from_slice(&v[j..k]);
-            }
+        } else {
+            unordered.insert(key, Vec::new());
         }
     }
+    if !unordered.is_empty() {
+        st.anon.for_each(names, |r, a| {
+            if dups.contains_key(&r.file) {
+                return;
+            }
+            let Some(src) = a.ip.clone().or_else(|| a.workstation.clone()) else {
+                return;
+            };
+            if let Some(v) = unordered.get_mut(&(a.computer.clone(), src)) {
+                v.push((a.time, a.logon_id));
+            }
+        });
+        for ((computer, _), mut v) in unordered {
+            v.sort_unstable();
+            v.dedup();
+            let members = out.0.entry(computer).or_default();
+            burst_members(&v, window, threshold, members);
+        }
+    }
+    out.0.retain(|_, v| !v.is_empty());
     for v in out.0.values_mut() {
         v.sort_unstable();
         v.dedup();
     }
     out
+}
+
+/// The logons of `v` (one source's, sorted and distinct) that fall in a burst: `threshold`
+/// or more within `window` seconds of the first of them, appended to `members`.
+fn burst_members(
+    v: &[(i64, Option<u64>)],
+    window: i64,
+    threshold: u64,
+    members: &mut Vec<(i64, Option<u64>)>,
+) {
+    let mut k = 0;
+    for j in 0..v.len() {
+        if k < j {
+            k = j;
+        }
+        while k < v.len() && v[k].0 - v[j].0 < window {
+            k += 1;
+        }
+        if (k - j) as u64 >= threshold {
+            members.extend_from_slice(&v[j..k]);
+        }
+    }
+}
+
+/// [`burst_members`] over one source's logons as they come, while they come in order: the
+/// logons not yet decided (those of the last window), and the members found so far.
+#[derive(Debug)]
+struct BurstStream {
+    /// Whether the logons came in order so far (sorted, equal ones together).
+    ordered: bool,
+    last: Option<(i64, Option<u64>)>,
+    /// The logons whose window is still open, oldest first; the first is number `first`.
+    open: std::collections::VecDeque<(i64, Option<u64>)>,
+    first: u64,
+    /// Logons so far (distinct).
+    count: u64,
+    /// The logons numbered below this are in a burst found so far.
+    burst_end: u64,
+    members: Vec<(i64, Option<u64>)>,
+}
+
+impl Default for BurstStream {
+    fn default() -> Self {
+        BurstStream {
+            ordered: true,
+            last: None,
+            open: std::collections::VecDeque::new(),
+            first: 0,
+            count: 0,
+            burst_end: 0,
+            members: Vec::new(),
+        }
+    }
+}
+
+impl BurstStream {
+    fn push(&mut self, x: (i64, Option<u64>), window: i64, threshold: u64) {
+        if !self.ordered {
+            return;
+        }
+        match self.last {
+            Some(l) if x == l => return,
+            Some(l) if x < l => {
+                // Read again, whole, when all are known.
+                self.ordered = false;
+                self.open = Default::default();
+                self.members = Vec::new();
+                return;
+            }
+            _ => {}
+        }
+        self.last = Some(x);
+        // The windows that `x` is past end before it: each one's logons are those from its
+        // first to `x`, excluded.
+        while let Some(&(t, _)) = self.open.front() {
+            if x.0 - t < window {
+                break;
+            }
+            self.close_first(self.count, threshold);
+        }
+        self.open.push_back(x);
+        self.count += 1;
+    }
+
+    /// Close the window of the first open logon, which ends before logon number `end`.
+    fn close_first(&mut self, end: u64, threshold: u64) {
+        let j = self.first;
+        if end - j >= threshold {
+            self.burst_end = self.burst_end.max(end);
+        }
+        // Every window that could hold it is closed: the windows that start before it, and
+        // its own.
+        if let Some(l) = self.open.pop_front() {
+            if j < self.burst_end {
+                self.members.push(l);
+            }
+        }
+        self.first += 1;
+    }
+
+    /// Close the windows still open: they end with the last logon.
+    fn finish(&mut self, threshold: u64) {
+        while !self.open.is_empty() {
+            self.close_first(self.count, threshold);
+        }
+    }
 }
 
 /// Classify every anonymous logon in the state, in event order. The logons are read a block
@@ -1015,6 +1144,67 @@ pub(crate) fn findings(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One source's burst members as [`bursts`] finds them: streamed while the logons come in
+    /// order, else all at once.
+    fn streamed(
+        items: &[(i64, Option<u64>)],
+        window: i64,
+        threshold: u64,
+    ) -> Option<Vec<(i64, Option<u64>)>> {
+        let mut s = BurstStream::default();
+        for &x in items {
+            s.push(x, window, threshold);
+        }
+        if !s.ordered {
+            return None;
+        }
+        s.finish(threshold);
+        let mut m = s.members;
+        m.sort_unstable();
+        m.dedup();
+        Some(m)
+    }
+
+    proptest::proptest! {
+        // Streamed, a source's logons that come in order give the burst members that the
+        // sorted list of all of them gives; out of order, the stream says so.
+        #[test]
+        fn burst_members_streamed_are_those_of_the_whole_list(
+            steps in proptest::collection::vec((0i64..40, proptest::option::of(0u64..4)), 0..120),
+            shuffle in proptest::collection::vec(0usize..120, 0..3),
+            window in 1i64..90,
+            threshold in 0u64..8,
+        ) {
+            // Times that grow (by 0 to 39 s), ids repeating, so equal logons come together.
+            let mut t = 0;
+            let mut items: Vec<(i64, Option<u64>)> = steps
+                .iter()
+                .map(|&(dt, id)| {
+                    t += dt;
+                    (t, id)
+                })
+                .collect();
+            items.sort_unstable();
+            for &i in &shuffle {
+                if !items.is_empty() {
+                    let j = i % items.len();
+                    items.swap(0, j);
+                }
+            }
+            let mut sorted = items.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            let mut want = Vec::new();
+            burst_members(&sorted, window, threshold, &mut want);
+            want.sort_unstable();
+            want.dedup();
+            match streamed(&items, window, threshold) {
+                Some(got) => proptest::prop_assert_eq!(got, want),
+                None => proptest::prop_assert!(items.windows(2).any(|w| w[1] < w[0])),
+            }
+        }
+    }
 
     #[test]
     fn domain_membership() {
