@@ -100,10 +100,7 @@ impl AnonLogons {
         let block = pack(&self.open);
         self.open.clear();
         let spill = self.spill.get_or_insert_with(|| Arc::new(Spill::default()));
-        self.packed.push(match spill.write(&block) {
-            Some(at) => Block::Disk(Arc::clone(spill), at, block.len()),
-            None => Block::Memory(block),
-        });
+        self.packed.push(Block::store(spill, block));
     }
 
     pub fn extend(&mut self, o: AnonLogons) {
@@ -226,14 +223,22 @@ impl AnonLogons {
 
 /// A full block: in memory, or at an offset of a temporary file with its length.
 #[derive(Debug, Clone)]
-enum Block {
+pub(crate) enum Block {
     Memory(Box<[u8]>),
     Disk(Arc<Spill>, u64, usize),
 }
 
 impl Block {
+    /// `bytes` written to `spill`, or kept in memory if it cannot be written.
+    pub(crate) fn store(spill: &Arc<Spill>, bytes: Box<[u8]>) -> Block {
+        match spill.write(&bytes) {
+            Some(at) => Block::Disk(Arc::clone(spill), at, bytes.len()),
+            None => Block::Memory(bytes),
+        }
+    }
+
     /// The block's bytes, read into `buf` when on disk.
-    fn bytes<'a>(&'a self, buf: &'a mut Vec<u8>) -> &'a [u8] {
+    pub(crate) fn bytes<'a>(&'a self, buf: &'a mut Vec<u8>) -> &'a [u8] {
         match self {
             Block::Memory(b) => b,
             Block::Disk(spill, at, len) => {
@@ -250,7 +255,7 @@ impl Block {
 /// hundreds), and they are read back once, when the analysis finishes. If the file cannot be
 /// made or written, blocks stay in memory.
 #[derive(Debug, Default)]
-struct Spill(std::sync::Mutex<SpillFile>);
+pub(crate) struct Spill(std::sync::Mutex<SpillFile>);
 
 #[derive(Debug, Default)]
 enum SpillFile {
@@ -308,7 +313,7 @@ impl Spill {
         file.seek(SeekFrom::Start(at))
             .and_then(|_| file.read_exact(buf))
             .unwrap_or_else(|e| {
-                panic!("cannot read back the anonymous logons' temporary file: {e}")
+                panic!("cannot read back the anonymous logons' temporary file (their logons or verdicts): {e}")
             });
     }
 }

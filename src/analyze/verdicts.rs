@@ -4,6 +4,7 @@
 //! verdicts took about 56 MB as [`Classified`] values and take 7.5 MB as 24-byte rows. A
 //! [`Classified`] is made again when one is read.
 
+use super::anon_logons::{Block, Spill};
 use super::anonymous::{share_text, Classified, Group, Reasons, TextSet};
 use super::finding::{capped_insert, intern, Confidence, Distinct, FastMap};
 use super::EventRef;
@@ -17,9 +18,11 @@ pub struct AnonymousLogons {
     names: Vec<Arc<str>>,
     verdicts: Vec<Verdict>,
     whos: Vec<Who>,
-    rows: Vec<Row>,
+    rows: Rows,
     /// Each file's rows: a range of `rows`, which are in event order.
     files: FastMap<Arc<str>, (usize, usize)>,
+    /// Each name's rank in string order (the rows' order is the files' by name).
+    rank: Vec<u32>,
     /// The evidence cap of the groups.
     pub evidence_cap: usize,
 }
@@ -63,6 +66,167 @@ struct Who {
 const NONE: u32 = u32::MAX;
 const NO_TIME: i64 = i64::MIN;
 
+/// Rows kept in memory while verdicts come in; past this many, they go to the anonymous
+/// logons' temporary file a sorted run at a time (3 MB), and the finish merges the runs
+/// there: the rows are the one part of the verdicts that grows with the logons (24 bytes
+/// each, 240 MB for ten million).
+const RUN_ROWS: usize = 1 << 17;
+/// Rows per block of the temporary file (96 KB): a lookup reads one.
+const BLOCK_ROWS: usize = 4096;
+const ROW_BYTES: usize = 24;
+
+impl Row {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.record_id.to_le_bytes());
+        out.extend_from_slice(&self.time.to_le_bytes());
+        out.extend_from_slice(&self.file.to_le_bytes());
+        out.extend_from_slice(&self.who.to_le_bytes());
+    }
+
+    fn get(b: &[u8]) -> Row {
+        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap_or([0; 4]));
+        Row {
+            record_id: u64_at(0),
+            time: u64_at(8) as i64,
+            file: u32_at(16),
+            who: u32_at(20),
+        }
+    }
+}
+
+/// A block of rows in the temporary file (or in memory if it could not be written).
+#[derive(Debug, Clone)]
+struct RowBlock {
+    data: Block,
+    /// Its first row's number.
+    start: usize,
+    /// Its first row's (file rank, record id).
+    first: (u32, u64),
+}
+
+/// The rows in event order: in memory, or in blocks.
+#[derive(Debug, Clone, Default)]
+struct Rows {
+    memory: Vec<Row>,
+    blocks: Vec<RowBlock>,
+    len: usize,
+}
+
+fn write_block(spill: &Arc<Spill>, rows: &[Row]) -> Block {
+    let mut bytes = Vec::with_capacity(rows.len() * ROW_BYTES);
+    rows.iter().for_each(|r| r.put(&mut bytes));
+    Block::store(spill, bytes.into_boxed_slice())
+}
+
+fn read_block(b: &Block, buf: &mut Vec<u8>, out: &mut Vec<Row>) {
+    out.clear();
+    out.extend(b.bytes(buf).chunks_exact(ROW_BYTES).map(Row::get));
+}
+
+impl Rows {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The block that holds row `i`.
+    fn block_of(&self, i: usize) -> usize {
+        self.blocks
+            .partition_point(|b| b.start <= i)
+            .saturating_sub(1)
+    }
+
+    fn get(&self, i: usize) -> Option<Row> {
+        if self.blocks.is_empty() {
+            return self.memory.get(i).copied();
+        }
+        if i >= self.len {
+            return None;
+        }
+        let b = &self.blocks[self.block_of(i)];
+        let mut rows = Vec::new();
+        read_block(&b.data, &mut Vec::new(), &mut rows);
+        rows.get(i - b.start).copied()
+    }
+
+    /// Every row in order, a block at a time.
+    fn for_each(&self, mut f: impl FnMut(usize, &Row)) {
+        if self.blocks.is_empty() {
+            self.memory.iter().enumerate().for_each(|(i, r)| f(i, r));
+            return;
+        }
+        let (mut buf, mut rows) = (Vec::new(), Vec::new());
+        for b in &self.blocks {
+            read_block(&b.data, &mut buf, &mut rows);
+            rows.iter().enumerate().for_each(|(i, r)| f(b.start + i, r));
+        }
+    }
+
+    fn iter(&self) -> RowIter<'_> {
+        RowIter {
+            rows: self,
+            next: 0,
+            block: Vec::new(),
+            block_start: 0,
+            buf: Vec::new(),
+        }
+    }
+}
+
+/// [`Rows`] in order, a block read at a time.
+struct RowIter<'a> {
+    rows: &'a Rows,
+    next: usize,
+    block: Vec<Row>,
+    block_start: usize,
+    buf: Vec<u8>,
+}
+
+impl Iterator for RowIter<'_> {
+    type Item = Row;
+
+    fn next(&mut self) -> Option<Row> {
+        let i = self.next;
+        if self.rows.blocks.is_empty() {
+            self.next += 1;
+            return self.rows.memory.get(i).copied();
+        }
+        if i >= self.rows.len {
+            return None;
+        }
+        if i < self.block_start || i >= self.block_start + self.block.len() {
+            let b = &self.rows.blocks[self.rows.block_of(i)];
+            read_block(&b.data, &mut self.buf, &mut self.block);
+            self.block_start = b.start;
+        }
+        self.next += 1;
+        self.block.get(i - self.block_start).copied()
+    }
+}
+
+/// A sorted run of rows read back a block at a time, for the merge.
+struct Run<'a> {
+    blocks: std::slice::Iter<'a, Block>,
+    rows: std::vec::IntoIter<Row>,
+    buf: Vec<u8>,
+}
+
+impl Iterator for Run<'_> {
+    type Item = Row;
+
+    fn next(&mut self) -> Option<Row> {
+        loop {
+            if let Some(r) = self.rows.next() {
+                return Some(r);
+            }
+            let b = self.blocks.next()?;
+            let mut rows = Vec::new();
+            read_block(b, &mut self.buf, &mut rows);
+            self.rows = rows.into_iter();
+        }
+    }
+}
+
 /// Collects verdicts in any order; [`Builder::finish`] puts them in event order.
 #[derive(Debug, Default)]
 pub struct Builder {
@@ -72,20 +236,54 @@ pub struct Builder {
     whos: Distinct,
     /// The texts of the verdicts, each kept once.
     texts: TextSet,
+    /// Rows not yet in a run.
+    rows: Vec<Row>,
+    /// Sorted runs of rows written to `spill`, a block at a time.
+    runs: Vec<Vec<Block>>,
+    spill: Option<Arc<Spill>>,
+    run_rows: usize,
+    block_rows: usize,
 }
 
 impl Builder {
     /// For about `logons` verdicts (the rows are sized once: doubling a few hundred thousand
     /// held both copies a moment, and left up to half of them empty).
     pub fn new(evidence_cap: usize, logons: usize) -> Self {
+        Self::with_sizes(evidence_cap, logons, RUN_ROWS, BLOCK_ROWS)
+    }
+
+    /// [`Self::new`] with the rows kept in memory up to `run_rows` and written in blocks of
+    /// `block_rows` past that (tests use small ones).
+    fn with_sizes(evidence_cap: usize, logons: usize, run_rows: usize, block_rows: usize) -> Self {
         Builder {
             out: AnonymousLogons {
                 evidence_cap,
-                rows: Vec::with_capacity(logons),
                 ..AnonymousLogons::default()
             },
+            rows: Vec::with_capacity(logons.min(run_rows.max(1))),
+            run_rows: run_rows.max(1),
+            block_rows: block_rows.max(1),
             ..Builder::default()
         }
+    }
+
+    /// The rows not yet in a run, sorted by file name and record id (the file's rank is not
+    /// known yet: more names may come), written as a run.
+    fn write_run(&mut self) {
+        let names = &self.out.names;
+        self.rows.sort_by(|a, b| {
+            names[a.file as usize]
+                .cmp(&names[b.file as usize])
+                .then(a.record_id.cmp(&b.record_id))
+        });
+        let spill = self.spill.get_or_insert_with(Default::default);
+        let run = self
+            .rows
+            .chunks(self.block_rows)
+            .map(|c| write_block(spill, c))
+            .collect();
+        self.runs.push(run);
+        self.rows.clear();
     }
 
     fn name(&mut self, s: &Arc<str>) -> u32 {
@@ -128,52 +326,190 @@ impl Builder {
             file: self.name(&c.event.file),
             who,
         };
-        self.out.rows.push(row);
+        self.rows.push(row);
+        if self.rows.len() >= self.run_rows {
+            self.write_run();
+        }
     }
 
     /// In event order; equal events keep the order they were pushed in.
-    pub fn finish(self) -> AnonymousLogons {
-        let mut out = self.out;
+    pub fn finish(mut self) -> AnonymousLogons {
         // A name's rank in string order: rows are sorted by file name, then record id.
-        let mut by_name: Vec<u32> = (0..out.names.len() as u32).collect();
-        by_name.sort_unstable_by(|&a, &b| out.names[a as usize].cmp(&out.names[b as usize]));
+        let names = &self.out.names;
+        let mut by_name: Vec<u32> = (0..names.len() as u32).collect();
+        by_name.sort_unstable_by(|&a, &b| names[a as usize].cmp(&names[b as usize]));
         let mut rank = vec![0u32; by_name.len()];
         for (r, &i) in by_name.iter().enumerate() {
             rank[i as usize] = r as u32;
         }
-        // Mostly in order already (a file's logons come in record order): a stable sort's
-        // buffer (up to 8 MB) only when they are not.
         let key = |r: &Row| (rank[r.file as usize], r.record_id);
-        if !out.rows.is_sorted_by_key(key) {
-            out.rows.sort_by_key(key);
-        }
-        out.rows.shrink_to_fit();
-        let mut start = 0;
-        for (i, r) in out.rows.iter().enumerate() {
-            if out.rows.get(i + 1).is_none_or(|next| next.file != r.file) {
-                let file = Arc::clone(&out.names[r.file as usize]);
-                out.files.insert(file, (start, i + 1));
-                start = i + 1;
+        if self.runs.is_empty() {
+            // Mostly in order already (a file's logons come in record order): a stable
+            // sort's buffer only when they are not.
+            let mut rows = std::mem::take(&mut self.rows);
+            if !rows.is_sorted_by_key(key) {
+                rows.sort_by_key(key);
             }
+            rows.shrink_to_fit();
+            self.out.rows = Rows {
+                len: rows.len(),
+                memory: rows,
+                blocks: Vec::new(),
+            };
+        } else {
+            if !self.rows.is_empty() {
+                self.write_run();
+            }
+            self.out.rows = self.merge(&key);
+        }
+        let mut out = self.out;
+        out.rank = rank;
+        let mut start = 0;
+        let mut files = FastMap::default();
+        let len = out.rows.len();
+        let mut last: Option<Row> = None;
+        out.rows.for_each(|i, r| {
+            if let Some(l) = last.filter(|l| l.file != r.file) {
+                files.insert(Arc::clone(&out.names[l.file as usize]), (start, i));
+                start = i;
+            }
+            last = Some(*r);
+        });
+        if let Some(l) = last {
+            files.insert(Arc::clone(&out.names[l.file as usize]), (start, len));
+        }
+        out.files = files;
+        out
+    }
+
+    /// The runs as one sequence of blocks in event order: the runs' own blocks when each run
+    /// starts at or after the end of the one before (a log read in order), else merged into
+    /// new blocks (equal rows in run order, as a stable sort keeps them).
+    fn merge(&self, key: &impl Fn(&Row) -> (u32, u64)) -> Rows {
+        let spill = self.spill.clone().unwrap_or_default();
+        fn run(blocks: &[Block]) -> Run<'_> {
+            Run {
+                blocks: blocks.iter(),
+                rows: Vec::new().into_iter(),
+                buf: Vec::new(),
+            }
+        }
+        let mut in_order = true;
+        let mut prev: Option<(u32, u64)> = None;
+        for r in &self.runs {
+            let first = run(r).next();
+            let last = r.last().and_then(|b| {
+                let mut rows = Vec::new();
+                read_block(b, &mut Vec::new(), &mut rows);
+                rows.last().copied()
+            });
+            if let (Some(p), Some(f)) = (prev, first) {
+                in_order &= p <= key(&f);
+            }
+            prev = last.map(|l| key(&l)).or(prev);
+        }
+        let mut out = Rows::default();
+        let push_block = |data: Block, rows: &[Row], out: &mut Rows| {
+            if let Some(f) = rows.first() {
+                out.blocks.push(RowBlock {
+                    data,
+                    start: out.len,
+                    first: key(f),
+                });
+                out.len += rows.len();
+            }
+        };
+        if in_order {
+            let (mut buf, mut rows) = (Vec::new(), Vec::new());
+            for b in self.runs.iter().flatten() {
+                read_block(b, &mut buf, &mut rows);
+                push_block(b.clone(), &rows, &mut out);
+            }
+            return out;
+        }
+        let mut runs: Vec<_> = self.runs.iter().map(|r| run(r)).collect();
+        let mut heads = std::collections::BinaryHeap::new();
+        for (i, r) in runs.iter_mut().enumerate() {
+            if let Some(row) = r.next() {
+                heads.push(std::cmp::Reverse((key(&row), i, RowOrd(row))));
+            }
+        }
+        let mut block: Vec<Row> = Vec::with_capacity(self.block_rows);
+        while let Some(std::cmp::Reverse((_, i, RowOrd(row)))) = heads.pop() {
+            block.push(row);
+            if block.len() == self.block_rows {
+                push_block(write_block(&spill, &block), &block, &mut out);
+                block.clear();
+            }
+            if let Some(next) = runs[i].next() {
+                heads.push(std::cmp::Reverse((key(&next), i, RowOrd(next))));
+            }
+        }
+        if !block.is_empty() {
+            push_block(write_block(&spill, &block), &block, &mut out);
         }
         out
     }
 }
 
-/// The verdicts of one file's anonymous logons, by record id ([`AnonymousLogons::of_file`]).
-#[derive(Debug, Clone, Copy)]
-pub struct FileVerdicts<'a> {
-    all: &'a AnonymousLogons,
-    rows: &'a [Row],
+/// A row in the merge's heap, which orders by key and run only.
+struct RowOrd(Row);
+
+impl PartialEq for RowOrd {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for RowOrd {}
+impl PartialOrd for RowOrd {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for RowOrd {
+    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
+        std::cmp::Ordering::Equal
+    }
 }
 
-impl<'a> FileVerdicts<'a> {
-    fn row(&self, record_id: u64) -> Option<&'a Row> {
-        let at = self
-            .rows
-            .binary_search_by_key(&record_id, |r| r.record_id)
+/// The verdicts of one file's anonymous logons, by record id ([`AnonymousLogons::of_file`]).
+/// Where the rows are in blocks, the last block read is kept: the final pass over the events
+/// looks a file's logons up in about the order they are stored.
+#[derive(Debug)]
+pub struct FileVerdicts<'a> {
+    all: &'a AnonymousLogons,
+    file_rank: u32,
+    start: usize,
+    end: usize,
+    block: std::cell::RefCell<(usize, Vec<Row>)>,
+}
+
+impl FileVerdicts<'_> {
+    fn row(&self, record_id: u64) -> Option<Row> {
+        let rows = &self.all.rows;
+        if rows.blocks.is_empty() {
+            let mine = &rows.memory[self.start..self.end];
+            let at = mine
+                .binary_search_by_key(&record_id, |r| r.record_id)
+                .ok()?;
+            return Some(mine[at]);
+        }
+        let want = (self.file_rank, record_id);
+        let b = rows
+            .blocks
+            .partition_point(|b| b.first <= want)
+            .checked_sub(1)?;
+        let mut cache = self.block.borrow_mut();
+        if cache.0 != b || cache.1.is_empty() {
+            read_block(&rows.blocks[b].data, &mut Vec::new(), &mut cache.1);
+            cache.0 = b;
+        }
+        let rank = &self.all.rank;
+        let at = cache
+            .1
+            .binary_search_by_key(&want, |r| (rank[r.file as usize], r.record_id))
             .ok()?;
-        Some(&self.rows[at])
+        Some(cache.1[at])
     }
 
     /// The verdict of the logon with this record id, as a number for
@@ -193,9 +529,13 @@ impl AnonymousLogons {
     /// bytes a logon more).
     pub fn of_file(&self, file: &str) -> Option<FileVerdicts<'_>> {
         let &(start, end) = self.files.get(file)?;
+        let first = self.rows.get(start)?;
         Some(FileVerdicts {
             all: self,
-            rows: &self.rows[start..end],
+            file_rank: self.rank[first.file as usize],
+            start,
+            end,
+            block: Default::default(),
         })
     }
 
@@ -207,7 +547,7 @@ impl AnonymousLogons {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.rows.len() == 0
     }
 
     /// How many distinct verdicts there are (numbers below it are [`FileVerdicts::get`]'s).
@@ -256,23 +596,23 @@ impl AnonymousLogons {
 
     /// The `i`th logon in event order.
     pub fn get(&self, i: usize) -> Option<Classified> {
-        self.rows.get(i).map(|r| self.make(r))
+        self.rows.get(i).map(|r| self.make(&r))
     }
 
     /// Every logon's verdict, in event order.
     pub fn iter(&self) -> impl Iterator<Item = Classified> + '_ {
-        self.rows.iter().map(|r| self.make(r))
+        self.rows.iter().map(|r| self.make(&r))
     }
 
     /// [`Self::iter`] without the reason that names each logon's client: for the findings,
     /// which leave it out, and counts (making it took a string per logon).
     pub(crate) fn iter_without_client(&self) -> impl Iterator<Item = Classified> + '_ {
-        self.rows.iter().map(|r| self.make_with(r, false))
+        self.rows.iter().map(|r| self.make_with(&r, false))
     }
 
     /// The verdict of event `e`.
     pub fn find(&self, e: &EventRef) -> Option<Classified> {
-        Some(self.make(self.of_file(&e.file)?.row(e.record_id)?))
+        Some(self.make(&self.of_file(&e.file)?.row(e.record_id)?))
     }
 
     /// The logons grouped by host, client and verdict (scenario, confidence, reasons, to
@@ -310,17 +650,13 @@ impl AnonymousLogons {
             );
             class_of.push(*classes.entry(k).or_insert(n));
         }
-        // The evidence in time order (none last), then event order.
-        let key = |i: u32| {
-            let r = &self.rows[i as usize];
-            let t = if r.time == NO_TIME { i64::MAX } else { r.time };
-            (t, &*self.names[r.file as usize], r.record_id)
-        };
+        // The evidence in time order (none last), then event order (files by name).
+        let rank = &self.rank;
+        let key = |e: &Evidence| (e.time, rank[e.file as usize], e.record_id);
         let linked = |&(v, j): &(u32, u32)| &self.verdicts[v as usize].linked[j as usize];
         let mut index: FastMap<(u32, u32, u32, u32), usize> = FastMap::default();
         let mut groups: Vec<GroupRows> = Vec::new();
-        for (i, r) in self.rows.iter().enumerate() {
-            let i = i as u32;
+        for r in self.rows.iter() {
             let w = self.whos[r.who as usize];
             let g = *index
                 .entry((
@@ -331,7 +667,7 @@ impl AnonymousLogons {
                 ))
                 .or_insert_with(|| {
                     groups.push(GroupRows {
-                        first_row: i,
+                        who: r.who,
                         count: 0,
                         first_seen: None,
                         last_seen: None,
@@ -346,7 +682,12 @@ impl AnonymousLogons {
                 g.first_seen = Some(g.first_seen.map_or(r.time, |f| f.min(r.time)));
                 g.last_seen = Some(g.last_seen.map_or(r.time, |l| l.max(r.time)));
             }
-            capped_insert(&mut g.evidence, i, cap, |a, b| key(*a).cmp(&key(*b)));
+            let e = Evidence {
+                time: if r.time == NO_TIME { i64::MAX } else { r.time },
+                record_id: r.record_id,
+                file: r.file,
+            };
+            capped_insert(&mut g.evidence, e, cap, |a, b| key(a).cmp(&key(b)));
             let v = &self.verdicts[w.verdict as usize];
             for j in 0..v.linked.len() as u32 {
                 capped_insert(&mut g.linked, (w.verdict, j), cap, |a, b| {
@@ -365,7 +706,7 @@ impl AnonymousLogons {
     }
 
     fn group(&self, g: &GroupRows) -> Group {
-        let w = self.whos[self.rows[g.first_row as usize].who as usize];
+        let w = self.whos[g.who as usize];
         let v = &self.verdicts[w.verdict as usize];
         Group {
             computer: Arc::clone(&self.names[w.computer as usize]),
@@ -381,7 +722,10 @@ impl AnonymousLogons {
             evidence: g
                 .evidence
                 .iter()
-                .map(|&i| self.event(&self.rows[i as usize]))
+                .map(|e| EventRef {
+                    file: Arc::clone(&self.names[e.file as usize]),
+                    record_id: e.record_id,
+                })
                 .collect(),
             linked: g
                 .linked
@@ -392,15 +736,25 @@ impl AnonymousLogons {
     }
 }
 
-/// One group of [`AnonymousLogons::group_rows`]: its first logon's row (names and verdict),
-/// its evidence as row numbers, its linked events as (verdict, position).
+/// One group of [`AnonymousLogons::group_rows`]: its first logon's names and verdict (a
+/// [`Who`]), its evidence, its linked events as (verdict, position).
 struct GroupRows {
-    first_row: u32,
+    who: u32,
     count: u64,
     first_seen: Option<i64>,
     last_seen: Option<i64>,
-    evidence: Vec<u32>,
+    evidence: Vec<Evidence>,
     linked: Vec<(u32, u32)>,
+}
+
+/// A logon of a group's evidence: its time (`i64::MAX` for none, so that those come last),
+/// record id and file. Not a row number: the rows may be in the temporary file, where
+/// reading one costs a block.
+#[derive(Debug, Clone, Copy)]
+struct Evidence {
+    time: i64,
+    record_id: u64,
+    file: u32,
 }
 
 impl FromIterator<Classified> for AnonymousLogons {
@@ -511,6 +865,32 @@ mod tests {
             proptest::prop_assert_eq!(store.len(), want.len());
             for (i, c) in want.iter().enumerate() {
                 proptest::prop_assert_eq!(store.get(i), Some(c.clone()));
+            }
+            // Built with the rows in runs of a few and blocks of fewer (in the temporary file,
+            // merged), every way of reading them gives what the rows in memory give.
+            for (run_rows, block_rows) in [(1, 1), (3, 2), (7, 3), (64, 5)] {
+                let mut b = Builder::with_sizes(20, 0, run_rows, block_rows);
+                all.iter().cloned().for_each(|c| b.push(c));
+                let spilled = b.finish();
+                proptest::prop_assert_eq!(spilled.len(), store.len());
+                proptest::prop_assert_eq!(spilled.iter().collect::<Vec<_>>(), got.clone());
+                proptest::prop_assert_eq!(spilled.groups(), store.groups());
+                for (i, c) in want.iter().enumerate() {
+                    proptest::prop_assert_eq!(spilled.get(i), Some(c.clone()));
+                }
+                for c in &all {
+                    // Any copy of a repeated record, as in memory.
+                    let found = spilled.find(&c.event).map(|f| f.event);
+                    proptest::prop_assert_eq!(found, Some(c.event.clone()));
+                    let v = spilled.of_file(&c.event.file).and_then(|v| v.get(c.event.record_id));
+                    proptest::prop_assert!(v.is_some());
+                }
+                let absent = EventRef {
+                    file: Arc::from("a.evtx"),
+                    record_id: 999,
+                };
+                proptest::prop_assert!(spilled.find(&absent).is_none());
+                proptest::prop_assert!(spilled.of_file("none.evtx").is_none());
             }
             // A group's reasons are its logons'.
             for g in store.groups() {

@@ -236,13 +236,13 @@ impl EventsWriter {
                     let json = line[tab + 1..].strip_suffix(b"}").ok_or_else(bad)?;
                     out.write_all(&head)?;
                     out.write_all(json)?;
-                    let (tail, verdict) = match (file_tails, file_verdicts) {
+                    let (tail, verdict) = match (file_tails, &file_verdicts) {
                         (None, None) => (None, None),
                         (t, v) => {
                             let rid = record_id(&line[..tab]).ok_or_else(bad)?;
                             (
                                 t.and_then(|t| t.get(&rid).copied()),
-                                v.and_then(|v| v.get(rid)),
+                                v.as_ref().and_then(|v| v.get(rid)),
                             )
                         }
                     };
