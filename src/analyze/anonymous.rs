@@ -458,11 +458,43 @@ pub(crate) fn classify_all(
 ) -> AnonymousLogons {
     let mut names = Names::default();
     let burst = bursts(st, dups, &mut names);
+    let near = Near {
+        outgoing: ByTime::new(st.outgoing.iter().map(|(r, o)| (o.time, r, o))),
+        sql: ByTime::new(st.sql_anon.iter().map(|(r, s)| (s.time, r, s))),
+    };
     let mut out = super::verdicts::Builder::new(st.cfg.evidence_cap, st.anon.kept());
     st.anon.for_each(&mut names, |r, a| {
-        out.push(classify(st, r, a, &burst, hosts))
+        out.push(classify(st, r, a, &burst, hosts, &near))
     });
     out.finish()
+}
+
+/// The events a logon's verdict looks for around its time (the client's 8001s, SQL Server's
+/// 18456s), in time order: each logon scanned them all, which was quadratic when a flood of
+/// anonymous logons came with the clients' NTLM logs.
+struct Near<'a> {
+    outgoing: ByTime<'a, super::state::Outgoing>,
+    sql: ByTime<'a, super::state::SqlAnon>,
+}
+
+struct ByTime<'a, T>(Vec<(i64, &'a EventRef, &'a T)>);
+
+impl<'a, T> ByTime<'a, T> {
+    fn new(items: impl Iterator<Item = (i64, &'a EventRef, &'a T)>) -> Self {
+        let mut v: Vec<_> = items.collect();
+        v.sort_by_key(|x| x.0);
+        ByTime(v)
+    }
+
+    /// Those at most `window` seconds from `t`, in time order.
+    fn around(&self, t: i64, window: i64) -> impl Iterator<Item = (&'a EventRef, &'a T)> + '_ {
+        let (lo, hi) = (t.saturating_sub(window), t.saturating_add(window));
+        let start = self.0.partition_point(|x| x.0 < lo);
+        self.0[start..]
+            .iter()
+            .take_while(move |x| x.0 <= hi)
+            .map(|&(_, r, x)| (r, x))
+    }
 }
 
 /// What a client's configuration says of an anonymous logon from it (rule 8).
@@ -580,6 +612,7 @@ fn classify(
     a: &AnonLogon,
     burst: &Bursts,
     hosts: &HostView,
+    near: &Near<'_>,
 ) -> Classified {
     let cfg = &st.cfg;
     let mut out = Classified {
@@ -652,12 +685,10 @@ fn classify(
     // The 18456 of rule 5, looked up here because rule 3 uses it too: a double hop shows on
     // the middle tier as an 8001 from a user session with no supplied account, which alone
     // would read as an explicit null session.
-    let sql = st
-        .sql_anon
-        .iter()
-        .filter(|(_, s)| {
-            short_host(&s.computer) == host && (s.time - a.time).abs() <= cfg.sql_window_secs
-        })
+    let sql = near
+        .sql
+        .around(a.time, cfg.sql_window_secs)
+        .filter(|(_, s)| short_host(&s.computer) == host)
         .filter(|(_, s)| match (&s.ip, &a.ip) {
             (Some(x), Some(y)) => **x == **y,
             _ => true,
@@ -666,10 +697,9 @@ fn classify(
 
     // 3. The client's 8001.
     let ws = a.workstation.as_deref().map(short_host);
-    let candidates: Vec<(&EventRef, &super::state::Outgoing)> = st
+    let candidates: Vec<(&EventRef, &super::state::Outgoing)> = near
         .outgoing
-        .iter()
-        .filter(|(_, o)| (o.time - a.time).abs() <= cfg.correlation_window_secs)
+        .around(a.time, cfg.correlation_window_secs)
         .filter(|(_, o)| o.target.as_deref().is_none_or(|t| short_host(t) == host))
         .filter(|(_, o)| match &ws {
             Some(w) => short_host(&o.computer) == *w,
