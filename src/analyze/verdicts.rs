@@ -3,6 +3,11 @@
 //! A flood of anonymous logons repeats a few hosts, clients and verdicts: writer-1g's 313,960
 //! verdicts took about 56 MB as [`Classified`] values and take 7.5 MB as 24-byte rows. A
 //! [`Classified`] is made again when one is read.
+//!
+//! Past [`RUN_ROWS`] the rows go to the anonymous logons' temporary file, in blocks, and only
+//! what is per distinct host, client and verdict stays in memory: a flood of millions of
+//! anonymous logons costs disk, not memory. The reason that names a logon's client is kept
+//! as a place in its verdict's reasons, and made again from the logon's [`Who`] when read.
 
 use super::anon_logons::{Block, Spill};
 use super::anonymous::{share_text, Classified, Group, Reasons, TextSet};
