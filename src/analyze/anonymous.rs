@@ -798,10 +798,10 @@ fn classify(
     // 4. Enumeration.
     let session = a
         .logon_id
-        .and_then(|l| st.sessions.get(&(a.computer.to_string(), l)));
+        .and_then(|l| st.sessions.get(&(Arc::clone(&a.computer), l)));
     if let Some(s) = session {
         out.linked.extend(s.refs.iter().map(|(_, r)| r.clone()));
-        let recon: Vec<&String> = s.pipes.iter().filter(|p| cfg.is_recon_pipe(p)).collect();
+        let recon: Vec<&Arc<str>> = s.pipes.iter().filter(|p| cfg.is_recon_pipe(p)).collect();
         if !recon.is_empty() {
             out.scenario = sc::ENUMERATION;
             out.confidence = Confidence::High;
@@ -809,7 +809,7 @@ fn classify(
             out.reasons.push(format!(
                 "the session (TargetLogonId {:#x}) opened reconnaissance pipes over IPC$ in 5145: {}",
                 a.logon_id.unwrap_or(0),
-                recon.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                recon.iter().map(|s| &***s).collect::<Vec<_>>().join(", ")
             ));
             out.reasons.extend(seen);
             return out;
@@ -890,7 +890,7 @@ fn classify(
 
     // 7. IPC$ only.
     if let Some(s) = session {
-        if s.shares.iter().any(|x| x == "IPC$") {
+        if s.shares.iter().any(|x| &**x == "IPC$") {
             out.scenario = sc::EXPLICIT_NULL_SESSION;
             out.confidence = Confidence::Medium;
             out.reasons.push(format!(

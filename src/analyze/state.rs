@@ -79,12 +79,21 @@ impl PartialEq for Names {
     }
 }
 
-/// What an anonymous session (computer + logon id) touched, from 5140/5145.
+/// What an anonymous session (computer + logon id) touched, from 5140/5145. One is kept per
+/// session: the shares and pipes are sorted lists of shared names (a B-tree set's first node
+/// is about 300 bytes, for the one or two names a session opens).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct AnonSession {
-    pub shares: BTreeSet<String>,
-    pub pipes: BTreeSet<String>,
+    pub shares: Vec<Arc<str>>,
+    pub pipes: Vec<Arc<str>>,
     pub refs: super::finding::Refs,
+}
+
+/// Add `name` to the sorted, distinct `list`.
+fn add_name(list: &mut Vec<Arc<str>>, name: Arc<str>) {
+    if let Err(at) = list.binary_search(&name) {
+        list.insert(at, name);
+    }
 }
 
 /// A 4742 changed by ANONYMOUS LOGON, or a 5805 naming the DC itself.
@@ -245,7 +254,7 @@ pub(crate) struct State {
     /// (computer, 5-second bucket) → the earliest service logon of a built-in account in it.
     pub startup: BTreeMap<(String, i64), (i64, EventRef)>,
     /// (computer, logon id) of anonymous 5140/5145.
-    pub sessions: BTreeMap<(String, u64), AnonSession>,
+    pub sessions: BTreeMap<(Arc<str>, u64), AnonSession>,
     /// Anonymous share access aggregated per (file, host, source): null-session enumeration
     /// is visible even when the 4624 is not in the evidence.
     pub anon_shares: BTreeMap<(Arc<str>, String, String), ShareAgg>,
@@ -494,12 +503,17 @@ impl State {
                 let share = s.share_name();
                 let pipe = s.pipe();
                 if let Some(lid) = s.subject.logon_id {
+                    let names = &mut self.names;
                     let sess = self
                         .sessions
-                        .entry((e.computer.clone(), lid.0))
+                        .entry((names.get(&e.computer), lid.0))
                         .or_default();
-                    sess.shares.extend(share.clone());
-                    sess.pipes.extend(pipe.clone());
+                    if let Some(x) = &share {
+                        add_name(&mut sess.shares, names.get(x));
+                    }
+                    if let Some(x) = &pipe {
+                        add_name(&mut sess.pipes, names.get(x));
+                    }
                     sess.refs.insert((t, r.clone()), cap);
                 }
                 let source = s.network.ip.clone().unwrap_or_else(|| "(unknown)".into());
@@ -592,8 +606,10 @@ impl State {
             }
         });
         merge_map(&mut self.sessions, o.sessions, |a, b| {
-            a.shares.extend(b.shares);
-            a.pipes.extend(b.pipes);
+            b.shares
+                .into_iter()
+                .for_each(|x| add_name(&mut a.shares, x));
+            b.pipes.into_iter().for_each(|x| add_name(&mut a.pipes, x));
             a.refs.merge(b.refs, cap);
         });
         merge_map(&mut self.anon_shares, o.anon_shares, |a, b| {
