@@ -556,3 +556,103 @@ fn too_little_memory_is_named_as_the_memory_limit_not_as_damage() {
         }
     }
 }
+
+/// 6,000 anonymous network logons from 40 clients, in one Security log.
+fn anonymous_flood(path: &Path) {
+    use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime, Value};
+    use std::borrow::Cow;
+    let s = |v: String| Value::String(Cow::Owned(v));
+    let mut w = EvtxWriter::new(std::fs::File::create(path).unwrap()).unwrap();
+    for n in 0..6000u64 {
+        let data: Vec<(&'static str, Value<'static>)> = vec![
+            ("SubjectUserSid", Value::Sid("S-1-0-0".parse().unwrap())),
+            ("SubjectLogonId", Value::HexInt64(0)),
+            ("TargetUserSid", Value::Sid("S-1-5-7".parse().unwrap())),
+            ("TargetUserName", s("ANONYMOUS LOGON".into())),
+            ("TargetDomainName", s("NT AUTHORITY".into())),
+            ("TargetLogonId", Value::HexInt64(0x10000 + n)),
+            ("LogonType", Value::U32(3)),
+            ("LogonProcessName", s("NtLmSsp ".into())),
+            ("AuthenticationPackageName", s("NTLM".into())),
+            ("WorkstationName", s(format!("WKS{}", n % 40))),
+            ("LmPackageName", s("NTLM V1".into())),
+            ("KeyLength", Value::U32(0)),
+            ("IpAddress", s(format!("10.1.0.{}", 10 + n % 40))),
+            ("IpPort", s("49152".into())),
+        ];
+        let rec = EventRecord {
+            provider_name: "Microsoft-Windows-Security-Auditing".into(),
+            provider_guid: Some("{54849625-5478-4994-A5BA-3E3B0328C30D}".parse().unwrap()),
+            event_id: 4624,
+            version: 2,
+            time: FileTime::from_unix(1_700_000_000 + n as i64 * 7, 0),
+            channel: "Security".into(),
+            computer: "SRV01.corp.example".into(),
+            data: EventData::Named(
+                data.into_iter()
+                    .map(|(k, v)| (Cow::Borrowed(k), v))
+                    .collect(),
+            ),
+            ..EventRecord::default()
+        };
+        w.write(&rec).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+/// The README: anonymous logons past the first 4,096 go to a temporary file; if it cannot be
+/// written they stay in memory. The scan then says so once and writes what it writes
+/// otherwise.
+#[test]
+fn anonymous_logons_stay_in_memory_with_a_warning_when_the_temporary_folder_fails() {
+    let dir = temp_dir("anonymous_flood_tmpdir");
+    let log = dir.join("Security.evtx");
+    anonymous_flood(&log);
+    let scan = |tmp: &Path, name: &str| {
+        let (events, summary) = (
+            dir.join(format!("{name}.jsonl")),
+            dir.join(format!("{name}.json")),
+        );
+        let out = Command::new(env!("CARGO_BIN_EXE_nullsight"))
+            .arg("scan")
+            .arg(&log)
+            .arg("--events")
+            .arg(&events)
+            .arg("--json")
+            .arg(&summary)
+            .arg("--quiet")
+            .env("TMPDIR", tmp)
+            .env_remove("NULLSIGHT_FAULT")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (
+            out.status.code(),
+            stderr,
+            std::fs::read(events).unwrap(),
+            json(&summary),
+        )
+    };
+    let writable = dir.join("tmp");
+    std::fs::create_dir_all(&writable).unwrap();
+    let (code, stderr, events, summary) = scan(&writable, "on-disk");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("temporary file"), "{stderr}");
+    assert_eq!(summary["counts"]["anonymous"], 6000);
+    let (code_m, stderr_m, events_m, summary_m) = scan(&dir.join("missing/folder"), "in-memory");
+    assert_eq!(code_m, Some(0), "{stderr_m}");
+    assert_eq!(
+        stderr_m
+            .matches("nullsight: warning: cannot write a temporary file in")
+            .count(),
+        1,
+        "{stderr_m}"
+    );
+    assert!(
+        stderr_m.contains("kept in memory") && stderr_m.contains("TMPDIR"),
+        "{stderr_m}"
+    );
+    assert_eq!(events_m, events);
+    assert_eq!(analysis(&summary_m), analysis(&summary));
+    assert_eq!(summary_m["anonymous_logons"], summary["anonymous_logons"]);
+}

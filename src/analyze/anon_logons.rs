@@ -276,7 +276,10 @@ impl Spill {
         if matches!(*f, SpillFile::NotYet) {
             *f = match tempfile::tempfile() {
                 Ok(file) => SpillFile::Open(file, 0),
-                Err(_) => SpillFile::Failed(None),
+                Err(e) => {
+                    warn_kept_in_memory(&e);
+                    SpillFile::Failed(None)
+                }
             };
         }
         let SpillFile::Open(file, len) = &mut *f else {
@@ -291,7 +294,8 @@ impl Spill {
                 *len += block.len() as u64;
                 Some(at)
             }
-            Err(_) => {
+            Err(e) => {
+                warn_kept_in_memory(&e);
                 let SpillFile::Open(file, _) = std::mem::take(&mut *f) else {
                     unreachable!("open above")
                 };
@@ -315,6 +319,18 @@ impl Spill {
             .unwrap_or_else(|e| {
                 panic!("cannot read back the anonymous logons' temporary file (their logons or verdicts): {e}")
             });
+    }
+}
+
+/// Say once, on standard error, that the temporary file failed: the scan goes on with the
+/// anonymous logons (and their verdicts) in memory, which a flood of them can exhaust.
+fn warn_kept_in_memory(e: &std::io::Error) {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        eprintln!(
+            "nullsight: warning: cannot write a temporary file in {}: {e}; the anonymous logons are kept in memory instead (set TMPDIR to a writable folder with room)",
+            std::env::temp_dir().display()
+        );
     }
 }
 
