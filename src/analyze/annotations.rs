@@ -2,7 +2,7 @@
 //! anonymous logons shares a handful of distinct annotations, so each distinct one is stored
 //! once and every event holds its index (12 bytes an event, not an entry with its own list).
 
-use super::finding::FastMap;
+use super::finding::{Distinct, FastMap};
 use super::{Annotation, EventRef};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,12 +11,12 @@ use std::sync::Arc;
 pub struct Annotations {
     by_file: FastMap<Arc<str>, FastMap<u64, u32>>,
     distinct: Vec<Annotation>,
-    index: FastMap<Annotation, u32>,
+    index: Distinct,
 }
 
 impl Annotations {
     fn intern(&mut self, a: Annotation) -> u32 {
-        super::finding::intern(&mut self.index, &mut self.distinct, a)
+        self.index.intern(&mut self.distinct, a)
     }
 
     /// Change the annotation of `r` (an empty one if it had none).

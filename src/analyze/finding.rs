@@ -89,28 +89,13 @@ pub(crate) fn capped_insert<T>(
     }
 }
 
-/// A value's number in `table`, added (and to `index`) if new: the interned tables of
-/// verdicts, names and annotations.
-pub(crate) fn intern<T: Clone + std::hash::Hash + Eq>(
-    index: &mut FastMap<T, u32>,
-    table: &mut Vec<T>,
-    x: T,
-) -> u32 {
-    if let Some(&i) = index.get(&x) {
-        return i;
-    }
-    let i = u32::try_from(table.len()).expect("fewer than 2^32 distinct values");
-    table.push(x.clone());
-    index.insert(x, i);
-    i
-}
-
-/// An index of the distinct values of a table that stores each value once: [`intern`] keeps a
-/// copy of each value as its map's key, which for the anonymous logons' verdicts (a reason
-/// list, linked events and findings each, one per client in a flood) was a fifth of the
-/// classification's memory. The map goes from a value's hash to the first value with that
-/// hash; values whose hashes collide are chained.
-#[derive(Debug, Default)]
+/// An index of the distinct values of a table (the interned tables of verdicts, names and
+/// annotations), numbered by first occurrence. The table stores each value once: a map from
+/// value to number would keep a second copy as its key, which for the anonymous logons'
+/// verdicts (a reason list, linked events and findings each, one per client in a flood) was
+/// a fifth of the classification's memory. The map goes from a value's hash to the first
+/// value with that hash; values whose hashes collide are chained.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Distinct {
     hasher: foldhash::fast::RandomState,
     first: FastMap<u64, u32>,

@@ -11,7 +11,7 @@
 
 use super::anon_logons::{Block, Spill};
 use super::anonymous::{share_text, Classified, Group, Reasons, TextSet};
-use super::finding::{capped_insert, intern, Confidence, Distinct, FastMap};
+use super::finding::{capped_insert, Confidence, Distinct, FastMap};
 use super::EventRef;
 use serde::Serialize;
 use std::sync::Arc;
@@ -236,7 +236,7 @@ impl Iterator for Run<'_> {
 #[derive(Debug, Default)]
 pub struct Builder {
     out: AnonymousLogons,
-    names: FastMap<Arc<str>, u32>,
+    names: Distinct,
     verdicts: Distinct,
     whos: Distinct,
     /// The texts of the verdicts, each kept once.
@@ -292,7 +292,7 @@ impl Builder {
     }
 
     fn name(&mut self, s: &Arc<str>) -> u32 {
-        intern(&mut self.names, &mut self.out.names, Arc::clone(s))
+        self.names.intern(&mut self.out.names, Arc::clone(s))
     }
 
     fn opt(&mut self, s: &Option<Arc<str>>) -> u32 {
