@@ -154,19 +154,6 @@ impl Rows {
         rows.get(i - b.start).copied()
     }
 
-    /// Every row in order, a block at a time.
-    fn for_each(&self, mut f: impl FnMut(usize, &Row)) {
-        if self.blocks.is_empty() {
-            self.memory.iter().enumerate().for_each(|(i, r)| f(i, r));
-            return;
-        }
-        let (mut buf, mut rows) = (Vec::new(), Vec::new());
-        for b in &self.blocks {
-            read_block(&b.data, &mut buf, &mut rows);
-            rows.iter().enumerate().for_each(|(i, r)| f(b.start + i, r));
-        }
-    }
-
     fn iter(&self) -> RowIter<'_> {
         RowIter {
             rows: self,
@@ -209,9 +196,19 @@ impl Iterator for RowIter<'_> {
     }
 }
 
+/// A block of a sorted run, with what the finish needs to know of it without reading it
+/// back: its first and last rows and how many there are.
+#[derive(Debug)]
+struct RunBlock {
+    data: Block,
+    first: Row,
+    last: Row,
+    len: usize,
+}
+
 /// A sorted run of rows read back a block at a time, for the merge.
 struct Run<'a> {
-    blocks: std::slice::Iter<'a, Block>,
+    blocks: std::slice::Iter<'a, RunBlock>,
     rows: std::vec::IntoIter<Row>,
     buf: Vec<u8>,
 }
@@ -226,7 +223,7 @@ impl Iterator for Run<'_> {
             }
             let b = self.blocks.next()?;
             let mut rows = Vec::new();
-            read_block(b, &mut self.buf, &mut rows);
+            read_block(&b.data, &mut self.buf, &mut rows);
             self.rows = rows.into_iter();
         }
     }
@@ -244,7 +241,7 @@ pub struct Builder {
     /// Rows not yet in a run.
     rows: Vec<Row>,
     /// Sorted runs of rows written to `spill`, a block at a time.
-    runs: Vec<Vec<Block>>,
+    runs: Vec<Vec<RunBlock>>,
     spill: Option<Arc<Spill>>,
     run_rows: usize,
     block_rows: usize,
@@ -285,7 +282,12 @@ impl Builder {
         let run = self
             .rows
             .chunks(self.block_rows)
-            .map(|c| write_block(spill, c))
+            .map(|c| RunBlock {
+                data: write_block(spill, c),
+                first: c[0],
+                last: c[c.len() - 1],
+                len: c.len(),
+            })
             .collect();
         self.runs.push(run);
         self.rows.clear();
@@ -373,13 +375,13 @@ impl Builder {
         let mut files = FastMap::default();
         let len = out.rows.len();
         let mut last: Option<Row> = None;
-        out.rows.for_each(|i, r| {
+        for (i, r) in out.rows.iter().enumerate() {
             if let Some(l) = last.filter(|l| l.file != r.file) {
                 files.insert(Arc::clone(&out.names[l.file as usize]), (start, i));
                 start = i;
             }
-            last = Some(*r);
-        });
+            last = Some(r);
+        }
         if let Some(l) = last {
             files.insert(Arc::clone(&out.names[l.file as usize]), (start, len));
         }
@@ -391,89 +393,69 @@ impl Builder {
     /// starts at or after the end of the one before (a log read in order), else merged into
     /// new blocks (equal rows in run order, as a stable sort keeps them).
     fn merge(&self, key: &impl Fn(&Row) -> (u32, u64)) -> Rows {
-        let spill = self.spill.clone().unwrap_or_default();
-        fn run(blocks: &[Block]) -> Run<'_> {
-            Run {
-                blocks: blocks.iter(),
-                rows: Vec::new().into_iter(),
-                buf: Vec::new(),
-            }
-        }
-        let mut in_order = true;
-        let mut prev: Option<(u32, u64)> = None;
-        for r in &self.runs {
-            let first = run(r).next();
-            let last = r.last().and_then(|b| {
-                let mut rows = Vec::new();
-                read_block(b, &mut Vec::new(), &mut rows);
-                rows.last().copied()
-            });
-            if let (Some(p), Some(f)) = (prev, first) {
-                in_order &= p <= key(&f);
-            }
-            prev = last.map(|l| key(&l)).or(prev);
-        }
         let mut out = Rows::default();
-        let push_block = |data: Block, rows: &[Row], out: &mut Rows| {
-            if let Some(f) = rows.first() {
-                out.blocks.push(RowBlock {
-                    data,
-                    start: out.len,
-                    first: key(f),
-                });
-                out.len += rows.len();
-            }
+        let push_block = |data: Block, first: &Row, len: usize, out: &mut Rows| {
+            out.blocks.push(RowBlock {
+                data,
+                start: out.len,
+                first: key(first),
+            });
+            out.len += len;
         };
+        let bounds = |r: &Vec<RunBlock>| Some((r.first()?.first, r.last()?.last));
+        let in_order = self
+            .runs
+            .iter()
+            .filter_map(bounds)
+            .collect::<Vec<_>>()
+            .windows(2)
+            .all(|w| key(&w[0].1) <= key(&w[1].0));
         if in_order {
-            let (mut buf, mut rows) = (Vec::new(), Vec::new());
             for b in self.runs.iter().flatten() {
-                read_block(b, &mut buf, &mut rows);
-                push_block(b.clone(), &rows, &mut out);
+                push_block(b.data.clone(), &b.first, b.len, &mut out);
             }
             return out;
         }
-        let mut runs: Vec<_> = self.runs.iter().map(|r| run(r)).collect();
-        let mut heads = std::collections::BinaryHeap::new();
-        for (i, r) in runs.iter_mut().enumerate() {
-            if let Some(row) = r.next() {
-                heads.push(std::cmp::Reverse((key(&row), i, RowOrd(row))));
-            }
-        }
+        let spill = self.spill.clone().unwrap_or_default();
+        let mut runs: Vec<Run> = self
+            .runs
+            .iter()
+            .map(|r| Run {
+                blocks: r.iter(),
+                rows: Vec::new().into_iter(),
+                buf: Vec::new(),
+            })
+            .collect();
+        // Each run's next row, and a heap of (its key, the run): equal keys come out in run
+        // order, as a stable sort keeps them.
+        let mut next: Vec<Option<Row>> = runs.iter_mut().map(Iterator::next).collect();
+        let mut heads: std::collections::BinaryHeap<_> = next
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some(std::cmp::Reverse((key(r.as_ref()?), i))))
+            .collect();
         let mut block: Vec<Row> = Vec::with_capacity(self.block_rows);
-        while let Some(std::cmp::Reverse((_, i, RowOrd(row)))) = heads.pop() {
+        while let Some(std::cmp::Reverse((_, i))) = heads.pop() {
+            let Some(row) = next[i].take() else { continue };
             block.push(row);
             if block.len() == self.block_rows {
-                push_block(write_block(&spill, &block), &block, &mut out);
+                push_block(
+                    write_block(&spill, &block),
+                    &block[0],
+                    block.len(),
+                    &mut out,
+                );
                 block.clear();
             }
-            if let Some(next) = runs[i].next() {
-                heads.push(std::cmp::Reverse((key(&next), i, RowOrd(next))));
+            next[i] = runs[i].next();
+            if let Some(r) = &next[i] {
+                heads.push(std::cmp::Reverse((key(r), i)));
             }
         }
-        if !block.is_empty() {
-            push_block(write_block(&spill, &block), &block, &mut out);
+        if let Some(first) = block.first() {
+            push_block(write_block(&spill, &block), first, block.len(), &mut out);
         }
         out
-    }
-}
-
-/// A row in the merge's heap, which orders by key and run only.
-struct RowOrd(Row);
-
-impl PartialEq for RowOrd {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-impl Eq for RowOrd {}
-impl PartialOrd for RowOrd {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for RowOrd {
-    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
-        std::cmp::Ordering::Equal
     }
 }
 
