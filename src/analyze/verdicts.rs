@@ -810,6 +810,7 @@ impl Iterator for GroupsIter<'_> {
         let head = self.heads.get(i)?;
         if i >= self.batch_start + self.batch.len() {
             let n = self.batch_size.min(self.heads.len() - i);
+            // The batch before is freed first: one batch's evidence is held at a time.
             self.batch = Vec::new();
             self.batch = self.all.group_evidence(&self.index, i as u32, n);
             self.batch_start = i;
