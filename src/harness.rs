@@ -62,7 +62,7 @@ fn evtx_as_scanned(data: &[u8]) -> usize {
         &path,
         &crate::scan::CANDIDATES,
         1,
-        event::from_raw,
+        event::from_fields,
         &mut |item| {
             n += match item {
                 source::Item::Record(_) => 2,

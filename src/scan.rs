@@ -370,7 +370,7 @@ fn read_one(
     };
     // Typing (and serialising, for --events) runs where records are decoded: on the chunk
     // workers for a large EVTX file.
-    let map: fn(source::RawRecord) -> Option<(Event, Vec<u8>)> =
+    let map: source::Map<(Event, Vec<u8>)> =
         if json_lines { typed_with_json } else { typed };
     let result = source::read_file(
         path,
@@ -403,12 +403,12 @@ fn read_one(
     report
 }
 
-fn typed(raw: source::RawRecord) -> Option<(Event, Vec<u8>)> {
-    event::from_raw(raw).map(|e| (e, Vec::new()))
+fn typed(r: &mut dyn source::Fields) -> Option<(Event, Vec<u8>)> {
+    event::from_fields(r).map(|e| (e, Vec::new()))
 }
 
-fn typed_with_json(raw: source::RawRecord) -> Option<(Event, Vec<u8>)> {
-    let e = event::from_raw(raw)?;
+fn typed_with_json(r: &mut dyn source::Fields) -> Option<(Event, Vec<u8>)> {
+    let e = event::from_fields(r)?;
     let mut line = Vec::with_capacity(768);
     push_json_line(&mut line, &e);
     Some((e, line))

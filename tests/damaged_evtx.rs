@@ -37,7 +37,7 @@ fn read(bytes: Vec<u8>, name: &str) -> (BTreeMap<u64, serde_json::Value>, usize)
             InputKind::Evtx,
             &ALL,
             1,
-            nullsight::event::from_raw,
+            nullsight::event::from_fields,
             &mut |i| match i {
                 Item::Record(e) => {
                     let mut v = serde_json::to_value(&e).unwrap();

@@ -10,7 +10,8 @@ use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime, Guid, Sid, Value
 use nullsight::knowledge::events::is_candidate_id;
 use nullsight::source::evtx::{read_with, Decoder, CRATE_RENDERED, FAST_DECODED};
 use std::sync::atomic::Ordering::Relaxed;
-use nullsight::source::{AllRecords, Item, RawRecord, RecordFilter};
+use nullsight::source::fast::LAZY_TYPED;
+use nullsight::source::{AllRecords, Fields, Item, Map, RawRecord, RecordFilter};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
@@ -35,7 +36,7 @@ fn read<T: Send + 'static>(
     path: &Path,
     filter: &'static dyn RecordFilter,
     threads: usize,
-    map: fn(RawRecord) -> Option<T>,
+    map: Map<T>,
 ) -> Read<T> {
     let mut items = Vec::new();
     let records = read_with(decoder, path, filter, threads, map, &mut |item| {
@@ -48,20 +49,26 @@ fn read<T: Send + 'static>(
     Read { records, items }
 }
 
+/// The raw record itself (from the fast path: the one `ChunkDecoder::decode` makes; a lazy
+/// record has none).
+fn raw(r: &mut dyn Fields) -> Option<RawRecord> {
+    r.take_raw()
+}
+
 /// Every record of `path` (and every typed event) through both decoders, compared record by
 /// record; with one thread and with two (the fast path's own chunk pipeline).
 fn check(path: &Path) -> (u64, usize) {
     let name = path.display();
-    let full = read(Decoder::Render, path, &ALL, 1, Some);
+    let full = read(Decoder::Render, path, &ALL, 1, raw);
     for threads in [1, 2] {
-        let fast = read(Decoder::Fast, path, &ALL, threads, Some);
+        let fast = read(Decoder::Fast, path, &ALL, threads, raw);
         assert_eq!(fast.records, full.records, "{name}: records read");
         assert_eq!(fast.items.len(), full.items.len(), "{name}: items");
         for (i, (f, r)) in fast.items.iter().zip(&full.items).enumerate() {
             assert_eq!(f, r, "{name}: item {i} (threads {threads})");
         }
-        let fast = read(Decoder::Fast, path, &CANDIDATES, threads, nullsight::event::from_raw);
-        let full = read(Decoder::Render, path, &CANDIDATES, 1, nullsight::event::from_raw);
+        let fast = read(Decoder::Fast, path, &CANDIDATES, threads, nullsight::event::from_fields);
+        let full = read(Decoder::Render, path, &CANDIDATES, 1, nullsight::event::from_fields);
         assert_eq!(fast, full, "{name}: typed events (threads {threads})");
     }
     let errors = full.items.iter().filter(|i| i.is_err()).count();
@@ -86,12 +93,15 @@ fn fast_path_equals_rendering_on_the_corpus() {
     }
     let fast = FAST_DECODED.load(Relaxed);
     let rendered = CRATE_RENDERED.load(Relaxed);
+    let lazy = LAZY_TYPED.load(Relaxed);
     eprintln!(
         "{} corpus files, {records} records, {errors} errors: fast path = rendering \
-         (over all tests: {fast} records decoded from substitutions, {rendered} rendered by the crate)",
+         (over all tests: {fast} records decoded from substitutions, {lazy} of them typed \
+         lazily, {rendered} rendered by the crate)",
         files.len()
     );
     assert!(fast > 10 * rendered, "the fast path decodes most records");
+    assert!(lazy > 1000, "typing reads most records lazily: {lazy}");
 }
 
 fn sid(s: &str) -> Value<'static> {

@@ -21,7 +21,7 @@ fn typed(path: &Path, kind: InputKind) -> (Vec<Value>, usize) {
         kind,
         &ALL,
         1,
-        nullsight::event::from_raw,
+        nullsight::event::from_fields,
         &mut |item| match item {
             Item::Record(e) => {
                 let mut v = serde_json::to_value(&e).unwrap();

@@ -179,6 +179,11 @@ fn classic_events_are_read_by_position() {
     let v: Value =
         serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
     assert_eq!(v["family"], "netlogon");
+    // The System values too: typing reads these events from the whole raw record.
+    assert_eq!(v["event_id"], 5805);
+    assert_eq!(v["provider"], "NETLOGON");
+    assert_eq!(v["channel"], "System");
+    assert!(v["record_id"].as_u64().unwrap() > 0 && v["time"].is_string());
     assert_eq!(v["account"], "01566S-WIN16-IR");
     assert_eq!(v["error"], "Access is denied.");
     assert_eq!(v["status"], "0xc0000022");

@@ -39,8 +39,8 @@ pub struct ExplainArgs {
 
 static ALL: AllRecords = AllRecords;
 
-fn keep(r: RawRecord) -> Option<RawRecord> {
-    Some(r)
+fn keep(r: &mut dyn source::Fields) -> Option<RawRecord> {
+    r.take_raw()
 }
 
 /// What a value means, from the knowledge tables.

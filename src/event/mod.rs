@@ -9,7 +9,7 @@ pub mod fields;
 mod parse;
 
 pub use crate::knowledge::events::Family;
-pub use parse::{from_raw, type_record};
+pub use parse::{from_fields, from_raw, type_record};
 
 use crate::source::fast::Hex;
 use serde::{Serialize, Serializer};

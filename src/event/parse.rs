@@ -3,72 +3,88 @@
 //! events have unnamed `<Data>` and are read by position.
 
 use super::fields::{
-    boolean, code, decoded_owned, guid, ip, list, number, port, sid_owned, text,
+    boolean, decoded_owned, guid, ip, list, port, sid_owned, text,
     text_owned,
 };
 use super::*;
 use crate::knowledge::events::{identify, Family};
 use crate::knowledge::{logon_types, luids, secure_channel, sids, win32};
-use crate::source::RawRecord;
+use crate::source::{Fields, RawRecord};
 
 /// Type a raw record, if it is an event nullsight understands. `file` is left empty: the
 /// caller sets it (records are typed on worker threads that do not know the path).
 pub fn from_raw(mut raw: RawRecord) -> Option<Event> {
-    let info = identify(
-        &raw.provider,
-        raw.provider_guid.as_deref(),
-        &raw.channel,
-        raw.event_id,
-    )?;
+    from_fields(&mut raw)
+}
+
+/// [`from_raw`] of a record as a reader hands it ([`crate::source::Map`]): a raw record, or a
+/// lazy one read from its EVTX substitutions.
+pub fn from_fields(r: &mut dyn Fields) -> Option<Event> {
+    let h = r.head();
+    let info = identify(&h.provider, h.provider_guid.as_deref(), &h.channel, h.event_id)?;
     let kind = match info.family {
-        Family::Logon => Kind::Logon(logon(&mut raw)),
-        Family::LogonFailure => Kind::LogonFailure(logon_failure(&mut raw)),
-        Family::ExplicitCredentials => Kind::ExplicitCredentials(explicit(&mut raw)),
+        Family::Logon => Kind::Logon(logon(r)),
+        Family::LogonFailure => Kind::LogonFailure(logon_failure(r)),
+        Family::ExplicitCredentials => Kind::ExplicitCredentials(explicit(r)),
         Family::SpecialPrivileges => Kind::SpecialPrivileges(SpecialPrivileges {
-            subject: subject(&mut raw),
-            privileges: list(raw.get("PrivilegeList")),
+            subject: subject(r),
+            privileges: list(r.item("PrivilegeList")),
         }),
         Family::CredentialValidation => {
-            let status = code(raw.get("Status")).map(Status);
+            let status = r.number("Status").and_then(as_code).map(Status);
             Kind::CredentialValidation(CredentialValidation {
-                auth_package: text_owned(raw.take("PackageName")),
-                target_user: text_owned(raw.take("TargetUserName")),
-                workstation: text_owned(raw.take("Workstation")),
+                auth_package: text_owned(r.take_item("PackageName")),
+                target_user: text_owned(r.take_item("TargetUserName")),
+                workstation: text_owned(r.take_item("Workstation")),
                 status,
                 status_name: status.and_then(Status::name),
             })
         }
-        Family::NtlmOutgoing => Kind::NtlmOutgoing(ntlm(&mut raw, None)),
-        Family::NtlmIncoming => Kind::NtlmIncoming(ntlm(&mut raw, None)),
-        Family::NtlmDomain => Kind::NtlmDomain(ntlm(&mut raw, None)),
-        Family::NtlmPassthrough => Kind::NtlmPassthrough(ntlm(&mut raw, None)),
+        Family::NtlmOutgoing => Kind::NtlmOutgoing(ntlm(r, None)),
+        Family::NtlmIncoming => Kind::NtlmIncoming(ntlm(r, None)),
+        Family::NtlmDomain => Kind::NtlmDomain(ntlm(r, None)),
+        Family::NtlmPassthrough => Kind::NtlmPassthrough(ntlm(r, None)),
         Family::NtlmBlocked => {
-            let stage = match raw.event_id {
+            let stage = match r.head().event_id {
                 4001 => NtlmStage::Outgoing,
                 4002 => NtlmStage::Incoming,
                 4003 => NtlmStage::Domain,
                 _ => NtlmStage::Passthrough,
             };
-            Kind::NtlmBlocked(ntlm(&mut raw, Some(stage)))
+            Kind::NtlmBlocked(ntlm(r, Some(stage)))
         }
-        Family::ShareAccess => Kind::ShareAccess(share(&mut raw)),
-        Family::ComputerAccountChange => Kind::ComputerAccountChange(computer_change(&mut raw)),
-        Family::Netlogon => Kind::Netlogon(netlogon(&raw)),
-        Family::SqlLoginFailure => Kind::SqlLoginFailure(sql(&raw)),
+        Family::ShareAccess => Kind::ShareAccess(share(r)),
+        Family::ComputerAccountChange => Kind::ComputerAccountChange(computer_change(r)),
+        // Read by position, from the whole raw record (put back for the System values).
+        Family::Netlogon | Family::SqlLoginFailure => {
+            let raw = r.take_raw()?;
+            let kind = match info.family {
+                Family::Netlogon => Kind::Netlogon(netlogon(&raw)),
+                _ => Kind::SqlLoginFailure(sql(&raw)),
+            };
+            *r.head() = raw;
+            kind
+        }
     };
     let anonymous = is_anonymous(&kind);
+    let h = r.head();
     Some(Event {
         file: Arc::from(""),
-        record_id: raw.record_id,
-        time: raw.time,
-        computer: raw.computer,
-        provider: raw.provider,
-        channel: raw.channel,
-        event_id: raw.event_id,
-        version: raw.version,
+        record_id: h.record_id,
+        time: h.time,
+        computer: std::mem::take(&mut h.computer),
+        provider: std::mem::take(&mut h.provider),
+        channel: std::mem::take(&mut h.channel),
+        event_id: h.event_id,
+        version: h.version,
         anonymous,
         kind,
     })
+}
+
+/// [`code`]: a number that fits in 32 bits.
+fn as_code(n: u64) -> Option<u32> {
+    u32::try_from(n).ok()
 }
 
 /// [`from_raw`] with the file set, for callers that know it.
@@ -111,121 +127,121 @@ fn is_anonymous(kind: &Kind) -> bool {
     }
 }
 
-fn subject(r: &mut RawRecord) -> Subject {
+fn subject(r: &mut dyn Fields) -> Subject {
     Subject {
-        sid: sid_owned(r.take("SubjectUserSid")),
-        user: text_owned(r.take("SubjectUserName")),
-        domain: text_owned(r.take("SubjectDomainName")),
-        logon_id: number(r.get("SubjectLogonId")).map(LogonId),
+        sid: sid_owned(r.take_item("SubjectUserSid")),
+        user: text_owned(r.take_item("SubjectUserName")),
+        domain: text_owned(r.take_item("SubjectDomainName")),
+        logon_id: r.number("SubjectLogonId").map(LogonId),
     }
 }
 
-fn network(r: &mut RawRecord) -> Network {
+fn network(r: &mut dyn Fields) -> Network {
     Network {
-        workstation: text_owned(r.take("WorkstationName")),
-        ip: ip(r.get("IpAddress")),
-        port: port(r.get("IpPort")),
+        workstation: text_owned(r.take_item("WorkstationName")),
+        ip: ip(r.item("IpAddress")),
+        port: port(r.item("IpPort")),
     }
 }
 
-fn logon(r: &mut RawRecord) -> Logon {
-    let logon_type = number(r.get("LogonType")).map(|n| n as u32);
+fn logon(r: &mut dyn Fields) -> Logon {
+    let logon_type = r.number("LogonType").map(|n| n as u32);
     Logon {
         subject: subject(r),
-        target_sid: sid_owned(r.take("TargetUserSid")),
-        target_user: text_owned(r.take("TargetUserName")),
-        target_domain: text_owned(r.take("TargetDomainName")),
-        target_logon_id: number(r.get("TargetLogonId")).map(LogonId),
-        target_linked_logon_id: number(r.get("TargetLinkedLogonId"))
+        target_sid: sid_owned(r.take_item("TargetUserSid")),
+        target_user: text_owned(r.take_item("TargetUserName")),
+        target_domain: text_owned(r.take_item("TargetDomainName")),
+        target_logon_id: r.number("TargetLogonId").map(LogonId),
+        target_linked_logon_id: r.number("TargetLinkedLogonId")
             .map(LogonId)
             .filter(|l| l.0 != 0),
         logon_type,
         logon_type_name: logon_type.and_then(logon_types::lookup).map(|c| c.name),
-        logon_process: text_owned(r.take("LogonProcessName")),
-        auth_package: text_owned(r.take("AuthenticationPackageName")),
-        lm_package: text_owned(r.take("LmPackageName")),
-        key_length: number(r.get("KeyLength")).map(|n| n as u32),
+        logon_process: text_owned(r.take_item("LogonProcessName")),
+        auth_package: text_owned(r.take_item("AuthenticationPackageName")),
+        lm_package: text_owned(r.take_item("LmPackageName")),
+        key_length: r.number("KeyLength").map(|n| n as u32),
         network: network(r),
-        process_id: number(r.get("ProcessId")),
-        process_name: text_owned(r.take("ProcessName")),
-        logon_guid: guid(r.get("LogonGuid")),
-        transmitted_services: text_owned(r.take("TransmittedServices")),
-        impersonation_level: decoded_owned(r.take("ImpersonationLevel")),
-        restricted_admin_mode: decoded_owned(r.take("RestrictedAdminMode")),
-        remote_credential_guard: decoded_owned(r.take("RemoteCredentialGuard")),
-        virtual_account: decoded_owned(r.take("VirtualAccount")),
-        elevated_token: decoded_owned(r.take("ElevatedToken")),
-        target_outbound_user: text_owned(r.take("TargetOutboundUserName")),
-        target_outbound_domain: text_owned(r.take("TargetOutboundDomainName")),
+        process_id: r.number("ProcessId"),
+        process_name: text_owned(r.take_item("ProcessName")),
+        logon_guid: guid(r.item("LogonGuid")),
+        transmitted_services: text_owned(r.take_item("TransmittedServices")),
+        impersonation_level: decoded_owned(r.take_item("ImpersonationLevel")),
+        restricted_admin_mode: decoded_owned(r.take_item("RestrictedAdminMode")),
+        remote_credential_guard: decoded_owned(r.take_item("RemoteCredentialGuard")),
+        virtual_account: decoded_owned(r.take_item("VirtualAccount")),
+        elevated_token: decoded_owned(r.take_item("ElevatedToken")),
+        target_outbound_user: text_owned(r.take_item("TargetOutboundUserName")),
+        target_outbound_domain: text_owned(r.take_item("TargetOutboundDomainName")),
     }
 }
 
-fn logon_failure(r: &mut RawRecord) -> LogonFailure {
-    let logon_type = number(r.get("LogonType")).map(|n| n as u32);
-    let status = code(r.get("Status")).map(Status);
-    let sub_status = code(r.get("SubStatus")).map(Status);
+fn logon_failure(r: &mut dyn Fields) -> LogonFailure {
+    let logon_type = r.number("LogonType").map(|n| n as u32);
+    let status = r.number("Status").and_then(as_code).map(Status);
+    let sub_status = r.number("SubStatus").and_then(as_code).map(Status);
     LogonFailure {
         subject: subject(r),
-        target_sid: sid_owned(r.take("TargetUserSid")),
-        target_user: text_owned(r.take("TargetUserName")),
-        target_domain: text_owned(r.take("TargetDomainName")),
+        target_sid: sid_owned(r.take_item("TargetUserSid")),
+        target_user: text_owned(r.take_item("TargetUserName")),
+        target_domain: text_owned(r.take_item("TargetDomainName")),
         status,
         status_name: status.and_then(Status::name),
         sub_status,
         sub_status_name: sub_status.and_then(Status::name),
-        failure_reason: decoded_owned(r.take("FailureReason")),
+        failure_reason: decoded_owned(r.take_item("FailureReason")),
         logon_type,
         logon_type_name: logon_type.and_then(logon_types::lookup).map(|c| c.name),
-        logon_process: text_owned(r.take("LogonProcessName")),
-        auth_package: text_owned(r.take("AuthenticationPackageName")),
-        lm_package: text_owned(r.take("LmPackageName")),
-        key_length: number(r.get("KeyLength")).map(|n| n as u32),
+        logon_process: text_owned(r.take_item("LogonProcessName")),
+        auth_package: text_owned(r.take_item("AuthenticationPackageName")),
+        lm_package: text_owned(r.take_item("LmPackageName")),
+        key_length: r.number("KeyLength").map(|n| n as u32),
         network: network(r),
-        process_id: number(r.get("ProcessId")),
-        process_name: text_owned(r.take("ProcessName")),
-        transmitted_services: text_owned(r.take("TransmittedServices")),
+        process_id: r.number("ProcessId"),
+        process_name: text_owned(r.take_item("ProcessName")),
+        transmitted_services: text_owned(r.take_item("TransmittedServices")),
     }
 }
 
-fn explicit(r: &mut RawRecord) -> ExplicitCredentials {
+fn explicit(r: &mut dyn Fields) -> ExplicitCredentials {
     ExplicitCredentials {
         subject: subject(r),
-        target_user: text_owned(r.take("TargetUserName")),
-        target_domain: text_owned(r.take("TargetDomainName")),
-        target_server: text_owned(r.take("TargetServerName")),
-        target_info: text_owned(r.take("TargetInfo")),
-        process_id: number(r.get("ProcessId")),
-        process_name: text_owned(r.take("ProcessName")),
+        target_user: text_owned(r.take_item("TargetUserName")),
+        target_domain: text_owned(r.take_item("TargetDomainName")),
+        target_server: text_owned(r.take_item("TargetServerName")),
+        target_info: text_owned(r.take_item("TargetInfo")),
+        process_id: r.number("ProcessId"),
+        process_name: text_owned(r.take_item("ProcessName")),
         network: Network {
             workstation: None,
-            ip: ip(r.get("IpAddress")),
-            port: port(r.get("IpPort")),
+            ip: ip(r.item("IpAddress")),
+            port: port(r.item("IpPort")),
         },
-        logon_guid: guid(r.get("LogonGuid")),
-        target_logon_guid: guid(r.get("TargetLogonGuid")),
+        logon_guid: guid(r.item("LogonGuid")),
+        target_logon_guid: guid(r.item("TargetLogonGuid")),
     }
 }
 
-fn ntlm(r: &mut RawRecord, stage: Option<NtlmStage>) -> NtlmAudit {
-    let client_luid = number(r.get("ClientLUID")).map(LogonId);
-    let schannel_type = number(r.get("SChannelType")).map(|n| n as u32);
-    let is_passthrough = matches!(r.event_id, 8004 | 4004);
+fn ntlm(r: &mut dyn Fields, stage: Option<NtlmStage>) -> NtlmAudit {
+    let client_luid = r.number("ClientLUID").map(LogonId);
+    let schannel_type = r.number("SChannelType").map(|n| n as u32);
+    let is_passthrough = matches!(r.head().event_id, 8004 | 4004);
     NtlmAudit {
         stage,
-        target_name: text_owned(r.take("TargetName")),
-        target_user: text_owned(r.take("UserName")),
-        target_domain: text_owned(r.take("DomainName")),
-        workstation: text_owned(r.take("Workstation")).or_else(|| text_owned(r.take("WorkstationName"))),
-        process_id: number(r.get("CallerPID")),
-        process_name: text_owned(r.take("ProcessName")),
+        target_name: text_owned(r.take_item("TargetName")),
+        target_user: text_owned(r.take_item("UserName")),
+        target_domain: text_owned(r.take_item("DomainName")),
+        workstation: text_owned(r.take_item("Workstation")).or_else(|| text_owned(r.take_item("WorkstationName"))),
+        process_id: r.number("CallerPID"),
+        process_name: text_owned(r.take_item("ProcessName")),
         client_luid,
         client_luid_name: client_luid.and_then(|l| luids::lookup(l.0)).map(|c| c.name),
-        client_user: text_owned(r.take("ClientUserName")),
-        client_domain: text_owned(r.take("ClientDomainName")),
-        logon_type: number(r.get("LogonType")).map(|n| n as u32),
-        in_proc: boolean(r.get("InProc")),
-        mechanism_oid: text_owned(r.take("MechanismOID")),
-        schannel_name: text_owned(r.take("SChannelName")).filter(|_| is_passthrough),
+        client_user: text_owned(r.take_item("ClientUserName")),
+        client_domain: text_owned(r.take_item("ClientDomainName")),
+        logon_type: r.number("LogonType").map(|n| n as u32),
+        in_proc: boolean(r.item("InProc")),
+        mechanism_oid: text_owned(r.take_item("MechanismOID")),
+        schannel_name: text_owned(r.take_item("SChannelName")).filter(|_| is_passthrough),
         schannel_type,
         schannel_type_name: schannel_type
             .and_then(secure_channel::lookup)
@@ -233,38 +249,38 @@ fn ntlm(r: &mut RawRecord, stage: Option<NtlmStage>) -> NtlmAudit {
     }
 }
 
-fn share(r: &mut RawRecord) -> ShareAccess {
+fn share(r: &mut dyn Fields) -> ShareAccess {
     ShareAccess {
         subject: subject(r),
-        object_type: text_owned(r.take("ObjectType")),
+        object_type: text_owned(r.take_item("ObjectType")),
         network: Network {
             workstation: None,
-            ip: ip(r.get("IpAddress")),
-            port: port(r.get("IpPort")),
+            ip: ip(r.item("IpAddress")),
+            port: port(r.item("IpPort")),
         },
-        share: text_owned(r.take("ShareName")),
-        share_local_path: text_owned(r.take("ShareLocalPath")),
-        relative_target: text_owned(r.take("RelativeTargetName")),
-        access_mask: code(r.get("AccessMask")),
-        access_list: list(r.get("AccessList")),
-        access_reason: decoded_owned(r.take("AccessReason")),
+        share: text_owned(r.take_item("ShareName")),
+        share_local_path: text_owned(r.take_item("ShareLocalPath")),
+        relative_target: text_owned(r.take_item("RelativeTargetName")),
+        access_mask: r.number("AccessMask").and_then(as_code),
+        access_list: list(r.item("AccessList")),
+        access_reason: decoded_owned(r.take_item("AccessReason")),
     }
 }
 
-fn computer_change(r: &mut RawRecord) -> ComputerAccountChange {
+fn computer_change(r: &mut dyn Fields) -> ComputerAccountChange {
     ComputerAccountChange {
         subject: subject(r),
-        target_sid: sid_owned(r.take("TargetSid")),
-        target_user: text_owned(r.take("TargetUserName")),
-        target_domain: text_owned(r.take("TargetDomainName")),
-        sam_account_name: text_owned(r.take("SamAccountName")),
-        password_last_set: decoded_owned(r.take("PasswordLastSet")),
-        old_uac: code(r.get("OldUacValue")),
-        new_uac: code(r.get("NewUacValue")),
-        uac_changes: list(r.get("UserAccountControl")),
-        dns_host_name: text_owned(r.take("DnsHostName")),
-        service_principal_names: text_owned(r.take("ServicePrincipalNames")),
-        privileges: list(r.get("PrivilegeList")),
+        target_sid: sid_owned(r.take_item("TargetSid")),
+        target_user: text_owned(r.take_item("TargetUserName")),
+        target_domain: text_owned(r.take_item("TargetDomainName")),
+        sam_account_name: text_owned(r.take_item("SamAccountName")),
+        password_last_set: decoded_owned(r.take_item("PasswordLastSet")),
+        old_uac: r.number("OldUacValue").and_then(as_code),
+        new_uac: r.number("NewUacValue").and_then(as_code),
+        uac_changes: list(r.item("UserAccountControl")),
+        dns_host_name: text_owned(r.take_item("DnsHostName")),
+        service_principal_names: text_owned(r.take_item("ServicePrincipalNames")),
+        privileges: list(r.item("PrivilegeList")),
     }
 }
 

@@ -80,7 +80,7 @@ pub fn read<T: Send + 'static>(
     path: &Path,
     filter: &'static dyn RecordFilter,
     threads: usize,
-    map: fn(RawRecord) -> Option<T>,
+    map: super::Map<T>,
     sink: &mut dyn FnMut(Item<T>),
 ) -> Result<u64, InputError> {
     read_with(Decoder::Fast, path, filter, threads, map, sink)
@@ -92,7 +92,7 @@ pub fn read_with<T: Send + 'static>(
     path: &Path,
     filter: &'static dyn RecordFilter,
     threads: usize,
-    map: fn(RawRecord) -> Option<T>,
+    map: super::Map<T>,
     sink: &mut dyn FnMut(Item<T>),
 ) -> Result<u64, InputError> {
     let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -123,7 +123,7 @@ pub fn read_with<T: Send + 'static>(
             let results = parser.serialized_records(move |rec| {
                 let rec = rec?;
                 Ok(match render_wanted(rec, filter)? {
-                    Some(raw) => map(raw).map_or(Outcome::Skipped, Outcome::Kept),
+                    Some(mut raw) => map(&mut raw).map_or(Outcome::Skipped, Outcome::Kept),
                     None => Outcome::Skipped,
                 })
             });
@@ -392,7 +392,7 @@ fn fast_chunk<T>(
     chunk: &mut EvtxChunkData,
     config: &Arc<ParserSettings>,
     filter: &'static dyn RecordFilter,
-    map: fn(RawRecord) -> Option<T>,
+    map: super::Map<T>,
 ) -> ChunkOut<T> {
     if !chunk_is_intact(chunk) {
         return crate_chunk(chunk, config, filter, map);
@@ -423,19 +423,27 @@ fn fast_chunk<T>(
         seen += 1;
         match fast::peek_event_id(d, start, start + len) {
             Some(id) if !filter.wants_event_id(u32::from(id)) => {}
-            Some(_) => match decoder.decode(start, len, rh.event_record_id, rh.timestamp) {
-                Some(raw) => {
+            Some(_) => match decoder
+                .decode_typed(start, len, rh.event_record_id, rh.timestamp, filter, map)
+            {
+                Some(kept) => {
                     decoded += 1;
-                    if filter.wants_event_id(raw.event_id) {
-                        if let Some(t) = map(raw) {
-                            slots.push(Slot::Kept(t));
+                    slots.extend(kept.map(Slot::Kept));
+                }
+                None => match decoder.decode(start, len, rh.event_record_id, rh.timestamp) {
+                    Some(mut raw) => {
+                        decoded += 1;
+                        if filter.wants_event_id(raw.event_id) {
+                            if let Some(t) = map(&mut raw) {
+                                slots.push(Slot::Kept(t));
+                            }
                         }
                     }
-                }
-                None => {
-                    slots.push(Slot::Render(start as u64));
-                    pending += 1;
-                }
+                    None => {
+                        slots.push(Slot::Render(start as u64));
+                        pending += 1;
+                    }
+                },
             },
             None => {
                 slots.push(Slot::Render(start as u64));
@@ -479,7 +487,7 @@ fn fast_chunk<T>(
                 .iter()
                 .any(|s| matches!(s, Slot::Render(o) if *o == at))
             {
-                let out = render_wanted(rec, filter).map(|r| r.and_then(map));
+                let out = render_wanted(rec, filter).map(|r| r.and_then(|mut r| map(&mut r)));
                 rendered.insert(at, out);
             }
         }
@@ -514,7 +522,7 @@ fn crate_chunk<T>(
     chunk: &mut EvtxChunkData,
     config: &Arc<ParserSettings>,
     filter: &'static dyn RecordFilter,
-    map: fn(RawRecord) -> Option<T>,
+    map: super::Map<T>,
 ) -> ChunkOut<T> {
     let number = chunk.number.unwrap_or(0);
     let mut parsed = match chunk.parse(Arc::clone(config)) {
@@ -538,7 +546,7 @@ fn crate_chunk<T>(
             Ok(raw) => {
                 out.seen += 1;
                 CRATE_RENDERED.fetch_add(u64::from(raw.is_some()), Ordering::Relaxed);
-                if let Some(t) = raw.and_then(map) {
+                if let Some(t) = raw.and_then(|mut r| map(&mut r)) {
                     out.items.push(Ok(t));
                 }
             }

@@ -16,7 +16,7 @@ pub const MAX_LINE_BYTES: usize = 16 << 20;
 pub fn read<T>(
     path: &Path,
     filter: &dyn RecordFilter,
-    map: fn(RawRecord) -> Option<T>,
+    map: super::Map<T>,
     sink: &mut dyn FnMut(Item<T>),
 ) -> Result<u64, InputError> {
     let file = std::fs::File::open(path)
@@ -25,10 +25,10 @@ pub fn read<T>(
     let mut seen = 0u64;
     let mut handle =
         |value: Value, line: u64, sink: &mut dyn FnMut(Item<T>)| match record_from_json(&value) {
-            Ok(rec) => {
+            Ok(mut rec) => {
                 seen += 1;
                 if filter.wants_event_id(rec.event_id) {
-                    if let Some(t) = map(rec) {
+                    if let Some(t) = map(&mut rec) {
                         sink(Item::Record(t));
                     }
                 }

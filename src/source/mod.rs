@@ -76,6 +76,56 @@ impl RawRecord {
     }
 }
 
+/// A record as typing reads it: the System values, and the EventData items asked for by name
+/// or position. A [`RawRecord`] has every value as text already; the fast EVTX decoder hands a
+/// [`fast::LazyRecord`] that makes a value's text only when it is asked for, from the record's
+/// substitutions (most of a 4624's twenty values are read, but none is copied twice, no
+/// number is written out to be parsed again, and the names are matched once per template).
+///
+/// Both answer every question exactly alike: `tests/fast_path.rs` types every record of the
+/// corpus both ways. A lazy record that cannot answer one (a value it does not format, a
+/// question by position) says so with [`Fields::give_up`], and its reader types the record
+/// again from a raw record.
+pub trait Fields {
+    /// The System values; its `data` and `binary` are not filled by a lazy record.
+    fn head(&mut self) -> &mut RawRecord;
+    /// The text of the named item (first occurrence, the name compared ignoring ASCII case).
+    /// After [`Fields::take_item`] of the same item, an empty text.
+    fn item(&mut self, name: &'static str) -> Option<&str>;
+    /// The named item's text, moved out (the item is left empty).
+    fn take_item(&mut self, name: &'static str) -> Option<String>;
+    /// The named item as [`crate::event::fields::number`] reads its text.
+    fn number(&mut self, name: &'static str) -> Option<u64> {
+        crate::event::fields::number(self.item(name))
+    }
+    /// The whole raw record, taken out; `None` from a record that has none (the reader then
+    /// makes one and asks again).
+    fn take_raw(&mut self) -> Option<RawRecord>;
+    /// Whether this record could not answer a question, so that what was made from it must
+    /// be made again from a raw record.
+    fn give_up(&self) -> bool {
+        false
+    }
+}
+
+impl Fields for RawRecord {
+    fn head(&mut self) -> &mut RawRecord {
+        self
+    }
+    fn item(&mut self, name: &'static str) -> Option<&str> {
+        self.get(name)
+    }
+    fn take_item(&mut self, name: &'static str) -> Option<String> {
+        self.take(name)
+    }
+    fn take_raw(&mut self) -> Option<RawRecord> {
+        Some(std::mem::take(self))
+    }
+}
+
+/// What a reader does with each record it reads (typing, usually): `None` leaves the record out.
+pub type Map<T> = fn(&mut dyn Fields) -> Option<T>;
+
 /// Where in an input a problem is.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -157,7 +207,7 @@ pub fn read_file<T: Send + 'static>(
     kind: InputKind,
     filter: &'static dyn RecordFilter,
     threads: usize,
-    map: fn(RawRecord) -> Option<T>,
+    map: Map<T>,
     sink: &mut dyn FnMut(Item<T>),
 ) -> Result<u64, InputError> {
     match kind {

@@ -348,7 +348,7 @@ pub fn parse_time(s: &str) -> Option<jiff::Timestamp> {
 pub fn read<T>(
     path: &Path,
     filter: &dyn RecordFilter,
-    map: fn(RawRecord) -> Option<T>,
+    map: super::Map<T>,
     sink: &mut dyn FnMut(Item<T>),
 ) -> Result<u64, InputError> {
     let file = std::fs::File::open(path)
@@ -357,10 +357,10 @@ pub fn read<T>(
     parse_events(
         std::io::BufReader::with_capacity(1 << 16, file),
         &mut |r| match r {
-            Ok(rec) => {
+            Ok(mut rec) => {
                 seen += 1;
                 if filter.wants_event_id(rec.event_id) {
-                    if let Some(t) = map(rec) {
+                    if let Some(t) = map(&mut rec) {
                         sink(Item::Record(t));
                     }
                 }
