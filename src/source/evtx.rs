@@ -281,19 +281,14 @@ struct Chunks {
 
 impl Chunks {
     fn open(path: &Path, header_block: u64) -> std::io::Result<Self> {
-        use std::io::{Read, Seek, SeekFrom};
-        let mut file = std::fs::File::open(path)?;
+        let file = std::fs::File::open(path)?;
         let len = file.metadata()?.len();
         let count = len.saturating_sub(header_block) / CHUNK_SIZE;
         // `EvtxParser::oldest_chunk`: the lowest first record ID of a sane header.
         let mut oldest = (u64::MAX, 0);
         let mut header = [0u8; EVTX_CHUNK_HEADER_SIZE];
         for n in 0..count {
-            if file
-                .seek(SeekFrom::Start(FILE_HEADER_SIZE + n * CHUNK_SIZE))
-                .is_err()
-                || file.read_exact(&mut header).is_err()
-            {
+            if read_at(&file, FILE_HEADER_SIZE + n * CHUNK_SIZE, &mut header).is_err() {
                 break;
             }
             if let Ok(h) = EvtxChunkHeader::from_bytes(&header) {
@@ -315,26 +310,16 @@ impl Chunks {
 
     /// Read chunk `n` into `buf`: `Ok(None)` for an all-zero chunk.
     fn read(&mut self, n: u64, mut buf: Vec<u8>) -> EvtxResult<Option<EvtxChunkData>> {
-        use std::io::{Read, Seek, SeekFrom};
         let chunk_err = |e| EvtxError::FailedToParseChunk {
             chunk_id: n,
             source: Box::new(e),
         };
-        self.file
-            .seek(SeekFrom::Start(FILE_HEADER_SIZE + n * CHUNK_SIZE))
-            .map_err(|e| chunk_err(ChunkError::FailedToSeekToChunk(e)))?;
-        buf.clear();
-        // Infallible: out of memory here aborts through the allocation-error path, which the
-        // worker reports as --max-memory. (`read_to_end` would turn it into an I/O error, and
-        // a clean chunk would be reported as damaged.)
-        buf.reserve(CHUNK_SIZE as usize);
-        let read = (&mut self.file)
-            .take(CHUNK_SIZE)
-            .read_to_end(&mut buf)
+        // Out of memory here aborts through the allocation-error path, which the worker
+        // reports as --max-memory. A buffer back from a worker is already a chunk long: its
+        // old bytes are overwritten, not zeroed first.
+        buf.resize(CHUNK_SIZE as usize, 0);
+        read_at(&self.file, FILE_HEADER_SIZE + n * CHUNK_SIZE, &mut buf)
             .map_err(|_| chunk_err(ChunkError::IncompleteChunk))?;
-        if read as u64 != CHUNK_SIZE {
-            return Err(chunk_err(ChunkError::IncompleteChunk));
-        }
         if buf.iter().all(|&b| b == 0) {
             return Ok(None);
         }
@@ -371,6 +356,23 @@ impl Chunks {
             self.wrapped = true;
             self.next = 0;
         }
+    }
+}
+
+/// `buf.len()` bytes of `file` from `offset`: one system call a chunk where the platform has
+/// positioned reads (a seek and a growing `read_to_end` made six).
+fn read_at(file: &std::fs::File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        file.read_exact_at(buf, offset)
+    }
+    #[cfg(not(unix))]
+    {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = file;
+        file.seek(SeekFrom::Start(offset))?;
+        file.read_exact(buf)
     }
 }
 
@@ -601,7 +603,7 @@ fn describe(e: &EvtxError) -> String {
 /// not match, or a dirty header (the log was not closed cleanly, so the header may be stale).
 /// Reads the 4 KiB header and 512 bytes per chunk, not the records.
 pub fn integrity_warnings(path: &Path) -> Vec<InputError> {
-    use std::io::{Read, Seek, SeekFrom};
+    use std::io::Read;
     let mut out = Vec::new();
     let Ok(mut f) = std::fs::File::open(path) else {
         return out;
@@ -631,7 +633,7 @@ pub fn integrity_warnings(path: &Path) -> Vec<InputError> {
     let mut n = 0u64;
     while FILE_HEADER_SIZE + (n + 1) * CHUNK_SIZE <= len {
         let offset = FILE_HEADER_SIZE + n * CHUNK_SIZE;
-        if f.seek(SeekFrom::Start(offset)).is_err() || f.read_exact(&mut chunk).is_err() {
+        if read_at(&f, offset, &mut chunk).is_err() {
             break;
         }
         // Empty and damaged-magic chunks are the record reader's to report.
