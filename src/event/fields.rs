@@ -90,9 +90,9 @@ pub fn number(s: Option<&str>) -> Option<u64> {
         .map(|n| n as i32 as u32 as u64)
 }
 
-/// A 32-bit code (NTSTATUS, access mask, UAC), hex or decimal.
-pub fn code(s: Option<&str>) -> Option<u32> {
-    number(s).and_then(|n| u32::try_from(n).ok())
+/// A 32-bit code (NTSTATUS, access mask, UAC), from its [`number`]: none when it does not fit.
+pub fn code(n: Option<u64>) -> Option<u32> {
+    n.and_then(|n| u32::try_from(n).ok())
 }
 
 /// A network address: `-` is absent, `::ffff:a.b.c.d` becomes `a.b.c.d`, others canonical.
@@ -187,8 +187,9 @@ mod tests {
         assert_eq!(sid(Some("éx")), Some("éx".into()));
         assert_eq!(number(Some("0x3E7")), Some(999));
         assert_eq!(number(Some("4")), Some(4));
-        assert_eq!(code(Some("0xc000006d")), Some(0xC000006D));
-        assert_eq!(code(Some("-1073741715")), Some(0xC000006D));
+        assert_eq!(code(number(Some("0xc000006d"))), Some(0xC000006D));
+        assert_eq!(code(number(Some("-1073741715"))), Some(0xC000006D));
+        assert_eq!(code(number(Some("0x1c000006d"))), None);
         assert_eq!(ip(Some("::ffff:10.0.0.15")), Some("10.0.0.15".into()));
         assert_eq!(ip(Some("::1")), Some("::1".into()));
         // What parses as IPv4 is written back as it was written.

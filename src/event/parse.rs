@@ -3,8 +3,7 @@
 //! events have unnamed `<Data>` and are read by position.
 
 use super::fields::{
-    boolean, decoded_owned, guid, ip, list, port, sid_owned, text,
-    text_owned,
+    boolean, code, decoded_owned, guid, ip, list, port, sid_owned, text, text_owned,
 };
 use super::*;
 use crate::knowledge::events::{identify, Family};
@@ -21,7 +20,12 @@ pub fn from_raw(mut raw: RawRecord) -> Option<Event> {
 /// lazy one read from its EVTX substitutions.
 pub fn from_fields(r: &mut dyn Fields) -> Option<Event> {
     let h = r.head();
-    let info = identify(&h.provider, h.provider_guid.as_deref(), &h.channel, h.event_id)?;
+    let info = identify(
+        &h.provider,
+        h.provider_guid.as_deref(),
+        &h.channel,
+        h.event_id,
+    )?;
     let kind = match info.family {
         Family::Logon => Kind::Logon(logon(r)),
         Family::LogonFailure => Kind::LogonFailure(logon_failure(r)),
@@ -31,7 +35,7 @@ pub fn from_fields(r: &mut dyn Fields) -> Option<Event> {
             privileges: list(r.item("PrivilegeList")),
         }),
         Family::CredentialValidation => {
-            let status = r.number("Status").and_then(as_code).map(Status);
+            let status = code(r.number("Status")).map(Status);
             Kind::CredentialValidation(CredentialValidation {
                 auth_package: text_owned(r.take_item("PackageName")),
                 target_user: text_owned(r.take_item("TargetUserName")),
@@ -80,11 +84,6 @@ pub fn from_fields(r: &mut dyn Fields) -> Option<Event> {
         anonymous,
         kind,
     })
-}
-
-/// [`code`]: a number that fits in 32 bits.
-fn as_code(n: u64) -> Option<u32> {
-    u32::try_from(n).ok()
 }
 
 /// [`from_raw`] with the file set, for callers that know it.
@@ -152,7 +151,8 @@ fn logon(r: &mut dyn Fields) -> Logon {
         target_user: text_owned(r.take_item("TargetUserName")),
         target_domain: text_owned(r.take_item("TargetDomainName")),
         target_logon_id: r.number("TargetLogonId").map(LogonId),
-        target_linked_logon_id: r.number("TargetLinkedLogonId")
+        target_linked_logon_id: r
+            .number("TargetLinkedLogonId")
             .map(LogonId)
             .filter(|l| l.0 != 0),
         logon_type,
@@ -178,8 +178,8 @@ fn logon(r: &mut dyn Fields) -> Logon {
 
 fn logon_failure(r: &mut dyn Fields) -> LogonFailure {
     let logon_type = r.number("LogonType").map(|n| n as u32);
-    let status = r.number("Status").and_then(as_code).map(Status);
-    let sub_status = r.number("SubStatus").and_then(as_code).map(Status);
+    let status = code(r.number("Status")).map(Status);
+    let sub_status = code(r.number("SubStatus")).map(Status);
     LogonFailure {
         subject: subject(r),
         target_sid: sid_owned(r.take_item("TargetUserSid")),
@@ -231,7 +231,8 @@ fn ntlm(r: &mut dyn Fields, stage: Option<NtlmStage>) -> NtlmAudit {
         target_name: text_owned(r.take_item("TargetName")),
         target_user: text_owned(r.take_item("UserName")),
         target_domain: text_owned(r.take_item("DomainName")),
-        workstation: text_owned(r.take_item("Workstation")).or_else(|| text_owned(r.take_item("WorkstationName"))),
+        workstation: text_owned(r.take_item("Workstation"))
+            .or_else(|| text_owned(r.take_item("WorkstationName"))),
         process_id: r.number("CallerPID"),
         process_name: text_owned(r.take_item("ProcessName")),
         client_luid,
@@ -261,7 +262,7 @@ fn share(r: &mut dyn Fields) -> ShareAccess {
         share: text_owned(r.take_item("ShareName")),
         share_local_path: text_owned(r.take_item("ShareLocalPath")),
         relative_target: text_owned(r.take_item("RelativeTargetName")),
-        access_mask: r.number("AccessMask").and_then(as_code),
+        access_mask: code(r.number("AccessMask")),
         access_list: list(r.item("AccessList")),
         access_reason: decoded_owned(r.take_item("AccessReason")),
     }
@@ -275,8 +276,8 @@ fn computer_change(r: &mut dyn Fields) -> ComputerAccountChange {
         target_domain: text_owned(r.take_item("TargetDomainName")),
         sam_account_name: text_owned(r.take_item("SamAccountName")),
         password_last_set: decoded_owned(r.take_item("PasswordLastSet")),
-        old_uac: r.number("OldUacValue").and_then(as_code),
-        new_uac: r.number("NewUacValue").and_then(as_code),
+        old_uac: code(r.number("OldUacValue")),
+        new_uac: code(r.number("NewUacValue")),
         uac_changes: list(r.item("UserAccountControl")),
         dns_host_name: text_owned(r.take_item("DnsHostName")),
         service_principal_names: text_owned(r.take_item("ServicePrincipalNames")),
