@@ -909,17 +909,29 @@ pub struct LazyRecord<'a> {
 }
 
 impl<'a> LazyRecord<'a> {
-    /// The content of the first item named `name`, unless taken.
-    fn content(&self, name: &'static str) -> Option<Result<&'a [Node], ()>> {
+    /// The first item named `name`: its index, and its content (`None` once taken: it reads
+    /// as empty then).
+    fn find(&self, name: &'static str) -> Option<(usize, Option<&'a [Node]>)> {
         let plan = self.plan?;
         let i = plan.find(name)?;
         if self.taken & (1 << i) != 0 {
-            return Some(Err(()));
+            return Some((i, None));
         }
         match self.data.get(plan.at[i])? {
-            Node::Elem(e) => Some(Ok(&e.children)),
+            Node::Elem(e) => Some((i, Some(&e.children))),
             _ => None,
         }
+    }
+
+    /// The text of `content`, in the scratch buffer.
+    fn scratch_text(&mut self, content: &[Node]) -> &str {
+        let mut s = std::mem::take(&mut self.scratch);
+        s.clear();
+        if self.ctx.text_into(content, &mut s).is_none() {
+            self.gave_up = true;
+        }
+        self.scratch = s;
+        &self.scratch
     }
 }
 
@@ -929,28 +941,19 @@ impl super::Fields for LazyRecord<'_> {
     }
 
     fn item(&mut self, name: &'static str) -> Option<&str> {
-        let content = match self.content(name)? {
-            Ok(c) => c,
-            Err(()) => return Some(""),
-        };
-        let mut s = std::mem::take(&mut self.scratch);
-        s.clear();
-        if self.ctx.text_into(content, &mut s).is_none() {
-            self.gave_up = true;
+        match self.find(name)? {
+            (_, Some(content)) => Some(self.scratch_text(content)),
+            (_, None) => Some(""),
         }
-        self.scratch = s;
-        Some(&self.scratch)
     }
 
     fn take_item(&mut self, name: &'static str) -> Option<String> {
-        let content = match self.content(name)? {
-            Ok(c) => c,
-            Err(()) => return Some(String::new()),
+        let (i, content) = self.find(name)?;
+        let Some(content) = content else {
+            return Some(String::new());
         };
+        self.taken |= 1 << i;
         let text = self.ctx.text(content);
-        if let Some(i) = self.plan.and_then(|p| p.find(name)) {
-            self.taken |= 1 << i;
-        }
         if text.is_none() {
             self.gave_up = true;
         }
@@ -958,16 +961,16 @@ impl super::Fields for LazyRecord<'_> {
     }
 
     fn number(&mut self, name: &'static str) -> Option<u64> {
-        match self.content(name)? {
-            Ok([Node::Sub { index }]) => {
-                if let Some(n) = self.ctx.val(*index).and_then(|v| unsigned(self.ctx.d, v)) {
-                    return Some(n);
-                }
+        let content = match self.find(name)? {
+            (_, Some(content)) => content,
+            (_, None) => return crate::event::fields::number(Some("")),
+        };
+        if let [Node::Sub { index }] = content {
+            if let Some(n) = self.ctx.val(*index).and_then(|v| unsigned(self.ctx.d, v)) {
+                return Some(n);
             }
-            Ok(_) => {}
-            Err(()) => return None,
         }
-        crate::event::fields::number(self.item(name))
+        crate::event::fields::number(Some(self.scratch_text(content)))
     }
 
     fn take_raw(&mut self) -> Option<RawRecord> {
@@ -1181,24 +1184,20 @@ fn typed<T>(
         d,
         values: &inst.values,
     };
-    let (data_ctx, data_plan, data_elem) = match &nested {
-        Some((inst, t)) => (
-            Ctx {
-                d,
-                values: &inst.values,
-            },
-            Some(t.data.as_ref()?),
-            Some(t.data_elem()?),
-        ),
-        None if plan.data.is_some() => (
-            Ctx {
-                d,
-                values: &inst.values,
-            },
-            Some(t.data.as_ref()?),
-            Some(t.data_elem()?),
-        ),
-        None => (Ctx { d, values: &[] }, None, None),
+    // The EventData's template and values: the nested instance's, or this one's when inline.
+    let (data_t, data_values): (&Template, &[Val]) = match nested {
+        Some((inst, t)) => (t, &inst.values),
+        None => (t, &inst.values),
+    };
+    let (data_plan, data_elem) = if nested.is_some() || plan.data.is_some() {
+        (Some(data_t.data.as_ref()?), Some(data_t.data_elem()?))
+    } else {
+        (None, None)
+    };
+    // Without a plan (no EventData) the values are never read.
+    let data_ctx = Ctx {
+        d,
+        values: data_values,
     };
     // What `decode` refuses or reads otherwise: arrays (a string array is an item per
     // string), values it does not format.
