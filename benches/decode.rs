@@ -11,7 +11,7 @@
 
 use nullsight::knowledge::events::is_candidate_id;
 use nullsight::source::evtx::{read_with, Decoder};
-use nullsight::source::{Fields, Map, RawRecord, RecordFilter};
+use nullsight::source::{Map, RecordFilter};
 use std::time::Instant;
 
 #[global_allocator]
@@ -59,18 +59,13 @@ fn run<T: Send + 'static>(
     );
 }
 
-/// The raw record: the fast path makes one for every record it decodes.
-fn raw(r: &mut dyn Fields) -> Option<RawRecord> {
-    r.take_raw()
-}
-
 fn main() {
     let path = std::env::args()
         .skip(1)
         .find(|a| !a.starts_with('-'))
         .expect("usage: cargo bench --bench decode -- FILE.evtx");
     if std::env::var_os("TYPED_ONLY").is_none() {
-        run("fast: decode", Decoder::Fast, &path, raw);
+        run("fast: decode", Decoder::Fast, &path, |r| r.take_raw());
     }
     if std::env::var_os("DECODE_ONLY").is_some() {
         return;

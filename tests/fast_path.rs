@@ -11,7 +11,7 @@ use nullsight::knowledge::events::is_candidate_id;
 use nullsight::source::evtx::{read_with, Decoder, CRATE_RENDERED, FAST_DECODED};
 use std::sync::atomic::Ordering::Relaxed;
 use nullsight::source::fast::LAZY_TYPED;
-use nullsight::source::{AllRecords, Fields, Item, Map, RawRecord, RecordFilter};
+use nullsight::source::{AllRecords, Item, Map, RecordFilter};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
@@ -49,19 +49,13 @@ fn read<T: Send + 'static>(
     Read { records, items }
 }
 
-/// The raw record itself (from the fast path: the one `ChunkDecoder::decode` makes; a lazy
-/// record has none).
-fn raw(r: &mut dyn Fields) -> Option<RawRecord> {
-    r.take_raw()
-}
-
 /// Every record of `path` (and every typed event) through both decoders, compared record by
 /// record; with one thread and with two (the fast path's own chunk pipeline).
 fn check(path: &Path) -> (u64, usize) {
     let name = path.display();
-    let full = read(Decoder::Render, path, &ALL, 1, raw);
+    let full = read(Decoder::Render, path, &ALL, 1, |r| r.take_raw());
     for threads in [1, 2] {
-        let fast = read(Decoder::Fast, path, &ALL, threads, raw);
+        let fast = read(Decoder::Fast, path, &ALL, threads, |r| r.take_raw());
         assert_eq!(fast.records, full.records, "{name}: records read");
         assert_eq!(fast.items.len(), full.items.len(), "{name}: items");
         for (i, (f, r)) in fast.items.iter().zip(&full.items).enumerate() {

@@ -39,10 +39,6 @@ pub struct ExplainArgs {
 
 static ALL: AllRecords = AllRecords;
 
-fn keep(r: &mut dyn source::Fields) -> Option<RawRecord> {
-    r.take_raw()
-}
-
 /// What a value means, from the knowledge tables.
 pub fn decode(event_id: u32, name: &str, value: &str) -> Option<String> {
     let v = value.trim();
@@ -172,7 +168,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
             Item::Record(raw) => consider(raw, &mut analysis, &mut chosen),
             Item::Error(e) => problems.push(e),
         };
-        source::read_file(&args.file, kind, &ALL, 1, keep, &mut sink)
+        source::read_file(&args.file, kind, &ALL, 1, |r| r.take_raw(), &mut sink)
             .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     }
     let Some(raw) = chosen else {
