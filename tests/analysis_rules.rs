@@ -87,10 +87,10 @@ fn outgoing(rid: u64, t: i64, client: &str, target: &str, luid: u64, domain: &st
         client,
         8001,
         Kind::NtlmOutgoing(NtlmAudit {
-            target_name: Some(format!("cifs/{target}")),
+            target_name: Some(format!("cifs/{target}").into()),
             process_name: Some("C:\\Windows\\explorer.exe".into()),
             client_luid: Some(LogonId(luid)),
-            client_user: Some(format!("{}$", client.split('.').next().unwrap())),
+            client_user: Some(format!("{}$", client.split('.').next().unwrap()).into()),
             client_domain: Some(domain.into()),
             mechanism_oid: Some("1.3.6.1.4.1.311.2.2.10".into()),
             ..Default::default()
@@ -111,7 +111,7 @@ fn share(rid: u64, t: i64, target: &str, luid: u64, share: &str, pipe: Option<&s
                 logon_id: Some(LogonId(luid)),
                 ..Default::default()
             },
-            share: Some(format!("\\\\*\\{share}")),
+            share: Some(format!("\\\\*\\{share}").into()),
             relative_target: pipe.map(Into::into),
             network: Network {
                 ip: Some("10.0.0.15".into()),

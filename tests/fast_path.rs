@@ -244,6 +244,31 @@ fn fast_path_equals_rendering_on_written_files() {
     assert_eq!((records, errors), (3000, 0));
 }
 
+/// Typing a real Security log shares the provider's name and GUID and the privilege names
+/// (the knowledge tables' constants) instead of copying them into every event: the text that
+/// is copied is what differs from event to event.
+#[test]
+fn typing_shares_the_names_every_event_repeats() {
+    let Some(src) = corpus_file("evtxrs__security.evtx") else {
+        return;
+    };
+    let typed = read(Decoder::Fast, &src, &CANDIDATES, 2, nullsight::event::from_fields);
+    let events: Vec<_> = typed.items.into_iter().filter_map(Result::ok).collect();
+    assert!(events.len() > 1000, "{} events", events.len());
+    let mut privileges = 0;
+    for e in &events {
+        assert_eq!(e.provider, nullsight::knowledge::events::SECURITY_AUDITING);
+        assert!(!e.provider.is_heap_allocated(), "record {}", e.record_id);
+        if let nullsight::event::Kind::SpecialPrivileges(p) = &e.kind {
+            for name in &p.privileges {
+                assert!(!name.is_heap_allocated(), "{name} in record {}", e.record_id);
+                privileges += 1;
+            }
+        }
+    }
+    assert!(privileges > 100, "{privileges} privileges listed");
+}
+
 #[test]
 fn damaged_chunks_are_read_like_the_crate_reads_them() {
     let Some(src) = corpus_file("evtxrs__security.evtx") else {

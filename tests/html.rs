@@ -38,24 +38,24 @@ fn hostile_event(i: usize, h: &str) -> Event {
         file: Arc::from(format!("{h}.evtx")),
         record_id: i as u64,
         time: Some(jiff::Timestamp::from_second(1_700_000_000 + i as i64 * 3600).unwrap()),
-        computer: format!("SRV{h}"),
+        computer: format!("SRV{h}").into(),
         provider: "Microsoft-Windows-Security-Auditing".into(),
         channel: "Security".into(),
         event_id: 4624,
         version: Some(2),
         anonymous: i.is_multiple_of(2),
         kind: Kind::Logon(Logon {
-            target_user: Some(h.to_string()),
-            target_domain: Some(h.to_string()),
+            target_user: Some(h.into()),
+            target_domain: Some(h.into()),
             logon_type: Some(3),
             auth_package: Some("NTLM".into()),
             lm_package: Some(if i.is_multiple_of(3) {
                 "NTLM V1".into()
             } else {
-                h.to_string()
+                h.into()
             }),
             network: Network {
-                workstation: Some(format!("WS{h}")),
+                workstation: Some(format!("WS{h}").into()),
                 ip: None,
                 port: None,
             },

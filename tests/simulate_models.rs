@@ -76,8 +76,8 @@ fn share(host: &str, rec: u64, id: u32, ip: &str, share: &str, target: Option<&s
                 ip: Some(ip.into()),
                 port: None,
             },
-            share: Some(format!("\\\\*\\{share}")),
-            relative_target: target.map(String::from),
+            share: Some(format!("\\\\*\\{share}").into()),
+            relative_target: target.map(Into::into),
             ..Default::default()
         }),
     )
@@ -98,8 +98,8 @@ fn outgoing(
         false,
         Kind::NtlmOutgoing(NtlmAudit {
             target_name: Some(target.into()),
-            target_user: user.map(String::from),
-            target_domain: user.map(|_| "CORP".to_string()),
+            target_user: user.map(Into::into),
+            target_domain: user.map(|_| "CORP".into()),
             client_luid: Some(LogonId(luid)),
             process_name: Some(process.into()),
             ..Default::default()

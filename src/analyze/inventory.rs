@@ -48,8 +48,8 @@ pub(crate) struct State {
     pub audit: BTreeMap<(Arc<str>, AuditKey), Sample>,
 }
 
-fn s(o: &Option<String>) -> String {
-    o.clone().unwrap_or_default()
+fn s(o: &Option<crate::event::Text>) -> String {
+    o.as_deref().unwrap_or_default().to_string()
 }
 
 impl State {
@@ -86,7 +86,7 @@ impl State {
             Kind::CredentialValidation(c) => {
                 let key = (
                     Arc::clone(&e.file),
-                    e.computer.clone(),
+                    e.computer.to_string(),
                     s(&c.workstation),
                     s(&c.target_user),
                     c.status.map(|x| x.0).unwrap_or(0),
@@ -109,14 +109,14 @@ impl State {
                     (None, None) => String::new(),
                 };
                 let (server, client) = match e.event_id {
-                    8001 | 4001 => (s(&n.target_name), e.computer.clone()),
-                    8002 | 4002 => (e.computer.clone(), String::new()),
-                    8003 | 4003 => (e.computer.clone(), s(&n.workstation)),
+                    8001 | 4001 => (s(&n.target_name), e.computer.to_string()),
+                    8002 | 4002 => (e.computer.to_string(), String::new()),
+                    8003 | 4003 => (e.computer.to_string(), s(&n.workstation)),
                     _ => (s(&n.schannel_name), s(&n.workstation)),
                 };
                 let key = AuditKey {
                     event_id: e.event_id,
-                    host: e.computer.clone(),
+                    host: e.computer.to_string(),
                     server,
                     client,
                     account: account(n.target_domain.as_deref(), n.target_user.as_deref())

@@ -64,8 +64,8 @@ impl Counts {
         self.anonymous += u64::from(e.anonymous);
         *self.by_family.entry(e.family()).or_default() += 1;
         *self.by_event_id.entry(e.event_id).or_default() += 1;
-        if !e.computer.is_empty() && !self.hosts.contains(&e.computer) {
-            self.hosts.insert(e.computer.clone());
+        if !e.computer.is_empty() && !self.hosts.contains(e.computer.as_str()) {
+            self.hosts.insert(e.computer.to_string());
         }
         if let Some(t) = e.time {
             self.first_seen = Some(self.first_seen.map_or(t, |f| f.min(t)));

@@ -46,7 +46,7 @@ impl Names {
         n
     }
 
-    pub fn opt(&mut self, s: &Option<String>) -> Option<Arc<str>> {
+    pub fn opt(&mut self, s: &Option<crate::event::Text>) -> Option<Arc<str>> {
         s.as_deref().map(|s| self.get(s))
     }
 
@@ -432,7 +432,7 @@ impl State {
                         Some(sids::SYSTEM | sids::LOCAL_SERVICE | sids::NETWORK_SERVICE)
                     )
                 {
-                    let key = (e.computer.clone(), bucket(t, STARTUP_GRAIN));
+                    let key = (e.computer.to_string(), bucket(t, STARTUP_GRAIN));
                     let v = (t, r);
                     match self.startup.get(&key) {
                         Some(old) if *old <= v => {}
@@ -469,11 +469,11 @@ impl State {
                     self.sql_anon.insert(
                         r,
                         SqlAnon {
-                            computer: e.computer.clone(),
+                            computer: e.computer.to_string(),
                             time: t,
-                            ip: s.ip.clone(),
-                            instance: s.instance.clone(),
-                            reason: s.reason.clone(),
+                            ip: s.ip.as_deref().map(String::from),
+                            instance: s.instance.to_string(),
+                            reason: s.reason.as_deref().map(String::from),
                         },
                     );
                 } else {
@@ -516,10 +516,10 @@ impl State {
                     }
                     sess.refs.insert((t, r.clone()), cap);
                 }
-                let source = s.network.ip.clone().unwrap_or_else(|| "(unknown)".into());
+                let source = s.network.ip.as_deref().unwrap_or("(unknown)").to_string();
                 let entry = self
                     .anon_shares
-                    .entry((Arc::clone(&e.file), e.computer.clone(), source))
+                    .entry((Arc::clone(&e.file), e.computer.to_string(), source))
                     .or_default();
                 entry.0.add(t, r, cap);
                 entry.1.extend(share.map(|s| format!("share {s}")));
@@ -529,11 +529,11 @@ impl State {
                 self.zerologon.insert(
                     r,
                     ZlEvent {
-                        computer: e.computer.clone(),
+                        computer: e.computer.to_string(),
                         time: t,
                         event_id: e.event_id,
-                        target: c.target_user.clone(),
-                        password_last_set: c.password_last_set.clone(),
+                        target: c.target_user.as_deref().map(String::from),
+                        password_last_set: c.password_last_set.as_deref().map(String::from),
                         ip: None,
                     },
                 );
@@ -549,12 +549,12 @@ impl State {
                         self.zerologon.insert(
                             r,
                             ZlEvent {
-                                computer: e.computer.clone(),
+                                computer: e.computer.to_string(),
                                 time: t,
                                 event_id: 5805,
-                                target: n.account.clone(),
+                                target: n.account.as_deref().map(String::from),
                                 password_last_set: None,
-                                ip: n.ip.clone(),
+                                ip: n.ip.as_deref().map(String::from),
                             },
                         );
                     }
@@ -565,7 +565,7 @@ impl State {
                         .or_else(|| n.trust_name.clone())
                         .unwrap_or_default();
                     self.netlogon
-                        .entry((Arc::clone(&e.file), e.computer.clone(), e.event_id, acct))
+                        .entry((Arc::clone(&e.file), e.computer.to_string(), e.event_id, acct.to_string()))
                         .or_default()
                         .add(t, r, cap);
                 }

@@ -1,6 +1,7 @@
 //! Field normalisation: one place that knows how Windows (and collectors) write values.
 
-use crate::knowledge::{insertion, sids};
+use super::Text;
+use crate::knowledge::{insertion, privileges, sids};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// `-`, empty, `(NULL)` and `NULL` mean "no value" in Security and NTLM events.
@@ -10,17 +11,17 @@ pub fn is_absent(s: &str) -> bool {
 }
 
 /// A text value, trimmed (LogonProcessName is written `NtLmSsp ` with a trailing space).
-pub fn text(s: Option<&str>) -> Option<String> {
+pub fn text(s: Option<&str>) -> Option<Text> {
     let s = s?;
     if is_absent(s) {
         return None;
     }
-    Some(s.trim().to_string())
+    Some(Text::from(s.trim()))
 }
 
 /// [`text`] of a value the caller owns: moved, not copied, when it needs no trimming (typing
 /// moves most values out of the raw record this way).
-pub fn text_owned(s: Option<String>) -> Option<String> {
+pub fn text_owned(s: Option<Text>) -> Option<Text> {
     let s = s?;
     if is_absent(&s) {
         return None;
@@ -28,21 +29,21 @@ pub fn text_owned(s: Option<String>) -> Option<String> {
     if s.trim().len() == s.len() {
         Some(s)
     } else {
-        Some(s.trim().to_string())
+        Some(Text::from(s.trim()))
     }
 }
 
 /// [`decoded`] of a value the caller owns.
-pub fn decoded_owned(s: Option<String>) -> Option<String> {
+pub fn decoded_owned(s: Option<Text>) -> Option<Text> {
     let s = text_owned(s)?;
     match insertion::decode(&s) {
         std::borrow::Cow::Borrowed(_) => Some(s),
-        std::borrow::Cow::Owned(d) => Some(d),
+        std::borrow::Cow::Owned(d) => Some(Text::from(d)),
     }
 }
 
 /// [`sid`] of a value the caller owns: a value already written `S-…` is moved.
-pub fn sid_owned(s: Option<String>) -> Option<String> {
+pub fn sid_owned(s: Option<Text>) -> Option<Text> {
     let s = s?;
     if s.len() > 2 && s.starts_with("S-") && s.trim().len() == s.len() {
         return Some(s);
@@ -51,26 +52,26 @@ pub fn sid_owned(s: Option<String>) -> Option<String> {
 }
 
 /// A text value with `%%NNNN` insertion codes replaced by their text.
-pub fn decoded(s: Option<&str>) -> Option<String> {
+pub fn decoded(s: Option<&str>) -> Option<Text> {
     let s = text(s)?;
-    Some(insertion::decode(&s).into_owned())
+    Some(Text::from(insertion::decode(&s)))
 }
 
 /// A SID as `S-1-…`. Collectors that resolve SIDs write names (`NULL SID`,
 /// `NT AUTHORITY\ANONYMOUS LOGON`): well-known names are mapped back; other names are kept.
-pub fn sid(s: Option<&str>) -> Option<String> {
+pub fn sid(s: Option<&str>) -> Option<Text> {
     let s = s?.trim();
     if s.is_empty() || s == "-" {
         return None;
     }
     // Compare bytes, not a `&s[..2]` slice: a value may start with a multi-byte character.
     if s.len() > 2 && s.as_bytes()[..2].eq_ignore_ascii_case(b"S-") {
-        return Some(format!("S-{}", &s[2..]));
+        return Some(compact_str::format_compact!("S-{}", &s[2..]));
     }
     Some(
         sids::sid_for_name(s)
-            .map(str::to_string)
-            .unwrap_or_else(|| s.to_string()),
+            .map(Text::const_new)
+            .unwrap_or_else(|| Text::from(s)),
     )
 }
 
@@ -96,7 +97,7 @@ pub fn code(n: Option<u64>) -> Option<u32> {
 }
 
 /// A network address: `-` is absent, `::ffff:a.b.c.d` becomes `a.b.c.d`, others canonical.
-pub fn ip(s: Option<&str>) -> Option<String> {
+pub fn ip(s: Option<&str>) -> Option<Text> {
     let s = text(s)?;
     // An IPv4 address is kept as written: the parser takes only the canonical dotted form
     // (no leading zeros), the one it would be written back as.
@@ -105,8 +106,8 @@ pub fn ip(s: Option<&str>) -> Option<String> {
     }
     match s.parse::<Ipv6Addr>() {
         Ok(v6) => Some(match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => v6.to_string(),
+            Some(v4) => compact_str::ToCompactString::to_compact_string(&v4),
+            None => compact_str::ToCompactString::to_compact_string(&v6),
         }),
         // Not an address (a name, or damage): keep what was written.
         Err(_) => Some(s),
@@ -130,24 +131,36 @@ pub fn boolean(s: Option<&str>) -> Option<bool> {
 }
 
 /// A whitespace-separated list (PrivilegeList, AccessList), each `%%` code decoded.
-pub fn list(s: Option<&str>) -> Vec<String> {
+pub fn list(s: Option<&str>) -> Vec<Text> {
     let Some(s) = s else { return vec![] };
     if is_absent(s) {
         return vec![];
     }
     s.split_whitespace()
-        .map(|t| insertion::decode(t).into_owned())
+        .map(|t| {
+            let t = insertion::decode(t);
+            privileges::known(&t).map_or_else(|| Text::from(t), Text::const_new)
+        })
         .collect()
 }
 
 /// A GUID without braces becomes braced upper-case; the all-zero GUID is absent.
-pub fn guid(s: Option<&str>) -> Option<String> {
-    let s = text(s)?;
-    let core = s.trim_start_matches('{').trim_end_matches('}');
+pub fn guid(s: Option<&str>) -> Option<Text> {
+    let s = s?;
+    if is_absent(s) {
+        return None;
+    }
+    // No copy before the check: NTLM logons write the all-zero GUID.
+    let core = s.trim().trim_start_matches('{').trim_end_matches('}');
     if core.chars().all(|c| c == '0' || c == '-') {
         return None;
     }
-    Some(format!("{{{}}}", core.to_ascii_uppercase()))
+    let mut g = Text::with_capacity(core.len() + 2);
+    g.push('{');
+    g.push_str(core);
+    g.push('}');
+    g.make_ascii_uppercase();
+    Some(g)
 }
 
 #[cfg(test)]
@@ -162,7 +175,7 @@ mod tests {
             "%%1833", " %%1833 ", "a %%1842 b", "éx", "\u{1F600}",
         ];
         for v in values {
-            let o = || Some(v.to_string());
+            let o = || Some(Text::from(v));
             assert_eq!(text_owned(o()), text(Some(v)), "text {v:?}");
             assert_eq!(sid_owned(o()), sid(Some(v)), "sid {v:?}");
             assert_eq!(decoded_owned(o()), decoded(Some(v)), "decoded {v:?}");
@@ -204,7 +217,7 @@ mod tests {
             let canonical = v4.trim().parse::<Ipv4Addr>().map(|a| a.to_string());
             assert_eq!(
                 ip(Some(v4)),
-                Some(canonical.unwrap_or_else(|_| v4.trim().into()))
+                Some(canonical.map(Text::from).unwrap_or_else(|_| v4.trim().into()))
             );
         }
         assert_eq!(ip(Some("-")), None);

@@ -73,7 +73,7 @@ pub fn from_fields(r: &mut dyn Fields) -> Option<Event> {
     let anonymous = is_anonymous(&kind);
     let h = r.head();
     Some(Event {
-        file: Arc::from(""),
+        file: no_file(),
         record_id: h.record_id,
         time: h.time,
         computer: std::mem::take(&mut h.computer),
@@ -86,6 +86,15 @@ pub fn from_fields(r: &mut dyn Fields) -> Option<Event> {
     })
 }
 
+/// The empty file name of a new event, one per thread: an `Arc::from("")` per event would
+/// be an allocation each.
+fn no_file() -> Arc<str> {
+    thread_local! {
+        static EMPTY: Arc<str> = Arc::from("");
+    }
+    EMPTY.with(Arc::clone)
+}
+
 /// [`from_raw`] with the file set, for callers that know it.
 pub fn type_record(raw: RawRecord, file: &Arc<str>) -> Option<Event> {
     let mut e = from_raw(raw)?;
@@ -96,7 +105,7 @@ pub fn type_record(raw: RawRecord, file: &Arc<str>) -> Option<Event> {
 const ANONYMOUS_NAME: &str = "ANONYMOUS LOGON";
 
 fn is_anonymous(kind: &Kind) -> bool {
-    let anon_sid = |s: &Option<String>| s.as_deref() == Some(sids::ANONYMOUS);
+    let anon_sid = |s: &Option<Text>| s.as_deref() == Some(sids::ANONYMOUS);
     // NTLM events carry names, not SIDs. Where the event names a supplied account
     // (8001, 8003, 8004 and their blocked twins), an empty one is a null session.
     let anon_ntlm = |n: &NtlmAudit| match n.target_user.as_deref() {
@@ -301,8 +310,8 @@ fn netlogon(r: &RawRecord) -> Netlogon {
             let error = r.positional(1).map(|e| {
                 let e = e.trim();
                 match crate::knowledge::insertion::parse_token(e).and_then(win32::lookup) {
-                    Some(c) => c.meaning.to_string(),
-                    None => e.to_string(),
+                    Some(c) => Text::from(c.meaning),
+                    None => Text::from(e),
                 }
             });
             let status = binary_u32(r.binary.as_deref(), 0).map(Status);
@@ -347,7 +356,7 @@ fn netlogon(r: &RawRecord) -> Netlogon {
 fn sql(r: &RawRecord) -> SqlLoginFailure {
     let reason = r
         .positional(1)
-        .map(|s| s.trim().trim_start_matches("Reason:").trim().to_string())
+        .map(|s| Text::from(s.trim().trim_start_matches("Reason:").trim()))
         .filter(|s| !s.is_empty());
     let client = r.positional(2).and_then(|s| {
         let s = s.trim();
@@ -368,7 +377,7 @@ fn sql(r: &RawRecord) -> SqlLoginFailure {
 }
 
 /// Server and database names from an 18456 `<Binary>` (hex).
-fn sql_binary(hex: Option<&str>) -> Option<(Option<String>, Option<String>)> {
+fn sql_binary(hex: Option<&str>) -> Option<(Option<Text>, Option<Text>)> {
     let hex = hex?;
     let bytes: Vec<u8> = (0..hex.len() / 2)
         .filter_map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
@@ -392,9 +401,7 @@ fn sql_binary(hex: Option<&str>) -> Option<(Option<String>, Option<String>)> {
             .chunks_exact(2)
             .map(|c| u16::from_le_bytes([c[0], c[1]]))
             .collect();
-        let s = String::from_utf16_lossy(&units)
-            .trim_end_matches('\0')
-            .to_string();
+        let s = Text::from(String::from_utf16_lossy(&units).trim_end_matches('\0'));
         *name = Some(s).filter(|s| !s.is_empty());
         off = end;
     }

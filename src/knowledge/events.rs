@@ -13,6 +13,25 @@ pub const SECURITY_NETLOGON_GUID: &str = "{E5BA83F6-07D0-46B1-8BC7-7E669A1D31DC}
 pub const NETLOGON: &str = "NETLOGON";
 pub const NTLM_CHANNEL: &str = "Microsoft-Windows-NTLM/Operational";
 
+/// Provider names and GUIDs (braced, upper-case) of the events read, each as written. A
+/// record's System names one of each: the EVTX decoder shares these instead of copying them
+/// into every record (most are longer than a [`crate::event::Text`] holds inline).
+pub const SYSTEM_NAMES: &[&str] = &[
+    SECURITY_AUDITING,
+    SECURITY_AUDITING_GUID,
+    NTLM,
+    NTLM_GUID,
+    SECURITY_NETLOGON,
+    SECURITY_NETLOGON_GUID,
+    NETLOGON,
+    NTLM_CHANNEL,
+];
+
+/// `s` from [`SYSTEM_NAMES`], when it is one of them exactly.
+pub fn system_name(s: &str) -> Option<&'static str> {
+    SYSTEM_NAMES.iter().copied().find(|n| *n == s)
+}
+
 /// The event families of the output contract (`family` in `--events`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -11,6 +11,7 @@ pub mod insertion;
 pub mod logon_types;
 pub mod luids;
 pub mod mechanisms;
+pub mod privileges;
 pub mod ntstatus;
 pub mod scenarios;
 pub mod secure_channel;

@@ -300,11 +300,11 @@ impl Traffic {
                 }
                 let mut k = base(FlowKind::NetworkLogon);
                 k.account = account(l.target_user.as_deref(), l.target_domain.as_deref());
-                k.account_sid = l.target_sid.clone();
+                k.account_sid = l.target_sid.as_deref().map(String::from);
                 k.account_domain = l.target_domain.as_deref().map(|d| d.to_uppercase());
                 k.source = l.network.workstation.as_deref().and_then(short_host);
-                k.source_ip = l.network.ip.clone();
-                k.auth_package = l.auth_package.clone();
+                k.source_ip = l.network.ip.as_deref().map(String::from);
+                k.auth_package = l.auth_package.as_deref().map(String::from);
                 k.lm_package = l
                     .lm_package
                     .as_deref()
@@ -331,7 +331,7 @@ impl Traffic {
                 let mut k = base(FlowKind::AnonymousShare);
                 k.account = Some("NT AUTHORITY\\ANONYMOUS LOGON".into());
                 k.account_sid = Some("S-1-5-7".into());
-                k.source_ip = s.network.ip.clone();
+                k.source_ip = s.network.ip.as_deref().map(String::from);
                 k.target = s.share_name();
                 // File paths under ordinary shares are not kept: one flow per share.
                 k.pipe = s.pipe().filter(|p| !p.is_empty());
@@ -377,16 +377,16 @@ impl Traffic {
                     FlowKind::NtlmOutgoing => {
                         k.account = account(n.target_user.as_deref(), n.target_domain.as_deref());
                         k.account_domain = n.target_domain.as_deref().map(|d| d.to_uppercase());
-                        k.target = n.target_name.clone();
+                        k.target = n.target_name.as_deref().map(String::from);
                         k.source = Some(host.clone());
-                        k.process = n.process_name.clone();
+                        k.process = n.process_name.as_deref().map(String::from);
                         k.client_luid = n.client_luid.map(|l| l.0);
                         k.client_domain = n.client_domain.as_deref().map(|d| d.to_uppercase());
                     }
                     FlowKind::NtlmIncoming => {
                         k.account = account(n.client_user.as_deref(), n.client_domain.as_deref());
                         k.account_domain = n.client_domain.as_deref().map(|d| d.to_uppercase());
-                        k.process = n.process_name.clone();
+                        k.process = n.process_name.as_deref().map(String::from);
                         k.client_luid = n.client_luid.map(|l| l.0);
                     }
                     _ => {
@@ -395,7 +395,7 @@ impl Traffic {
                         k.source = n.workstation.as_deref().and_then(short_host);
                         k.target = n.schannel_name.as_deref().and_then(short_host);
                         k.logon_type = n.logon_type;
-                        k.process = n.process_name.clone();
+                        k.process = n.process_name.as_deref().map(String::from);
                     }
                 }
                 k.anonymous = false;
@@ -404,9 +404,9 @@ impl Traffic {
             Kind::CredentialValidation(c) => {
                 self.saw(&host, Evidence::CredentialValidation);
                 let mut k = base(FlowKind::CredentialValidation);
-                k.account = c.target_user.clone();
+                k.account = c.target_user.as_deref().map(String::from);
                 k.source = c.workstation.as_deref().and_then(short_host);
-                k.auth_package = c.auth_package.clone();
+                k.auth_package = c.auth_package.as_deref().map(String::from);
                 k.anonymous = false;
                 // A 4776 for an account that is not local to the host, on a host that others
                 // send their NTLM to, is a domain controller validating; decided when used.

@@ -20,7 +20,7 @@
 //! the `evtx` crate instead. `tests/fast_path.rs` checks, record by record, on the corpus and on
 //! files written by `evtx-writer`, that both paths give the same records.
 
-use super::{DataItem, RawRecord};
+use super::{DataItem, RawRecord, Text};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -881,6 +881,18 @@ impl Ctx<'_> {
 
     /// An attribute's value; the renderer leaves out an attribute whose value is empty.
     /// Outer `None`: not decodable.
+    /// [`Self::attr`] into `s` (cleared first): whether the attribute is there and not empty.
+    fn attr_into(&self, e: &Elem, name: &str, s: &mut String) -> Option<bool> {
+        s.clear();
+        match e.attrs.iter().find(|(n, _)| &**n == name) {
+            Some((_, v)) => {
+                self.text_into(v, s)?;
+                Some(!s.is_empty())
+            }
+            None => Some(false),
+        }
+    }
+
     fn attr(&self, e: &Elem, name: &str) -> Option<Option<String>> {
         match e.attrs.iter().find(|(n, _)| &**n == name) {
             Some((_, v)) => Some(Some(self.text(v)?).filter(|s| !s.is_empty())),
@@ -947,17 +959,14 @@ impl super::Fields for LazyRecord<'_> {
         }
     }
 
-    fn take_item(&mut self, name: &'static str) -> Option<String> {
+    fn take_item(&mut self, name: &'static str) -> Option<Text> {
         let (i, content) = self.find(name)?;
         let Some(content) = content else {
-            return Some(String::new());
+            return Some(Text::default());
         };
         self.taken |= 1 << i;
-        let text = self.ctx.text(content);
-        if text.is_none() {
-            self.gave_up = true;
-        }
-        Some(text.unwrap_or_default())
+        // Made in the scratch buffer and copied: a short value then lives inline in the Text.
+        Some(Text::from(self.scratch_text(content)))
     }
 
     fn number(&mut self, name: &'static str) -> Option<u64> {
@@ -989,6 +998,8 @@ pub struct ChunkDecoder<'a> {
     templates: HashMap<u32, Option<Rc<Template>>>,
     /// Value vectors of finished instances, for the next ones (one allocation less each).
     spare: Vec<Vec<Val>>,
+    /// Where the text of a typed record's values is made (see [`system`]).
+    scratch: String,
 }
 
 impl<'a> ChunkDecoder<'a> {
@@ -997,6 +1008,7 @@ impl<'a> ChunkDecoder<'a> {
             d: chunk_data,
             templates: HashMap::new(),
             spare: Vec::new(),
+            scratch: String::new(),
         }
     }
 
@@ -1110,6 +1122,7 @@ impl<'a> ChunkDecoder<'a> {
             time,
             filter,
             map,
+            &mut self.scratch,
         );
         self.spare.push(inst.values);
         self.spare.extend(nested.map(|(n, _)| n.values));
@@ -1130,7 +1143,7 @@ impl<'a> ChunkDecoder<'a> {
                     return Some(());
                 }
                 match &*e.name {
-                    "System" => system(e, ctx, rec),
+                    "System" => system(e, ctx, rec, &mut String::new()),
                     "EventData" => event_data(e, ctx, rec),
                     "UserData" => None,
                     _ => Some(()),
@@ -1175,6 +1188,7 @@ fn typed<T>(
     time: jiff::Timestamp,
     filter: &dyn super::RecordFilter,
     map: super::Map<T>,
+    scratch: &mut String,
 ) -> Option<Option<T>> {
     let plan = t.plan.as_ref()?;
     let [Node::Elem(event)] = t.nodes.as_slice() else {
@@ -1221,7 +1235,7 @@ fn typed<T>(
         return None;
     };
     let mut head = RawRecord::default();
-    system(system_elem, &ctx, &mut head)?;
+    system(system_elem, &ctx, &mut head, scratch)?;
     if head.record_id == 0 {
         head.record_id = record_id;
     }
@@ -1237,10 +1251,11 @@ fn typed<T>(
         plan: data_plan,
         data: data_elem.map_or(&[], |e| &e.children),
         taken: 0,
-        scratch: String::new(),
+        scratch: std::mem::take(scratch),
         gave_up: false,
     };
     let out = map(&mut rec);
+    *scratch = std::mem::take(&mut rec.scratch);
     if super::Fields::give_up(&rec) {
         return None;
     }
@@ -1248,9 +1263,14 @@ fn typed<T>(
     Some(out)
 }
 
-/// `<System>`: what `xml::parse_events` reads from it.
-fn system(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord) -> Option<()> {
-    let mut scratch = String::with_capacity(64);
+/// `<System>`: what `xml::parse_events` reads from it. `scratch` is a buffer the caller
+/// reuses: text is made in it and copied only where it is kept (a `Text` holds a short one
+/// inline, and the known provider names and GUIDs are shared), so that a record's System
+/// costs no allocation on a Security log.
+fn system(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord, scratch: &mut String) -> Option<()> {
+    let shared = |s: &str| {
+        crate::knowledge::events::system_name(s).map_or_else(|| Text::from(s), Text::const_new)
+    };
     for child in &e.children {
         let Node::Elem(c) = child else { continue };
         if ctx.left_out(c) {
@@ -1262,15 +1282,24 @@ fn system(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord) -> Option<()> {
         let name = &*c.name;
         match name {
             "Provider" => {
-                if let Some(n) = ctx.attr(c, "Name")?.or(ctx.attr(c, "EventSourceName")?) {
-                    rec.provider = n;
+                // Both read, as `attr` would: a value that cannot be read in either gives up.
+                let named = ctx.attr_into(c, "Name", scratch)?;
+                if named {
+                    rec.provider = shared(scratch);
                 }
-                rec.provider_guid = ctx.attr(c, "Guid")?.map(super::xml::normalise_guid_owned);
+                if ctx.attr_into(c, "EventSourceName", scratch)? && !named {
+                    rec.provider = shared(scratch);
+                }
+                rec.provider_guid = ctx
+                    .attr_into(c, "Guid", scratch)?
+                    .then(|| super::xml::normalise_guid_text(scratch));
             }
             "EventID" => {
-                rec.qualifiers = ctx
-                    .attr(c, "Qualifiers")?
-                    .and_then(|q| q.trim().parse().ok())
+                rec.qualifiers = if ctx.attr_into(c, "Qualifiers", scratch)? {
+                    scratch.trim().parse().ok()
+                } else {
+                    None
+                }
             }
             "TimeCreated" => {
                 rec.time = match c.attrs.iter().find(|(n, _)| &**n == "SystemTime") {
@@ -1288,7 +1317,11 @@ fn system(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord) -> Option<()> {
                     None => None,
                 }
             }
-            "Security" => rec.user_sid = ctx.attr(c, "UserID")?,
+            "Security" => {
+                rec.user_sid = ctx
+                    .attr_into(c, "UserID", scratch)?
+                    .then(|| Text::from(scratch.as_str()))
+            }
             _ => {}
         }
         if matches!(name, "EventID" | "Version" | "EventRecordID") {
@@ -1312,14 +1345,14 @@ fn system(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord) -> Option<()> {
             "EventID" | "Version" | "EventRecordID" | "Channel" | "Computer"
         ) {
             scratch.clear();
-            ctx.text_into(&c.children, &mut scratch)?;
+            ctx.text_into(&c.children, scratch)?;
             let text = scratch.trim();
             match name {
                 "EventID" => rec.event_id = text.parse().unwrap_or(0),
                 "Version" => rec.version = text.parse().ok(),
                 "EventRecordID" => rec.record_id = text.parse().unwrap_or(0),
-                "Channel" => rec.channel = text.to_string(),
-                _ => rec.computer = text.to_string(),
+                "Channel" => rec.channel = shared(text),
+                _ => rec.computer = Text::from(text),
             }
         }
     }

@@ -209,15 +209,17 @@ fn from_evtx_json(event: &Map<String, Value>) -> Result<RawRecord, String> {
         provider: attribute(sys, "Provider", "Name")
             .or_else(|| attribute(sys, "Provider", "EventSourceName"))
             .map(text)
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into(),
         provider_guid: attribute(sys, "Provider", "Guid")
             .and_then(Value::as_str)
-            .map(normalise_guid),
-        channel: scalar(sys, "Channel").map(text).unwrap_or_default(),
-        computer: scalar(sys, "Computer").map(text).unwrap_or_default(),
+            .map(|g| normalise_guid(g).into()),
+        channel: scalar(sys, "Channel").map(text).unwrap_or_default().into(),
+        computer: scalar(sys, "Computer").map(text).unwrap_or_default().into(),
         user_sid: attribute(sys, "Security", "UserID")
             .map(text)
-            .filter(|s| !s.is_empty()),
+            .filter(|s| !s.is_empty())
+            .map(Into::into),
         ..Default::default()
     };
     if let Some(data) = event.get("EventData") {
@@ -305,18 +307,19 @@ fn from_winlogbeat(doc: &Map<String, Value>, w: &Map<String, Value>) -> RawRecor
             .get("provider_name")
             .or_else(|| event.and_then(|e| e.get("provider")))
             .map(text)
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into(),
         provider_guid: w
             .get("provider_guid")
             .and_then(Value::as_str)
-            .map(normalise_guid),
-        channel: w.get("channel").map(text).unwrap_or_default(),
-        computer: w.get("computer_name").map(text).unwrap_or_default(),
+            .map(|g| normalise_guid(g).into()),
+        channel: w.get("channel").map(text).unwrap_or_default().into(),
+        computer: w.get("computer_name").map(text).unwrap_or_default().into(),
         user_sid: w
             .get("user")
             .and_then(Value::as_object)
             .and_then(|u| u.get("identifier"))
-            .map(text),
+            .map(|u| text(u).into()),
         ..Default::default()
     };
     let data = w.get("event_data").or_else(|| w.get("user_data"));

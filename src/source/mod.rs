@@ -10,6 +10,7 @@ pub mod fast;
 pub mod jsonl;
 pub mod xml;
 
+pub use crate::event::Text;
 use std::fmt;
 use std::path::Path;
 
@@ -32,12 +33,12 @@ pub struct RawRecord {
     pub event_id: u32,
     pub qualifiers: Option<u32>,
     pub version: Option<u32>,
-    pub provider: String,
-    pub provider_guid: Option<String>,
-    pub channel: String,
-    pub computer: String,
+    pub provider: Text,
+    pub provider_guid: Option<Text>,
+    pub channel: Text,
+    pub computer: Text,
     /// `Security/@UserID`.
-    pub user_sid: Option<String>,
+    pub user_sid: Option<Text>,
     /// EventData (or UserData) items in document order.
     pub data: Vec<DataItem>,
     /// `<Binary>` as upper-case hex, when present.
@@ -59,7 +60,7 @@ impl RawRecord {
 
     /// The value of the named item (first occurrence), moved out, leaving it empty: typing
     /// reads each field once, and moving saves a copy of every string.
-    pub fn take(&mut self, name: &str) -> Option<String> {
+    pub fn take(&mut self, name: &str) -> Option<Text> {
         self.data
             .iter_mut()
             .find(|d| {
@@ -67,7 +68,7 @@ impl RawRecord {
                     .as_deref()
                     .is_some_and(|n| n.eq_ignore_ascii_case(name))
             })
-            .map(|d| std::mem::take(&mut d.value))
+            .map(|d| Text::from(std::mem::take(&mut d.value)))
     }
 
     /// The value of the n-th EventData item, for classic events whose `<Data>` carry no names.
@@ -93,7 +94,7 @@ pub trait Fields {
     /// After [`Fields::take_item`] of the same item, an empty text.
     fn item(&mut self, name: &'static str) -> Option<&str>;
     /// The named item's text, moved out (the item is left empty).
-    fn take_item(&mut self, name: &'static str) -> Option<String>;
+    fn take_item(&mut self, name: &'static str) -> Option<Text>;
     /// The named item as [`crate::event::fields::number`] reads its text.
     fn number(&mut self, name: &'static str) -> Option<u64> {
         crate::event::fields::number(self.item(name))
@@ -115,7 +116,7 @@ impl Fields for RawRecord {
     fn item(&mut self, name: &'static str) -> Option<&str> {
         self.get(name)
     }
-    fn take_item(&mut self, name: &'static str) -> Option<String> {
+    fn take_item(&mut self, name: &'static str) -> Option<Text> {
         self.take(name)
     }
     fn take_raw(&mut self) -> Option<RawRecord> {

@@ -218,13 +218,13 @@ fn system_attributes(e: &BytesStart<'_>, name: &str, rec: &mut RawRecord) {
         "Provider" => {
             // Classic providers show the source in EventSourceName; Name is what Windows keys on.
             if let Some(n) = attr(e, "Name").or_else(|| attr(e, "EventSourceName")) {
-                rec.provider = n;
+                rec.provider = n.into();
             }
-            rec.provider_guid = attr(e, "Guid").map(|g| normalise_guid(&g));
+            rec.provider_guid = attr(e, "Guid").map(|g| normalise_guid(&g).into());
         }
         "EventID" => rec.qualifiers = attr(e, "Qualifiers").and_then(|q| q.trim().parse().ok()),
         "TimeCreated" => rec.time = attr(e, "SystemTime").and_then(|t| parse_time(&t)),
-        "Security" => rec.user_sid = attr(e, "UserID").filter(|s| !s.is_empty()),
+        "Security" => rec.user_sid = attr(e, "UserID").filter(|s| !s.is_empty()).map(Into::into),
         _ => {}
     }
 }
@@ -234,8 +234,8 @@ fn system_text(name: &str, value: &str, rec: &mut RawRecord) {
         "EventID" => rec.event_id = value.parse().unwrap_or(0),
         "Version" => rec.version = value.parse().ok(),
         "EventRecordID" => rec.record_id = value.parse().unwrap_or(0),
-        "Channel" => rec.channel = value.to_string(),
-        "Computer" => rec.computer = value.to_string(),
+        "Channel" => rec.channel = value.into(),
+        "Computer" => rec.computer = value.into(),
         _ => {}
     }
 }
@@ -314,20 +314,23 @@ pub fn normalise_guid(g: &str) -> String {
     out
 }
 
-/// [`normalise_guid`] of a value the caller owns: one already braced once is upper-cased in
-/// place (the EVTX decoder's, for every record).
-pub fn normalise_guid_owned(mut g: String) -> String {
+/// [`normalise_guid`] as a [`super::Text`]: the GUID of a provider nullsight reads (braced
+/// once, in any case) is its shared constant, so that the EVTX decoder, which reads one per
+/// record, allocates nothing for it.
+pub fn normalise_guid_text(g: &str) -> super::Text {
     let b = g.as_bytes();
     let braced_once = b.len() >= 2
         && b[0] == b'{'
         && b[1] != b'{'
         && b[b.len() - 1] == b'}'
         && b[b.len() - 2] != b'}';
-    if !braced_once {
-        return normalise_guid(&g);
+    let known = crate::knowledge::events::SYSTEM_NAMES
+        .iter()
+        .find(|n| braced_once && n.starts_with('{') && n.eq_ignore_ascii_case(g));
+    match known {
+        Some(k) => super::Text::const_new(k),
+        None => super::Text::from(normalise_guid(g)),
     }
-    g.make_ascii_uppercase();
-    g
 }
 
 /// RFC 3339 timestamps as Windows and the renderers write them (up to 9 fractional digits).
@@ -400,12 +403,13 @@ mod tests {
             "}",
             "",
             "{é}",
+            "{54849625-5478-4994-a5ba-3e3b0328c30d}",
+            "{54849625-5478-4994-A5BA-3E3B0328C30D}",
+            "54849625-5478-4994-A5BA-3E3B0328C30D",
+            "{{54849625-5478-4994-A5BA-3E3B0328C30D}}",
+            " {54849625-5478-4994-A5BA-3E3B0328C30D}",
         ] {
-            assert_eq!(
-                normalise_guid_owned(g.to_string()),
-                normalise_guid(g),
-                "{g:?}"
-            );
+            assert_eq!(normalise_guid_text(g), normalise_guid(g), "{g:?}");
         }
         assert_eq!(normalise_guid(" {ab-cd} "), "{AB-CD}");
     }

@@ -580,10 +580,10 @@ mod tests {
                 target_domain: Some("CORP".into()),
                 logon_type: Some(lt),
                 auth_package: Some("NTLM".into()),
-                lm_package: lm.map(String::from),
+                lm_package: lm.map(crate::event::Text::from),
                 network: Network {
-                    workstation: ws.map(String::from),
-                    ip: ip.map(String::from),
+                    workstation: ws.map(crate::event::Text::from),
+                    ip: ip.map(crate::event::Text::from),
                     port: None,
                 },
                 ..Default::default()
