@@ -1,8 +1,9 @@
 //! Scan orchestration: find the inputs, read them in parallel, hand typed events to the caller.
 //!
-//! Files are read by worker threads (OS threads, not rayon workers: the `evtx` pipeline's
-//! consumer blocks while its chunks are parsed on the rayon pool, and a consumer parked on a
-//! rayon worker could starve the pool). A large EVTX file is also split across cores by chunk.
+//! Files are read by worker threads (OS threads, not rayon workers: the `evtx` crate's
+//! rendering pipeline, used for files the fast path does not read, blocks its caller while
+//! the rayon pool parses, and a caller parked on a rayon worker could starve the pool). A
+//! large EVTX file is also split across cores by chunk (`source::evtx`).
 
 use crate::event::{self, Event};
 use crate::source::{self, InputError, InputKind, Item, Place, RecordFilter};

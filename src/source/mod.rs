@@ -200,9 +200,9 @@ impl RecordFilter for AllRecords {
 
 /// Read one input of a known kind, handing each raw record (or error) to `sink`.
 ///
-/// `sink` runs on the calling thread for XML and JSON Lines; for EVTX, records are decoded
-/// on rayon workers and `map` (which turns a raw record into the caller's type) runs there,
-/// so the expensive part is parallel. Returns the number of records seen in the input.
+/// `sink` runs on the calling thread. For EVTX, records are decoded on up to `threads`
+/// threads (0: one per core) and `map` (which turns a record into the caller's type) runs
+/// there, so the expensive part is parallel. Returns the number of records seen in the input.
 pub fn read_file<T: Send + 'static>(
     path: &Path,
     kind: InputKind,
