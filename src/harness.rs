@@ -66,7 +66,7 @@ fn evtx_as_scanned(data: &[u8]) -> usize {
         &mut |item| {
             n += match item {
                 source::Item::Record(_) => 2,
-                source::Item::Error(_) => 1,
+                source::Item::Error(_) | source::Item::Warning(_) => 1,
             }
         },
     );

@@ -350,10 +350,8 @@ fn read_one(
         }
     };
     report.kind = Some(kind);
-    if kind == InputKind::Evtx {
-        report.warnings = source::evtx::integrity_warnings(path);
-    }
     let errors = Mutex::new(Vec::new());
+    let mut warnings = Vec::new();
     let mut events = 0u64;
     let mut batch = Batch {
         events: Vec::with_capacity(EVENT_BATCH),
@@ -390,8 +388,10 @@ fn read_one(
                 }
             }
             Item::Error(err) => errors.lock().unwrap().push(err),
+            Item::Warning(w) => warnings.push(w),
         },
     );
+    report.warnings = warnings;
     if !batch.events.is_empty() {
         send(&mut batch);
     }

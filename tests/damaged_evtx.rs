@@ -45,6 +45,7 @@ fn read(bytes: Vec<u8>, name: &str) -> (BTreeMap<u64, serde_json::Value>, usize)
                     events.insert(e.record_id, v);
                 }
                 Item::Error(_) => problems += 1,
+                Item::Warning(_) => {}
             },
         );
         if r.is_err() {

@@ -43,6 +43,7 @@ fn read<T: Send + 'static>(
         items.push(match item {
             Item::Record(t) => Ok(t),
             Item::Error(e) => Err(e.to_string()),
+            Item::Warning(w) => Err(format!("warning: {w}")),
         })
     })
     .unwrap_or_else(|e| panic!("{}: {e}", path.display()));

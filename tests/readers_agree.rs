@@ -33,6 +33,7 @@ fn typed(path: &Path, kind: InputKind) -> (Vec<Value>, usize) {
                 events.push(v);
             }
             Item::Error(_) => errors += 1,
+            Item::Warning(_) => {}
         },
     )
     .unwrap();

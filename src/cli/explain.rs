@@ -167,6 +167,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         let mut sink = |item: Item<RawRecord>| match item {
             Item::Record(raw) => consider(raw, &mut analysis, &mut chosen),
             Item::Error(e) => problems.push(e),
+            Item::Warning(_) => {}
         };
         source::read_file(&args.file, kind, &ALL, 1, |r| r.take_raw(), &mut sink)
             .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;

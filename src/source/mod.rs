@@ -182,6 +182,9 @@ impl fmt::Display for InputError {
 pub enum Item<T> {
     Record(T),
     Error(InputError),
+    /// Damage that cost no record (an EVTX header whose CRC32 does not match, a log not
+    /// closed cleanly): the records were read all the same.
+    Warning(InputError),
 }
 
 /// Chooses which records to type. Readers that can see the EventID cheaply (EVTX) use it to
