@@ -15,7 +15,48 @@ pub fn open_output(dest: &str) -> anyhow::Result<Box<dyn Write>> {
     if dest == "-" {
         return Ok(Box::new(std::io::BufWriter::new(std::io::stdout().lock())));
     }
-    let f = std::fs::File::create(dest)
-        .map_err(|e| anyhow::anyhow!("cannot write {dest}: {e} (check the folder exists and is writable, or use - for standard output)"))?;
+    let cannot = |e| anyhow::anyhow!("cannot write {dest}: {e} (check the folder exists and is writable, or use - for standard output)");
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .open(dest)
+        .map_err(cannot)?;
+    // Truncated only when there is something to drop: the commands create their outputs
+    // empty before a long run, to fail early, and truncating an empty file again made ext4
+    // (auto_da_alloc) write the whole output out when it was closed, the process waiting on
+    // it: a second on security-1g's 453 MB events file.
+    if f.metadata().map_err(cannot)?.len() > 0 {
+        f.set_len(0).map_err(cannot)?;
+    }
     Ok(Box::new(std::io::BufWriter::new(f)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    #[test]
+    fn an_output_replaces_what_the_file_held() {
+        let dir = std::env::temp_dir().join(format!("nullsight-open-output-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.json");
+        let dest = path.to_str().unwrap();
+        std::fs::write(&path, "a much longer earlier output\n").unwrap();
+        let mut out = super::open_output(dest).unwrap();
+        out.write_all(b"new\n").unwrap();
+        out.flush().unwrap();
+        drop(out);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
+        // Created when missing; an empty file (made early by the commands) is written as is.
+        std::fs::remove_file(&path).unwrap();
+        for _ in 0..2 {
+            let mut out = super::open_output(dest).unwrap();
+            out.write_all(b"x").unwrap();
+            out.flush().unwrap();
+            drop(out);
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), "x");
+            std::fs::File::create(&path).unwrap();
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
