@@ -209,6 +209,49 @@ fn a_hanging_a_ballooning_and_a_crashing_file_are_skipped_and_the_rest_reads_as_
     }
 }
 
+/// A file that crashes, then another that hangs in the same worker: each is blamed for what
+/// it did. (The crashed file stayed in progress and, begun first, was the one the watchdog
+/// found late: it was blamed for the hang.)
+#[test]
+fn a_crash_before_a_hang_is_blamed_as_a_crash() {
+    if !cfg!(debug_assertions) {
+        eprintln!("SKIPPED: fault injection (NULLSIGHT_FAULT) exists in debug builds only");
+        return;
+    }
+    let dir = temp_dir("limits_crash_then_hang");
+    let ev = dir.join("evidence");
+    std::fs::create_dir(&ev).unwrap();
+    // Read in name order by two threads: the crash ends the first thread's reading at once,
+    // the other reads the good files, then hangs.
+    for name in ["a-crash.evtx", "b-good.evtx", "c-good.evtx", "d-hang.evtx"] {
+        std::fs::copy(sample("post-Security.evtx"), ev.join(name)).unwrap();
+    }
+    let out_dir = dir.join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let args = scan_args(&ev, &out_dir, &["--file-timeout", "3", "--threads", "2"]);
+    let out = run(&os(&args), Some("panic:a-crash.evtx,hang:d-hang.evtx"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let s = json(&out_dir.join("summary.json"));
+    let reason = |name: &str| {
+        let i = input(&s, name);
+        i["errors"][0]["reason"].as_str().unwrap_or_default().to_string()
+    };
+    assert!(
+        reason("a-crash.evtx").starts_with("reading crashed nullsight"),
+        "{}\n{stderr}",
+        reason("a-crash.evtx")
+    );
+    assert_eq!(
+        reason("d-hang.evtx"),
+        "reading stopped after 3 s (--file-timeout): the file was skipped",
+        "{stderr}"
+    );
+    for good in ["b-good.evtx", "c-good.evtx"] {
+        assert!(input(&s, good)["errors"].as_array().unwrap().is_empty());
+    }
+}
+
 #[test]
 fn with_a_file_timeout_of_zero_nothing_is_timed() {
     if !cfg!(debug_assertions) {

@@ -301,15 +301,25 @@ impl FileWatch for Worker {
         let slot = self.region.begin(index, index, key(path));
         SLOT.with(|s| s.set(slot));
         if !self.faults.is_empty() {
-            inject(&self.faults, path);
+            // An injected panic ends the file as a panic while reading it would.
+            let injected = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                inject(&self.faults, path)
+            }));
+            if let Err(panic) = injected {
+                self.end(index, path, false);
+                std::panic::resume_unwind(panic);
+            }
         }
         Ok(())
     }
 
     fn end(&self, _index: usize, path: &Path, completed: bool) {
         // A file whose reading unwound stays in progress: the supervisor blames it.
+        let slot = SLOT.with(|s| s.get());
         if completed {
-            self.region.end(SLOT.with(|s| s.get()));
+            self.region.end(slot);
+        } else {
+            self.region.unwound(slot);
         }
         self.gate.leave(self.first(path));
     }
