@@ -19,6 +19,7 @@ pub fn open_output(dest: &str) -> anyhow::Result<Box<dyn Write>> {
     let f = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
+        .truncate(false)
         .open(dest)
         .map_err(cannot)?;
     // Truncated only when there is something to drop: the commands create their outputs
