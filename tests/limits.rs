@@ -90,15 +90,28 @@ fn os(v: &[std::ffi::OsString]) -> Vec<&OsStr> {
     v.iter().map(|s| s.as_os_str()).collect()
 }
 
-#[test]
-fn a_hanging_a_ballooning_and_a_crashing_file_are_skipped_and_the_rest_reads_as_without_them() {
+/// Whether NULLSIGHT_FAULT works in the binary under test (debug builds); says so if not.
+fn faults_injectable() -> bool {
     if !cfg!(debug_assertions) {
         eprintln!("SKIPPED: fault injection (NULLSIGHT_FAULT) exists in debug builds only");
-        return;
     }
-    let dir = temp_dir("limits_bad_files");
+    cfg!(debug_assertions)
+}
+
+/// A new folder for a test, with an empty `evidence` folder in it.
+fn with_evidence(name: &str) -> (PathBuf, PathBuf) {
+    let dir = temp_dir(name);
     let ev = dir.join("evidence");
     std::fs::create_dir(&ev).unwrap();
+    (dir, ev)
+}
+
+#[test]
+fn a_hanging_a_ballooning_and_a_crashing_file_are_skipped_and_the_rest_reads_as_without_them() {
+    if !faults_injectable() {
+        return;
+    }
+    let (dir, ev) = with_evidence("limits_bad_files");
     for name in ["security.evtx", "post-Security.evtx"] {
         std::fs::copy(sample(name), ev.join(name)).unwrap();
     }
@@ -214,13 +227,10 @@ fn a_hanging_a_ballooning_and_a_crashing_file_are_skipped_and_the_rest_reads_as_
 /// found late: it was blamed for the hang.)
 #[test]
 fn a_crash_before_a_hang_is_blamed_as_a_crash() {
-    if !cfg!(debug_assertions) {
-        eprintln!("SKIPPED: fault injection (NULLSIGHT_FAULT) exists in debug builds only");
+    if !faults_injectable() {
         return;
     }
-    let dir = temp_dir("limits_crash_then_hang");
-    let ev = dir.join("evidence");
-    std::fs::create_dir(&ev).unwrap();
+    let (dir, ev) = with_evidence("limits_crash_then_hang");
     // Read in name order by two threads: the crash ends the first thread's reading at once,
     // the other reads the good files, then hangs.
     for name in ["a-crash.evtx", "b-good.evtx", "c-good.evtx", "d-hang.evtx"] {
@@ -254,8 +264,7 @@ fn a_crash_before_a_hang_is_blamed_as_a_crash() {
 
 #[test]
 fn with_a_file_timeout_of_zero_nothing_is_timed() {
-    if !cfg!(debug_assertions) {
-        eprintln!("SKIPPED: fault injection (NULLSIGHT_FAULT) exists in debug builds only");
+    if !faults_injectable() {
         return;
     }
     // No timeout, but the memory limit still holds (a hang would hang this test).
