@@ -227,7 +227,12 @@ fn chunks_in_order<O: Send>(
         threads
     };
     let mut buf = Vec::new();
-    if threads <= 1 || order.len() <= 1 {
+    let helpers = if order.len() <= 1 {
+        Helpers(0)
+    } else {
+        Helpers::reserve(threads - 1)
+    };
+    if helpers.0 == 0 {
         for &n in order {
             if let Some(o) = work(n, &mut buf) {
                 take(o);
@@ -235,6 +240,7 @@ fn chunks_in_order<O: Send>(
         }
         return;
     }
+    let threads = helpers.0 + 1;
     let window = 4 * threads;
     let shared = std::sync::Mutex::new(InOrder {
         next: 0,
@@ -341,6 +347,44 @@ fn chunks_in_order<O: Send>(
     });
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
+    }
+}
+
+/// Helper threads of [`chunks_in_order`] running in the process, and how many it may have:
+/// `threads - 1` whatever the number of files read at once. (Each scan worker reading a large
+/// file would otherwise start its own, a worker and its helpers per core each: with `--threads
+/// 64`, 64 workers and 4,032 helpers.)
+static HELPERS: AtomicU64 = AtomicU64::new(0);
+
+/// Helper threads reserved from [`HELPERS`], given back when dropped.
+struct Helpers(usize);
+
+impl Helpers {
+    /// Up to `max` helpers, as many as the process has room for (maybe none).
+    fn reserve(max: usize) -> Helpers {
+        let room = max as u64;
+        let mut running = HELPERS.load(Ordering::Relaxed);
+        loop {
+            let k = room.saturating_sub(running);
+            if k == 0 {
+                return Helpers(0);
+            }
+            match HELPERS.compare_exchange_weak(
+                running,
+                running + k,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Helpers(k as usize),
+                Err(now) => running = now,
+            }
+        }
+    }
+}
+
+impl Drop for Helpers {
+    fn drop(&mut self) {
+        HELPERS.fetch_sub(self.0 as u64, Ordering::AcqRel);
     }
 }
 
