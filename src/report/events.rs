@@ -46,7 +46,9 @@ pub struct EventsWriter {
 
 /// Compress the batches that come through `rx` into `spill`; where each went.
 fn write_spill(spill: File, rx: mpsc::Receiver<Vec<u8>>) -> std::io::Result<Vec<Block>> {
-    let mut spill = BufWriter::with_capacity(1 << 20, spill);
+    // 128 KiB a write, as the events file (see `finish`): a MiB at a time costs the kernel
+    // more here.
+    let mut spill = BufWriter::with_capacity(128 << 10, spill);
     let mut blocks = Vec::new();
     let mut at = 0u64;
     let mut buf = Vec::new();
