@@ -93,7 +93,9 @@ pub struct ReportArgs {
     #[arg(long, short = 'o', value_name = "FILE.html")]
     pub output: String,
 
-    /// Worker threads (default: one per core).
+    /// Threads reading the logs (0: one per core). N files are read at once; the chunks of
+    /// large EVTX files (8 MiB or more) are also decoded by up to N - 1 helper threads, shared
+    /// between them.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 

@@ -136,7 +136,9 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N")]
     pub evidence_cap: Option<usize>,
 
-    /// Worker threads (default: one per core).
+    /// Threads reading the logs (0: one per core). N files are read at once; the chunks of
+    /// large EVTX files (8 MiB or more) are also decoded by up to N - 1 helper threads, shared
+    /// between them.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 
