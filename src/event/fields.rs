@@ -10,13 +10,15 @@ pub fn is_absent(s: &str) -> bool {
     t.is_empty() || t == "-" || t.eq_ignore_ascii_case("(NULL)") || t == "NULL"
 }
 
-/// A text value, trimmed (LogonProcessName is written `NtLmSsp ` with a trailing space).
+/// A value that is there, trimmed (LogonProcessName is written `NtLmSsp ` with a trailing
+/// space), not yet copied.
+fn present(s: Option<&str>) -> Option<&str> {
+    s.filter(|s| !is_absent(s)).map(str::trim)
+}
+
+/// A text value, trimmed.
 pub fn text(s: Option<&str>) -> Option<Text> {
-    let s = s?;
-    if is_absent(s) {
-        return None;
-    }
-    Some(Text::from(s.trim()))
+    present(s).map(Text::from)
 }
 
 /// [`text`] of a value the caller owns: moved, not copied, when it needs no trimming (typing
@@ -146,12 +148,8 @@ pub fn list(s: Option<&str>) -> Vec<Text> {
 
 /// A GUID without braces becomes braced upper-case; the all-zero GUID is absent.
 pub fn guid(s: Option<&str>) -> Option<Text> {
-    let s = s?;
-    if is_absent(s) {
-        return None;
-    }
     // No copy before the check: NTLM logons write the all-zero GUID.
-    let core = s.trim().trim_start_matches('{').trim_end_matches('}');
+    let core = present(s)?.trim_start_matches('{').trim_end_matches('}');
     if core.chars().all(|c| c == '0' || c == '-') {
         return None;
     }

@@ -262,9 +262,8 @@ fn chunks_in_order<O: Send>(
                     if s.stop || s.next >= order.len() {
                         return;
                     }
-                    if s.next < s.taken + window {
-                        s.next += 1;
-                        break s.next - 1;
+                    if let Some(k) = s.claim(order.len(), window) {
+                        break k;
                     }
                     s.helpers_waiting += 1;
                     s = changed.wait(s).unwrap_or_else(|e| e.into_inner());
@@ -314,18 +313,16 @@ fn chunks_in_order<O: Send>(
                     if s.taken == order.len() {
                         return Ok(());
                     }
-                    if s.next < order.len() && s.next < s.taken + window {
-                        s.next += 1;
-                        break s.next - 1;
+                    if let Some(k) = s.claim(order.len(), window) {
+                        break k;
                     }
                     s.taker_waiting = true;
                     s = changed.wait(s).unwrap_or_else(|e| e.into_inner());
                     s.taker_waiting = false;
                 }
             };
-            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                work(order[k], &mut buf)
-            }))?;
+            // A panic here unwinds through the scope, which joins the helpers first.
+            let out = work(order[k], &mut buf);
             lock().done.insert(k, out);
         }
     };
@@ -402,6 +399,16 @@ struct InOrder<O> {
     taker_waiting: bool,
 }
 
+impl<O> InOrder<O> {
+    /// The next of `len` indexes to work on, while fewer than `window` results wait.
+    fn claim(&mut self, len: usize, window: usize) -> Option<usize> {
+        (self.next < len && self.next < self.taken + window).then(|| {
+            self.next += 1;
+            self.next - 1
+        })
+    }
+}
+
 /// The chunks of a file in record order, read exactly as `EvtxParser::chunks` reads them
 /// (from the chunk holding the oldest records to the end, then from the start; empty chunks
 /// skipped; a chunk that cannot be read whole is an error unless it is past the chunk count),
@@ -420,40 +427,13 @@ impl Chunks {
     fn open(path: &Path, header_block: u64) -> std::io::Result<(Self, Vec<InputError>)> {
         let file = std::fs::File::open(path)?;
         let len = file.metadata()?.len();
-        let count = len.saturating_sub(header_block) / CHUNK_SIZE;
-        // The chunks `integrity_warnings` checks (`header_block` is nearly always 4096 too).
-        let checked = len.saturating_sub(FILE_HEADER_SIZE) / CHUNK_SIZE;
-        let mut warnings = file_header_warnings(&file);
-        let mut crc = ChunkCrcs::default();
-        // `EvtxParser::oldest_chunk`: the lowest first record ID of a sane header.
-        let mut oldest = (u64::MAX, 0);
-        let mut header = [0u8; EVTX_CHUNK_HEADER_SIZE];
-        for n in 0..count.max(checked) {
-            let offset = FILE_HEADER_SIZE + n * CHUNK_SIZE;
-            if read_at(&file, offset, &mut header).is_err() {
-                break;
-            }
-            if n < checked {
-                crc.check(n, offset, &header);
-            }
-            if n >= count {
-                continue;
-            }
-            if let Ok(h) = EvtxChunkHeader::from_bytes(&header) {
-                if h.first_event_record_id <= h.last_event_record_id
-                    && h.first_event_record_id < oldest.0
-                {
-                    oldest = (h.first_event_record_id, n);
-                }
-            }
-        }
-        warnings.extend(crc.finish());
+        let pass = header_pass(&file, len, header_block);
         let chunks = Chunks {
             file,
-            count,
-            oldest: oldest.1,
+            count: pass.count,
+            oldest: pass.oldest,
         };
-        Ok((chunks, warnings))
+        Ok((chunks, pass.warnings))
     }
 
     /// Read chunk `n` into `buf`: `Ok(None)` for an all-zero chunk.
@@ -737,20 +717,55 @@ pub fn integrity_warnings(path: &Path) -> Vec<InputError> {
         return Vec::new();
     };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut out = file_header_warnings(&f);
+    header_pass(&f, len, FILE_HEADER_SIZE).warnings
+}
+
+/// What one pass over a file's headers finds.
+struct HeaderPass {
+    /// Chunks the file's size has room for after a header of `header_block` bytes.
+    count: u64,
+    /// The chunk holding the oldest records, as `EvtxParser::oldest_chunk` finds it: the
+    /// lowest first record ID of a sane header (0 when none is).
+    oldest: u64,
+    /// [`integrity_warnings`].
+    warnings: Vec<InputError>,
+}
+
+/// Read the file header and each chunk header once, for [`HeaderPass`]. `header_block` is the
+/// file header's size as the parser read it (nearly always 4096); the warnings are about the
+/// chunks after 4096 bytes either way.
+fn header_pass(file: &std::fs::File, len: u64, header_block: u64) -> HeaderPass {
+    let count = len.saturating_sub(header_block) / CHUNK_SIZE;
+    let checked = len.saturating_sub(FILE_HEADER_SIZE) / CHUNK_SIZE;
+    let mut warnings = file_header_warnings(file);
     let mut crc = ChunkCrcs::default();
-    let mut chunk = [0u8; EVTX_CHUNK_HEADER_SIZE];
-    let mut n = 0u64;
-    while FILE_HEADER_SIZE + (n + 1) * CHUNK_SIZE <= len {
+    let mut oldest = (u64::MAX, 0);
+    let mut header = [0u8; EVTX_CHUNK_HEADER_SIZE];
+    for n in 0..count.max(checked) {
         let offset = FILE_HEADER_SIZE + n * CHUNK_SIZE;
-        if read_at(&f, offset, &mut chunk).is_err() {
+        if read_at(file, offset, &mut header).is_err() {
             break;
         }
-        crc.check(n, offset, &chunk);
-        n += 1;
+        if n < checked {
+            crc.check(n, offset, &header);
+        }
+        if n >= count {
+            continue;
+        }
+        if let Ok(h) = EvtxChunkHeader::from_bytes(&header) {
+            if h.first_event_record_id <= h.last_event_record_id
+                && h.first_event_record_id < oldest.0
+            {
+                oldest = (h.first_event_record_id, n);
+            }
+        }
     }
-    out.extend(crc.finish());
-    out
+    warnings.extend(crc.finish());
+    HeaderPass {
+        count,
+        oldest: oldest.1,
+        warnings,
+    }
 }
 
 /// The file header's part of [`integrity_warnings`]: nothing when it is not an EVTX header.
@@ -876,7 +891,11 @@ mod tests {
                 (!n.is_multiple_of(5)).then_some(n)
             };
             chunks_in_order(&order, threads, &work, &mut |n| got.push(n));
-            let want: Vec<u64> = order.iter().copied().filter(|n| !n.is_multiple_of(5)).collect();
+            let want: Vec<u64> = order
+                .iter()
+                .copied()
+                .filter(|n| !n.is_multiple_of(5))
+                .collect();
             assert_eq!(got, want, "{threads} threads");
         }
     }
