@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod escape;
 pub mod events;
+pub mod fast_json;
 pub mod html;
 pub mod summary;
 pub mod terminal;
