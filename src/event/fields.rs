@@ -138,12 +138,34 @@ pub fn list(s: Option<&str>) -> Vec<Text> {
     if is_absent(s) {
         return vec![];
     }
-    s.split_whitespace()
-        .map(|t| {
-            let t = insertion::decode(t);
-            privileges::known(&t).map_or_else(|| Text::from(t), Text::const_new)
-        })
-        .collect()
+    let typed = |t: &str| {
+        // Only a token with a `%` can hold a `%%` code.
+        let t = match memchr::memchr(b'%', t.as_bytes()) {
+            Some(_) => insertion::decode(t),
+            None => std::borrow::Cow::Borrowed(t),
+        };
+        privileges::known(&t).map_or_else(|| Text::from(t), Text::const_new)
+    };
+    if !s.is_ascii() {
+        return s.split_whitespace().map(typed).collect();
+    }
+    // What `split_whitespace` splits on among ASCII characters (U+000B included), a byte at a
+    // time rather than a char: every index is a char boundary.
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, b) in s.bytes().enumerate() {
+        if matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r') {
+            if let Some(at) = start.take() {
+                out.push(typed(&s[at..i]));
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(at) = start {
+        out.push(typed(&s[at..]));
+    }
+    out
 }
 
 /// A GUID without braces becomes braced upper-case; the all-zero GUID is absent.
@@ -181,6 +203,38 @@ mod tests {
         assert_eq!(text_owned(None), None);
         assert_eq!(sid_owned(None), None);
         assert_eq!(decoded_owned(None), None);
+    }
+
+    #[test]
+    fn lists_split_as_split_whitespace_does() {
+        // The ASCII fast path's separators are the ASCII characters `split_whitespace` takes.
+        let ascii_ws: Vec<char> = (0u8..0x80)
+            .map(char::from)
+            .filter(|c| c.is_whitespace())
+            .collect();
+        assert_eq!(ascii_ws, ['\t', '\n', '\x0B', '\x0C', '\r', ' ']);
+        let reference = |s: &str| -> Vec<Text> {
+            if is_absent(s) {
+                return vec![];
+            }
+            s.split_whitespace()
+                .map(|t| {
+                    let t = insertion::decode(t);
+                    privileges::known(&t).map_or_else(|| Text::from(t), Text::const_new)
+                })
+                .collect()
+        };
+        for s in [
+            "SeDebugPrivilege\r\n\t\t\tSeBackupPrivilege",
+            " SeTcbPrivilege\x0BSeAuditPrivilege\x0C%%1833 x%%1842y %% %%9 ",
+            "SeDebugPrivilege\u{a0}SeBackupPrivilege\u{2003}SeTcbPrivilege\u{85}z",
+            "sedebugprivilege SeDebug SeDebugPrivilegeX",
+            "-",
+            "",
+            "\t\r\n",
+        ] {
+            assert_eq!(list(Some(s)), reference(s), "{s:?}");
+        }
     }
 
     #[test]

@@ -46,7 +46,18 @@ pub const NAMES: &[&str] = &[
 
 /// `name` from [`NAMES`], when it is one of them exactly (as written: the case is kept).
 pub fn known(name: &str) -> Option<&'static str> {
-    NAMES.iter().copied().find(|n| *n == name)
+    // By length first: a 4672 lists a dozen names, and a scan of the whole table compared
+    // each with every name of its length (BENCHMARKS.md).
+    static BY_LEN: std::sync::OnceLock<Vec<Vec<&'static str>>> = std::sync::OnceLock::new();
+    let by_len = BY_LEN.get_or_init(|| {
+        let longest = NAMES.iter().map(|n| n.len()).max().unwrap_or(0);
+        let mut by_len = vec![Vec::new(); longest + 1];
+        for n in NAMES {
+            by_len[n.len()].push(*n);
+        }
+        by_len
+    });
+    by_len.get(name.len())?.iter().copied().find(|n| *n == name)
 }
 
 #[cfg(test)]
