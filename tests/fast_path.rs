@@ -131,7 +131,7 @@ fn manifest(event_id: u16, n: u32, data: Vec<(&'static str, Value<'static>)>) ->
 fn writer_records() -> Vec<EventRecord<'static>> {
     let mut out = Vec::new();
     for n in 0..3000u32 {
-        let rec = match n % 7 {
+        let mut rec = match n % 7 {
             0 => manifest(
                 4624,
                 n,
@@ -217,16 +217,35 @@ fn writer_records() -> Vec<EventRecord<'static>> {
             },
             4 => manifest(4634, n, vec![("TargetUserSid", sid("S-1-5-7"))]),
             5 => manifest(5145, n, vec![]),
-            _ => manifest(
-                8004,
-                n,
-                vec![
-                    ("SChannelName", s("DC01")),
-                    ("UserName", s(&"x".repeat((n % 50) as usize * 40))),
-                    ("DomainName", s("CORP")),
-                ],
-            ),
+            // As the NTLM log writes it, so that it is typed.
+            _ => EventRecord {
+                provider_name: "Microsoft-Windows-NTLM".into(),
+                provider_guid: Some("{AC43300D-5FCC-4800-8E99-1BD3F85F0320}".parse().unwrap()),
+                channel: "Microsoft-Windows-NTLM/Operational".into(),
+                ..manifest(
+                    8004,
+                    n,
+                    vec![
+                        ("SChannelName", s("DC01")),
+                        ("UserName", s(&"x".repeat((n % 50) as usize * 40))),
+                        ("DomainName", s("CORP")),
+                    ],
+                )
+            },
         };
+        if n % 14 == 7 {
+            rec.channel = "ForwardedEvents".into();
+        }
+        out.push(rec);
+    }
+    // Records of one template one after the other, every other one forwarded: what
+    // `<System>` last read as must not hide the change of channel.
+    for n in 3000..3040u32 {
+        let mut rec = out[0].clone();
+        rec.time = FileTime::from_unix(1_700_000_000 + i64::from(n), 0);
+        if n % 2 == 1 {
+            rec.channel = "ForwardedEvents".into();
+        }
         out.push(rec);
     }
     out
@@ -242,7 +261,7 @@ fn fast_path_equals_rendering_on_written_files() {
     }
     w.finish().unwrap();
     let (records, errors) = check(&path);
-    assert_eq!((records, errors), (3000, 0));
+    assert_eq!((records, errors), (3040, 0));
 }
 
 /// Typing a real Security log shares the provider's name and GUID and the privilege names

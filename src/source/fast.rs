@@ -151,6 +151,9 @@ enum Node {
 #[derive(Debug)]
 struct Elem {
     name: Box<str>,
+    /// What `<System>` reads the element as, from its name once per template: comparing
+    /// names record after record cost a few hundred instructions a record.
+    system: SystemName,
     dependency: Option<u16>,
     attrs: Vec<(Box<str>, Vec<Node>)>,
     children: Vec<Node>,
@@ -463,6 +466,7 @@ impl Parser<'_> {
             _ => return None,
         };
         Some(Elem {
+            system: SystemName::of(&name),
             name,
             dependency: (dep != 0xffff).then_some(dep),
             attrs,
@@ -1000,6 +1004,8 @@ pub struct ChunkDecoder<'a> {
     spare: Vec<Vec<Val>>,
     /// Where the text of a typed record's values is made (see [`system`]).
     scratch: String,
+    /// `<System>` elements as last read (see [`SystemMemo`]).
+    memo: SystemMemo,
 }
 
 impl<'a> ChunkDecoder<'a> {
@@ -1009,6 +1015,7 @@ impl<'a> ChunkDecoder<'a> {
             templates: HashMap::new(),
             spare: Vec::new(),
             scratch: String::new(),
+            memo: SystemMemo::default(),
         }
     }
 
@@ -1123,6 +1130,7 @@ impl<'a> ChunkDecoder<'a> {
             filter,
             map,
             &mut self.scratch,
+            &mut self.memo,
         );
         self.spare.push(inst.values);
         self.spare.extend(nested.map(|(n, _)| n.values));
@@ -1143,7 +1151,7 @@ impl<'a> ChunkDecoder<'a> {
                     return Some(());
                 }
                 match &*e.name {
-                    "System" => system(e, ctx, rec, &mut String::new()),
+                    "System" => system(e, ctx, rec, &mut String::new(), &mut SystemMemo::default()),
                     "EventData" => event_data(e, ctx, rec),
                     "UserData" => None,
                     _ => Some(()),
@@ -1189,6 +1197,7 @@ fn typed<T>(
     filter: &dyn super::RecordFilter,
     map: super::Map<T>,
     scratch: &mut String,
+    memo: &mut SystemMemo,
 ) -> Option<Option<T>> {
     let plan = t.plan.as_ref()?;
     let [Node::Elem(event)] = t.nodes.as_slice() else {
@@ -1235,7 +1244,7 @@ fn typed<T>(
         return None;
     };
     let mut head = RawRecord::default();
-    system(system_elem, &ctx, &mut head, scratch)?;
+    system(system_elem, &ctx, &mut head, scratch, memo)?;
     if head.record_id == 0 {
         head.record_id = record_id;
     }
@@ -1263,11 +1272,116 @@ fn typed<T>(
     Some(out)
 }
 
+/// The `<System>` elements [`system`] reads, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SystemName {
+    Provider,
+    EventId,
+    Version,
+    TimeCreated,
+    EventRecordId,
+    Channel,
+    Computer,
+    Security,
+    Other,
+}
+
+impl SystemName {
+    fn of(name: &str) -> SystemName {
+        match name {
+            "Provider" => SystemName::Provider,
+            "EventID" => SystemName::EventId,
+            "Version" => SystemName::Version,
+            "TimeCreated" => SystemName::TimeCreated,
+            "EventRecordID" => SystemName::EventRecordId,
+            "Channel" => SystemName::Channel,
+            "Computer" => SystemName::Computer,
+            "Security" => SystemName::Security,
+            _ => SystemName::Other,
+        }
+    }
+}
+
+/// One element's reading, kept with what it was read from.
+struct Memo<T> {
+    key: Vec<u8>,
+    value: Option<T>,
+}
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Memo {
+            key: Vec::new(),
+            value: None,
+        }
+    }
+}
+
+impl<T> Memo<T> {
+    fn hit(&self, probe: &[u8]) -> Option<&T> {
+        self.value.as_ref().filter(|_| self.key == probe)
+    }
+
+    fn keep(&mut self, probe: &[u8], value: T) {
+        self.key.clear();
+        self.key.extend_from_slice(probe);
+        self.value = Some(value);
+    }
+}
+
+/// What the `<System>` elements that hold text (the provider's name and GUID, the channel,
+/// the computer, the user) last read as, by the element and the bytes of the values it takes:
+/// the records of a log name a handful of each, and making their text again took some 1,500
+/// instructions a record. An element is told apart by its address, which stays its own while
+/// the chunk's decoder, that holds the memo, holds the templates.
+#[derive(Default)]
+struct SystemMemo {
+    probe: Vec<u8>,
+    /// The provider it names (`None`: leaves it as it was) and its GUID.
+    provider: Memo<(Option<Text>, Option<Text>)>,
+    channel: Memo<Text>,
+    computer: Memo<Text>,
+    user: Memo<Option<Text>>,
+}
+
+impl SystemMemo {
+    /// The key of `c` with these values into `self.probe`; `false` if a value is out of the
+    /// chunk (not remembered then: reading it fails).
+    fn probe(&mut self, c: &Elem, ctx: &Ctx<'_>) -> bool {
+        let p = &mut self.probe;
+        p.clear();
+        p.extend_from_slice(&(std::ptr::from_ref(c) as usize).to_le_bytes());
+        for n in c.attrs.iter().flat_map(|(_, v)| v).chain(&c.children) {
+            let Node::Sub { index } = n else { continue };
+            match ctx.val(*index) {
+                // Types are at most 0xa1: 0xff marks a value past the instance's.
+                None => p.push(0xff),
+                Some(v) => {
+                    let Some(b) = ctx.d.get(v.at as usize..v.at as usize + usize::from(v.len))
+                    else {
+                        return false;
+                    };
+                    p.push(v.ty);
+                    p.extend_from_slice(&v.len.to_le_bytes());
+                    p.extend_from_slice(b);
+                }
+            }
+        }
+        true
+    }
+}
+
 /// `<System>`: what `xml::parse_events` reads from it. `scratch` is a buffer the caller
 /// reuses: text is made in it and copied only where it is kept (a `Text` holds a short one
 /// inline, and the known provider names and GUIDs are shared), so that a record's System
-/// costs no allocation on a Security log.
-fn system(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord, scratch: &mut String) -> Option<()> {
+/// costs no allocation on a Security log; `memo`, what the elements holding text last read as.
+fn system(
+    e: &Elem,
+    ctx: &Ctx<'_>,
+    rec: &mut RawRecord,
+    scratch: &mut String,
+    memo: &mut SystemMemo,
+) -> Option<()> {
     let shared = |s: &str| {
         crate::knowledge::events::system_name(s).map_or_else(|| Text::from(s), Text::const_new)
     };
@@ -1279,29 +1393,58 @@ fn system(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord, scratch: &mut String) ->
         if c.children.iter().any(|n| matches!(n, Node::Elem(_))) {
             return None;
         }
-        let name = &*c.name;
+        let name = c.system;
+        let remembered = matches!(
+            name,
+            SystemName::Provider
+                | SystemName::Channel
+                | SystemName::Computer
+                | SystemName::Security
+        ) && memo.probe(c, ctx);
+        if remembered {
+            let probe = &memo.probe;
+            let hit = match name {
+                SystemName::Provider => memo.provider.hit(probe).map(|(named, guid)| {
+                    if let Some(p) = named {
+                        rec.provider = p.clone();
+                    }
+                    rec.provider_guid = guid.clone();
+                }),
+                SystemName::Channel => memo.channel.hit(probe).map(|t| rec.channel = t.clone()),
+                SystemName::Computer => memo.computer.hit(probe).map(|t| rec.computer = t.clone()),
+                _ => memo.user.hit(probe).map(|t| rec.user_sid = t.clone()),
+            };
+            if hit.is_some() {
+                continue;
+            }
+        }
         match name {
-            "Provider" => {
+            SystemName::Provider => {
                 // Both read, as `attr` would: a value that cannot be read in either gives up.
                 let named = ctx.attr_into(c, "Name", scratch)?;
-                if named {
-                    rec.provider = shared(scratch);
-                }
+                let mut provider = named.then(|| shared(scratch));
                 if ctx.attr_into(c, "EventSourceName", scratch)? && !named {
-                    rec.provider = shared(scratch);
+                    provider = Some(shared(scratch));
                 }
-                rec.provider_guid = ctx
+                let guid = ctx
                     .attr_into(c, "Guid", scratch)?
                     .then(|| super::xml::normalise_guid_text(scratch));
+                if let Some(p) = &provider {
+                    rec.provider = p.clone();
+                }
+                rec.provider_guid = guid.clone();
+                if remembered {
+                    memo.provider.keep(&memo.probe, (provider, guid));
+                }
             }
-            "EventID" => {
+            SystemName::EventId => {
                 rec.qualifiers = if ctx.attr_into(c, "Qualifiers", scratch)? {
                     scratch.trim().parse().ok()
                 } else {
                     None
                 }
             }
-            "TimeCreated" => {
+            SystemName::TimeCreated => {
                 rec.time = match c.attrs.iter().find(|(n, _)| &**n == "SystemTime") {
                     Some((_, v)) => match v.as_slice() {
                         [Node::Sub { index, .. }]
@@ -1317,14 +1460,20 @@ fn system(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord, scratch: &mut String) ->
                     None => None,
                 }
             }
-            "Security" => {
+            SystemName::Security => {
                 rec.user_sid = ctx
                     .attr_into(c, "UserID", scratch)?
-                    .then(|| Text::from(scratch.as_str()))
+                    .then(|| Text::from(scratch.as_str()));
+                if remembered {
+                    memo.user.keep(&memo.probe, rec.user_sid.clone());
+                }
             }
             _ => {}
         }
-        if matches!(name, "EventID" | "Version" | "EventRecordID") {
+        if matches!(
+            name,
+            SystemName::EventId | SystemName::Version | SystemName::EventRecordId
+        ) {
             // A decimal integer value, read without writing its digits to parse them back.
             if let [Node::Sub { index }] = c.children.as_slice() {
                 let decimal = ctx
@@ -1332,8 +1481,8 @@ fn system(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord, scratch: &mut String) ->
                     .filter(|v| matches!(v.ty, 0x04 | 0x06 | 0x08 | 0x0a));
                 if let Some(n) = decimal.and_then(|v| unsigned(ctx.d, v)) {
                     match name {
-                        "EventID" => rec.event_id = u32::try_from(n).unwrap_or(0),
-                        "Version" => rec.version = u32::try_from(n).ok(),
+                        SystemName::EventId => rec.event_id = u32::try_from(n).unwrap_or(0),
+                        SystemName::Version => rec.version = u32::try_from(n).ok(),
                         _ => rec.record_id = n,
                     }
                     continue;
@@ -1342,17 +1491,31 @@ fn system(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord, scratch: &mut String) ->
         }
         if matches!(
             name,
-            "EventID" | "Version" | "EventRecordID" | "Channel" | "Computer"
+            SystemName::EventId
+                | SystemName::Version
+                | SystemName::EventRecordId
+                | SystemName::Channel
+                | SystemName::Computer
         ) {
             scratch.clear();
             ctx.text_into(&c.children, scratch)?;
             let text = scratch.trim();
             match name {
-                "EventID" => rec.event_id = text.parse().unwrap_or(0),
-                "Version" => rec.version = text.parse().ok(),
-                "EventRecordID" => rec.record_id = text.parse().unwrap_or(0),
-                "Channel" => rec.channel = shared(text),
-                _ => rec.computer = Text::from(text),
+                SystemName::EventId => rec.event_id = text.parse().unwrap_or(0),
+                SystemName::Version => rec.version = text.parse().ok(),
+                SystemName::EventRecordId => rec.record_id = text.parse().unwrap_or(0),
+                SystemName::Channel => {
+                    rec.channel = shared(text);
+                    if remembered {
+                        memo.channel.keep(&memo.probe, rec.channel.clone());
+                    }
+                }
+                _ => {
+                    rec.computer = Text::from(text);
+                    if remembered {
+                        memo.computer.keep(&memo.probe, rec.computer.clone());
+                    }
+                }
             }
         }
     }
