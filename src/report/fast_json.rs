@@ -122,6 +122,29 @@ struct Writer<'a> {
     out: &'a mut Vec<u8>,
 }
 
+impl<'a> Writer<'a> {
+    /// A compound opened with `open`, inside `{"variant":` when it is a variant's; `close`
+    /// ends it.
+    fn compound<'w>(
+        &'w mut self,
+        variant: Option<&str>,
+        open: u8,
+        close: &'static [u8],
+    ) -> Compound<'w, 'a> {
+        if let Some(v) = variant {
+            self.out.push(b'{');
+            push_str(self.out, v);
+            self.out.push(b':');
+        }
+        self.out.push(open);
+        Compound {
+            w: self,
+            first: true,
+            close,
+        }
+    }
+}
+
 /// A map, struct, sequence or variant being written: whether an element has been.
 pub struct Compound<'w, 'a> {
     w: &'w mut Writer<'a>,
@@ -252,12 +275,7 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
     }
 
     fn serialize_seq(self, _: Option<usize>) -> Result<Compound<'w, 'a>, Unsupported> {
-        self.out.push(b'[');
-        Ok(Compound {
-            w: self,
-            first: true,
-            close: b"]",
-        })
+        Ok(self.compound(None, b'[', b"]"))
     }
 
     fn serialize_tuple(self, len: usize) -> Result<Compound<'w, 'a>, Unsupported> {
@@ -279,23 +297,11 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
         variant: &'static str,
         _: usize,
     ) -> Result<Compound<'w, 'a>, Unsupported> {
-        self.out.push(b'{');
-        push_str(self.out, variant);
-        self.out.extend_from_slice(b":[");
-        Ok(Compound {
-            w: self,
-            first: true,
-            close: b"]}",
-        })
+        Ok(self.compound(Some(variant), b'[', b"]}"))
     }
 
     fn serialize_map(self, _: Option<usize>) -> Result<Compound<'w, 'a>, Unsupported> {
-        self.out.push(b'{');
-        Ok(Compound {
-            w: self,
-            first: true,
-            close: b"}",
-        })
+        Ok(self.compound(None, b'{', b"}"))
     }
 
     fn serialize_struct(
@@ -313,14 +319,7 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
         variant: &'static str,
         _: usize,
     ) -> Result<Compound<'w, 'a>, Unsupported> {
-        self.out.push(b'{');
-        push_str(self.out, variant);
-        self.out.extend_from_slice(b":{");
-        Ok(Compound {
-            w: self,
-            first: true,
-            close: b"}}",
-        })
+        Ok(self.compound(Some(variant), b'{', b"}}"))
     }
 
     fn collect_str<T: std::fmt::Display + ?Sized>(self, v: &T) -> Result<(), Unsupported> {
@@ -329,58 +328,31 @@ impl<'w, 'a> ser::Serializer for &'w mut Writer<'a> {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Unsupported;
+/// The sequence-like compounds: an element after a comma.
+macro_rules! elements {
+    ($($kind:ident :: $method:ident),*) => {$(
+        impl ser::$kind for Compound<'_, '_> {
+            type Ok = ();
+            type Error = Unsupported;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
-        self.comma();
-        v.serialize(&mut *self.w)
-    }
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
+                self.comma();
+                v.serialize(&mut *self.w)
+            }
 
-    fn end(self) -> Result<(), Unsupported> {
-        Compound::end(self)
-    }
+            fn end(self) -> Result<(), Unsupported> {
+                Compound::end(self)
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Unsupported;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
-        ser::SerializeSeq::serialize_element(self, v)
-    }
-
-    fn end(self) -> Result<(), Unsupported> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Unsupported;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
-        ser::SerializeSeq::serialize_element(self, v)
-    }
-
-    fn end(self) -> Result<(), Unsupported> {
-        Compound::end(self)
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Unsupported;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unsupported> {
-        ser::SerializeSeq::serialize_element(self, v)
-    }
-
-    fn end(self) -> Result<(), Unsupported> {
-        Compound::end(self)
-    }
-}
+elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for Compound<'_, '_> {
     type Ok = ();
@@ -402,40 +374,38 @@ impl ser::SerializeMap for Compound<'_, '_> {
     }
 }
 
-impl ser::SerializeStruct for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Unsupported;
+/// The struct-like compounds: a key and its value.
+macro_rules! fields {
+    ($($kind:ident),*) => {$(
+        impl ser::$kind for Compound<'_, '_> {
+            type Ok = ();
+            type Error = Unsupported;
 
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), Unsupported> {
-        self.key(key);
-        v.serialize(&mut *self.w)
-    }
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                v: &T,
+            ) -> Result<(), Unsupported> {
+                self.key(key);
+                v.serialize(&mut *self.w)
+            }
 
-    fn end(self) -> Result<(), Unsupported> {
-        Compound::end(self)
-    }
+            fn end(self) -> Result<(), Unsupported> {
+                Compound::end(self)
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Compound<'_, '_> {
-    type Ok = ();
-    type Error = Unsupported;
+fields!(SerializeStruct, SerializeStructVariant);
 
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), Unsupported> {
-        self.key(key);
-        v.serialize(&mut *self.w)
-    }
-
-    fn end(self) -> Result<(), Unsupported> {
-        Compound::end(self)
-    }
+/// Scalars that are not map keys here.
+macro_rules! not_keys {
+    ($($method:ident: $t:ty),*) => {$(
+        fn $method(self, _: $t) -> Result<(), Unsupported> {
+            not_a_key()
+        }
+    )*};
 }
 
 /// A map key: a string is written as one; anything else is left to serde_json (which
@@ -472,45 +442,10 @@ impl ser::Serializer for KeyWriter<'_> {
         v.serialize(self)
     }
 
-    fn serialize_bool(self, _: bool) -> Result<(), Unsupported> {
-        not_a_key()
-    }
-    fn serialize_i8(self, _: i8) -> Result<(), Unsupported> {
-        not_a_key()
-    }
-    fn serialize_i16(self, _: i16) -> Result<(), Unsupported> {
-        not_a_key()
-    }
-    fn serialize_i32(self, _: i32) -> Result<(), Unsupported> {
-        not_a_key()
-    }
-    fn serialize_i64(self, _: i64) -> Result<(), Unsupported> {
-        not_a_key()
-    }
-    fn serialize_u8(self, _: u8) -> Result<(), Unsupported> {
-        not_a_key()
-    }
-    fn serialize_u16(self, _: u16) -> Result<(), Unsupported> {
-        not_a_key()
-    }
-    fn serialize_u32(self, _: u32) -> Result<(), Unsupported> {
-        not_a_key()
-    }
-    fn serialize_u64(self, _: u64) -> Result<(), Unsupported> {
-        not_a_key()
-    }
-    fn serialize_f32(self, _: f32) -> Result<(), Unsupported> {
-        not_a_key()
-    }
-    fn serialize_f64(self, _: f64) -> Result<(), Unsupported> {
-        not_a_key()
-    }
-    fn serialize_char(self, _: char) -> Result<(), Unsupported> {
-        not_a_key()
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<(), Unsupported> {
-        not_a_key()
-    }
+    not_keys!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16,
+        serialize_i32: i32, serialize_i64: i64, serialize_u8: u8, serialize_u16: u16,
+        serialize_u32: u32, serialize_u64: u64, serialize_f32: f32, serialize_f64: f64,
+        serialize_char: char, serialize_bytes: &[u8]);
     fn serialize_none(self) -> Result<(), Unsupported> {
         not_a_key()
     }
