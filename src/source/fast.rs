@@ -1609,6 +1609,55 @@ fn string_array(d: &[u8], v: Val) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// [`push_utf16`] a unit at a time: what its run of printable ASCII copied as is must
+    /// read as.
+    fn push_utf16_by_unit(s: &mut String, bytes: &[u8], until_nul: bool) {
+        let units = bytes[..bytes.len() & !1]
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .take_while(|&u| !until_nul || u != 0);
+        for c in char::decode_utf16(units) {
+            match c {
+                Ok(c @ ('\t' | '\n' | '\r')) => s.push(c),
+                Ok(c) if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => s.push('_'),
+                Ok(c) => s.push(c),
+                Err(_) => s.push('_'),
+            }
+        }
+    }
+
+    /// Units mostly printable ASCII, with what ends or interrupts a run: tab, LF, CR, other
+    /// controls, NUL, DEL, Latin-1, surrogates, U+FFFE/U+FFFF and units with a high byte.
+    fn unit() -> impl Strategy<Value = u16> {
+        prop_oneof![
+            8 => 0x20u16..0x7f,
+            1 => prop::sample::select(vec![
+                0u16, 9, 10, 13, 1, 0x1f, 0x7f, 0x80, 0xe9, 0x100, 0x2020, 0xd800, 0xdc00,
+                0xd83d, 0xde00, 0xfffe, 0xffff, 0x4100,
+            ]),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn utf16_ascii_runs_read_as_one_unit_at_a_time(
+            units in prop::collection::vec(unit(), 0..200),
+            odd in any::<bool>(),
+            until_nul in any::<bool>(),
+            prefix in "[a-z]{0,3}",
+        ) {
+            let mut bytes: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+            if odd {
+                bytes.push(0x41);
+            }
+            let (mut fast, mut slow) = (prefix.clone(), prefix);
+            push_utf16(&mut fast, &bytes, until_nul);
+            push_utf16_by_unit(&mut slow, &bytes, until_nul);
+            prop_assert_eq!(fast, slow);
+        }
+    }
 
     /// A chunk whose template at offset 100 is one empty element named by a reference to the
     /// name `name` (four UTF-16 units) at offset 1000.
