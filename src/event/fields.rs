@@ -7,13 +7,29 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 /// `-`, empty, `(NULL)` and `NULL` mean "no value" in Security and NTLM events.
 pub fn is_absent(s: &str) -> bool {
     let t = s.trim();
-    t.is_empty() || t == "-" || t.eq_ignore_ascii_case("(NULL)") || t == "NULL"
+    t.is_empty() || absent_as_written(t)
+}
+
+/// [`is_absent`] of a value with nothing to trim.
+fn absent_as_written(t: &str) -> bool {
+    t == "-" || t.eq_ignore_ascii_case("(NULL)") || t == "NULL"
+}
+
+/// Whether `s` starts and ends with printable ASCII other than a space, so that trimming it
+/// leaves it as it is: true of nearly every value, and cheaper to see than to trim.
+fn nothing_to_trim(s: &str) -> bool {
+    let printable = |b: &u8| (0x21..0x7f).contains(b);
+    s.as_bytes().first().is_some_and(printable) && s.as_bytes().last().is_some_and(printable)
 }
 
 /// A value that is there, trimmed (LogonProcessName is written `NtLmSsp ` with a trailing
 /// space), not yet copied.
 fn present(s: Option<&str>) -> Option<&str> {
-    s.filter(|s| !is_absent(s)).map(str::trim)
+    let s = s?;
+    if nothing_to_trim(s) {
+        return (!absent_as_written(s)).then_some(s);
+    }
+    (!is_absent(s)).then(|| s.trim())
 }
 
 /// A text value, trimmed.
@@ -25,6 +41,9 @@ pub fn text(s: Option<&str>) -> Option<Text> {
 /// moves most values out of the raw record this way).
 pub fn text_owned(s: Option<Text>) -> Option<Text> {
     let s = s?;
+    if nothing_to_trim(&s) {
+        return (!absent_as_written(&s)).then_some(s);
+    }
     if is_absent(&s) {
         return None;
     }
@@ -47,7 +66,7 @@ pub fn decoded_owned(s: Option<Text>) -> Option<Text> {
 /// [`sid`] of a value the caller owns: a value already written `S-…` is moved.
 pub fn sid_owned(s: Option<Text>) -> Option<Text> {
     let s = s?;
-    if s.len() > 2 && s.starts_with("S-") && s.trim().len() == s.len() {
+    if s.len() > 2 && s.starts_with("S-") && (nothing_to_trim(&s) || s.trim().len() == s.len()) {
         return Some(s);
     }
     sid(Some(&s))
@@ -192,7 +211,8 @@ mod tests {
         let values = [
             "", " ", "-", " - ", "(NULL)", "(null)", "NULL", "NtLmSsp ", " x", "NTLM",
             "S-1-5-7", "s-1-5-7", "S-1-5-7 ", "S-", "NT AUTHORITY\\ANONYMOUS LOGON", "NULL SID",
-            "%%1833", " %%1833 ", "a %%1842 b", "éx", "\u{1F600}",
+            "%%1833", " %%1833 ", "a %%1842 b", "éx", "\u{1F600}", "x\t", "\u{85}x", "x\u{a0}",
+            "\u{7f}-", "~", "-\u{2003}", "\u{2003}NULL", "(NULL)\u{85}",
         ];
         for v in values {
             let o = || Some(Text::from(v));
