@@ -55,9 +55,13 @@ fn write_spill(spill: File, rx: mpsc::Receiver<Vec<u8>>) -> std::io::Result<Vec<
     for lines in rx {
         let raw_len = u32::try_from(lines.len())
             .map_err(|_| std::io::Error::other("a batch of events over 4 GiB cannot be spilled"))?;
-        buf.clear();
-        buf.extend_from_slice(&raw_len.to_le_bytes());
-        buf.resize(4 + lz4_flex::block::get_maximum_output_size(lines.len()), 0);
+        // Grown when too small, never cleared: zeroing the room for every batch again wrote
+        // as many bytes as the spill's lines.
+        let room = 4 + lz4_flex::block::get_maximum_output_size(lines.len());
+        if buf.len() < room {
+            buf.resize(room, 0);
+        }
+        buf[..4].copy_from_slice(&raw_len.to_le_bytes());
         let n =
             lz4_flex::block::compress_into(&lines, &mut buf[4..]).map_err(std::io::Error::other)?;
         spill.write_all(&buf[..4 + n])?;
