@@ -41,16 +41,11 @@ pub fn text(s: Option<&str>) -> Option<Text> {
 /// moves most values out of the raw record this way).
 pub fn text_owned(s: Option<Text>) -> Option<Text> {
     let s = s?;
-    if nothing_to_trim(&s) {
-        return (!absent_as_written(&s)).then_some(s);
-    }
-    if is_absent(&s) {
-        return None;
-    }
-    if s.trim().len() == s.len() {
+    let t = present(Some(&s))?;
+    if t.len() == s.len() {
         Some(s)
     } else {
-        Some(Text::from(s.trim()))
+        Some(Text::from(t))
     }
 }
 

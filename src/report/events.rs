@@ -186,6 +186,12 @@ impl EventsWriter {
         }
         order.extend((0..self.files.len()).filter(|&i| !placed[i]));
         let this = &self;
+        let cannot_write = |e: std::io::Error| {
+            anyhow::anyhow!(
+                "cannot write {}: {e} (check there is room on its disk, or choose another --events destination)",
+                self.dest
+            )
+        };
         std::thread::scope(|s| {
             // Full buffers one way, emptied ones back: a few hundred KiB in all.
             let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(4);
@@ -208,10 +214,9 @@ impl EventsWriter {
             let made = lines
                 .join()
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error making --events lines")));
-            written.map_err(|e| anyhow::anyhow!("cannot write {}: {e} (check there is room on its disk, or choose another --events destination)", self.dest))?;
+            written.map_err(cannot_write)?;
             made?;
-            out.flush()
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", self.dest))
+            out.flush().map_err(cannot_write)
         })
     }
 
@@ -231,7 +236,9 @@ impl EventsWriter {
         // 128 KiB a write, not more: writing security-1g's 453 MB events file a MiB at a time
         // took the kernel 1.6-1.8 s of system time against 0.5-0.9 s at 32-256 KiB (ext4,
         // Linux 6.18), as `dd bs=1M` against `bs=64K` does.
-        let mut out: Vec<u8> = Vec::with_capacity(BUF + (64 << 10));
+        // Room for the line that takes a buffer past BUF.
+        let new_buf = || Vec::with_capacity(BUF + (64 << 10));
+        let mut out: Vec<u8> = new_buf();
         // The tail of each distinct annotation, made once; each line of an annotated file
         // then costs one hash lookup, a line of the others nothing.
         let tail_of = |ann: &Annotation| -> anyhow::Result<Vec<u8>> {
@@ -331,9 +338,7 @@ impl EventsWriter {
                     };
                     out.extend_from_slice(tail);
                     if out.len() >= BUF {
-                        let mut next = empty
-                            .try_recv()
-                            .unwrap_or_else(|_| Vec::with_capacity(BUF + (64 << 10)));
+                        let mut next = empty.try_recv().unwrap_or_else(|_| new_buf());
                         next.clear();
                         full.send(std::mem::replace(&mut out, next))
                             .map_err(|_| stopped())?;

@@ -106,12 +106,17 @@ pub fn read_with<T: Send + 'static>(
     if let Some(e) = truncation_error(path) {
         sink(Item::Error(e));
     }
+    // Where the crate reads the file (or cannot), the warnings come from a pass of their own;
+    // the fast path's reader finds them in its pass over the chunk headers.
+    let integrity = |sink: &mut dyn FnMut(Item<T>)| {
+        integrity_warnings(path)
+            .into_iter()
+            .for_each(|w| sink(Item::Warning(w)))
+    };
     let parser = match EvtxParser::from_path(path) {
         Ok(p) => p,
         Err(e) => {
-            integrity_warnings(path)
-                .into_iter()
-                .for_each(|w| sink(Item::Warning(w)));
+            integrity(sink);
             return Err(InputError::new(Place::File, describe(&e)));
         }
     };
@@ -127,9 +132,7 @@ pub fn read_with<T: Send + 'static>(
     };
     match decoder {
         Decoder::Render => {
-            integrity_warnings(path)
-                .into_iter()
-                .for_each(|w| sink(Item::Warning(w)));
+            integrity(sink);
             let mut parser = parser.with_configuration(settings(threads));
             let results = parser.serialized_records(move |rec| {
                 let rec = rec?;

@@ -888,9 +888,9 @@ impl Ctx<'_> {
         }
     }
 
-    /// An attribute's value; the renderer leaves out an attribute whose value is empty.
-    /// Outer `None`: not decodable.
-    /// [`Self::attr`] into `s` (cleared first): whether the attribute is there and not empty.
+    /// An attribute's value, made in `s` (cleared first): whether the attribute is there and
+    /// not empty (the renderer leaves out an attribute whose value is empty). `None`: not
+    /// decodable.
     fn attr_into(&self, e: &Elem, name: &str, s: &mut String) -> Option<bool> {
         s.clear();
         match e.attrs.iter().find(|(n, _)| &**n == name) {
@@ -899,13 +899,6 @@ impl Ctx<'_> {
                 Some(!s.is_empty())
             }
             None => Some(false),
-        }
-    }
-
-    fn attr(&self, e: &Elem, name: &str) -> Option<Option<String>> {
-        match e.attrs.iter().find(|(n, _)| &**n == name) {
-            Some((_, v)) => Some(Some(self.text(v)?).filter(|s| !s.is_empty())),
-            None => Some(None),
         }
     }
 }
@@ -1459,8 +1452,9 @@ fn system(
                             Some(filetime(u64_at(ctx.d, v.at as usize)?)?)
                         }
                         _ => ctx
-                            .attr(c, "SystemTime")?
-                            .and_then(|t| super::xml::parse_time(&t)),
+                            .attr_into(c, "SystemTime", scratch)?
+                            .then(|| super::xml::parse_time(scratch))
+                            .flatten(),
                     },
                     None => None,
                 }
