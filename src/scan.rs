@@ -218,6 +218,18 @@ enum Msg {
     Done(usize, InputReport),
 }
 
+/// What the threads that read the files do with each event before handing it over: with
+/// [`scan_observed`], each reading thread keeps a state of its own, observes there every event
+/// it reads, and the states come back at the end to be merged (analysis state is a monoid,
+/// DESIGN.md). On a logon-heavy log one consumer thread observing every event was the
+/// bottleneck: the readers waited for it with a core idle.
+pub struct Observer<'a, S> {
+    /// A new, empty state (one per reading thread).
+    pub new: &'a (dyn Fn() -> S + Sync),
+    /// Observe one event (its `file` set).
+    pub observe: fn(&mut S, &Event),
+}
+
 /// Read every input, calling `on_event` (on the calling thread) for each typed event and
 /// returning a report per input, in input order. Bad input never stops the scan.
 pub fn scan(
@@ -236,8 +248,24 @@ pub fn scan_with(
     opts: &ScanOptions,
     progress: &dyn Progress,
     json_lines: bool,
-    mut on_batch: impl FnMut(Batch),
+    on_batch: impl FnMut(Batch),
 ) -> Vec<InputReport> {
+    let observer = Observer {
+        new: &|| (),
+        observe: |_, _| {},
+    };
+    scan_observed(opts, progress, json_lines, &observer, on_batch).0
+}
+
+/// [`scan_with`], every event also observed by `observer` on the thread that read it: returns
+/// the reports and the states of the reading threads, to be merged.
+pub fn scan_observed<S: Send>(
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+    json_lines: bool,
+    observer: &Observer<'_, S>,
+    mut on_batch: impl FnMut(Batch),
+) -> (Vec<InputReport>, Vec<S>) {
     let (files, mut problems) = collect_inputs(&opts.paths);
     let sizes: Vec<u64> = files
         .iter()
@@ -260,42 +288,48 @@ pub fn scan_with(
     let mut reports: Vec<Option<InputReport>> = vec![None; files.len()];
     let files = Arc::new(files);
     let only_file = files.len() == 1;
-    std::thread::scope(|s| {
+    let states = std::thread::scope(|s| {
+        let mut handles = Vec::with_capacity(workers);
         for _ in 0..workers {
             let tx = tx.clone();
             let files = Arc::clone(&files);
             let next = &next;
             let sizes = &sizes;
             let order = &order;
-            s.spawn(move || loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                if k >= order.len() {
-                    break;
-                }
-                let i = order[k];
-                // One big file gets every core; many files get one core each.
-                let threads = if only_file || sizes[i] >= PARALLEL_FILE_BYTES {
-                    cores
-                } else {
-                    1
-                };
-                let (path, named) = &files[i];
-                let report = match watch.begin(i, path) {
-                    Err(reason) => InputReport {
-                        bytes: sizes[i],
-                        ..problem(path, reason)
-                    },
-                    Ok(()) => {
-                        let _end = Ended(watch, i, path);
-                        let meant = *named || looks_like_evidence(path);
-                        read_one(path, meant, threads, json_lines, &tx)
+            handles.push(s.spawn(move || {
+                let mut state = (observer.new)();
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= order.len() {
+                        break;
                     }
-                };
-                progress.advance(sizes[i]);
-                if tx.send(Msg::Done(i, report)).is_err() {
-                    break;
+                    let i = order[k];
+                    // One big file gets every core; many files get one core each.
+                    let threads = if only_file || sizes[i] >= PARALLEL_FILE_BYTES {
+                        cores
+                    } else {
+                        1
+                    };
+                    let (path, named) = &files[i];
+                    let report = match watch.begin(i, path) {
+                        Err(reason) => InputReport {
+                            bytes: sizes[i],
+                            ..problem(path, reason)
+                        },
+                        Ok(()) => {
+                            let _end = Ended(watch, i, path);
+                            let meant = *named || looks_like_evidence(path);
+                            let observe = |e: &Event| (observer.observe)(&mut state, e);
+                            read_one(path, meant, threads, json_lines, observe, &tx)
+                        }
+                    };
+                    progress.advance(sizes[i]);
+                    if tx.send(Msg::Done(i, report)).is_err() {
+                        break;
+                    }
                 }
-            });
+                state
+            }));
         }
         drop(tx);
         for msg in rx {
@@ -304,11 +338,15 @@ pub fn scan_with(
                 Msg::Done(i, r) => reports[i] = Some(r),
             }
         }
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect::<Vec<S>>()
     });
     progress.finish();
     let mut out: Vec<InputReport> = reports.into_iter().flatten().collect();
     out.append(&mut problems);
-    out
+    (out, states)
 }
 
 /// `meant_as_evidence`: a file that is not evidence is an error (else it is skipped).
@@ -317,6 +355,7 @@ fn read_one(
     meant_as_evidence: bool,
     threads: usize,
     json_lines: bool,
+    mut observe: impl FnMut(&Event),
     tx: &mpsc::SyncSender<Msg>,
 ) -> InputReport {
     let file: Arc<str> = Arc::from(path.display().to_string());
@@ -382,6 +421,7 @@ fn read_one(
         &mut |item| match item {
             Item::Record((mut e, json)) => {
                 e.file = Arc::clone(&file);
+                observe(&e);
                 events += 1;
                 batch.events.push(e);
                 batch.json_lines.extend_from_slice(&json);

@@ -247,7 +247,8 @@ fn background_events_are_scanned_with_their_fields() {
 
 /// `--events` writes the events file by file, in the order of the summary's inputs, each
 /// file's in record order, and the same bytes whatever the number of workers (files read in
-/// parallel hand their events over interleaved).
+/// parallel hand their events over interleaved). The summary is the same too: each worker
+/// analyses the files it reads, and the states are merged.
 #[test]
 fn events_come_file_by_file_in_input_order_whatever_the_workers() {
     let l = lab();
@@ -256,8 +257,12 @@ fn events_come_file_by_file_in_input_order_whatever_the_workers() {
         scan_to(&[l.dir.as_os_str()], &["--threads", threads], &work, name)
     };
     let (one, summary) = run("1", "one");
-    let (four, _) = run("4", "four");
+    let (four, summary_four) = run("4", "four");
     assert!(one == four, "--events differs between 1 and 4 workers");
+    assert!(
+        summary == summary_four,
+        "the summary differs between 1 and 4 workers"
+    );
     let inputs: Vec<&str> = summary["inputs"]
         .as_array()
         .unwrap()

@@ -256,32 +256,40 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     } else {
         indicatif::ProgressBar::hidden()
     });
-    let mut analysis = Analysis::new(config);
     let mut write_error: Option<anyhow::Error> = None;
     let opts = ScanOptions {
         paths: args.paths.clone(),
         threads: args.threads,
     };
-    let inputs = scan::scan_with(&opts, &bar, events_out.is_some(), |mut batch| {
-        for e in &batch.events {
-            analysis.observe(e);
+    // The analysis runs on the threads that read the files, a state each, merged below.
+    let new_analysis = || Analysis::new(config.clone());
+    let observer = scan::Observer {
+        new: &new_analysis,
+        observe: Analysis::observe,
+    };
+    let (inputs, states) =
+        scan::scan_observed(&opts, &bar, events_out.is_some(), &observer, |mut batch| {
             if let Some(a) = aggregator.as_mut() {
-                a.observe(e);
+                batch.events.iter().for_each(|e| a.observe(e));
             }
-        }
-        if let (Some(w), None, Some(first)) =
-            (events_out.as_mut(), write_error.as_ref(), batch.events.first())
-        {
-            let n = batch.events.len() as u64;
-            let lines = std::mem::take(&mut batch.json_lines);
-            if let Err(err) = w.write_lines(&first.file, lines, n) {
-                write_error = Some(err);
+            if let (Some(w), None, Some(first)) = (
+                events_out.as_mut(),
+                write_error.as_ref(),
+                batch.events.first(),
+            ) {
+                let n = batch.events.len() as u64;
+                let lines = std::mem::take(&mut batch.json_lines);
+                if let Err(err) = w.write_lines(&first.file, lines, n) {
+                    write_error = Some(err);
+                }
             }
-        }
-    });
+        });
     if let Some(err) = write_error {
         return Err(err.context("writing --events"));
     }
+    let mut states = states.into_iter();
+    let mut analysis = states.next().unwrap_or_else(new_analysis);
+    states.for_each(|s| analysis.merge(s));
     let outcome = analysis.finish_with(&hosts);
     for i in &inputs {
         for e in &i.errors {
