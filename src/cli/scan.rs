@@ -266,20 +266,16 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let observer = scan::Observer {
         new: &new_analysis,
         observe: Analysis::observe,
+        keep_events: aggregator.is_some(),
     };
     let (inputs, states) =
         scan::scan_observed(&opts, &bar, events_out.is_some(), &observer, |mut batch| {
             if let Some(a) = aggregator.as_mut() {
                 batch.events.iter().for_each(|e| a.observe(e));
             }
-            if let (Some(w), None, Some(first)) = (
-                events_out.as_mut(),
-                write_error.as_ref(),
-                batch.events.first(),
-            ) {
-                let n = batch.events.len() as u64;
+            if let (Some(w), None) = (events_out.as_mut(), write_error.as_ref()) {
                 let lines = std::mem::take(&mut batch.json_lines);
-                if let Err(err) = w.write_lines(&first.file, lines, n) {
+                if let Err(err) = w.write_lines(&batch.file, lines, batch.len as u64) {
                     write_error = Some(err);
                 }
             }
