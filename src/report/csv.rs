@@ -24,7 +24,9 @@ fn write(
     rows: impl Iterator<Item = Vec<String>>,
 ) -> anyhow::Result<()> {
     let path = dir.join(name);
-    let mut w = csv::Writer::from_path(&path)
+    let mut w = csv::WriterBuilder::new()
+        .buffer_capacity(super::OUTPUT_BUFFER)
+        .from_path(&path)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     w.write_record(header)?;
     for row in rows {

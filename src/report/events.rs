@@ -48,7 +48,7 @@ pub struct EventsWriter {
 fn write_spill(spill: File, rx: mpsc::Receiver<Vec<u8>>) -> std::io::Result<Vec<Block>> {
     // 128 KiB a write, as the events file (see `finish`): a MiB at a time costs the kernel
     // more here.
-    let mut spill = BufWriter::with_capacity(128 << 10, spill);
+    let mut spill = BufWriter::with_capacity(super::OUTPUT_BUFFER, spill);
     let mut blocks = Vec::new();
     let mut at = 0u64;
     let mut buf = Vec::new();
@@ -230,7 +230,7 @@ impl EventsWriter {
         full: mpsc::SyncSender<Vec<u8>>,
         empty: mpsc::Receiver<Vec<u8>>,
     ) -> anyhow::Result<()> {
-        const BUF: usize = 128 << 10;
+        const BUF: usize = super::OUTPUT_BUFFER;
         let annotations = &outcome.annotations;
         let mut spill = File::open(&self.spill_path)?;
         // 128 KiB a write, not more: writing security-1g's 453 MB events file a MiB at a time

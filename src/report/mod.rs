@@ -11,10 +11,21 @@ pub mod terminal;
 
 use std::io::Write;
 
+/// The buffer of an output file: what one write to the kernel takes. `BufWriter`'s default, 8
+/// KiB, writes at offsets that are not page-aligned, and the kernel zeroes the part of a new
+/// page-cache folio that a write does not cover before it copies: 512 MB written 8,191 bytes
+/// at a time took 0.34-0.38 s of system time here, 131,071 at a time 0.15 s. The zeroing
+/// (`__pi_memset`) had taken as many samples as the copy itself in the thread writing
+/// anon-1g's 478 MB summary.
+pub const OUTPUT_BUFFER: usize = 128 << 10;
+
 /// Open `-` (standard output) or a file for writing, with a message that says what to do.
 pub fn open_output(dest: &str) -> anyhow::Result<Box<dyn Write>> {
     if dest == "-" {
-        return Ok(Box::new(std::io::BufWriter::new(std::io::stdout().lock())));
+        return Ok(Box::new(std::io::BufWriter::with_capacity(
+            OUTPUT_BUFFER,
+            std::io::stdout().lock(),
+        )));
     }
     let cannot = |e| anyhow::anyhow!("cannot write {dest}: {e} (check the folder exists and is writable, or use - for standard output)");
     let f = std::fs::OpenOptions::new()
@@ -30,7 +41,7 @@ pub fn open_output(dest: &str) -> anyhow::Result<Box<dyn Write>> {
     if f.metadata().map_err(cannot)?.len() > 0 {
         f.set_len(0).map_err(cannot)?;
     }
-    Ok(Box::new(std::io::BufWriter::new(f)))
+    Ok(Box::new(std::io::BufWriter::with_capacity(OUTPUT_BUFFER, f)))
 }
 
 #[cfg(test)]
