@@ -589,10 +589,7 @@ fn push_utf16(s: &mut String, bytes: &[u8], until_nul: bool) {
     // Printable ASCII with tab, LF and CR (4672's PrivilegeList separates its names with
     // "\r\n\t\t\t"), nearly everything in a log, is copied as is; a substitution string's
     // terminating NUL usually ends that run, and then the whole text.
-    let run = bytes
-        .chunks_exact(2)
-        .take_while(|u| u[1] == 0 && matches!(u[0], 0x20..0x80 | b'\t' | b'\n' | b'\r'))
-        .count();
+    let run = ascii_run(bytes);
     let i = 2 * run;
     let ascii = bytes[..i].iter().step_by(2).copied();
     if s.is_empty() {
@@ -609,6 +606,28 @@ fn push_utf16(s: &mut String, bytes: &[u8], until_nul: bool) {
         return;
     }
     push_units(s, &bytes[i..], until_nul);
+}
+
+/// How many UTF-16LE units at the start of `bytes` are printable ASCII, tab, LF or CR: four
+/// at a time while all four are printable (a log's values are mostly that), then one at a
+/// time.
+fn ascii_run(bytes: &[u8]) -> usize {
+    // Per 16-bit unit: its high byte and its low byte's top bit are zero below 0x80, and with
+    // its own top bit set, that bit survives taking 0x20 away only from a unit of 0x20 or
+    // more (no borrow crosses into the next unit).
+    const NOT_ASCII: u64 = 0xff80_ff80_ff80_ff80;
+    const TOP: u64 = 0x8000_8000_8000_8000;
+    const SPACE: u64 = 0x0020_0020_0020_0020;
+    let printable = |w: u64| w & NOT_ASCII == 0 && (w | TOP).wrapping_sub(SPACE) & TOP == TOP;
+    let words = bytes
+        .chunks_exact(8)
+        .take_while(|&w| printable(u64::from_le_bytes(w.try_into().unwrap_or([0xff; 8]))))
+        .count();
+    4 * words
+        + bytes[8 * words..]
+            .chunks_exact(2)
+            .take_while(|u| u[1] == 0 && matches!(u[0], 0x20..0x80 | b'\t' | b'\n' | b'\r'))
+            .count()
 }
 
 /// [`push_utf16`] a unit at a time, as it reads what follows its run of printable ASCII.
