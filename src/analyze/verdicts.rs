@@ -245,7 +245,12 @@ pub struct Builder {
     spill: Option<Arc<Spill>>,
     run_rows: usize,
     block_rows: usize,
+    /// Names interned lately, by their address ([`Builder::name`]).
+    recent: Vec<Option<(Arc<str>, u32)>>,
 }
+
+/// Slots of [`Builder::recent`].
+const RECENT: usize = 64;
 
 impl Builder {
     /// For about `logons` verdicts (the rows are sized once: doubling a few hundred thousand
@@ -265,6 +270,7 @@ impl Builder {
             rows: Vec::with_capacity(logons.min(run_rows.max(1))),
             run_rows: run_rows.max(1),
             block_rows: block_rows.max(1),
+            recent: vec![None; RECENT],
             ..Builder::default()
         }
     }
@@ -293,8 +299,21 @@ impl Builder {
         self.rows.clear();
     }
 
+    /// `s`'s number among the names. The logons of a flood share a few `Arc`s (their file,
+    /// their host, a client's name): one seen lately is found by its address, without hashing
+    /// its text again. The slot holds a clone, so the address cannot be reused meanwhile.
     fn name(&mut self, s: &Arc<str>) -> u32 {
-        self.names.intern(&mut self.out.names, Arc::clone(s))
+        let slot = (Arc::as_ptr(s) as *const u8 as usize >> 4) % RECENT;
+        if let Some(Some((a, i))) = self.recent.get(slot) {
+            if Arc::ptr_eq(a, s) {
+                return *i;
+            }
+        }
+        let i = self.names.intern(&mut self.out.names, Arc::clone(s));
+        if let Some(r) = self.recent.get_mut(slot) {
+            *r = Some((Arc::clone(s), i));
+        }
+        i
     }
 
     fn opt(&mut self, s: &Option<Arc<str>>) -> u32 {
@@ -856,6 +875,30 @@ impl Serialize for AnonymousLogons {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A name is numbered by its text, whether it comes as the `Arc` seen last, as another
+    /// `Arc` of the same text, or after others have taken its slot of the recent names.
+    #[test]
+    fn names_are_numbered_by_text_not_by_address() {
+        let mut b = Builder::new(3, 0);
+        let srv = Arc::<str>::from("SRV");
+        let first = b.name(&srv);
+        assert_eq!(b.name(&srv), first);
+        assert_eq!(b.name(&Arc::from("SRV")), first);
+        let others: Vec<Arc<str>> = (0..4 * RECENT)
+            .map(|i| Arc::from(format!("C{i}")))
+            .collect();
+        let numbers: Vec<u32> = others.iter().map(|o| b.name(o)).collect();
+        assert_eq!(b.name(&srv), first);
+        assert_eq!(b.name(&Arc::from("SRV")), first);
+        for (o, n) in others.iter().zip(&numbers) {
+            assert_eq!(b.name(&Arc::from(&**o)), *n);
+            assert_eq!(b.name(o), *n);
+        }
+        let distinct: std::collections::BTreeSet<u32> = numbers.iter().copied().collect();
+        assert_eq!(distinct.len(), others.len());
+        assert!(!distinct.contains(&first));
+    }
 
     fn verdict(file: &str, record_id: u64, time: Option<i64>, ws: Option<&str>) -> Classified {
         let mut reasons = Reasons::default();
