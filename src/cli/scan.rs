@@ -231,14 +231,17 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(EventsWriter::create)
         .transpose()?;
-    // Refuse early rather than after the scan.
-    for j in [&args.json, &args.html]
-        .into_iter()
-        .flatten()
-        .filter(|j| *j != "-")
-    {
-        std::fs::File::create(j).map_err(|e| anyhow::anyhow!("cannot write {j}: {e}"))?;
-    }
+    // Refuse early rather than after the scan; what the files held is dropped meanwhile.
+    let mut json_emptied = args
+        .json
+        .as_deref()
+        .map(report::prepare_output)
+        .transpose()?;
+    let html_emptied = args
+        .html
+        .as_deref()
+        .map(report::prepare_output)
+        .transpose()?;
     let mut aggregator = args
         .html
         .as_ref()
@@ -310,6 +313,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         let events = events_out.take().map(|w| s.spawn(move || write_events(w)));
         let others = (|| -> anyhow::Result<()> {
             if let Some(dest) = &args.json {
+                if let Some(e) = json_emptied.take() {
+                    e.wait()?;
+                }
                 let mut out = report::open_output(dest)?;
                 serde_json::to_writer_pretty(
                     &mut out,
@@ -331,6 +337,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     });
     events_written.transpose()?;
     others_written?;
+    if let Some(e) = html_emptied {
+        e.wait()?;
+    }
     if let (Some(dest), Some(agg)) = (&args.html, aggregator) {
         let summary =
             serde_json::to_value(Summary::new(&inputs, &outcome).with_config(config_summary))?;

@@ -26,6 +26,8 @@ type Block = (u64, u32);
 
 pub struct EventsWriter {
     dest: String,
+    /// The destination, being emptied while the scan runs.
+    emptied: Option<super::Emptied>,
     spill_path: PathBuf,
     /// The batches go to a thread that compresses and writes them, off the thread that runs
     /// the analysis.
@@ -90,15 +92,14 @@ impl EventsWriter {
             anyhow::anyhow!("cannot create a temporary file in {}: {e} (the --events destination folder must be writable)", dir.display())
         })?;
         // Fail now, not after a long scan, if the destination cannot be written.
-        if dest != "-" {
-            File::create(dest).map_err(|e| anyhow::anyhow!("cannot write {dest}: {e}"))?;
-        }
+        let emptied = super::prepare_output(dest)?;
         let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(16);
         let writer = std::thread::Builder::new()
             .name("events-spill".into())
             .spawn(move || write_spill(spill, rx))?;
         Ok(EventsWriter {
             dest: dest.to_string(),
+            emptied: Some(emptied),
             spill_path,
             spill: Some(tx),
             writer: Some(writer),
@@ -174,6 +175,9 @@ impl EventsWriter {
         input_order: impl IntoIterator<Item = &'a str>,
     ) -> anyhow::Result<()> {
         let blocks = self.spill_written()?;
+        if let Some(e) = self.emptied.take() {
+            e.wait()?;
+        }
         let mut out = super::open_output(&self.dest)?;
         let mut order: Vec<usize> = Vec::with_capacity(self.files.len());
         let mut placed = vec![false; self.files.len()];

@@ -19,6 +19,54 @@ use std::io::Write;
 /// anon-1g's 478 MB summary.
 pub const OUTPUT_BUFFER: usize = 128 << 10;
 
+/// An output that [`prepare_output`] is emptying; [`Emptied::wait`] before writing it.
+pub struct Emptied {
+    dest: String,
+    emptying: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Emptied {
+    /// Wait until what the file held is gone.
+    pub fn wait(self) -> anyhow::Result<()> {
+        let Some(h) = self.emptying else {
+            return Ok(());
+        };
+        h.join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("internal error")))
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", self.dest))
+    }
+}
+
+/// Before a long run: check that `dest` can be written (creating it if missing), so that the
+/// run does not fail at its end, and drop what it held on a thread of its own. Emptying a
+/// 453 MB file took 0.09 s here (the file system freeing its blocks), and the run waited on
+/// it before reading anything. `-` (standard output) needs nothing. The file is emptied once:
+/// [`open_output`] then finds it empty and leaves it (see there why that matters).
+pub fn prepare_output(dest: &str) -> anyhow::Result<Emptied> {
+    let mut emptied = Emptied {
+        dest: dest.to_string(),
+        emptying: None,
+    };
+    if dest == "-" {
+        return Ok(emptied);
+    }
+    let cannot = |e| anyhow::anyhow!("cannot write {dest}: {e} (check the folder exists and is writable, or use - for standard output)");
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(dest)
+        .map_err(cannot)?;
+    if f.metadata().map_err(cannot)?.len() > 0 {
+        let emptying = std::thread::Builder::new()
+            .name("empty-output".into())
+            .spawn(move || f.set_len(0))
+            .map_err(cannot)?;
+        emptied.emptying = Some(emptying);
+    }
+    Ok(emptied)
+}
+
 /// Open `-` (standard output) or a file for writing, with a message that says what to do.
 pub fn open_output(dest: &str) -> anyhow::Result<Box<dyn Write>> {
     if dest == "-" {
@@ -41,7 +89,10 @@ pub fn open_output(dest: &str) -> anyhow::Result<Box<dyn Write>> {
     if f.metadata().map_err(cannot)?.len() > 0 {
         f.set_len(0).map_err(cannot)?;
     }
-    Ok(Box::new(std::io::BufWriter::with_capacity(OUTPUT_BUFFER, f)))
+    Ok(Box::new(std::io::BufWriter::with_capacity(
+        OUTPUT_BUFFER,
+        f,
+    )))
 }
 
 #[cfg(test)]
@@ -70,6 +121,38 @@ mod tests {
             assert_eq!(std::fs::read_to_string(&path).unwrap(), "x");
             std::fs::File::create(&path).unwrap();
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// `prepare_output` creates a missing output, empties one that held something (on its
+    /// thread, done when `wait` returns) and refuses one that cannot be written, naming it.
+    #[test]
+    fn a_prepared_output_is_empty_once_waited_for() {
+        let dir = std::env::temp_dir().join(format!("nullsight-prepare-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.jsonl");
+        let dest = path.to_str().unwrap();
+        std::fs::write(&path, "x".repeat(1 << 20)).unwrap();
+        super::prepare_output(dest).unwrap().wait().unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+        let mut out = super::open_output(dest).unwrap();
+        out.write_all(b"new\n").unwrap();
+        out.flush().unwrap();
+        drop(out);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
+        std::fs::remove_file(&path).unwrap();
+        super::prepare_output(dest).unwrap().wait().unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+        let missing = dir.join("no such folder").join("out.jsonl");
+        let err = super::prepare_output(missing.to_str().unwrap())
+            .err()
+            .expect("a file in a missing folder cannot be written")
+            .to_string();
+        assert!(
+            err.contains("cannot write") && err.contains("no such folder"),
+            "{err}"
+        );
+        assert!(super::prepare_output("-").unwrap().wait().is_ok());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
