@@ -50,21 +50,32 @@ pub fn prepare_output(dest: &str) -> anyhow::Result<Emptied> {
     if dest == "-" {
         return Ok(emptied);
     }
-    let cannot = |e| anyhow::anyhow!("cannot write {dest}: {e} (check the folder exists and is writable, or use - for standard output)");
+    let (f, held) = open_as_is(dest)?;
+    if held {
+        let emptying = std::thread::Builder::new()
+            .name("empty-output".into())
+            .spawn(move || f.set_len(0))
+            .map_err(|e| cannot_write(dest, e))?;
+        emptied.emptying = Some(emptying);
+    }
+    Ok(emptied)
+}
+
+fn cannot_write(dest: &str, e: std::io::Error) -> anyhow::Error {
+    anyhow::anyhow!("cannot write {dest}: {e} (check the folder exists and is writable, or use - for standard output)")
+}
+
+/// `dest` opened for writing, created when missing but not emptied; and whether it holds
+/// anything.
+fn open_as_is(dest: &str) -> anyhow::Result<(std::fs::File, bool)> {
     let f = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(false)
         .open(dest)
-        .map_err(cannot)?;
-    if f.metadata().map_err(cannot)?.len() > 0 {
-        let emptying = std::thread::Builder::new()
-            .name("empty-output".into())
-            .spawn(move || f.set_len(0))
-            .map_err(cannot)?;
-        emptied.emptying = Some(emptying);
-    }
-    Ok(emptied)
+        .map_err(|e| cannot_write(dest, e))?;
+    let len = f.metadata().map_err(|e| cannot_write(dest, e))?.len();
+    Ok((f, len > 0))
 }
 
 /// Open `-` (standard output) or a file for writing, with a message that says what to do.
@@ -75,19 +86,13 @@ pub fn open_output(dest: &str) -> anyhow::Result<Box<dyn Write>> {
             std::io::stdout().lock(),
         )));
     }
-    let cannot = |e| anyhow::anyhow!("cannot write {dest}: {e} (check the folder exists and is writable, or use - for standard output)");
-    let f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(dest)
-        .map_err(cannot)?;
+    let (f, held) = open_as_is(dest)?;
     // Truncated only when there is something to drop: the commands create their outputs
     // empty before a long run, to fail early, and truncating an empty file again made ext4
     // (auto_da_alloc) write the whole output out when it was closed, the process waiting on
     // it: a second on security-1g's 453 MB events file.
-    if f.metadata().map_err(cannot)?.len() > 0 {
-        f.set_len(0).map_err(cannot)?;
+    if held {
+        f.set_len(0).map_err(|e| cannot_write(dest, e))?;
     }
     Ok(Box::new(std::io::BufWriter::with_capacity(
         OUTPUT_BUFFER,
@@ -98,27 +103,35 @@ pub fn open_output(dest: &str) -> anyhow::Result<Box<dyn Write>> {
 #[cfg(test)]
 mod tests {
     use std::io::Write;
+    use std::path::PathBuf;
+
+    /// A new folder in the system's temporary one, and the path `out` in it.
+    fn scratch(name: &str) -> (PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("nullsight-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out");
+        (dir, path)
+    }
+
+    /// Write `bytes` to `dest` through `open_output`, and read the file back.
+    fn write_and_read(dest: &str, bytes: &[u8]) -> String {
+        let mut out = super::open_output(dest).unwrap();
+        out.write_all(bytes).unwrap();
+        out.flush().unwrap();
+        drop(out);
+        std::fs::read_to_string(dest).unwrap()
+    }
 
     #[test]
     fn an_output_replaces_what_the_file_held() {
-        let dir = std::env::temp_dir().join(format!("nullsight-open-output-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("out.json");
+        let (dir, path) = scratch("open-output");
         let dest = path.to_str().unwrap();
         std::fs::write(&path, "a much longer earlier output\n").unwrap();
-        let mut out = super::open_output(dest).unwrap();
-        out.write_all(b"new\n").unwrap();
-        out.flush().unwrap();
-        drop(out);
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
+        assert_eq!(write_and_read(dest, b"new\n"), "new\n");
         // Created when missing; an empty file (made early by the commands) is written as is.
         std::fs::remove_file(&path).unwrap();
         for _ in 0..2 {
-            let mut out = super::open_output(dest).unwrap();
-            out.write_all(b"x").unwrap();
-            out.flush().unwrap();
-            drop(out);
-            assert_eq!(std::fs::read_to_string(&path).unwrap(), "x");
+            assert_eq!(write_and_read(dest, b"x"), "x");
             std::fs::File::create(&path).unwrap();
         }
         std::fs::remove_dir_all(&dir).unwrap();
@@ -128,18 +141,12 @@ mod tests {
     /// thread, done when `wait` returns) and refuses one that cannot be written, naming it.
     #[test]
     fn a_prepared_output_is_empty_once_waited_for() {
-        let dir = std::env::temp_dir().join(format!("nullsight-prepare-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("out.jsonl");
+        let (dir, path) = scratch("prepare-output");
         let dest = path.to_str().unwrap();
         std::fs::write(&path, "x".repeat(1 << 20)).unwrap();
         super::prepare_output(dest).unwrap().wait().unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
-        let mut out = super::open_output(dest).unwrap();
-        out.write_all(b"new\n").unwrap();
-        out.flush().unwrap();
-        drop(out);
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
+        assert_eq!(write_and_read(dest, b"new\n"), "new\n");
         std::fs::remove_file(&path).unwrap();
         super::prepare_output(dest).unwrap().wait().unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
