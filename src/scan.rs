@@ -213,7 +213,7 @@ pub struct Batch {
     /// event is some 750 bytes, and on its way from the decoder to the batch it was moved six
     /// times (memmove took 8 % of a 4624-heavy scan).
     pub events: Vec<Box<Event>>,
-    /// With [`scan_with`]'s `json_lines`: one line per event, `RECORD_ID<TAB>JSON<LF>`, the
+    /// With [`scan_observed`]'s `json_lines`: one line per event, `RECORD_ID<TAB>JSON<LF>`, the
     /// JSON as `--events` writes it (without `scenario` and `findings`), made on the threads
     /// that decode the records.
     pub json_lines: Vec<u8>,
@@ -248,29 +248,19 @@ pub fn scan(
     progress: &dyn Progress,
     mut on_event: impl FnMut(Event),
 ) -> Vec<InputReport> {
-    scan_with(opts, progress, false, |b| {
-        b.events.into_iter().for_each(|e| on_event(*e))
-    })
-}
-
-/// [`scan`], handing over whole batches; with `json_lines`, each batch also carries its events
-/// serialised (see [`Batch::json_lines`]).
-pub fn scan_with(
-    opts: &ScanOptions,
-    progress: &dyn Progress,
-    json_lines: bool,
-    on_batch: impl FnMut(Batch),
-) -> Vec<InputReport> {
     let observer = Observer {
         new: &|| (),
         observe: |_, _| {},
         keep_events: true,
     };
-    scan_observed(opts, progress, json_lines, &observer, on_batch).0
+    let on_batch = |b: Batch| b.events.into_iter().for_each(|e| on_event(*e));
+    scan_observed(opts, progress, false, &observer, on_batch).0
 }
 
-/// [`scan_with`], every event also observed by `observer` on the thread that read it: returns
-/// the reports and the states of the reading threads, to be merged.
+/// Read every input, handing over whole batches of events (see [`Batch`]), each event also
+/// observed by `observer` on the thread that read it; with `json_lines`, each batch also
+/// carries its events serialised. Returns the reports, in input order, and the states of the
+/// reading threads, to be merged.
 pub fn scan_observed<S: Send>(
     opts: &ScanOptions,
     progress: &dyn Progress,

@@ -33,7 +33,7 @@ impl Emptied {
         };
         h.join()
             .unwrap_or_else(|_| Err(std::io::Error::other("internal error")))
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", self.dest))
+            .map_err(|e| cannot_write(&self.dest, e))
     }
 }
 
