@@ -3,7 +3,7 @@
 //! events have unnamed `<Data>` and are read by position.
 
 use super::fields::{
-    boolean, code, decoded_owned, guid, ip, list, port, sid_owned, text, text_owned,
+    boolean, code, decoded_owned, guid, ip, port, sid_owned, text, text_owned,
 };
 use super::*;
 use crate::knowledge::events::{identify, Family};
@@ -32,7 +32,7 @@ pub fn from_fields(r: &mut dyn Fields) -> Option<Event> {
         Family::ExplicitCredentials => Kind::ExplicitCredentials(explicit(r)),
         Family::SpecialPrivileges => Kind::SpecialPrivileges(SpecialPrivileges {
             subject: subject(r),
-            privileges: list(r.item("PrivilegeList")),
+            privileges: r.list("PrivilegeList"),
         }),
         Family::CredentialValidation => {
             let status = code(r.number("Status")).map(Status);
@@ -272,7 +272,7 @@ fn share(r: &mut dyn Fields) -> ShareAccess {
         share_local_path: text_owned(r.take_item("ShareLocalPath")),
         relative_target: text_owned(r.take_item("RelativeTargetName")),
         access_mask: code(r.number("AccessMask")),
-        access_list: list(r.item("AccessList")),
+        access_list: r.list("AccessList"),
         access_reason: decoded_owned(r.take_item("AccessReason")),
     }
 }
@@ -287,10 +287,10 @@ fn computer_change(r: &mut dyn Fields) -> ComputerAccountChange {
         password_last_set: decoded_owned(r.take_item("PasswordLastSet")),
         old_uac: code(r.number("OldUacValue")),
         new_uac: code(r.number("NewUacValue")),
-        uac_changes: list(r.item("UserAccountControl")),
+        uac_changes: r.list("UserAccountControl"),
         dns_host_name: text_owned(r.take_item("DnsHostName")),
         service_principal_names: text_owned(r.take_item("ServicePrincipalNames")),
-        privileges: list(r.item("PrivilegeList")),
+        privileges: r.list("PrivilegeList"),
     }
 }
 

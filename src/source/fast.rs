@@ -838,6 +838,15 @@ struct Ctx<'a> {
     values: &'a [Val],
 }
 
+impl<'a> Ctx<'a> {
+    /// A value and its bytes.
+    fn raw(&self, index: u16) -> Option<(Val, &'a [u8])> {
+        let v = self.val(index)?;
+        let at = v.at as usize;
+        Some((v, self.d.get(at..at + usize::from(v.len))?))
+    }
+}
+
 impl Ctx<'_> {
     fn val(&self, index: u16) -> Option<Val> {
         self.values.get(usize::from(index)).copied()
@@ -922,6 +931,96 @@ impl Ctx<'_> {
     }
 }
 
+/// The lists (4672's PrivilegeList, 5145's AccessList...) last made on this thread, by the
+/// bytes of the string they were made from. A log's 4672s list the same privileges record
+/// after record, and splitting and matching a dozen names took 5,500 instructions each time
+/// (on a 4624-heavy log, 13 % of the typing). A few are kept: SYSTEM's, an administrator's...
+#[derive(Default)]
+struct ListMemo {
+    kept: Vec<(Vec<u8>, Vec<Text>)>,
+    /// The entry replaced next once all are taken.
+    next: usize,
+}
+
+/// The text of the string and SID values last taken on this thread, by their type and bytes,
+/// in a table of [`TEXT_SLOTS`] places indexed by their hash. A log names the same accounts,
+/// domains, SIDs, processes and packages record after record: making a value's text again took
+/// some 500 instructions (a SID's numbers written out, UTF-16 made into UTF-8), finding it
+/// here a hash and a comparison of its bytes. Numbers, GUIDs and times, which rarely repeat,
+/// are made each time.
+struct TextMemo {
+    slots: Vec<(u8, Vec<u8>, Text)>,
+}
+
+/// Places in a [`TextMemo`]; values longer than [`TEXT_MEMO_MAX`] bytes are not kept.
+const TEXT_SLOTS: usize = 512;
+const TEXT_MEMO_MAX: u16 = 256;
+
+impl Default for TextMemo {
+    fn default() -> Self {
+        TextMemo {
+            slots: vec![(0, Vec::new(), Text::default()); TEXT_SLOTS],
+        }
+    }
+}
+
+impl TextMemo {
+    /// Whether a value of this type and length is kept.
+    fn takes(v: &Val) -> bool {
+        matches!(v.ty, 0x01 | 0x13) && v.len <= TEXT_MEMO_MAX
+    }
+
+    fn slot(ty: u8, raw: &[u8]) -> usize {
+        use std::hash::BuildHasher;
+        let h = foldhash::fast::FixedState::with_seed(u64::from(ty)).hash_one(raw);
+        (h as usize) % TEXT_SLOTS
+    }
+
+    fn get(&self, slot: usize, ty: u8, raw: &[u8]) -> Option<Text> {
+        let (t, k, text) = &self.slots[slot];
+        // Type 0 is never kept: an empty place never matches.
+        (*t == ty && k.as_slice() == raw).then(|| text.clone())
+    }
+
+    fn keep(&mut self, slot: usize, ty: u8, raw: &[u8], text: &Text) {
+        let (t, k, kept) = &mut self.slots[slot];
+        *t = ty;
+        k.clear();
+        k.extend_from_slice(raw);
+        kept.clone_from(text);
+    }
+}
+
+thread_local! {
+    static TEXTS: std::cell::RefCell<TextMemo> = std::cell::RefCell::default();
+}
+
+/// Lists a [`ListMemo`] keeps.
+const LISTS_KEPT: usize = 4;
+
+impl ListMemo {
+    fn get(&self, raw: &[u8]) -> Option<Vec<Text>> {
+        self.kept
+            .iter()
+            .find(|(k, _)| k.as_slice() == raw)
+            .map(|(_, l)| l.clone())
+    }
+
+    fn keep(&mut self, raw: &[u8], list: &[Text]) {
+        let entry = (raw.to_vec(), list.to_vec());
+        if self.kept.len() < LISTS_KEPT {
+            self.kept.push(entry);
+        } else {
+            self.kept[self.next] = entry;
+            self.next = (self.next + 1) % LISTS_KEPT;
+        }
+    }
+}
+
+thread_local! {
+    static LISTS: std::cell::RefCell<ListMemo> = std::cell::RefCell::default();
+}
+
 /// Records typed lazily ([`ChunkDecoder::decode_typed`]) over the process, for tests and
 /// benchmarks.
 pub static LAZY_TYPED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -986,8 +1085,24 @@ impl super::Fields for LazyRecord<'_> {
             return Some(Text::default());
         };
         self.taken |= 1 << i;
-        // Made in the scratch buffer and copied: a short value then lives inline in the Text.
-        Some(Text::from(self.scratch_text(content)))
+        // A string or a SID: as last made from the same bytes (see [`TextMemo`]).
+        let raw = match content {
+            [Node::Sub { index }] => self.ctx.raw(*index).filter(|(v, _)| TextMemo::takes(v)),
+            _ => None,
+        };
+        let Some((Val { ty, .. }, raw)) = raw else {
+            // Made in the scratch buffer and copied: a short value then lives inline.
+            return Some(Text::from(self.scratch_text(content)));
+        };
+        let slot = TextMemo::slot(ty, raw);
+        if let Some(hit) = TEXTS.with_borrow(|m| m.get(slot, ty, raw)) {
+            return Some(hit);
+        }
+        let text = Text::from(self.scratch_text(content));
+        if !self.gave_up {
+            TEXTS.with_borrow_mut(|m| m.keep(slot, ty, raw, &text));
+        }
+        Some(text)
     }
 
     fn number(&mut self, name: &'static str) -> Option<u64> {
@@ -1001,6 +1116,23 @@ impl super::Fields for LazyRecord<'_> {
             }
         }
         crate::event::fields::number(Some(self.scratch_text(content)))
+    }
+
+    fn list(&mut self, name: &'static str) -> Vec<Text> {
+        // A string value: its list as last made from the same bytes (see [`ListMemo`]).
+        let raw = match self.find(name) {
+            Some((_, Some([Node::Sub { index }]))) => self.ctx.raw(*index),
+            _ => None,
+        };
+        let Some((_, raw)) = raw.filter(|(v, _)| v.ty == 0x01) else {
+            return crate::event::fields::list(self.item(name));
+        };
+        if let Some(hit) = LISTS.with_borrow(|m| m.get(raw)) {
+            return hit;
+        }
+        let list = crate::event::fields::list(self.item(name));
+        LISTS.with_borrow_mut(|m| m.keep(raw, &list));
+        list
     }
 
     fn take_raw(&mut self) -> Option<RawRecord> {
@@ -1660,6 +1792,34 @@ mod tests {
             push_units(&mut slow, &bytes, until_nul);
             prop_assert_eq!(fast, slow);
         }
+    }
+
+    #[test]
+    fn memos_answer_only_for_the_same_type_and_bytes() {
+        let mut m = TextMemo::default();
+        let sid = b"\x01\x01\0\0\0\0\0\x05\x12\0\0\0".as_slice();
+        let name = b"S\0Y\0".as_slice();
+        let slot = TextMemo::slot(0x13, sid);
+        assert_eq!(m.get(slot, 0x13, sid), None, "an empty place");
+        m.keep(slot, 0x13, sid, &Text::from("S-1-5-18"));
+        assert_eq!(m.get(slot, 0x13, sid).as_deref(), Some("S-1-5-18"));
+        // The same place asked for other bytes, or the same bytes of another type.
+        assert_eq!(m.get(slot, 0x13, name), None);
+        assert_eq!(m.get(slot, 0x01, sid), None);
+        // Replaced by what comes next to the place.
+        m.keep(slot, 0x01, name, &Text::from("SY"));
+        assert_eq!(m.get(slot, 0x13, sid), None);
+        assert_eq!(m.get(slot, 0x01, name).as_deref(), Some("SY"));
+
+        let mut l = ListMemo::default();
+        for i in 0..=LISTS_KEPT as u8 {
+            l.keep(&[i], &[Text::from(format!("p{i}"))]);
+        }
+        // The first was replaced by the last; the others are there.
+        assert_eq!(l.get(&[0]), None);
+        assert_eq!(l.get(&[1]), Some(vec![Text::from("p1")]));
+        let last = Text::from(format!("p{LISTS_KEPT}"));
+        assert_eq!(l.get(&[LISTS_KEPT as u8]), Some(vec![last]));
     }
 
     /// A chunk whose template at offset 100 is one empty element named by a reference to the

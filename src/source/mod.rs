@@ -99,6 +99,10 @@ pub trait Fields {
     fn number(&mut self, name: &'static str) -> Option<u64> {
         crate::event::fields::number(self.item(name))
     }
+    /// The named item as [`crate::event::fields::list`] reads its text.
+    fn list(&mut self, name: &'static str) -> Vec<Text> {
+        crate::event::fields::list(self.item(name))
+    }
     /// The whole raw record, taken out; `None` from a record that has none (the reader then
     /// makes one and asks again).
     fn take_raw(&mut self) -> Option<RawRecord>;
