@@ -471,11 +471,7 @@ pub fn push_json_line(out: &mut Vec<u8>, e: &Event) {
     out.extend_from_slice(n.format(e.record_id).as_bytes());
     out.push(b'\t');
     let at = out.len();
-    if crate::report::fast_json::append(out, e).is_err() {
-        out.truncate(at);
-        // Serialising into a Vec cannot fail for these types.
-        let _ = serde_json::to_writer(&mut *out, e);
-    }
+    crate::report::event_line::append(out, e);
     if e.file.is_empty() {
         // `file` is left out of an event without one: `{"record_id":…` becomes the REST
         // `,"record_id":…` in place.

@@ -32,7 +32,7 @@ impl Serialize for LogonId {
 
 /// A time as `jiff` displays it (`2016-07-08T18:12:51.6816408Z`: UTC, the fraction without
 /// its trailing zeros), made without `fmt` for the years 1-9999; others through `jiff`.
-fn rfc3339(t: jiff::Timestamp, out: &mut [u8; 32]) -> Option<&str> {
+pub(crate) fn rfc3339(t: jiff::Timestamp, out: &mut [u8; 32]) -> Option<&str> {
     let secs = t.as_second();
     let nanos = t.subsec_nanosecond();
     if nanos < 0 {

@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod escape;
+pub mod event_line;
 pub mod events;
 pub mod fast_json;
 pub mod html;
