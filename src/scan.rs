@@ -213,11 +213,17 @@ pub struct Batch {
     /// event is some 750 bytes, and on its way from the decoder to the batch it was moved six
     /// times (memmove took 8 % of a 4624-heavy scan).
     pub events: Vec<Box<Event>>,
-    /// With [`scan_observed`]'s `json_lines`: one line per event, `RECORD_ID<TAB>JSON<LF>`, the
-    /// JSON as `--events` writes it (without `scenario` and `findings`), made on the threads
-    /// that decode the records.
+    /// With [`scan_observed`]'s `pack`: one line per event, `RECORD_ID<TAB>JSON<LF>`, the JSON
+    /// as `--events` writes it (without `scenario` and `findings`), made on the threads that
+    /// decode the records, and the batch's lines then given to `pack` on the thread that read
+    /// them. Empty without.
     pub json_lines: Vec<u8>,
 }
+
+/// What a reading thread does with a batch's `--events` lines before handing the batch over
+/// (the events writer compresses them for its spill: on the reading threads, each
+/// compressing its own, rather than on a thread of its own woken for every batch).
+pub type Pack = fn(&[u8]) -> Vec<u8>;
 
 /// Message from a worker to the consumer.
 enum Msg {
@@ -254,17 +260,17 @@ pub fn scan(
         keep_events: true,
     };
     let on_batch = |b: Batch| b.events.into_iter().for_each(|e| on_event(*e));
-    scan_observed(opts, progress, false, &observer, on_batch).0
+    scan_observed(opts, progress, None, &observer, on_batch).0
 }
 
 /// Read every input, handing over whole batches of events (see [`Batch`]), each event also
-/// observed by `observer` on the thread that read it; with `json_lines`, each batch also
-/// carries its events serialised. Returns the reports, in input order, and the states of the
+/// observed by `observer` on the thread that read it; with `pack`, each batch also carries
+/// its events serialised, packed by it. Returns the reports, in input order, and the states of the
 /// reading threads, to be merged.
 pub fn scan_observed<S: Send>(
     opts: &ScanOptions,
     progress: &dyn Progress,
-    json_lines: bool,
+    pack: Option<Pack>,
     observer: &Observer<'_, S>,
     mut on_batch: impl FnMut(Batch),
 ) -> (Vec<InputReport>, Vec<S>) {
@@ -323,7 +329,7 @@ pub fn scan_observed<S: Send>(
                             let meant = *named || looks_like_evidence(path);
                             let observe = |e: &Event| (observer.observe)(&mut state, e);
                             let keep = observer.keep_events;
-                            read_one(path, meant, threads, json_lines, observe, keep, &tx)
+                            read_one(path, meant, threads, pack, observe, keep, &tx)
                         }
                     };
                     progress.advance(sizes[i]);
@@ -357,7 +363,7 @@ fn read_one(
     path: &Path,
     meant_as_evidence: bool,
     threads: usize,
-    json_lines: bool,
+    pack: Option<Pack>,
     mut observe: impl FnMut(&Event),
     keep_events: bool,
     tx: &mpsc::SyncSender<Msg>,
@@ -402,17 +408,26 @@ fn read_one(
         file: Arc::clone(&file),
         len: 0,
         events: Vec::with_capacity(if keep_events { EVENT_BATCH } else { 0 }),
-        json_lines: Vec::with_capacity(if json_lines { 256 << 10 } else { 0 }),
+        json_lines: Vec::new(),
     };
     let mut batch = new_batch();
-    let send = |batch: &mut Batch| {
-        let full = std::mem::replace(batch, new_batch());
+    // The batch's lines, packed when it is sent: one buffer, kept.
+    let mut lines: Vec<u8> = Vec::with_capacity(if pack.is_some() { 256 << 10 } else { 0 });
+    let send = |batch: &mut Batch, lines: &mut Vec<u8>| {
+        let mut full = std::mem::replace(batch, new_batch());
+        if let Some(pack) = pack {
+            full.json_lines = pack(lines);
+            lines.clear();
+        }
         let _ = tx.send(Msg::Events(full));
     };
     // Typing (and serialising, for --events) runs where records are decoded: on the chunk
     // workers for a large EVTX file.
-    let map: source::Map<(Box<Event>, Vec<u8>)> =
-        if json_lines { typed_with_json } else { typed };
+    let map: source::Map<(Box<Event>, Vec<u8>)> = if pack.is_some() {
+        typed_with_json
+    } else {
+        typed
+    };
     let result = source::read_file(
         path,
         kind,
@@ -428,9 +443,9 @@ fn read_one(
                 if keep_events {
                     batch.events.push(e);
                 }
-                batch.json_lines.extend_from_slice(&json);
+                lines.extend_from_slice(&json);
                 if batch.len == EVENT_BATCH {
-                    send(&mut batch);
+                    send(&mut batch, &mut lines);
                 }
             }
             Item::Error(err) => errors.lock().unwrap().push(err),
@@ -439,7 +454,7 @@ fn read_one(
     );
     report.warnings = warnings;
     if batch.len > 0 {
-        send(&mut batch);
+        send(&mut batch, &mut lines);
     }
     report.events = events;
     report.errors.extend(errors.into_inner().unwrap());

@@ -271,18 +271,18 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         observe: Analysis::observe,
         keep_events: aggregator.is_some(),
     };
-    let (inputs, states) =
-        scan::scan_observed(&opts, &bar, events_out.is_some(), &observer, |mut batch| {
-            if let Some(a) = aggregator.as_mut() {
-                batch.events.iter().for_each(|e| a.observe(e));
+    let pack: Option<scan::Pack> = events_out.is_some().then_some(report::events::pack);
+    let (inputs, states) = scan::scan_observed(&opts, &bar, pack, &observer, |mut batch| {
+        if let Some(a) = aggregator.as_mut() {
+            batch.events.iter().for_each(|e| a.observe(e));
+        }
+        if let (Some(w), None) = (events_out.as_mut(), write_error.as_ref()) {
+            let lines = std::mem::take(&mut batch.json_lines);
+            if let Err(err) = w.write_lines(&batch.file, lines, batch.len as u64) {
+                write_error = Some(err);
             }
-            if let (Some(w), None) = (events_out.as_mut(), write_error.as_ref()) {
-                let lines = std::mem::take(&mut batch.json_lines);
-                if let Err(err) = w.write_lines(&batch.file, lines, batch.len as u64) {
-                    write_error = Some(err);
-                }
-            }
-        });
+        }
+    });
     if let Some(err) = write_error {
         return Err(err.context("writing --events"));
     }

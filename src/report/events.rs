@@ -9,7 +9,9 @@
 //! The spill is LZ4-compressed, a block per batch: the lines of one event type differ in a
 //! few values, so a batch shrinks 15 to 20 times, and compressing it costs far less than the
 //! kernel's copy of the raw lines into the page cache and back (on a 4624-heavy 1 GB log, a
-//! 450 MB spill took its writer thread 0.8 CPU-seconds; BENCHMARKS.md).
+//! 450 MB spill took its writer thread 0.8 CPU-seconds; BENCHMARKS.md). The threads that read
+//! the files compress their batches ([`pack`]) before handing them over; the spill only
+//! writes the blocks.
 
 use crate::analyze::annotations::combine;
 use crate::analyze::{Annotation, Outcome};
@@ -29,16 +31,16 @@ pub struct EventsWriter {
     /// The destination, being emptied while the scan runs.
     emptied: Option<super::Emptied>,
     spill_path: PathBuf,
-    /// The batches go to a thread that compresses and writes them, off the thread that runs
-    /// the analysis.
-    spill: Option<mpsc::SyncSender<Vec<u8>>>,
-    writer: Option<std::thread::JoinHandle<std::io::Result<Vec<Block>>>>,
+    /// `None` once closed.
+    spill: Option<BufWriter<File>>,
+    /// Where each batch went, in the order they came.
+    blocks: Vec<Block>,
+    /// The spill's length so far.
+    spilled: u64,
     files: Vec<Arc<str>>,
     file_index: HashMap<Arc<str>, usize>,
-    /// Per file, its batches (numbers in the order they were sent), in arrival order.
+    /// Per file, its batches (indexes into `blocks`), in arrival order.
     batches: Vec<Vec<u32>>,
-    /// Batches sent so far.
-    sent: u32,
     pub written: u64,
 }
 
@@ -46,33 +48,26 @@ pub struct EventsWriter {
 // `RECORD_ID<TAB>` and the event's JSON after its `file` key; which file a batch is of,
 // `batches`.
 
-/// Compress the batches that come through `rx` into `spill`; where each went.
-fn write_spill(spill: File, rx: mpsc::Receiver<Vec<u8>>) -> std::io::Result<Vec<Block>> {
-    // 128 KiB a write, as the events file (see `finish`): a MiB at a time costs the kernel
-    // more here.
-    let mut spill = BufWriter::with_capacity(super::OUTPUT_BUFFER, spill);
-    let mut blocks = Vec::new();
-    let mut at = 0u64;
-    let mut buf = Vec::new();
-    for lines in rx {
-        let raw_len = u32::try_from(lines.len())
-            .map_err(|_| std::io::Error::other("a batch of events over 4 GiB cannot be spilled"))?;
-        // Grown when too small, never cleared: zeroing the room for every batch again wrote
-        // as many bytes as the spill's lines.
-        let room = 4 + lz4_flex::block::get_maximum_output_size(lines.len());
-        if buf.len() < room {
-            buf.resize(room, 0);
-        }
-        buf[..4].copy_from_slice(&raw_len.to_le_bytes());
-        let n =
-            lz4_flex::block::compress_into(&lines, &mut buf[4..]).map_err(std::io::Error::other)?;
-        spill.write_all(&buf[..4 + n])?;
-        let len = (4 + n) as u32;
-        blocks.push((at, len));
-        at += u64::from(len);
+/// A batch of lines as the spill holds it: their length (4 bytes, little-endian), then their
+/// LZ4 block. Made on the threads that read the files (see [`crate::scan::Pack`]).
+pub fn pack(lines: &[u8]) -> Vec<u8> {
+    thread_local! {
+        /// Room for a block as large as LZ4 can make it, kept from batch to batch.
+        static ROOM: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    spill.flush()?;
-    Ok(blocks)
+    // The scan's batches are some 256 KiB: the length fits.
+    let raw = u32::try_from(lines.len()).unwrap_or(u32::MAX);
+    ROOM.with_borrow_mut(|room| {
+        let most = lz4_flex::block::get_maximum_output_size(lines.len());
+        if room.len() < most {
+            room.resize(most, 0);
+        }
+        let n = lz4_flex::block::compress_into(lines, room).unwrap_or(0);
+        let mut packed = Vec::with_capacity(4 + n);
+        packed.extend_from_slice(&raw.to_le_bytes());
+        packed.extend_from_slice(&room[..n]);
+        packed
+    })
 }
 
 impl EventsWriter {
@@ -93,20 +88,16 @@ impl EventsWriter {
         })?;
         // Fail now, not after a long scan, if the destination cannot be written.
         let emptied = super::prepare_output(dest)?;
-        let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(16);
-        let writer = std::thread::Builder::new()
-            .name("events-spill".into())
-            .spawn(move || write_spill(spill, rx))?;
         Ok(EventsWriter {
             dest: dest.to_string(),
             emptied: Some(emptied),
             spill_path,
-            spill: Some(tx),
-            writer: Some(writer),
+            spill: Some(BufWriter::with_capacity(super::OUTPUT_BUFFER, spill)),
+            blocks: Vec::new(),
+            spilled: 0,
             files: Vec::new(),
             file_index: HashMap::new(),
             batches: Vec::new(),
-            sent: 0,
             written: 0,
         })
     }
@@ -124,40 +115,43 @@ impl EventsWriter {
         }
     }
 
-    /// Wait for the spill's writer to have written everything sent: where each batch is, or
-    /// its error if it failed.
+    /// Close the spill: where each batch is.
     fn spill_written(&mut self) -> anyhow::Result<Vec<Block>> {
-        drop(self.spill.take());
-        match self.writer.take().map(|h| h.join()) {
-            None => Ok(Vec::new()),
-            Some(Ok(Ok(blocks))) => Ok(blocks),
-            Some(Ok(Err(e))) => Err(anyhow::anyhow!(
-                "cannot write the temporary file {}: {e}",
-                self.spill_path.display()
-            )),
-            Some(Err(_)) => Err(anyhow::anyhow!(
-                "internal error: the events spill writer stopped"
-            )),
+        if let Some(spill) = self.spill.take() {
+            if let Err(e) = spill.into_inner() {
+                return Err(self.cannot_spill(e.into_error()));
+            }
         }
+        Ok(std::mem::take(&mut self.blocks))
     }
 
-    /// Spill a batch serialised by the scan's workers: `lines` holds `events` lines of
-    /// [`crate::scan::push_json_line`], all of `file`.
+    fn cannot_spill(&self, e: std::io::Error) -> anyhow::Error {
+        anyhow::anyhow!(
+            "cannot write the temporary file {}: {e} (check there is room on its disk, or choose another --events destination)",
+            self.spill_path.display()
+        )
+    }
+
+    /// Spill a batch of `events` lines of [`crate::scan::push_json_line`], all of `file`, as
+    /// [`pack`] made it.
     pub fn write_lines(
         &mut self,
         file: &Arc<str>,
-        lines: Vec<u8>,
+        packed: Vec<u8>,
         events: u64,
     ) -> anyhow::Result<()> {
         let idx = self.index_of(file);
-        let sent = self.spill.as_ref().is_some_and(|tx| tx.send(lines).is_ok());
-        if !sent {
-            // The writer stopped: its error says why.
-            self.spill_written()?;
-            anyhow::bail!("internal error: the events spill writer stopped");
+        let len = u32::try_from(packed.len())
+            .map_err(|_| anyhow::anyhow!("a batch of events over 4 GiB cannot be spilled"))?;
+        let Some(spill) = self.spill.as_mut() else {
+            anyhow::bail!("internal error: events spilled after the spill was closed");
+        };
+        if let Err(e) = spill.write_all(&packed) {
+            return Err(self.cannot_spill(e));
         }
-        self.batches[idx].push(self.sent);
-        self.sent += 1;
+        self.batches[idx].push(self.blocks.len() as u32);
+        self.blocks.push((self.spilled, len));
+        self.spilled += u64::from(len);
         self.written += events;
         Ok(())
     }
@@ -374,8 +368,8 @@ fn record_id(digits: &[u8]) -> Option<u64> {
 
 impl Drop for EventsWriter {
     fn drop(&mut self) {
-        // The writer closes the file first (a file still open cannot be removed everywhere).
-        let _ = self.spill_written();
+        // Closed first: a file still open cannot be removed everywhere.
+        drop(self.spill.take());
         let _ = std::fs::remove_file(&self.spill_path);
     }
 }
