@@ -168,6 +168,46 @@ fn default_session_at_startup() {
 }
 
 #[test]
+fn the_startup_logon_linked_is_the_nearest_on_the_same_host_within_the_window() {
+    let svc = |rid, t, host: &str| {
+        ev(
+            "target.evtx",
+            rid,
+            t,
+            host,
+            4624,
+            Kind::Logon(Logon {
+                target_sid: Some("S-1-5-19".into()),
+                logon_type: Some(5),
+                ..Default::default()
+            }),
+        )
+    };
+    let anon = |rid, t| anon_logon(rid, t, SRV, None, None, 0x292b7, 0);
+    // Another host's, at the same second; this host's 61 s before (the window is 60 s),
+    // 50 s before and 20 s after: the one 20 s away.
+    let o = run(&[
+        svc(1, 1_000, "other.corp.local"),
+        svc(2, 939, SRV),
+        svc(3, 950, SRV),
+        svc(4, 1_020, SRV),
+        anon(10, 1_000),
+        anon(11, 2_000),
+    ]);
+    let linked = |rid: u64| {
+        let c = o
+            .anonymous_logons
+            .iter()
+            .find(|c| c.event.record_id == rid)
+            .unwrap();
+        c.linked.iter().map(|r| r.record_id).collect::<Vec<_>>()
+    };
+    assert_eq!(linked(10), vec![4]);
+    // Nothing of this host within 60 s.
+    assert_eq!(linked(11), Vec::<u64>::new());
+}
+
+#[test]
 fn explicit_null_session_from_the_clients_8001() {
     // net use \\srv01\IPC$ /user:"" "" from 2016SRV: a user session (LUID 0x5a3c1), no supplied user.
     let o = run(&[
