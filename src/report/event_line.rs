@@ -14,14 +14,14 @@ use crate::source::fast::Hex;
 
 /// `,"name":`, the literal a field's value follows.
 macro_rules! k {
-    ($name:literal) => {
+    ($name:expr) => {
         concat!(",\"", $name, "\":")
     };
 }
 
 /// A field left out when `None` (`skip_serializing_if = "Option::is_none"`), written by `how`.
 macro_rules! opt {
-    ($l:ident, $name:literal, $v:expr, $how:ident) => {
+    ($l:ident, $name:expr, $v:expr, $how:ident) => {
         if let Some(v) = $v {
             $l.key(k!($name));
             $l.$how(v);
@@ -73,6 +73,37 @@ pub fn append(out: &mut Vec<u8>, e: &Event) {
     l.bool(*anonymous);
     l.kind(kind);
     l.out.push(b'}');
+}
+
+/// A struct's fields in the order it declares them, each written by how it is marked: `flat`
+/// (`#[serde(flatten)]`: the `Line` method of its name), `list` (always), `nonempty` (left out
+/// when empty), `always` (a `Text` always there), or a `Line` method for a field left out when
+/// `None`. The struct is taken apart without `..`: a field added to it must be named here.
+macro_rules! fields {
+    ($l:ident, $x:expr, $ty:ident { $($f:ident: $how:ident),* $(,)? }) => {
+        let $ty { $($f),* } = $x;
+        $(fields!(@ $l, $f, $how);)*
+    };
+    (@ $l:ident, $f:ident, flat) => {
+        $l.$f($f)
+    };
+    (@ $l:ident, $f:ident, list) => {{
+        $l.key(k!(stringify!($f)));
+        $l.list($f);
+    }};
+    (@ $l:ident, $f:ident, nonempty) => {
+        if !$f.is_empty() {
+            $l.key(k!(stringify!($f)));
+            $l.list($f);
+        }
+    };
+    (@ $l:ident, $f:ident, always) => {{
+        $l.key(k!(stringify!($f)));
+        $l.text($f);
+    }};
+    (@ $l:ident, $f:ident, $how:ident) => {
+        opt!($l, stringify!($f), $f, $how)
+    };
 }
 
 struct Line<'a> {
@@ -168,14 +199,7 @@ impl Line<'_> {
         });
     }
 
-    /// A list left out when empty (`skip_serializing_if = "Vec::is_empty"`).
-    fn nonempty(&mut self, key: &'static str, items: &[Text]) {
-        if !items.is_empty() {
-            self.key(key);
-            self.list(items);
-        }
-    }
-
+    /// Its keys are not its fields' names (`subject_sid`…), so not `fields!`.
     fn subject(&mut self, s: &Subject) {
         let Subject {
             sid,
@@ -190,364 +214,112 @@ impl Line<'_> {
     }
 
     fn network(&mut self, n: &Network) {
-        let Network {
-            workstation,
-            ip,
-            port,
-        } = n;
-        opt!(self, "workstation", workstation, text);
-        opt!(self, "ip", ip, text);
-        opt!(self, "port", port, num);
+        fields! { self, n, Network { workstation: text, ip: text, port: num } }
     }
 
-    /// `"family":"…"` (the enum's tag), then the variant's fields.
+    /// The family, then the variant's fields.
     fn kind(&mut self, kind: &Kind) {
-        let family = |l: &mut Self, name: &'static str| {
-            l.key(k!("family"));
-            l.str(name);
-        };
+        let l = self;
         match kind {
             Kind::Logon(x) => {
-                family(self, "logon");
-                self.logon(x);
+                l.family("logon");
+                fields! { l, x, Logon {
+                    subject: flat, target_sid: text, target_user: text, target_domain: text,
+                    target_logon_id: luid, target_linked_logon_id: luid, logon_type: num,
+                    logon_type_name: name, logon_process: text, auth_package: text,
+                    lm_package: text, key_length: num, network: flat, process_id: num,
+                    process_name: text, logon_guid: text, transmitted_services: text,
+                    impersonation_level: text, restricted_admin_mode: text,
+                    remote_credential_guard: text, virtual_account: text, elevated_token: text,
+                    target_outbound_user: text, target_outbound_domain: text,
+                } }
             }
             Kind::LogonFailure(x) => {
-                family(self, "logon_failure");
-                self.logon_failure(x);
+                l.family("logon_failure");
+                fields! { l, x, LogonFailure {
+                    subject: flat, target_sid: text, target_user: text, target_domain: text,
+                    status: status, status_name: name, sub_status: status,
+                    sub_status_name: name, failure_reason: text, logon_type: num,
+                    logon_type_name: name, logon_process: text, auth_package: text,
+                    lm_package: text, key_length: num, network: flat, process_id: num,
+                    process_name: text, transmitted_services: text,
+                } }
             }
             Kind::ExplicitCredentials(x) => {
-                family(self, "explicit_credentials");
-                self.explicit(x);
+                l.family("explicit_credentials");
+                fields! { l, x, ExplicitCredentials {
+                    subject: flat, target_user: text, target_domain: text, target_server: text,
+                    target_info: text, process_id: num, process_name: text, network: flat,
+                    logon_guid: text, target_logon_guid: text,
+                } }
             }
             Kind::SpecialPrivileges(x) => {
-                family(self, "special_privileges");
-                let SpecialPrivileges {
-                    subject,
-                    privileges,
-                } = x;
-                self.subject(subject);
-                self.key(k!("privileges"));
-                self.list(privileges);
+                l.family("special_privileges");
+                fields! { l, x, SpecialPrivileges { subject: flat, privileges: list } }
             }
             Kind::CredentialValidation(x) => {
-                family(self, "credential_validation");
-                let CredentialValidation {
-                    auth_package,
-                    target_user,
-                    workstation,
-                    status,
-                    status_name,
-                } = x;
-                opt!(self, "auth_package", auth_package, text);
-                opt!(self, "target_user", target_user, text);
-                opt!(self, "workstation", workstation, text);
-                opt!(self, "status", status, status);
-                opt!(self, "status_name", status_name, name);
+                l.family("credential_validation");
+                fields! { l, x, CredentialValidation {
+                    auth_package: text, target_user: text, workstation: text, status: status,
+                    status_name: name,
+                } }
             }
-            Kind::NtlmOutgoing(x) => {
-                family(self, "ntlm_outgoing");
-                self.ntlm(x);
-            }
-            Kind::NtlmIncoming(x) => {
-                family(self, "ntlm_incoming");
-                self.ntlm(x);
-            }
-            Kind::NtlmDomain(x) => {
-                family(self, "ntlm_domain");
-                self.ntlm(x);
-            }
-            Kind::NtlmPassthrough(x) => {
-                family(self, "ntlm_passthrough");
-                self.ntlm(x);
-            }
-            Kind::NtlmBlocked(x) => {
-                family(self, "ntlm_blocked");
-                self.ntlm(x);
-            }
+            Kind::NtlmOutgoing(x) => l.ntlm("ntlm_outgoing", x),
+            Kind::NtlmIncoming(x) => l.ntlm("ntlm_incoming", x),
+            Kind::NtlmDomain(x) => l.ntlm("ntlm_domain", x),
+            Kind::NtlmPassthrough(x) => l.ntlm("ntlm_passthrough", x),
+            Kind::NtlmBlocked(x) => l.ntlm("ntlm_blocked", x),
             Kind::ShareAccess(x) => {
-                family(self, "share_access");
-                self.share(x);
+                l.family("share_access");
+                fields! { l, x, ShareAccess {
+                    subject: flat, object_type: text, network: flat, share: text,
+                    share_local_path: text, relative_target: text, access_mask: num,
+                    access_list: nonempty, access_reason: text,
+                } }
             }
             Kind::ComputerAccountChange(x) => {
-                family(self, "computer_account_change");
-                self.computer_change(x);
+                l.family("computer_account_change");
+                fields! { l, x, ComputerAccountChange {
+                    subject: flat, target_sid: text, target_user: text, target_domain: text,
+                    sam_account_name: text, password_last_set: text, old_uac: num,
+                    new_uac: num, uac_changes: nonempty, dns_host_name: text,
+                    service_principal_names: text, privileges: nonempty,
+                } }
             }
             Kind::Netlogon(x) => {
-                family(self, "netlogon");
-                self.netlogon(x);
+                l.family("netlogon");
+                fields! { l, x, Netlogon {
+                    account: text, domain: text, account_type: text, os: text, os_build: text,
+                    os_service_pack: text, trust_name: text, trust_target: text, ip: text,
+                    error: text, status: status, status_name: name, outcome: name,
+                } }
             }
             Kind::SqlLoginFailure(x) => {
-                family(self, "sql_login_failure");
-                let SqlLoginFailure {
-                    instance,
-                    target_user,
-                    reason,
-                    ip,
-                    server,
-                    database,
-                } = x;
-                self.key(k!("instance"));
-                self.text(instance);
-                opt!(self, "target_user", target_user, text);
-                opt!(self, "reason", reason, text);
-                opt!(self, "ip", ip, text);
-                opt!(self, "server", server, text);
-                opt!(self, "database", database, text);
+                l.family("sql_login_failure");
+                fields! { l, x, SqlLoginFailure {
+                    instance: always, target_user: text, reason: text, ip: text, server: text,
+                    database: text,
+                } }
             }
         }
     }
 
-    fn logon(&mut self, x: &Logon) {
-        let Logon {
-            subject,
-            target_sid,
-            target_user,
-            target_domain,
-            target_logon_id,
-            target_linked_logon_id,
-            logon_type,
-            logon_type_name,
-            logon_process,
-            auth_package,
-            lm_package,
-            key_length,
-            network,
-            process_id,
-            process_name,
-            logon_guid,
-            transmitted_services,
-            impersonation_level,
-            restricted_admin_mode,
-            remote_credential_guard,
-            virtual_account,
-            elevated_token,
-            target_outbound_user,
-            target_outbound_domain,
-        } = x;
-        self.subject(subject);
-        opt!(self, "target_sid", target_sid, text);
-        opt!(self, "target_user", target_user, text);
-        opt!(self, "target_domain", target_domain, text);
-        opt!(self, "target_logon_id", target_logon_id, luid);
-        opt!(self, "target_linked_logon_id", target_linked_logon_id, luid);
-        opt!(self, "logon_type", logon_type, num);
-        opt!(self, "logon_type_name", logon_type_name, name);
-        opt!(self, "logon_process", logon_process, text);
-        opt!(self, "auth_package", auth_package, text);
-        opt!(self, "lm_package", lm_package, text);
-        opt!(self, "key_length", key_length, num);
-        self.network(network);
-        opt!(self, "process_id", process_id, num);
-        opt!(self, "process_name", process_name, text);
-        opt!(self, "logon_guid", logon_guid, text);
-        opt!(self, "transmitted_services", transmitted_services, text);
-        opt!(self, "impersonation_level", impersonation_level, text);
-        opt!(self, "restricted_admin_mode", restricted_admin_mode, text);
-        opt!(
-            self,
-            "remote_credential_guard",
-            remote_credential_guard,
-            text
-        );
-        opt!(self, "virtual_account", virtual_account, text);
-        opt!(self, "elevated_token", elevated_token, text);
-        opt!(self, "target_outbound_user", target_outbound_user, text);
-        opt!(self, "target_outbound_domain", target_outbound_domain, text);
+    /// `"family":"…"`: the enum's tag, before the variant's fields.
+    fn family(&mut self, name: &str) {
+        self.key(k!("family"));
+        self.str(name);
     }
 
-    fn logon_failure(&mut self, x: &LogonFailure) {
-        let LogonFailure {
-            subject,
-            target_sid,
-            target_user,
-            target_domain,
-            status,
-            status_name,
-            sub_status,
-            sub_status_name,
-            failure_reason,
-            logon_type,
-            logon_type_name,
-            logon_process,
-            auth_package,
-            lm_package,
-            key_length,
-            network,
-            process_id,
-            process_name,
-            transmitted_services,
-        } = x;
-        self.subject(subject);
-        opt!(self, "target_sid", target_sid, text);
-        opt!(self, "target_user", target_user, text);
-        opt!(self, "target_domain", target_domain, text);
-        opt!(self, "status", status, status);
-        opt!(self, "status_name", status_name, name);
-        opt!(self, "sub_status", sub_status, status);
-        opt!(self, "sub_status_name", sub_status_name, name);
-        opt!(self, "failure_reason", failure_reason, text);
-        opt!(self, "logon_type", logon_type, num);
-        opt!(self, "logon_type_name", logon_type_name, name);
-        opt!(self, "logon_process", logon_process, text);
-        opt!(self, "auth_package", auth_package, text);
-        opt!(self, "lm_package", lm_package, text);
-        opt!(self, "key_length", key_length, num);
-        self.network(network);
-        opt!(self, "process_id", process_id, num);
-        opt!(self, "process_name", process_name, text);
-        opt!(self, "transmitted_services", transmitted_services, text);
-    }
-
-    fn explicit(&mut self, x: &ExplicitCredentials) {
-        let ExplicitCredentials {
-            subject,
-            target_user,
-            target_domain,
-            target_server,
-            target_info,
-            process_id,
-            process_name,
-            network,
-            logon_guid,
-            target_logon_guid,
-        } = x;
-        self.subject(subject);
-        opt!(self, "target_user", target_user, text);
-        opt!(self, "target_domain", target_domain, text);
-        opt!(self, "target_server", target_server, text);
-        opt!(self, "target_info", target_info, text);
-        opt!(self, "process_id", process_id, num);
-        opt!(self, "process_name", process_name, text);
-        self.network(network);
-        opt!(self, "logon_guid", logon_guid, text);
-        opt!(self, "target_logon_guid", target_logon_guid, text);
-    }
-
-    fn ntlm(&mut self, x: &NtlmAudit) {
-        let NtlmAudit {
-            stage,
-            target_name,
-            target_user,
-            target_domain,
-            workstation,
-            process_id,
-            process_name,
-            client_luid,
-            client_luid_name,
-            client_user,
-            client_domain,
-            logon_type,
-            in_proc,
-            mechanism_oid,
-            schannel_name,
-            schannel_type,
-            schannel_type_name,
-        } = x;
-        opt!(self, "stage", stage, stage);
-        opt!(self, "target_name", target_name, text);
-        opt!(self, "target_user", target_user, text);
-        opt!(self, "target_domain", target_domain, text);
-        opt!(self, "workstation", workstation, text);
-        opt!(self, "process_id", process_id, num);
-        opt!(self, "process_name", process_name, text);
-        opt!(self, "client_luid", client_luid, luid);
-        opt!(self, "client_luid_name", client_luid_name, name);
-        opt!(self, "client_user", client_user, text);
-        opt!(self, "client_domain", client_domain, text);
-        opt!(self, "logon_type", logon_type, num);
-        opt!(self, "in_proc", in_proc, flag);
-        opt!(self, "mechanism_oid", mechanism_oid, text);
-        opt!(self, "schannel_name", schannel_name, text);
-        opt!(self, "schannel_type", schannel_type, num);
-        opt!(self, "schannel_type_name", schannel_type_name, name);
-    }
-
-    fn share(&mut self, x: &ShareAccess) {
-        let ShareAccess {
-            subject,
-            object_type,
-            network,
-            share,
-            share_local_path,
-            relative_target,
-            access_mask,
-            access_list,
-            access_reason,
-        } = x;
-        self.subject(subject);
-        opt!(self, "object_type", object_type, text);
-        self.network(network);
-        opt!(self, "share", share, text);
-        opt!(self, "share_local_path", share_local_path, text);
-        opt!(self, "relative_target", relative_target, text);
-        opt!(self, "access_mask", access_mask, num);
-        self.nonempty(k!("access_list"), access_list);
-        opt!(self, "access_reason", access_reason, text);
-    }
-
-    fn computer_change(&mut self, x: &ComputerAccountChange) {
-        let ComputerAccountChange {
-            subject,
-            target_sid,
-            target_user,
-            target_domain,
-            sam_account_name,
-            password_last_set,
-            old_uac,
-            new_uac,
-            uac_changes,
-            dns_host_name,
-            service_principal_names,
-            privileges,
-        } = x;
-        self.subject(subject);
-        opt!(self, "target_sid", target_sid, text);
-        opt!(self, "target_user", target_user, text);
-        opt!(self, "target_domain", target_domain, text);
-        opt!(self, "sam_account_name", sam_account_name, text);
-        opt!(self, "password_last_set", password_last_set, text);
-        opt!(self, "old_uac", old_uac, num);
-        opt!(self, "new_uac", new_uac, num);
-        self.nonempty(k!("uac_changes"), uac_changes);
-        opt!(self, "dns_host_name", dns_host_name, text);
-        opt!(
-            self,
-            "service_principal_names",
-            service_principal_names,
-            text
-        );
-        self.nonempty(k!("privileges"), privileges);
-    }
-
-    fn netlogon(&mut self, x: &Netlogon) {
-        let Netlogon {
-            account,
-            domain,
-            account_type,
-            os,
-            os_build,
-            os_service_pack,
-            trust_name,
-            trust_target,
-            ip,
-            error,
-            status,
-            status_name,
-            outcome,
-        } = x;
-        opt!(self, "account", account, text);
-        opt!(self, "domain", domain, text);
-        opt!(self, "account_type", account_type, text);
-        opt!(self, "os", os, text);
-        opt!(self, "os_build", os_build, text);
-        opt!(self, "os_service_pack", os_service_pack, text);
-        opt!(self, "trust_name", trust_name, text);
-        opt!(self, "trust_target", trust_target, text);
-        opt!(self, "ip", ip, text);
-        opt!(self, "error", error, text);
-        opt!(self, "status", status, status);
-        opt!(self, "status_name", status_name, name);
-        opt!(self, "outcome", outcome, name);
+    /// The five NTLM families share a struct.
+    fn ntlm(&mut self, family: &str, x: &NtlmAudit) {
+        self.family(family);
+        fields! { self, x, NtlmAudit {
+            stage: stage, target_name: text, target_user: text, target_domain: text,
+            workstation: text, process_id: num, process_name: text, client_luid: luid,
+            client_luid_name: name, client_user: text, client_domain: text, logon_type: num,
+            in_proc: flag, mechanism_oid: text, schannel_name: text, schannel_type: num,
+            schannel_type_name: name,
+        } }
     }
 }
 
