@@ -213,11 +213,11 @@ pub struct Batch {
     /// event is some 750 bytes, and on its way from the decoder to the batch it was moved six
     /// times (memmove took 8 % of a 4624-heavy scan).
     pub events: Vec<Box<Event>>,
-    /// With [`scan_observed`]'s `pack`: one line per event, `RECORD_ID<TAB>JSON<LF>`, the JSON
-    /// as `--events` writes it (without `scenario` and `findings`), made on the threads that
-    /// decode the records, and the batch's lines then given to `pack` on the thread that read
-    /// them. Empty without.
-    pub json_lines: Vec<u8>,
+    /// With [`scan_observed`]'s `pack`: the batch's `--events` lines as `pack` made them, on
+    /// the thread that read them. A line per event, `RECORD_ID<TAB>JSON<LF>`, the JSON as
+    /// `--events` writes it (without `scenario` and `findings`), made on the threads that
+    /// decode the records. Empty without `pack`.
+    pub packed_lines: Vec<u8>,
 }
 
 /// What a reading thread does with a batch's `--events` lines before handing the batch over
@@ -265,8 +265,8 @@ pub fn scan(
 
 /// Read every input, handing over whole batches of events (see [`Batch`]), each event also
 /// observed by `observer` on the thread that read it; with `pack`, each batch also carries
-/// its events serialised, packed by it. Returns the reports, in input order, and the states of the
-/// reading threads, to be merged.
+/// its events serialised, packed by it. Returns the reports, in input order, and the states
+/// of the reading threads, to be merged.
 pub fn scan_observed<S: Send>(
     opts: &ScanOptions,
     progress: &dyn Progress,
@@ -408,7 +408,7 @@ fn read_one(
         file: Arc::clone(&file),
         len: 0,
         events: Vec::with_capacity(if keep_events { EVENT_BATCH } else { 0 }),
-        json_lines: Vec::new(),
+        packed_lines: Vec::new(),
     };
     let mut batch = new_batch();
     // The batch's lines, packed when it is sent: one buffer, kept.
@@ -416,7 +416,7 @@ fn read_one(
     let send = |batch: &mut Batch, lines: &mut Vec<u8>| {
         let mut full = std::mem::replace(batch, new_batch());
         if let Some(pack) = pack {
-            full.json_lines = pack(lines);
+            full.packed_lines = pack(lines);
             lines.clear();
         }
         let _ = tx.send(Msg::Events(full));

@@ -277,7 +277,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
             batch.events.iter().for_each(|e| a.observe(e));
         }
         if let (Some(w), None) = (events_out.as_mut(), write_error.as_ref()) {
-            let lines = std::mem::take(&mut batch.json_lines);
+            let lines = std::mem::take(&mut batch.packed_lines);
             if let Err(err) = w.write_lines(&batch.file, lines, batch.len as u64) {
                 write_error = Some(err);
             }
