@@ -361,15 +361,20 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         }
         eprintln!("nullsight: no change to simulate: every rule passes");
     }
+    // Each reading thread observes the traffic it reads; the states are merged (the merge
+    // does not depend on how the events were shared out: tests/simulate_models.rs).
+    let observer = scan::Observer {
+        new: &Traffic::new,
+        observe: Traffic::observe,
+        keep_events: false,
+    };
+    let opts = ScanOptions {
+        paths: args.logs.clone(),
+        threads: 0,
+    };
+    let (reports, states) = scan::scan_observed(&opts, &NoProgress, None, &observer, |_| {});
     let mut traffic = Traffic::new();
-    let reports = scan::scan(
-        &ScanOptions {
-            paths: args.logs.clone(),
-            threads: 0,
-        },
-        &NoProgress,
-        |e| traffic.observe(&e),
-    );
+    states.into_iter().for_each(|s| traffic.merge(s));
     for r in &reports {
         for e in &r.errors {
             errors.push(crate::policy::sanitize(&format!("{}: {e}", r.file)));
