@@ -143,6 +143,17 @@ pub fn write_report(dest: &str, input: &ReportInput) -> anyhow::Result<()> {
 
 /// The simulation of `simulate --logs … --config …` (each host's failing baseline rules, or
 /// --baseline's), as `simulate --json` writes it.
+/// What a reading thread keeps of the `--logs` for the report: the analysis, and the flows
+/// when the simulation is computed here.
+type LogsState = (Analysis, Option<Traffic>);
+
+fn observe_logs((analysis, flows): &mut LogsState, e: &crate::event::Event) {
+    analysis.observe(e);
+    if let Some(t) = flows {
+        t.observe(e);
+    }
+}
+
 fn simulate_flows(
     traffic: &Traffic,
     hosts: &[crate::policy::HostConfig],
@@ -201,24 +212,31 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let (summary, aggregate) = if let Some(p) = &args.summary {
         (Some(read_json(p)?), None)
     } else if !args.logs.is_empty() {
-        let mut analysis = Analysis::default();
         let mut agg = Aggregator::default();
-        // The simulation needs the flows; observe them only when it will be computed.
-        let mut flows = simulate_here.then(Traffic::new);
-        let inputs = scan::scan(
-            &ScanOptions {
-                paths: args.logs.clone(),
-                threads: args.threads,
-            },
-            &NoProgress,
-            |e| {
-                analysis.observe(&e);
-                agg.observe(&e);
-                if let Some(t) = &mut flows {
-                    t.observe(&e);
-                }
-            },
-        );
+        // The analysis and, when the simulation will be computed, the flows are observed on
+        // the threads that read the events, a state each, merged below (as `scan` does). The
+        // aggregate stays on this thread: which edges its cap keeps depends on the order.
+        let new_state = || -> LogsState { (Analysis::default(), simulate_here.then(Traffic::new)) };
+        let observer = scan::Observer {
+            new: &new_state,
+            observe: observe_logs,
+            keep_events: true,
+        };
+        let opts = ScanOptions {
+            paths: args.logs.clone(),
+            threads: args.threads,
+        };
+        let (inputs, states) = scan::scan_observed(&opts, &NoProgress, None, &observer, |b| {
+            b.events.iter().for_each(|e| agg.observe(e));
+        });
+        let mut states = states.into_iter();
+        let (mut analysis, mut flows) = states.next().unwrap_or_else(new_state);
+        for (a, f) in states {
+            analysis.merge(a);
+            if let (Some(t), Some(f)) = (&mut flows, f) {
+                t.merge(f);
+            }
+        }
         let outcome = analysis.finish_with(&HostView::from_configs(&configs.hosts));
         for i in &inputs {
             for e in &i.errors {
