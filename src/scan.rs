@@ -5,7 +5,7 @@
 //! the rayon pool parses, and a caller parked on a rayon worker could starve the pool). A
 //! large EVTX file is also split across cores by chunk (`source::evtx`). With
 //! [`scan_observed`], each worker also analyses the events it reads into a state of its own,
-//! and the caller merges the states.
+//! and the states are merged at the end.
 
 use crate::event::{self, Event};
 use crate::source::{self, InputError, InputKind, Item, Place, RecordFilter};
@@ -241,6 +241,9 @@ pub struct Observer<'a, S> {
     pub new: &'a (dyn Fn() -> S + Sync),
     /// Observe one event (its `file` set).
     pub observe: fn(&mut S, &Event),
+    /// Fold a reading thread's state into another (analysis state is a monoid: the result does
+    /// not depend on how the events were shared out).
+    pub merge: fn(&mut S, S),
     /// Whether the batches carry the events too. When they do not, each event is freed on
     /// the thread that observed it: the consumer had spent most of its time freeing events
     /// others had made.
@@ -257,6 +260,7 @@ pub fn scan(
     let observer = Observer {
         new: &|| (),
         observe: |_, _| {},
+        merge: |_, _| {},
         keep_events: true,
     };
     let on_batch = |b: Batch| b.events.into_iter().for_each(|e| on_event(*e));
@@ -265,15 +269,15 @@ pub fn scan(
 
 /// Read every input, handing over whole batches of events (see [`Batch`]), each event also
 /// observed by `observer` on the thread that read it; with `pack`, each batch also carries
-/// its events serialised, packed by it. Returns the reports, in input order, and the states
-/// of the reading threads, to be merged.
+/// its events serialised, packed by it. Returns the reports, in input order, and the reading
+/// threads' states merged into one.
 pub fn scan_observed<S: Send>(
     opts: &ScanOptions,
     progress: &dyn Progress,
     pack: Option<Pack>,
     observer: &Observer<'_, S>,
     mut on_batch: impl FnMut(Batch),
-) -> (Vec<InputReport>, Vec<S>) {
+) -> (Vec<InputReport>, S) {
     let (files, mut problems) = collect_inputs(&opts.paths);
     let sizes: Vec<u64> = files
         .iter()
@@ -353,9 +357,12 @@ pub fn scan_observed<S: Send>(
             .collect::<Vec<S>>()
     });
     progress.finish();
+    let mut states = states.into_iter();
+    let mut state = states.next().unwrap_or_else(observer.new);
+    states.for_each(|s| (observer.merge)(&mut state, s));
     let mut out: Vec<InputReport> = reports.into_iter().flatten().collect();
     out.append(&mut problems);
-    (out, states)
+    (out, state)
 }
 
 /// `meant_as_evidence`: a file that is not evidence is an error (else it is skipped).

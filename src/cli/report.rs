@@ -141,8 +141,6 @@ pub fn write_report(dest: &str, input: &ReportInput) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The simulation of `simulate --logs … --config …` (each host's failing baseline rules, or
-/// --baseline's), as `simulate --json` writes it.
 /// What a reading thread keeps of the `--logs` for the report: the analysis, and the flows
 /// when the simulation is computed here.
 type LogsState = (Analysis, Option<Traffic>);
@@ -154,6 +152,15 @@ fn observe_logs((analysis, flows): &mut LogsState, e: &crate::event::Event) {
     }
 }
 
+fn merge_logs((analysis, flows): &mut LogsState, (a, f): LogsState) {
+    analysis.merge(a);
+    if let (Some(t), Some(f)) = (flows, f) {
+        t.merge(f);
+    }
+}
+
+/// The simulation of `simulate --logs … --config …` (each host's failing baseline rules, or
+/// --baseline's), as `simulate --json` writes it.
 fn simulate_flows(
     traffic: &Traffic,
     hosts: &[crate::policy::HostConfig],
@@ -214,29 +221,24 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     } else if !args.logs.is_empty() {
         let mut agg = Aggregator::default();
         // The analysis and, when the simulation will be computed, the flows are observed on
-        // the threads that read the events, a state each, merged below (as `scan` does). The
-        // aggregate stays on this thread: which edges its cap keeps depends on the order.
+        // the threads that read the events, a state each, merged at the end (as `scan`
+        // does). The aggregate stays on this thread: which edges its cap keeps depends on the
+        // order.
         let new_state = || -> LogsState { (Analysis::default(), simulate_here.then(Traffic::new)) };
         let observer = scan::Observer {
             new: &new_state,
             observe: observe_logs,
+            merge: merge_logs,
             keep_events: true,
         };
         let opts = ScanOptions {
             paths: args.logs.clone(),
             threads: args.threads,
         };
-        let (inputs, states) = scan::scan_observed(&opts, &NoProgress, None, &observer, |b| {
-            b.events.iter().for_each(|e| agg.observe(e));
-        });
-        let mut states = states.into_iter();
-        let (mut analysis, mut flows) = states.next().unwrap_or_else(new_state);
-        for (a, f) in states {
-            analysis.merge(a);
-            if let (Some(t), Some(f)) = (&mut flows, f) {
-                t.merge(f);
-            }
-        }
+        let (inputs, (analysis, flows)) =
+            scan::scan_observed(&opts, &NoProgress, None, &observer, |b| {
+                b.events.iter().for_each(|e| agg.observe(e));
+            });
         let outcome = analysis.finish_with(&HostView::from_configs(&configs.hosts));
         for i in &inputs {
             for e in &i.errors {

@@ -264,15 +264,16 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         paths: args.paths.clone(),
         threads: args.threads,
     };
-    // The analysis runs on the threads that read the files, a state each, merged below.
+    // The analysis runs on the threads that read the files, a state each, merged at the end.
     let new_analysis = || Analysis::new(config.clone());
     let observer = scan::Observer {
         new: &new_analysis,
         observe: Analysis::observe,
+        merge: Analysis::merge,
         keep_events: aggregator.is_some(),
     };
     let pack: Option<scan::Pack> = events_out.is_some().then_some(report::events::pack);
-    let (inputs, states) = scan::scan_observed(&opts, &bar, pack, &observer, |mut batch| {
+    let (inputs, analysis) = scan::scan_observed(&opts, &bar, pack, &observer, |mut batch| {
         if let Some(a) = aggregator.as_mut() {
             batch.events.iter().for_each(|e| a.observe(e));
         }
@@ -286,9 +287,6 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(err) = write_error {
         return Err(err.context("writing --events"));
     }
-    let mut states = states.into_iter();
-    let mut analysis = states.next().unwrap_or_else(new_analysis);
-    states.for_each(|s| analysis.merge(s));
     let outcome = analysis.finish_with(&hosts);
     for i in &inputs {
         for e in &i.errors {

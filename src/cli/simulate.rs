@@ -366,15 +366,14 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     let observer = scan::Observer {
         new: &Traffic::new,
         observe: Traffic::observe,
+        merge: Traffic::merge,
         keep_events: false,
     };
     let opts = ScanOptions {
         paths: args.logs.clone(),
         threads: 0,
     };
-    let (reports, states) = scan::scan_observed(&opts, &NoProgress, None, &observer, |_| {});
-    let mut traffic = Traffic::new();
-    states.into_iter().for_each(|s| traffic.merge(s));
+    let (reports, traffic) = scan::scan_observed(&opts, &NoProgress, None, &observer, |_| {});
     for r in &reports {
         for e in &r.errors {
             errors.push(crate::policy::sanitize(&format!("{}: {e}", r.file)));
