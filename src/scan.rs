@@ -216,14 +216,14 @@ pub struct Batch {
     /// With [`scan_observed`]'s `pack`: the batch's `--events` lines as `pack` made them, on
     /// the thread that read them. A line per event, `RECORD_ID<TAB>JSON<LF>`, the JSON as
     /// `--events` writes it (without `scenario` and `findings`), made on the threads that
-    /// decode the records. Empty without `pack`.
-    pub packed_lines: Vec<u8>,
+    /// decode the records; or why `pack` could not. Empty without `pack`.
+    pub packed_lines: std::io::Result<Vec<u8>>,
 }
 
 /// What a reading thread does with a batch's `--events` lines before handing the batch over
 /// (the events writer compresses them for its spill: on the reading threads, each
 /// compressing its own, rather than on a thread of its own woken for every batch).
-pub type Pack = fn(&[u8]) -> Vec<u8>;
+pub type Pack = fn(&[u8]) -> std::io::Result<Vec<u8>>;
 
 /// Message from a worker to the consumer.
 enum Msg {
@@ -415,7 +415,7 @@ fn read_one(
         file: Arc::clone(&file),
         len: 0,
         events: Vec::with_capacity(if keep_events { EVENT_BATCH } else { 0 }),
-        packed_lines: Vec::new(),
+        packed_lines: Ok(Vec::new()),
     };
     let mut batch = new_batch();
     // The batch's lines, packed when it is sent: one buffer, kept.

@@ -273,13 +273,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         keep_events: aggregator.is_some(),
     };
     let pack: Option<scan::Pack> = events_out.is_some().then_some(report::events::pack);
-    let (inputs, analysis) = scan::scan_observed(&opts, &bar, pack, &observer, |mut batch| {
+    let (inputs, analysis) = scan::scan_observed(&opts, &bar, pack, &observer, |batch| {
         if let Some(a) = aggregator.as_mut() {
             batch.events.iter().for_each(|e| a.observe(e));
         }
         if let (Some(w), None) = (events_out.as_mut(), write_error.as_ref()) {
-            let lines = std::mem::take(&mut batch.packed_lines);
-            if let Err(err) = w.write_lines(&batch.file, lines, batch.len as u64) {
+            if let Err(err) = w.write_lines(&batch.file, batch.packed_lines, batch.len as u64) {
                 write_error = Some(err);
             }
         }

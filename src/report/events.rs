@@ -50,23 +50,25 @@ pub struct EventsWriter {
 
 /// A batch of lines as the spill holds it: their length (4 bytes, little-endian), then their
 /// LZ4 block. Made on the threads that read the files (see [`crate::scan::Pack`]).
-pub fn pack(lines: &[u8]) -> Vec<u8> {
+pub fn pack(lines: &[u8]) -> std::io::Result<Vec<u8>> {
     thread_local! {
         /// Room for a block as large as LZ4 can make it, kept from batch to batch.
         static ROOM: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    // The scan's batches are some 256 KiB: the length fits.
-    let raw = u32::try_from(lines.len()).unwrap_or(u32::MAX);
+    let raw = u32::try_from(lines.len())
+        .map_err(|_| std::io::Error::other("a batch of events over 4 GiB cannot be spilled"))?;
     ROOM.with_borrow_mut(|room| {
+        // Grown when too small, never cleared: zeroing the room for every batch again wrote
+        // as many bytes as the spill's lines.
         let most = lz4_flex::block::get_maximum_output_size(lines.len());
         if room.len() < most {
             room.resize(most, 0);
         }
-        let n = lz4_flex::block::compress_into(lines, room).unwrap_or(0);
+        let n = lz4_flex::block::compress_into(lines, room).map_err(std::io::Error::other)?;
         let mut packed = Vec::with_capacity(4 + n);
         packed.extend_from_slice(&raw.to_le_bytes());
         packed.extend_from_slice(&room[..n]);
-        packed
+        Ok(packed)
     })
 }
 
@@ -133,13 +135,14 @@ impl EventsWriter {
     }
 
     /// Spill a batch of `events` lines of [`crate::scan::push_json_line`], all of `file`, as
-    /// [`pack`] made it.
+    /// [`pack`] made it (or its error, reported as the spill's).
     pub fn write_lines(
         &mut self,
         file: &Arc<str>,
-        packed: Vec<u8>,
+        packed: std::io::Result<Vec<u8>>,
         events: u64,
     ) -> anyhow::Result<()> {
+        let packed = packed.map_err(|e| self.cannot_spill(e))?;
         let idx = self.index_of(file);
         let len = u32::try_from(packed.len())
             .map_err(|_| anyhow::anyhow!("a batch of events over 4 GiB cannot be spilled"))?;
