@@ -55,6 +55,14 @@ struct Val {
     len: u16,
 }
 
+impl Val {
+    /// The value's bytes in the chunk `d`.
+    fn bytes(self, d: &[u8]) -> Option<&[u8]> {
+        let at = self.at as usize;
+        d.get(at..at + usize::from(self.len))
+    }
+}
+
 /// A parsed `TemplateInstance`.
 struct Instance {
     def_offset: u32,
@@ -731,7 +739,7 @@ fn filetime(ft: u64) -> Option<jiff::Timestamp> {
 /// not format (the record is rendered instead).
 fn push_value(s: &mut String, d: &[u8], v: Val) -> Option<()> {
     use std::fmt::Write;
-    let b = d.get(v.at as usize..v.at as usize + usize::from(v.len))?;
+    let b = v.bytes(d)?;
     let n = b.len();
     match (v.ty, n) {
         (0x00, _) => {}
@@ -806,7 +814,7 @@ fn push_value(s: &mut String, d: &[u8], v: Val) -> Option<()> {
 
 /// Whether [`push_value`] formats `v` (answers `Some`), without formatting it.
 fn formats(d: &[u8], v: Val) -> bool {
-    let Some(b) = d.get(v.at as usize..v.at as usize + usize::from(v.len)) else {
+    let Some(b) = v.bytes(d) else {
         return false;
     };
     let n = b.len();
@@ -825,7 +833,7 @@ fn formats(d: &[u8], v: Val) -> bool {
 /// The number an unsigned or hex integer value holds: what [`crate::event::fields::number`]
 /// reads from its text. `None`: another type (read through its text).
 fn unsigned(d: &[u8], v: Val) -> Option<u64> {
-    let b = d.get(v.at as usize..v.at as usize + usize::from(v.len))?;
+    let b = v.bytes(d)?;
     Some(match (v.ty, b.len()) {
         (0x04, 1) => u64::from(b[0]),
         (0x06, 2) => u64::from(u16::from_le_bytes([b[0], b[1]])),
@@ -845,8 +853,7 @@ impl<'a> Ctx<'a> {
     /// A value and its bytes.
     fn raw(&self, index: u16) -> Option<(Val, &'a [u8])> {
         let v = self.val(index)?;
-        let at = v.at as usize;
-        Some((v, self.d.get(at..at + usize::from(v.len))?))
+        Some((v, v.bytes(self.d)?))
     }
 }
 
@@ -945,6 +952,32 @@ struct ListMemo {
     next: usize,
 }
 
+/// Lists a [`ListMemo`] keeps.
+const LISTS_KEPT: usize = 4;
+
+impl ListMemo {
+    fn get(&self, raw: &[u8]) -> Option<Vec<Text>> {
+        self.kept
+            .iter()
+            .find(|(k, _)| k.as_slice() == raw)
+            .map(|(_, l)| l.clone())
+    }
+
+    fn keep(&mut self, raw: &[u8], list: &[Text]) {
+        let entry = (raw.to_vec(), list.to_vec());
+        if self.kept.len() < LISTS_KEPT {
+            self.kept.push(entry);
+        } else {
+            self.kept[self.next] = entry;
+            self.next = (self.next + 1) % LISTS_KEPT;
+        }
+    }
+}
+
+thread_local! {
+    static LISTS: std::cell::RefCell<ListMemo> = std::cell::RefCell::default();
+}
+
 /// The text of the string and SID values last taken on this thread, by their type and bytes,
 /// in a table of [`TEXT_SLOTS`] places indexed by their hash. A log names the same accounts,
 /// domains, SIDs, processes and packages record after record: making a value's text again took
@@ -996,32 +1029,6 @@ impl TextMemo {
 
 thread_local! {
     static TEXTS: std::cell::RefCell<TextMemo> = std::cell::RefCell::default();
-}
-
-/// Lists a [`ListMemo`] keeps.
-const LISTS_KEPT: usize = 4;
-
-impl ListMemo {
-    fn get(&self, raw: &[u8]) -> Option<Vec<Text>> {
-        self.kept
-            .iter()
-            .find(|(k, _)| k.as_slice() == raw)
-            .map(|(_, l)| l.clone())
-    }
-
-    fn keep(&mut self, raw: &[u8], list: &[Text]) {
-        let entry = (raw.to_vec(), list.to_vec());
-        if self.kept.len() < LISTS_KEPT {
-            self.kept.push(entry);
-        } else {
-            self.kept[self.next] = entry;
-            self.next = (self.next + 1) % LISTS_KEPT;
-        }
-    }
-}
-
-thread_local! {
-    static LISTS: std::cell::RefCell<ListMemo> = std::cell::RefCell::default();
 }
 
 /// Records typed lazily ([`ChunkDecoder::decode_typed`]) over the process, for tests and
@@ -1509,8 +1516,7 @@ impl SystemMemo {
                 // Types are at most 0xa1: 0xff marks a value past the instance's.
                 None => p.push(0xff),
                 Some(v) => {
-                    let Some(b) = ctx.d.get(v.at as usize..v.at as usize + usize::from(v.len))
-                    else {
+                    let Some(b) = v.bytes(ctx.d) else {
                         return false;
                     };
                     p.push(v.ty);
@@ -1739,7 +1745,7 @@ fn event_data(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord) -> Option<()> {
 /// The strings of a UTF-16 string array value (each NUL-terminated); an empty array renders as
 /// one empty element. `None`: a last string without its NUL (the crate reads on past it).
 fn string_array(d: &[u8], v: Val) -> Option<Vec<String>> {
-    let b = d.get(v.at as usize..v.at as usize + usize::from(v.len))?;
+    let b = v.bytes(d)?;
     if b.is_empty() {
         return Some(vec![String::new()]);
     }
