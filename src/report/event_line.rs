@@ -56,7 +56,7 @@ pub fn append(out: &mut Vec<u8>, e: &Event) {
     match time {
         Some(t) => match crate::event::rfc3339(*t, &mut [0; 32]) {
             Some(text) => l.str(text),
-            None => l.str(&t.to_string()),
+            None => l.str(t.to_string()),
         },
         None => l.out.extend_from_slice(b"null"),
     }
@@ -70,7 +70,7 @@ pub fn append(out: &mut Vec<u8>, e: &Event) {
     l.num(*event_id);
     opt!(l, "version", version, num);
     l.key(k!("anonymous"));
-    l.bool(*anonymous);
+    l.bool(anonymous);
     l.kind(kind);
     l.out.push(b'}');
 }
@@ -99,7 +99,7 @@ macro_rules! fields {
     };
     (@ $l:ident, $f:ident, always) => {{
         $l.key(k!(stringify!($f)));
-        $l.text($f);
+        $l.str($f);
     }};
     (@ $l:ident, $f:ident, $how:ident) => {
         opt!($l, stringify!($f), $f, $how)
@@ -138,16 +138,9 @@ impl Line<'_> {
         self.out.extend_from_slice(key.as_bytes());
     }
 
-    fn str(&mut self, s: &str) {
-        push_str(self.out, s);
-    }
-
-    fn text(&mut self, s: &Text) {
-        push_str(self.out, s);
-    }
-
-    fn name(&mut self, s: &&'static str) {
-        push_str(self.out, s);
+    /// Any text: a `&str`, a field's `Text`, a knowledge table's `&'static str`.
+    fn str(&mut self, s: impl AsRef<str>) {
+        push_str(self.out, s.as_ref());
     }
 
     fn num(&mut self, n: impl Num) {
@@ -155,13 +148,9 @@ impl Line<'_> {
             .extend_from_slice(n.put(&mut itoa::Buffer::new()).as_bytes());
     }
 
-    fn bool(&mut self, b: bool) {
+    fn bool(&mut self, b: &bool) {
         self.out
-            .extend_from_slice(if b { b"true" } else { b"false" });
-    }
-
-    fn flag(&mut self, b: &bool) {
-        self.bool(*b);
+            .extend_from_slice(if *b { b"true" } else { b"false" });
     }
 
     /// A hex string: `"0x3e7"` (nothing in it to escape).
@@ -224,14 +213,14 @@ impl Line<'_> {
             domain,
             logon_id,
         } = s;
-        opt!(self, "subject_sid", sid, text);
-        opt!(self, "subject_user", user, text);
-        opt!(self, "subject_domain", domain, text);
+        opt!(self, "subject_sid", sid, str);
+        opt!(self, "subject_user", user, str);
+        opt!(self, "subject_domain", domain, str);
         opt!(self, "subject_logon_id", logon_id, luid);
     }
 
     fn network(&mut self, n: &Network) {
-        fields! { self, n, Network { workstation: text, ip: text, port: num } }
+        fields! { self, n, Network { workstation: str, ip: str, port: num } }
     }
 
     /// The family, then the variant's fields.
@@ -241,33 +230,33 @@ impl Line<'_> {
             Kind::Logon(x) => {
                 l.family("logon");
                 fields! { l, x, Logon {
-                    subject: flat, target_sid: text, target_user: text, target_domain: text,
+                    subject: flat, target_sid: str, target_user: str, target_domain: str,
                     target_logon_id: luid, target_linked_logon_id: luid, logon_type: num,
-                    logon_type_name: name, logon_process: text, auth_package: text,
-                    lm_package: text, key_length: num, network: flat, process_id: num,
-                    process_name: text, logon_guid: text, transmitted_services: text,
-                    impersonation_level: text, restricted_admin_mode: text,
-                    remote_credential_guard: text, virtual_account: text, elevated_token: text,
-                    target_outbound_user: text, target_outbound_domain: text,
+                    logon_type_name: str, logon_process: str, auth_package: str,
+                    lm_package: str, key_length: num, network: flat, process_id: num,
+                    process_name: str, logon_guid: str, transmitted_services: str,
+                    impersonation_level: str, restricted_admin_mode: str,
+                    remote_credential_guard: str, virtual_account: str, elevated_token: str,
+                    target_outbound_user: str, target_outbound_domain: str,
                 } }
             }
             Kind::LogonFailure(x) => {
                 l.family("logon_failure");
                 fields! { l, x, LogonFailure {
-                    subject: flat, target_sid: text, target_user: text, target_domain: text,
-                    status: status, status_name: name, sub_status: status,
-                    sub_status_name: name, failure_reason: text, logon_type: num,
-                    logon_type_name: name, logon_process: text, auth_package: text,
-                    lm_package: text, key_length: num, network: flat, process_id: num,
-                    process_name: text, transmitted_services: text,
+                    subject: flat, target_sid: str, target_user: str, target_domain: str,
+                    status: status, status_name: str, sub_status: status,
+                    sub_status_name: str, failure_reason: str, logon_type: num,
+                    logon_type_name: str, logon_process: str, auth_package: str,
+                    lm_package: str, key_length: num, network: flat, process_id: num,
+                    process_name: str, transmitted_services: str,
                 } }
             }
             Kind::ExplicitCredentials(x) => {
                 l.family("explicit_credentials");
                 fields! { l, x, ExplicitCredentials {
-                    subject: flat, target_user: text, target_domain: text, target_server: text,
-                    target_info: text, process_id: num, process_name: text, network: flat,
-                    logon_guid: text, target_logon_guid: text,
+                    subject: flat, target_user: str, target_domain: str, target_server: str,
+                    target_info: str, process_id: num, process_name: str, network: flat,
+                    logon_guid: str, target_logon_guid: str,
                 } }
             }
             Kind::SpecialPrivileges(x) => {
@@ -277,8 +266,8 @@ impl Line<'_> {
             Kind::CredentialValidation(x) => {
                 l.family("credential_validation");
                 fields! { l, x, CredentialValidation {
-                    auth_package: text, target_user: text, workstation: text, status: status,
-                    status_name: name,
+                    auth_package: str, target_user: str, workstation: str, status: status,
+                    status_name: str,
                 } }
             }
             Kind::NtlmOutgoing(x) => l.ntlm("ntlm_outgoing", x),
@@ -289,33 +278,33 @@ impl Line<'_> {
             Kind::ShareAccess(x) => {
                 l.family("share_access");
                 fields! { l, x, ShareAccess {
-                    subject: flat, object_type: text, network: flat, share: text,
-                    share_local_path: text, relative_target: text, access_mask: num,
-                    access_list: nonempty, access_reason: text,
+                    subject: flat, object_type: str, network: flat, share: str,
+                    share_local_path: str, relative_target: str, access_mask: num,
+                    access_list: nonempty, access_reason: str,
                 } }
             }
             Kind::ComputerAccountChange(x) => {
                 l.family("computer_account_change");
                 fields! { l, x, ComputerAccountChange {
-                    subject: flat, target_sid: text, target_user: text, target_domain: text,
-                    sam_account_name: text, password_last_set: text, old_uac: num,
-                    new_uac: num, uac_changes: nonempty, dns_host_name: text,
-                    service_principal_names: text, privileges: nonempty,
+                    subject: flat, target_sid: str, target_user: str, target_domain: str,
+                    sam_account_name: str, password_last_set: str, old_uac: num,
+                    new_uac: num, uac_changes: nonempty, dns_host_name: str,
+                    service_principal_names: str, privileges: nonempty,
                 } }
             }
             Kind::Netlogon(x) => {
                 l.family("netlogon");
                 fields! { l, x, Netlogon {
-                    account: text, domain: text, account_type: text, os: text, os_build: text,
-                    os_service_pack: text, trust_name: text, trust_target: text, ip: text,
-                    error: text, status: status, status_name: name, outcome: name,
+                    account: str, domain: str, account_type: str, os: str, os_build: str,
+                    os_service_pack: str, trust_name: str, trust_target: str, ip: str,
+                    error: str, status: status, status_name: str, outcome: str,
                 } }
             }
             Kind::SqlLoginFailure(x) => {
                 l.family("sql_login_failure");
                 fields! { l, x, SqlLoginFailure {
-                    instance: always, target_user: text, reason: text, ip: text, server: text,
-                    database: text,
+                    instance: always, target_user: str, reason: str, ip: str, server: str,
+                    database: str,
                 } }
             }
         }
@@ -331,11 +320,11 @@ impl Line<'_> {
     fn ntlm(&mut self, family: &str, x: &NtlmAudit) {
         self.family(family);
         fields! { self, x, NtlmAudit {
-            stage: stage, target_name: text, target_user: text, target_domain: text,
-            workstation: text, process_id: num, process_name: text, client_luid: luid,
-            client_luid_name: name, client_user: text, client_domain: text, logon_type: num,
-            in_proc: flag, mechanism_oid: text, schannel_name: text, schannel_type: num,
-            schannel_type_name: name,
+            stage: stage, target_name: str, target_user: str, target_domain: str,
+            workstation: str, process_id: num, process_name: str, client_luid: luid,
+            client_luid_name: str, client_user: str, client_domain: str, logon_type: num,
+            in_proc: bool, mechanism_oid: str, schannel_name: str, schannel_type: num,
+            schannel_type_name: str,
         } }
     }
 }
