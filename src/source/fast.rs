@@ -1129,20 +1129,25 @@ impl super::Fields for LazyRecord<'_> {
     }
 
     fn list(&mut self, name: &'static str) -> Vec<Text> {
+        use crate::event::fields::list;
+        let Some((_, Some(content))) = self.find(name) else {
+            // Missing, or taken (empty).
+            return list(self.item(name));
+        };
         // A string value: its list as last made from the same bytes (see [`ListMemo`]).
-        let raw = match self.find(name) {
-            Some((_, Some([Node::Sub { index }]))) => self.ctx.raw(*index),
+        let raw = match content {
+            [Node::Sub { index }] => self.ctx.raw(*index).filter(|(v, _)| v.ty == 0x01),
             _ => None,
         };
-        let Some((_, raw)) = raw.filter(|(v, _)| v.ty == 0x01) else {
-            return crate::event::fields::list(self.item(name));
+        let Some((_, raw)) = raw else {
+            return list(Some(self.scratch_text(content)));
         };
         if let Some(hit) = LISTS.with_borrow(|m| m.get(raw)) {
             return hit;
         }
-        let list = crate::event::fields::list(self.item(name));
-        LISTS.with_borrow_mut(|m| m.keep(raw, &list));
-        list
+        let made = list(Some(self.scratch_text(content)));
+        LISTS.with_borrow_mut(|m| m.keep(raw, &made));
+        made
     }
 
     fn take_raw(&mut self) -> Option<RawRecord> {
