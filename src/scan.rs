@@ -213,17 +213,12 @@ pub struct Batch {
     /// event is some 750 bytes, and on its way from the decoder to the batch it was moved six
     /// times (memmove took 8 % of a 4624-heavy scan).
     pub events: Vec<Box<Event>>,
-    /// With [`scan_observed`]'s `pack`: the batch's `--events` lines as `pack` made them, on
-    /// the thread that read them. A line per event, `RECORD_ID<TAB>JSON<LF>`, the JSON as
-    /// `--events` writes it (without `scenario` and `findings`), made on the threads that
-    /// decode the records; or why `pack` could not. Empty without `pack`.
+    /// With [`scan_observed`]'s `lines`: the batch's `--events` lines, packed for the events
+    /// writer's spill ([`crate::report::events::Lines::pack`]) on the thread that read them
+    /// (each reading thread compressing its own, rather than a thread of its own woken for
+    /// every batch); or why they could not be. Empty without `lines`.
     pub packed_lines: std::io::Result<Vec<u8>>,
 }
-
-/// What a reading thread does with a batch's `--events` lines before handing the batch over
-/// (the events writer compresses them for its spill: on the reading threads, each
-/// compressing its own, rather than on a thread of its own woken for every batch).
-pub type Pack = fn(&[u8]) -> std::io::Result<Vec<u8>>;
 
 /// Message from a worker to the consumer.
 enum Msg {
@@ -264,17 +259,17 @@ pub fn scan(
         keep_events: true,
     };
     let on_batch = |b: Batch| b.events.into_iter().for_each(|e| on_event(*e));
-    scan_observed(opts, progress, None, &observer, on_batch).0
+    scan_observed(opts, progress, false, &observer, on_batch).0
 }
 
 /// Read every input, handing over whole batches of events (see [`Batch`]), each event also
-/// observed by `observer` on the thread that read it; with `pack`, each batch also carries
-/// its events serialised, packed by it. Returns the reports, in input order, and the reading
+/// observed by `observer` on the thread that read it; with `lines`, each batch also carries
+/// its events' `--events` lines, packed. Returns the reports, in input order, and the reading
 /// threads' states merged into one.
 pub fn scan_observed<S: Send>(
     opts: &ScanOptions,
     progress: &dyn Progress,
-    pack: Option<Pack>,
+    lines: bool,
     observer: &Observer<'_, S>,
     mut on_batch: impl FnMut(Batch),
 ) -> (Vec<InputReport>, S) {
@@ -333,7 +328,7 @@ pub fn scan_observed<S: Send>(
                             let meant = *named || looks_like_evidence(path);
                             let observe = |e: &Event| (observer.observe)(&mut state, e);
                             let keep = observer.keep_events;
-                            read_one(path, meant, threads, pack, observe, keep, &tx)
+                            read_one(path, meant, threads, lines, observe, keep, &tx)
                         }
                     };
                     progress.advance(sizes[i]);
@@ -370,7 +365,7 @@ fn read_one(
     path: &Path,
     meant_as_evidence: bool,
     threads: usize,
-    pack: Option<Pack>,
+    with_lines: bool,
     mut observe: impl FnMut(&Event),
     keep_events: bool,
     tx: &mpsc::SyncSender<Msg>,
@@ -419,22 +414,17 @@ fn read_one(
     };
     let mut batch = new_batch();
     // The batch's lines, packed when it is sent: one buffer, kept.
-    let mut lines: Vec<u8> = Vec::with_capacity(if pack.is_some() { 256 << 10 } else { 0 });
-    let send = |batch: &mut Batch, lines: &mut Vec<u8>| {
+    let mut lines = crate::report::events::Lines::default();
+    let send = |batch: &mut Batch, lines: &mut crate::report::events::Lines| {
         let mut full = std::mem::replace(batch, new_batch());
-        if let Some(pack) = pack {
-            full.packed_lines = pack(lines);
-            lines.clear();
+        if with_lines {
+            full.packed_lines = lines.pack();
         }
         let _ = tx.send(Msg::Events(full));
     };
     // Typing (and serialising, for --events) runs where records are decoded: on the chunk
     // workers for a large EVTX file.
-    let map: source::Map<(Box<Event>, Vec<u8>)> = if pack.is_some() {
-        typed_with_json
-    } else {
-        typed
-    };
+    let map: source::Map<(Box<Event>, Vec<u8>)> = if with_lines { typed_with_json } else { typed };
     let result = source::read_file(
         path,
         kind,
@@ -447,10 +437,12 @@ fn read_one(
                 observe(&e);
                 events += 1;
                 batch.len += 1;
+                if with_lines {
+                    lines.push(&json, e.record_id);
+                }
                 if keep_events {
                     batch.events.push(e);
                 }
-                lines.extend_from_slice(&json);
                 if batch.len == EVENT_BATCH {
                     send(&mut batch, &mut lines);
                 }
@@ -476,32 +468,12 @@ fn typed(r: &mut dyn source::Fields) -> Option<(Box<Event>, Vec<u8>)> {
     event::from_fields(r).map(|e| (Box::new(e), Vec::new()))
 }
 
+/// The event, and its JSON as `--events` writes it but without `file`, `scenario` and
+/// `findings` (the reading thread adds the first, the events writer the others): made where
+/// the record is decoded, on the chunk workers for a large EVTX file.
 fn typed_with_json(r: &mut dyn source::Fields) -> Option<(Box<Event>, Vec<u8>)> {
     let e = Box::new(event::from_fields(r)?);
-    let mut line = Vec::with_capacity(768);
-    push_json_line(&mut line, &e);
-    Some((e, line))
-}
-
-/// The spill's form of an event: `RECORD_ID<TAB>REST<LF>`, where REST is the event's JSON (as
-/// `--events` writes it, without `scenario` and `findings`) after its first key, `file`: the
-/// final pass writes the file itself, so that the line can be made before the event knows
-/// its file. serde_json escapes control characters and writes valid UTF-8 whatever the log
-/// held, so the JSON holds no raw LF or TAB.
-pub fn push_json_line(out: &mut Vec<u8>, e: &Event) {
-    let mut n = itoa::Buffer::new();
-    out.extend_from_slice(n.format(e.record_id).as_bytes());
-    out.push(b'\t');
-    let at = out.len();
-    crate::report::event_line::append(out, e);
-    if e.file.is_empty() {
-        // `file` is left out of an event without one: `{"record_id":…` becomes the REST
-        // `,"record_id":…` in place.
-        out[at] = b',';
-    } else {
-        let mut head = br#"{"file":"#.to_vec();
-        let _ = serde_json::to_writer(&mut head, &*e.file);
-        out.drain(at..at + head.len());
-    }
-    out.push(b'\n');
+    let mut json = Vec::with_capacity(768);
+    crate::report::event_line::append(&mut json, &e);
+    Some((e, json))
 }

@@ -236,7 +236,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             threads: args.threads,
         };
         let (inputs, (analysis, flows)) =
-            scan::scan_observed(&opts, &NoProgress, None, &observer, |b| {
+            scan::scan_observed(&opts, &NoProgress, false, &observer, |b| {
                 b.events.iter().for_each(|e| agg.observe(e));
             });
         let outcome = analysis.finish_with(&HostView::from_configs(&configs.hosts));

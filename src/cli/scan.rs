@@ -272,8 +272,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         merge: Analysis::merge,
         keep_events: aggregator.is_some(),
     };
-    let pack: Option<scan::Pack> = events_out.is_some().then_some(report::events::pack);
-    let (inputs, analysis) = scan::scan_observed(&opts, &bar, pack, &observer, |batch| {
+    let lines = events_out.is_some();
+    let (inputs, analysis) = scan::scan_observed(&opts, &bar, lines, &observer, |batch| {
         if let Some(a) = aggregator.as_mut() {
             batch.events.iter().for_each(|e| a.observe(e));
         }

@@ -373,7 +373,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         paths: args.logs.clone(),
         threads: 0,
     };
-    let (reports, traffic) = scan::scan_observed(&opts, &NoProgress, None, &observer, |_| {});
+    let (reports, traffic) = scan::scan_observed(&opts, &NoProgress, false, &observer, |_| {});
     for r in &reports {
         for e in &r.errors {
             errors.push(crate::policy::sanitize(&format!("{}: {e}", r.file)));

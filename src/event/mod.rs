@@ -129,7 +129,7 @@ fn no_file(f: &Arc<str>) -> bool {
 pub struct Event {
     /// The input path as given on the command line. Left out when empty: an event is typed,
     /// and its `--events` line made, before it is given its file (see
-    /// [`crate::scan::push_json_line`]).
+    /// [`crate::report::events::Lines`]).
     #[serde(skip_serializing_if = "no_file")]
     pub file: Arc<str>,
     pub record_id: u64,

@@ -10,8 +10,8 @@
 //! few values, so a batch shrinks 15 to 20 times, and compressing it costs far less than the
 //! kernel's copy of the raw lines into the page cache and back (on a 4624-heavy 1 GB log, a
 //! 450 MB spill took its writer thread 0.8 CPU-seconds; BENCHMARKS.md). The threads that read
-//! the files compress their batches ([`pack`]) before handing them over; the spill only
-//! writes the blocks.
+//! the files compress their batches ([`Lines::pack`]) before handing them over; the spill
+//! only writes the blocks.
 
 use crate::analyze::annotations::combine;
 use crate::analyze::{Annotation, Outcome};
@@ -22,8 +22,7 @@ use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 
-/// Where one batch is in the spill: its offset and its compressed length (4 bytes of raw
-/// length, little-endian, then the LZ4 block).
+/// Where one batch is in the spill ([`Lines::pack`]): its offset and its length.
 type Block = (u64, u32);
 
 pub struct EventsWriter {
@@ -44,32 +43,126 @@ pub struct EventsWriter {
     pub written: u64,
 }
 
-// The spill's lines, one per event, are made by [`crate::scan::push_json_line`]:
-// `RECORD_ID<TAB>` and the event's JSON after its `file` key; which file a batch is of,
-// `batches`.
+/// How the line of an event without annotation ends: no `scenario`, no `findings`.
+const PLAIN_TAIL: &[u8] = b",\"findings\":[]}\n";
 
-/// A batch of lines as the spill holds it: their length (4 bytes, little-endian), then their
-/// LZ4 block. Made on the threads that read the files (see [`crate::scan::Pack`]).
-pub fn pack(lines: &[u8]) -> std::io::Result<Vec<u8>> {
-    thread_local! {
-        /// Room for a block as large as LZ4 can make it, kept from batch to batch.
-        static ROOM: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+/// A batch of `--events` lines, made on the thread that read the events: the inside of each
+/// event's JSON object after its `file` key, one after the other, with each one's record id
+/// and where it ends kept beside them. The final pass writes each line as the file's head
+/// ([`head`]), that inside, and the event's tail (its annotation, or [`PLAIN_TAIL`]), without
+/// looking for where lines end or parsing record ids out of them.
+#[derive(Debug, Default)]
+pub struct Lines {
+    text: Vec<u8>,
+    ids: Vec<u64>,
+    ends: Vec<u32>,
+}
+
+/// The start of the lines of `file`'s events: `{"file":"…",` (`{` without a file).
+fn head(file: &str) -> Vec<u8> {
+    let mut head = b"{".to_vec();
+    if !file.is_empty() {
+        head.extend_from_slice(b"\"file\":");
+        super::fast_json::push_str(&mut head, file);
+        head.push(b',');
     }
-    let raw = u32::try_from(lines.len())
-        .map_err(|_| std::io::Error::other("a batch of events over 4 GiB cannot be spilled"))?;
-    ROOM.with_borrow_mut(|room| {
-        // Grown when too small, never cleared: zeroing the room for every batch again wrote
-        // as many bytes as the spill's lines.
-        let most = lz4_flex::block::get_maximum_output_size(lines.len());
-        if room.len() < most {
-            room.resize(most, 0);
+    head
+}
+
+impl Lines {
+    /// Add an event's line: `json` is the event's JSON object without `file` (as
+    /// [`super::event_line::append`] writes an event that has none).
+    pub fn push(&mut self, json: &[u8], record_id: u64) {
+        let inside = json
+            .strip_prefix(b"{")
+            .and_then(|j| j.strip_suffix(b"}"))
+            .unwrap_or(json);
+        self.text.extend_from_slice(inside);
+        self.ids.push(record_id);
+        self.ends.push(self.text.len() as u32);
+    }
+
+    /// The batch as the spill holds it, and the batch emptied: the length of the text, the
+    /// number of lines and the length of the text's LZ4 block (4 bytes each, little-endian),
+    /// the block, then the record ids (8 bytes each) and the line ends (4 bytes each),
+    /// uncompressed (compressing them cost more than their room in the spill).
+    pub fn pack(&mut self) -> std::io::Result<Vec<u8>> {
+        thread_local! {
+            /// Room for a block as large as LZ4 can make it, kept from batch to batch.
+            static ROOM: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        let n = lz4_flex::block::compress_into(lines, room).map_err(std::io::Error::other)?;
-        let mut packed = Vec::with_capacity(4 + n);
-        packed.extend_from_slice(&raw.to_le_bytes());
-        packed.extend_from_slice(&room[..n]);
-        Ok(packed)
-    })
+        let too_big = || std::io::Error::other("a batch of events over 4 GiB cannot be spilled");
+        let count = u32::try_from(self.ids.len()).map_err(|_| too_big())?;
+        let text_len = u32::try_from(self.text.len()).map_err(|_| too_big())?;
+        let result = ROOM.with_borrow_mut(|room| {
+            // Grown when too small, never cleared: zeroing the room for every batch again
+            // wrote as many bytes as the spill's lines.
+            let most = lz4_flex::block::get_maximum_output_size(self.text.len());
+            if room.len() < most {
+                room.resize(most, 0);
+            }
+            let n =
+                lz4_flex::block::compress_into(&self.text, room).map_err(std::io::Error::other)?;
+            let mut packed = Vec::with_capacity(12 + n + 12 * self.ids.len());
+            packed.extend_from_slice(&text_len.to_le_bytes());
+            packed.extend_from_slice(&count.to_le_bytes());
+            packed.extend_from_slice(&(n as u32).to_le_bytes());
+            packed.extend_from_slice(&room[..n]);
+            self.ids
+                .iter()
+                .for_each(|id| packed.extend_from_slice(&id.to_le_bytes()));
+            self.ends
+                .iter()
+                .for_each(|e| packed.extend_from_slice(&e.to_le_bytes()));
+            Ok(packed)
+        });
+        self.text.clear();
+        self.ids.clear();
+        self.ends.clear();
+        result
+    }
+}
+
+/// A batch of the spill ([`Lines::pack`]) taken apart: the length of its text, its text's
+/// LZ4 block, and each line's record id and end.
+struct Packed<'a> {
+    text_len: usize,
+    block: &'a [u8],
+    ids: &'a [u8],
+    ends: &'a [u8],
+}
+
+impl<'a> Packed<'a> {
+    /// `None` if `packed` is not a batch as [`Lines::pack`] makes them.
+    fn of(packed: &'a [u8]) -> Option<Self> {
+        let u32_at = |at: usize| -> Option<usize> {
+            Some(u32::from_le_bytes(packed.get(at..at + 4)?.try_into().ok()?) as usize)
+        };
+        let (text_len, count, block_len) = (u32_at(0)?, u32_at(4)?, u32_at(8)?);
+        let rest = packed.get(12..)?;
+        let (block, rest) = rest.split_at_checked(block_len)?;
+        let (ids, ends) = rest.split_at_checked(count.checked_mul(8)?)?;
+        (ends.len() == count.checked_mul(4)?).then_some(Packed {
+            text_len,
+            block,
+            ids,
+            ends,
+        })
+    }
+
+    fn count(&self) -> usize {
+        self.ids.len() / 8
+    }
+
+    fn id(&self, i: usize) -> Option<u64> {
+        Some(u64::from_le_bytes(
+            self.ids.get(i * 8..i * 8 + 8)?.try_into().ok()?,
+        ))
+    }
+
+    fn end(&self, i: usize) -> Option<usize> {
+        Some(u32::from_le_bytes(self.ends.get(i * 4..i * 4 + 4)?.try_into().ok()?) as usize)
+    }
 }
 
 impl EventsWriter {
@@ -134,8 +227,8 @@ impl EventsWriter {
         )
     }
 
-    /// Spill a batch of `events` lines of [`crate::scan::push_json_line`], all of `file`, as
-    /// [`pack`] made it (or its error, reported as the spill's).
+    /// Spill a batch of `events` lines, all of `file`, as [`Lines::pack`] made it (or its
+    /// error, reported as the spill's).
     pub fn write_lines(
         &mut self,
         file: &Arc<str>,
@@ -231,15 +324,13 @@ impl EventsWriter {
         full: mpsc::SyncSender<Vec<u8>>,
         empty: mpsc::Receiver<Vec<u8>>,
     ) -> anyhow::Result<()> {
-        const BUF: usize = super::OUTPUT_BUFFER;
         let annotations = &outcome.annotations;
         let mut spill = File::open(&self.spill_path)?;
-        // 128 KiB a write, not more: writing security-1g's 453 MB events file a MiB at a time
-        // took the kernel 1.6-1.8 s of system time against 0.5-0.9 s at 32-256 KiB (ext4,
-        // Linux 6.18), as `dd bs=1M` against `bs=64K` does.
-        // Room for the line that takes a buffer past BUF.
-        let new_buf = || Vec::with_capacity(BUF + (64 << 10));
-        let mut out: Vec<u8> = new_buf();
+        let mut out = Buffers {
+            out: Buffers::new_buffer(),
+            full,
+            empty,
+        };
         // The tail of each distinct annotation, made once; each line of an annotated file
         // then costs one hash lookup, a line of the others nothing.
         let tail_of = |ann: &Annotation| -> anyhow::Result<Vec<u8>> {
@@ -265,15 +356,10 @@ impl EventsWriter {
         let mut classes: HashMap<(&'static str, &[&'static str]), u32> = HashMap::new();
         let mut anon_tails: HashMap<(u32, u32), Vec<u8>> = HashMap::new();
         let bad = || anyhow::anyhow!("internal error: the events spill file is malformed");
-        // The writer stopped (its error is the one to report): stop too.
-        let stopped = || anyhow::anyhow!("the events file is no longer written");
-        let (mut packed, mut lines) = (Vec::new(), Vec::new());
-        let mut head = Vec::new();
+        let (mut packed, mut text) = (Vec::new(), Vec::new());
         for &idx in order {
             let file = &self.files[idx];
-            head.clear();
-            head.extend_from_slice(b"{\"file\":");
-            serde_json::to_writer(&mut head, &**file)?;
+            let head = head(file);
             let file_tails = annotations.of_file(file).filter(|t| !t.is_empty());
             let file_verdicts = outcome.anonymous_logons.of_file(file);
             for &batch in &self.batches[idx] {
@@ -281,29 +367,21 @@ impl EventsWriter {
                 spill.seek(SeekFrom::Start(off))?;
                 packed.resize(len as usize, 0);
                 spill.read_exact(&mut packed)?;
-                let (raw_len, block) = packed.split_first_chunk::<4>().ok_or_else(bad)?;
-                lines.resize(u32::from_le_bytes(*raw_len) as usize, 0);
-                match lz4_flex::block::decompress_into(block, &mut lines) {
-                    Ok(n) if n == lines.len() => {}
+                let lines = Packed::of(&packed).ok_or_else(bad)?;
+                text.resize(lines.text_len, 0);
+                match lz4_flex::block::decompress_into(lines.block, &mut text) {
+                    Ok(n) if n == text.len() => {}
                     _ => return Err(bad()),
                 }
-                // memchr, not a byte-at-a-time split: this loop runs over every byte of the
-                // events output. A batch is whole lines.
-                let mut at = 0;
-                for nl in memchr::memchr_iter(b'\n', &lines) {
-                    let line = &lines[at..nl];
-                    at = nl + 1;
-                    if line.is_empty() {
-                        continue;
-                    }
-                    let tab = memchr::memchr(b'\t', line).ok_or_else(bad)?;
-                    let json = line[tab + 1..].strip_suffix(b"}").ok_or_else(bad)?;
-                    out.extend_from_slice(&head);
-                    out.extend_from_slice(json);
+                let mut from = 0;
+                for i in 0..lines.count() {
+                    let end = lines.end(i).ok_or_else(bad)?;
+                    let inside = text.get(from..end).ok_or_else(bad)?;
+                    from = end;
                     let (tail, verdict) = match (file_tails, &file_verdicts) {
                         (None, None) => (None, None),
                         (t, v) => {
-                            let rid = record_id(&line[..tab]).ok_or_else(bad)?;
+                            let rid = lines.id(i).ok_or_else(bad)?;
                             (
                                 t.and_then(|t| t.get(&rid).copied()),
                                 v.as_ref().and_then(|v| v.get(rid)),
@@ -311,7 +389,7 @@ impl EventsWriter {
                         }
                     };
                     let tail: &[u8] = match (verdict, tail) {
-                        (None, None) => b",\"findings\":[]}\n",
+                        (None, None) => PLAIN_TAIL,
                         (None, Some(i)) => &tails[i as usize],
                         (Some(v), i) => {
                             let class = match class_of.get(v as usize) {
@@ -337,36 +415,66 @@ impl EventsWriter {
                             }
                         }
                     };
-                    out.extend_from_slice(tail);
-                    if out.len() >= BUF {
-                        let mut next = empty.try_recv().unwrap_or_else(|_| new_buf());
-                        next.clear();
-                        full.send(std::mem::replace(&mut out, next))
-                            .map_err(|_| stopped())?;
-                    }
+                    out.put(&head)?;
+                    out.put(inside)?;
+                    out.put(tail)?;
                 }
-                if at != lines.len() {
+                if from != text.len() {
                     return Err(bad());
                 }
             }
         }
-        if !out.is_empty() {
-            full.send(out).map_err(|_| stopped())?;
-        }
-        Ok(())
+        out.finish()
     }
 }
 
-/// The record id at the start of a spilled line (decimal digits).
-fn record_id(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() || digits.len() > 20 {
-        return None;
+/// The final pass's output on its way to the thread that writes it: buffers of
+/// [`Self::SIZE`] bytes, taken back once written.
+struct Buffers {
+    out: Vec<u8>,
+    full: mpsc::SyncSender<Vec<u8>>,
+    empty: mpsc::Receiver<Vec<u8>>,
+}
+
+impl Buffers {
+    /// 128 KiB a write, not more: writing security-1g's 453 MB events file a MiB at a time
+    /// took the kernel 1.6-1.8 s of system time against 0.5-0.9 s at 32-256 KiB (ext4, Linux
+    /// 6.18), as `dd bs=1M` against `bs=64K` does.
+    const SIZE: usize = super::OUTPUT_BUFFER;
+
+    /// A new buffer, with room for the bytes that take it past [`Self::SIZE`].
+    fn new_buffer() -> Vec<u8> {
+        Vec::with_capacity(Self::SIZE + (64 << 10))
     }
-    digits.iter().try_fold(0u64, |n, &d| {
-        d.is_ascii_digit()
-            .then(|| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
-            .flatten()
-    })
+
+    /// Add `bytes`, and send the buffer once it holds [`Self::SIZE`] bytes or more. Not cut
+    /// at exactly that size: with writes of exactly 128 KiB (whole pages of the file) the
+    /// kernel took 0.57-1.23 s of system time on security-1g in six runs, against 0.39-0.51 s
+    /// with buffers of a few hundred bytes more (ext4, Linux 6.18).
+    fn put(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        self.out.extend_from_slice(bytes);
+        if self.out.len() >= Self::SIZE {
+            let mut next = self.empty.try_recv().unwrap_or_else(|_| Self::new_buffer());
+            next.clear();
+            self.send(next)?;
+        }
+        Ok(())
+    }
+
+    fn send(&mut self, next: Vec<u8>) -> anyhow::Result<()> {
+        let full = std::mem::replace(&mut self.out, next);
+        // The writer stopped (its error is the one to report): stop too.
+        self.full
+            .send(full)
+            .map_err(|_| anyhow::anyhow!("the events file is no longer written"))
+    }
+
+    fn finish(mut self) -> anyhow::Result<()> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        self.send(Vec::new())
+    }
 }
 
 impl Drop for EventsWriter {
@@ -379,23 +487,45 @@ impl Drop for EventsWriter {
 
 #[cfg(test)]
 mod tests {
-    use super::record_id;
+    use super::{head, Lines, Packed};
+
+    /// What the final pass reads back from a packed batch: the inside of each line, its
+    /// record id and its end.
+    #[test]
+    fn a_packed_batch_reads_back_whole() {
+        let mut lines = Lines::default();
+        lines.push(br#"{"record_id":7,"event_id":4624}"#, 7);
+        lines.push(br#"{"record_id":9,"event_id":4625}"#, u64::MAX);
+        let packed = lines.pack().unwrap();
+        assert!(lines.text.is_empty() && lines.ids.is_empty() && lines.ends.is_empty());
+        let got = Packed::of(&packed).unwrap();
+        assert_eq!(got.count(), 2);
+        let text = lz4_flex::block::decompress(got.block, got.text_len).unwrap();
+        let want = r#""record_id":7,"event_id":4624"record_id":9,"event_id":4625"#;
+        assert_eq!(std::str::from_utf8(&text).unwrap(), want);
+        assert_eq!(
+            (got.id(0), got.id(1), got.id(2)),
+            (Some(7), Some(u64::MAX), None)
+        );
+        assert_eq!(
+            (got.end(0), got.end(1), got.end(2)),
+            (Some(29), Some(want.len()), None)
+        );
+        // Anything shorter, or longer, is not a batch.
+        for cut in 0..packed.len() {
+            assert!(Packed::of(&packed[..cut]).is_none(), "{cut} bytes");
+        }
+        let mut longer = packed.clone();
+        longer.push(0);
+        assert!(Packed::of(&longer).is_none());
+    }
 
     #[test]
-    fn record_ids_of_spilled_lines() {
-        assert_eq!(record_id(b"0"), Some(0));
-        assert_eq!(record_id(b"1234567"), Some(1_234_567));
-        assert_eq!(record_id(b"18446744073709551615"), Some(u64::MAX));
-        assert_eq!(record_id(b"18446744073709551616"), None);
-        for bad in [
-            &b""[..],
-            b"12a",
-            b"-1",
-            b"+1",
-            b" 1",
-            b"123456789012345678901",
-        ] {
-            assert_eq!(record_id(bad), None, "{:?}", std::str::from_utf8(bad));
-        }
+    fn heads_escape_the_file_and_lines_without_one_start_at_their_record_id() {
+        assert_eq!(
+            head("C:\\logs\\a \"b\".evtx"),
+            br#"{"file":"C:\\logs\\a \"b\".evtx","#
+        );
+        assert_eq!(head(""), b"{");
     }
 }
