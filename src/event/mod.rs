@@ -33,6 +33,11 @@ impl Serialize for LogonId {
 /// A time as `jiff` displays it (`2016-07-08T18:12:51.6816408Z`: UTC, the fraction without
 /// its trailing zeros), made without `fmt` for the years 1-9999; others through `jiff`.
 pub(crate) fn rfc3339(t: jiff::Timestamp, out: &mut [u8; 32]) -> Option<&str> {
+    std::str::from_utf8(rfc3339_ascii(t, out)?).ok()
+}
+
+/// [`rfc3339`]'s ASCII text, unchecked (`--events` writes one per event).
+pub(crate) fn rfc3339_ascii(t: jiff::Timestamp, out: &mut [u8; 32]) -> Option<&[u8]> {
     let secs = t.as_second();
     let nanos = t.subsec_nanosecond();
     if nanos < 0 {
@@ -78,7 +83,7 @@ pub(crate) fn rfc3339(t: jiff::Timestamp, out: &mut [u8; 32]) -> Option<&str> {
         out[at] = c;
     }
     out[end] = b'Z';
-    std::str::from_utf8(&out[..end + 1]).ok()
+    Some(&out[..end + 1])
 }
 
 impl std::fmt::Display for LogonId {

@@ -54,8 +54,9 @@ pub fn append(out: &mut Vec<u8>, e: &Event) {
     l.num(*record_id);
     l.key(k!("time"));
     match time {
-        Some(t) => match crate::event::rfc3339(*t, &mut [0; 32]) {
-            Some(text) => l.str(text),
+        Some(t) => match crate::event::rfc3339_ascii(*t, &mut [0; 32]) {
+            // Digits, `-`, `:`, `.`, `T` and `Z`: nothing to escape.
+            Some(text) => l.ascii(text),
             None => l.str(t.to_string()),
         },
         None => l.out.extend_from_slice(b"null"),
@@ -153,11 +154,17 @@ impl Line<'_> {
             .extend_from_slice(if *b { b"true" } else { b"false" });
     }
 
-    /// A hex string: `"0x3e7"` (nothing in it to escape).
+    /// A string with nothing in it to escape.
+    fn ascii(&mut self, text: &[u8]) {
+        self.out.reserve(text.len() + 2);
+        self.out.push(b'"');
+        self.out.extend_from_slice(text);
+        self.out.push(b'"');
+    }
+
+    /// A hex string: `"0x3e7"`.
     fn hex(&mut self, v: u64) {
-        self.out.push(b'"');
-        self.out.extend_from_slice(Hex::of(v).as_str().as_bytes());
-        self.out.push(b'"');
+        self.ascii(Hex::of(v).as_bytes());
     }
 
     fn luid(&mut self, id: &LogonId) {

@@ -21,23 +21,34 @@ static ESCAPE: [u8; 256] = {
     t
 };
 
-/// Whether any byte of the 8 in `w` is a control character, `"` or `\` (SWAR: a byte's high
-/// bit is set in the result where it is below 0x20 or equal to one of the two).
+/// Where in the 8 bytes of `w` one is a control character, `"` or `\` (SWAR): a byte's high
+/// bit is set in the result where it is below 0x20 or equal to one of the two. A borrow can
+/// also set it in a byte after one that is (never before), so the lowest is exact.
 #[inline]
-fn word_needs_escape(w: u64) -> bool {
+fn escape_mask(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
     let below_0x20 = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
     below_0x20 | zero_byte(w ^ (ONES * u64::from(b'"'))) | zero_byte(w ^ (ONES * u64::from(b'\\')))
-        != 0
+}
+
+#[inline]
+fn word_needs_escape(w: u64) -> bool {
+    escape_mask(w) != 0
+}
+
+/// The 8 bytes of `b` from `at`, little-endian.
+#[inline]
+fn word(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default())
 }
 
 /// Whether any byte of `b` needs escaping: a word at a time, the last word overlapping the
 /// one before (most values are names and numbers of 8 to 40 bytes).
 #[inline]
 fn needs_escape(b: &[u8]) -> bool {
-    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default());
+    let word = |at: usize| word(b, at);
     if b.len() < 8 {
         return b.iter().any(|&c| ESCAPE[usize::from(c)] != 0);
     }
@@ -64,16 +75,30 @@ pub(crate) fn push_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// The bytes of a string that holds something to escape, escaped as serde_json does.
+/// The bytes of a string that holds something to escape, escaped as serde_json does. The
+/// next byte to escape is found a word at a time: paths hold a backslash every few bytes.
 #[cold]
 fn push_escaped(out: &mut Vec<u8>, b: &[u8]) {
     let mut start = 0;
-    for (i, &c) in b.iter().enumerate() {
+    let mut at = 0;
+    while at < b.len() {
+        let next = if at + 8 <= b.len() {
+            match escape_mask(word(b, at)) {
+                0 => {
+                    at += 8;
+                    continue;
+                }
+                m => at + (m.trailing_zeros() / 8) as usize,
+            }
+        } else {
+            match b[at..].iter().position(|&c| ESCAPE[usize::from(c)] != 0) {
+                Some(p) => at + p,
+                None => break,
+            }
+        };
+        let c = b[next];
         let e = ESCAPE[usize::from(c)];
-        if e == 0 {
-            continue;
-        }
-        out.extend_from_slice(&b[start..i]);
+        out.extend_from_slice(&b[start..next]);
         if e == b'u' {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.extend_from_slice(b"\\u00");
@@ -82,7 +107,8 @@ fn push_escaped(out: &mut Vec<u8>, b: &[u8]) {
         } else {
             out.extend_from_slice(&[b'\\', e]);
         }
-        start = i + 1;
+        start = next + 1;
+        at = next + 1;
     }
     out.extend_from_slice(&b[start..]);
 }
@@ -113,6 +139,22 @@ mod tests {
                 same(&s);
             }
             same(c.encode_utf8(&mut [0; 4]));
+        }
+        // Two bytes to escape, or a byte to escape and one a borrow could wrongly flag (`#`
+        // after `"`, `]` after `\`, `!` and space after a control character), at every pair
+        // of places in and across words.
+        let chars = ['"', '\\', '\u{1}', '\u{1f}', '#', ']', ' ', '!', 'a', 'é'];
+        for x in chars {
+            for y in chars {
+                for i in 0..17 {
+                    for j in i..17 {
+                        let mut s: String = "abcdefghijklmnop".into();
+                        s.insert(j, y);
+                        s.insert(i, x);
+                        same(&s);
+                    }
+                }
+            }
         }
         for s in [
             "",
