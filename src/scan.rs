@@ -422,24 +422,24 @@ fn read_one(
         }
         let _ = tx.send(Msg::Events(full));
     };
-    // Typing (and serialising, for --events) runs where records are decoded: on the chunk
-    // workers for a large EVTX file.
-    let map: source::Map<(Box<Event>, Vec<u8>)> = if with_lines { typed_with_json } else { typed };
+    // Typing runs where records are decoded: on the chunk workers for a large EVTX file.
     let result = source::read_file(
         path,
         kind,
         &CANDIDATES,
         threads,
-        map,
+        typed,
         &mut |item| match item {
-            Item::Record((mut e, json)) => {
+            Item::Record(mut e) => {
+                // Written here, in order, into the batch's buffer: made on the chunk workers,
+                // each line had cost an allocation, freed on this thread, and a copy.
+                if with_lines {
+                    lines.push(&e);
+                }
                 e.file = Arc::clone(&file);
                 observe(&e);
                 events += 1;
                 batch.len += 1;
-                if with_lines {
-                    lines.push(&json, e.record_id);
-                }
                 if keep_events {
                     batch.events.push(e);
                 }
@@ -464,16 +464,6 @@ fn read_one(
     report
 }
 
-fn typed(r: &mut dyn source::Fields) -> Option<(Box<Event>, Vec<u8>)> {
-    event::from_fields(r).map(|e| (Box::new(e), Vec::new()))
-}
-
-/// The event, and its JSON as `--events` writes it but without `file`, `scenario` and
-/// `findings` (the reading thread adds the first, the events writer the others): made where
-/// the record is decoded, on the chunk workers for a large EVTX file.
-fn typed_with_json(r: &mut dyn source::Fields) -> Option<(Box<Event>, Vec<u8>)> {
-    let e = Box::new(event::from_fields(r)?);
-    let mut json = Vec::with_capacity(768);
-    crate::report::event_line::append(&mut json, &e);
-    Some((e, json))
+fn typed(r: &mut dyn source::Fields) -> Option<Box<Event>> {
+    event::from_fields(r).map(Box::new)
 }

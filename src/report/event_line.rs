@@ -31,6 +31,13 @@ macro_rules! opt {
 
 /// Append `e`'s compact JSON to `out`, as `serde_json::to_writer(out, e)` writes it.
 pub fn append(out: &mut Vec<u8>, e: &Event) {
+    out.push(b'{');
+    append_inside(out, e);
+    out.push(b'}');
+}
+
+/// What [`append`] writes between the braces.
+pub fn append_inside(out: &mut Vec<u8>, e: &Event) {
     let Event {
         file,
         record_id,
@@ -44,7 +51,6 @@ pub fn append(out: &mut Vec<u8>, e: &Event) {
         kind,
     } = e;
     let mut l = Line { out };
-    l.out.push(b'{');
     if !file.is_empty() {
         l.out.extend_from_slice(b"\"file\":");
         l.str(file);
@@ -73,7 +79,6 @@ pub fn append(out: &mut Vec<u8>, e: &Event) {
     l.key(k!("anonymous"));
     l.bool(anonymous);
     l.kind(kind);
-    l.out.push(b'}');
 }
 
 /// A struct's fields in the order it declares them, each written by how it is marked: `flat`

@@ -46,8 +46,8 @@ pub struct EventsWriter {
 /// How the line of an event without annotation ends: no `scenario`, no `findings`.
 const PLAIN_TAIL: &[u8] = b",\"findings\":[]}\n";
 
-/// A batch of `--events` lines, made on the thread that read the events: the inside of each
-/// event's JSON object after its `file` key, one after the other, with each one's record id
+/// A batch of `--events` lines, made on the thread that takes the events of a file in order:
+/// the inside of each event's JSON object after its `file` key, one after the other, with each one's record id
 /// and where it ends kept beside them. The final pass writes each line as the file's head
 /// ([`head`]), that inside, and the event's tail (its annotation, or [`PLAIN_TAIL`]), without
 /// looking for where lines end or parsing record ids out of them.
@@ -70,15 +70,11 @@ fn head(file: &str) -> Vec<u8> {
 }
 
 impl Lines {
-    /// Add an event's line: `json` is the event's JSON object without `file` (as
-    /// [`super::event_line::append`] writes an event that has none).
-    pub fn push(&mut self, json: &[u8], record_id: u64) {
-        let inside = json
-            .strip_prefix(b"{")
-            .and_then(|j| j.strip_suffix(b"}"))
-            .unwrap_or(json);
-        self.text.extend_from_slice(inside);
-        self.ids.push(record_id);
+    /// Add the line of `e`, whose `file` is not set yet (the final pass writes it).
+    pub fn push(&mut self, e: &crate::event::Event) {
+        debug_assert!(e.file.is_empty());
+        super::event_line::append_inside(&mut self.text, e);
+        self.ids.push(e.record_id);
         self.ends.push(self.text.len() as u32);
     }
 
@@ -487,30 +483,61 @@ impl Drop for EventsWriter {
 
 #[cfg(test)]
 mod tests {
-    use super::{head, Lines, Packed};
+    use super::{head, Lines, Packed, PLAIN_TAIL};
+    use crate::event::{Event, Kind, SpecialPrivileges, Subject};
+    use std::sync::Arc;
 
-    /// What the final pass reads back from a packed batch: the inside of each line, its
-    /// record id and its end.
+    fn event(record_id: u64, user: &str) -> Event {
+        Event {
+            file: Arc::from(""),
+            record_id,
+            time: None,
+            computer: "SRV01".into(),
+            provider: "Microsoft-Windows-Security-Auditing".into(),
+            channel: "Security".into(),
+            event_id: 4672,
+            version: None,
+            anonymous: false,
+            kind: Kind::SpecialPrivileges(SpecialPrivileges {
+                subject: Subject {
+                    user: Some(user.into()),
+                    ..Subject::default()
+                },
+                privileges: vec!["SeTcbPrivilege".into()],
+            }),
+        }
+    }
+
+    /// What the final pass reads back from a packed batch: each line's inside, record id and
+    /// end; with the file's head and a tail, the line serde_json writes.
     #[test]
     fn a_packed_batch_reads_back_whole() {
+        let events = [event(7, "a\\\"b"), event(u64::MAX, "")];
         let mut lines = Lines::default();
-        lines.push(br#"{"record_id":7,"event_id":4624}"#, 7);
-        lines.push(br#"{"record_id":9,"event_id":4625}"#, u64::MAX);
+        events.iter().for_each(|e| lines.push(e));
         let packed = lines.pack().unwrap();
         assert!(lines.text.is_empty() && lines.ids.is_empty() && lines.ends.is_empty());
         let got = Packed::of(&packed).unwrap();
         assert_eq!(got.count(), 2);
         let text = lz4_flex::block::decompress(got.block, got.text_len).unwrap();
-        let want = r#""record_id":7,"event_id":4624"record_id":9,"event_id":4625"#;
-        assert_eq!(std::str::from_utf8(&text).unwrap(), want);
-        assert_eq!(
-            (got.id(0), got.id(1), got.id(2)),
-            (Some(7), Some(u64::MAX), None)
-        );
-        assert_eq!(
-            (got.end(0), got.end(1), got.end(2)),
-            (Some(29), Some(want.len()), None)
-        );
+        let mut from = 0;
+        for (i, e) in events.iter().enumerate() {
+            assert_eq!(got.id(i), Some(e.record_id));
+            let end = got.end(i).unwrap();
+            let file = "C:\\logs\\Security.evtx";
+            let mut line = head(file);
+            line.extend_from_slice(&text[from..end]);
+            line.extend_from_slice(PLAIN_TAIL);
+            from = end;
+            let mut with_file = e.clone();
+            with_file.file = Arc::from(file);
+            let mut want = serde_json::to_value(&with_file).unwrap();
+            want["findings"] = serde_json::json!([]);
+            let line: serde_json::Value = serde_json::from_slice(&line).unwrap();
+            assert_eq!(line, want);
+        }
+        assert_eq!(from, text.len());
+        assert_eq!((got.id(2), got.end(2)), (None, None));
         // Anything shorter, or longer, is not a batch.
         for cut in 0..packed.len() {
             assert!(Packed::of(&packed[..cut]).is_none(), "{cut} bytes");
@@ -521,7 +548,7 @@ mod tests {
     }
 
     #[test]
-    fn heads_escape_the_file_and_lines_without_one_start_at_their_record_id() {
+    fn heads_escape_the_file_and_are_an_open_brace_without_one() {
         assert_eq!(
             head("C:\\logs\\a \"b\".evtx"),
             br#"{"file":"C:\\logs\\a \"b\".evtx","#
