@@ -56,6 +56,8 @@ pub struct Lines {
     text: Vec<u8>,
     ids: Vec<u64>,
     ends: Vec<u32>,
+    /// Whether each line's event is an anonymous logon (only those have a verdict).
+    anonymous: Vec<u8>,
 }
 
 /// The start of the lines of `file`'s events: `{"file":"…",` (`{` without a file).
@@ -76,11 +78,13 @@ impl Lines {
         super::event_line::append_inside(&mut self.text, e);
         self.ids.push(e.record_id);
         self.ends.push(self.text.len() as u32);
+        self.anonymous.push(u8::from(e.anonymous));
     }
 
     /// The batch as the spill holds it, and the batch emptied: the length of the text, the
     /// number of lines and the length of the text's LZ4 block (4 bytes each, little-endian),
-    /// the block, then the record ids (8 bytes each) and the line ends (4 bytes each),
+    /// the block, then the record ids (8 bytes each), the line ends (4 bytes each) and
+    /// whether each event is anonymous (a byte each),
     /// uncompressed (compressing them cost more than their room in the spill).
     pub fn pack(&mut self) -> std::io::Result<Vec<u8>> {
         thread_local! {
@@ -99,7 +103,7 @@ impl Lines {
             }
             let n =
                 lz4_flex::block::compress_into(&self.text, room).map_err(std::io::Error::other)?;
-            let mut packed = Vec::with_capacity(12 + n + 12 * self.ids.len());
+            let mut packed = Vec::with_capacity(12 + n + 13 * self.ids.len());
             packed.extend_from_slice(&text_len.to_le_bytes());
             packed.extend_from_slice(&count.to_le_bytes());
             packed.extend_from_slice(&(n as u32).to_le_bytes());
@@ -110,10 +114,12 @@ impl Lines {
             self.ends
                 .iter()
                 .for_each(|e| packed.extend_from_slice(&e.to_le_bytes()));
+            packed.extend_from_slice(&self.anonymous);
             Ok(packed)
         });
         self.text.clear();
         self.ids.clear();
+        self.anonymous.clear();
         self.ends.clear();
         result
     }
@@ -126,6 +132,7 @@ struct Packed<'a> {
     block: &'a [u8],
     ids: &'a [u8],
     ends: &'a [u8],
+    anonymous: &'a [u8],
 }
 
 impl<'a> Packed<'a> {
@@ -137,12 +144,14 @@ impl<'a> Packed<'a> {
         let (text_len, count, block_len) = (u32_at(0)?, u32_at(4)?, u32_at(8)?);
         let rest = packed.get(12..)?;
         let (block, rest) = rest.split_at_checked(block_len)?;
-        let (ids, ends) = rest.split_at_checked(count.checked_mul(8)?)?;
-        (ends.len() == count.checked_mul(4)?).then_some(Packed {
+        let (ids, rest) = rest.split_at_checked(count.checked_mul(8)?)?;
+        let (ends, anonymous) = rest.split_at_checked(count.checked_mul(4)?)?;
+        (anonymous.len() == count).then_some(Packed {
             text_len,
             block,
             ids,
             ends,
+            anonymous,
         })
     }
 
@@ -154,6 +163,10 @@ impl<'a> Packed<'a> {
         Some(u64::from_le_bytes(
             self.ids.get(i * 8..i * 8 + 8)?.try_into().ok()?,
         ))
+    }
+
+    fn anonymous(&self, i: usize) -> Option<bool> {
+        Some(*self.anonymous.get(i)? != 0)
     }
 
     fn end(&self, i: usize) -> Option<usize> {
@@ -380,7 +393,11 @@ impl EventsWriter {
                             let rid = lines.id(i).ok_or_else(bad)?;
                             (
                                 t.and_then(|t| t.get(&rid).copied()),
-                                v.as_ref().and_then(|v| v.get(rid)),
+                                // Verdicts are only of anonymous logons: the others
+                                // are not looked up (a search among the file's verdicts).
+                                v.as_ref()
+                                    .filter(|_| lines.anonymous(i) == Some(true))
+                                    .and_then(|v| v.get(rid)),
                             )
                         }
                     };
@@ -512,17 +529,21 @@ mod tests {
     /// end; with the file's head and a tail, the line serde_json writes.
     #[test]
     fn a_packed_batch_reads_back_whole() {
-        let events = [event(7, "a\\\"b"), event(u64::MAX, "")];
+        let mut anonymous = event(u64::MAX, "");
+        anonymous.anonymous = true;
+        let events = [event(7, "a\\\"b"), anonymous];
         let mut lines = Lines::default();
         events.iter().for_each(|e| lines.push(e));
         let packed = lines.pack().unwrap();
         assert!(lines.text.is_empty() && lines.ids.is_empty() && lines.ends.is_empty());
+        assert!(lines.anonymous.is_empty());
         let got = Packed::of(&packed).unwrap();
         assert_eq!(got.count(), 2);
         let text = lz4_flex::block::decompress(got.block, got.text_len).unwrap();
         let mut from = 0;
         for (i, e) in events.iter().enumerate() {
             assert_eq!(got.id(i), Some(e.record_id));
+            assert_eq!(got.anonymous(i), Some(e.anonymous));
             let end = got.end(i).unwrap();
             let file = "C:\\logs\\Security.evtx";
             let mut line = head(file);
@@ -537,7 +558,10 @@ mod tests {
             assert_eq!(line, want);
         }
         assert_eq!(from, text.len());
-        assert_eq!((got.id(2), got.end(2)), (None, None));
+        assert_eq!(
+            (got.id(2), got.end(2), got.anonymous(2)),
+            (None, None, None)
+        );
         // Anything shorter, or longer, is not a batch.
         for cut in 0..packed.len() {
             assert!(Packed::of(&packed[..cut]).is_none(), "{cut} bytes");
