@@ -140,20 +140,25 @@ fn scenario_of(o: &Outcome, rid: u64) -> &'static str {
 
 const SRV: &str = "srv01.corp.local";
 
-#[test]
-fn default_session_at_startup() {
-    let svc = ev(
+/// A service logon (type 5) of `sid` on `host` at `t`.
+fn service_logon(rid: u64, t: i64, host: &str, sid: &str) -> Event {
+    ev(
         "target.evtx",
-        1,
-        0,
-        SRV,
+        rid,
+        t,
+        host,
         4624,
         Kind::Logon(Logon {
-            target_sid: Some("S-1-5-18".into()),
+            target_sid: Some(sid.into()),
             logon_type: Some(5),
             ..Default::default()
         }),
-    );
+    )
+}
+
+#[test]
+fn default_session_at_startup() {
+    let svc = service_logon(1, 0, SRV, "S-1-5-18");
     let o = run(&[svc, anon_logon(2, 3, SRV, None, None, 0x292b7, 0)]);
     assert_eq!(scenario_of(&o, 2), "default_session");
     let c = &o.anonymous_logons.get(0).unwrap();
@@ -169,20 +174,7 @@ fn default_session_at_startup() {
 
 #[test]
 fn the_startup_logon_linked_is_the_nearest_on_the_same_host_within_the_window() {
-    let svc = |rid, t, host: &str| {
-        ev(
-            "target.evtx",
-            rid,
-            t,
-            host,
-            4624,
-            Kind::Logon(Logon {
-                target_sid: Some("S-1-5-19".into()),
-                logon_type: Some(5),
-                ..Default::default()
-            }),
-        )
-    };
+    let svc = |rid, t, host: &str| service_logon(rid, t, host, "S-1-5-19");
     let anon = |rid, t| anon_logon(rid, t, SRV, None, None, 0x292b7, 0);
     // Another host's, at the same second; this host's 61 s before (the window is 60 s),
     // 50 s before and 20 s after: the one 20 s away.

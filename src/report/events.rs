@@ -15,6 +15,7 @@
 
 use crate::analyze::annotations::combine;
 use crate::analyze::{Annotation, Outcome};
+use crate::source::fast::{u32_at, u64_at};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fs::File;
@@ -47,10 +48,10 @@ pub struct EventsWriter {
 const PLAIN_TAIL: &[u8] = b",\"findings\":[]}\n";
 
 /// A batch of `--events` lines, made on the thread that takes the events of a file in order:
-/// the inside of each event's JSON object after its `file` key, one after the other, with each one's record id
-/// and where it ends kept beside them. The final pass writes each line as the file's head
-/// ([`head`]), that inside, and the event's tail (its annotation, or [`PLAIN_TAIL`]), without
-/// looking for where lines end or parsing record ids out of them.
+/// the inside of each event's JSON object after its `file` key, one after the other, with
+/// each one's record id and where it ends kept beside them. The final pass writes each line
+/// as the file's head ([`head`]), that inside, and the event's tail (its annotation, or
+/// [`PLAIN_TAIL`]), without looking for where lines end or parsing record ids out of them.
 #[derive(Debug, Default)]
 pub struct Lines {
     text: Vec<u8>,
@@ -84,8 +85,8 @@ impl Lines {
     /// The batch as the spill holds it, and the batch emptied: the length of the text, the
     /// number of lines and the length of the text's LZ4 block (4 bytes each, little-endian),
     /// the block, then the record ids (8 bytes each), the line ends (4 bytes each) and
-    /// whether each event is anonymous (a byte each),
-    /// uncompressed (compressing them cost more than their room in the spill).
+    /// whether each event is anonymous (a byte each), uncompressed (compressing them cost
+    /// more than their room in the spill).
     pub fn pack(&mut self) -> std::io::Result<Vec<u8>> {
         thread_local! {
             /// Room for a block as large as LZ4 can make it, kept from batch to batch.
@@ -138,9 +139,7 @@ struct Packed<'a> {
 impl<'a> Packed<'a> {
     /// `None` if `packed` is not a batch as [`Lines::pack`] makes them.
     fn of(packed: &'a [u8]) -> Option<Self> {
-        let u32_at = |at: usize| -> Option<usize> {
-            Some(u32::from_le_bytes(packed.get(at..at + 4)?.try_into().ok()?) as usize)
-        };
+        let u32_at = |at: usize| u32_at(packed, at).map(|n| n as usize);
         let (text_len, count, block_len) = (u32_at(0)?, u32_at(4)?, u32_at(8)?);
         let rest = packed.get(12..)?;
         let (block, rest) = rest.split_at_checked(block_len)?;
@@ -160,9 +159,7 @@ impl<'a> Packed<'a> {
     }
 
     fn id(&self, i: usize) -> Option<u64> {
-        Some(u64::from_le_bytes(
-            self.ids.get(i * 8..i * 8 + 8)?.try_into().ok()?,
-        ))
+        u64_at(self.ids, i.checked_mul(8)?)
     }
 
     fn anonymous(&self, i: usize) -> Option<bool> {
@@ -170,7 +167,7 @@ impl<'a> Packed<'a> {
     }
 
     fn end(&self, i: usize) -> Option<usize> {
-        Some(u32::from_le_bytes(self.ends.get(i * 4..i * 4 + 4)?.try_into().ok()?) as usize)
+        u32_at(self.ends, i.checked_mul(4)?).map(|n| n as usize)
     }
 }
 

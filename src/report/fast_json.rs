@@ -48,18 +48,17 @@ fn word(b: &[u8], at: usize) -> u64 {
 /// one before (most values are names and numbers of 8 to 40 bytes).
 #[inline]
 fn needs_escape(b: &[u8]) -> bool {
-    let word = |at: usize| word(b, at);
     if b.len() < 8 {
         return b.iter().any(|&c| ESCAPE[usize::from(c)] != 0);
     }
     let mut at = 0;
     while at + 8 < b.len() {
-        if word_needs_escape(word(at)) {
+        if word_needs_escape(word(b, at)) {
             return true;
         }
         at += 8;
     }
-    word_needs_escape(word(b.len() - 8))
+    word_needs_escape(word(b, b.len() - 8))
 }
 
 /// `s` as a JSON string.

@@ -33,12 +33,12 @@ fn u16_at(d: &[u8], at: usize) -> Option<u16> {
 }
 
 #[inline]
-fn u32_at(d: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn u32_at(d: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(d.get(at..at + 4)?.try_into().ok()?))
 }
 
 #[inline]
-fn u64_at(d: &[u8], at: usize) -> Option<u64> {
+pub(crate) fn u64_at(d: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(d.get(at..at + 8)?.try_into().ok()?))
 }
 
