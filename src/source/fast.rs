@@ -1166,10 +1166,17 @@ impl super::Fields for LazyRecord<'_> {
     }
 }
 
+/// Templates a chunk's decoder keeps in a list (see [`ChunkDecoder::templates`]).
+const TEMPLATES_LISTED: usize = 16;
+
 /// Decodes the records of one chunk, caching the chunk's template definitions.
 pub struct ChunkDecoder<'a> {
     d: &'a [u8],
-    templates: HashMap<u32, Option<Rc<Template>>>,
+    /// By definition offset, the chunk's first [`TEMPLATES_LISTED`] templates: a chunk's
+    /// records use a handful, found faster one after the other than by hashing the offset.
+    templates: Vec<(u32, Option<Rc<Template>>)>,
+    /// The others (a chunk can define thousands: a list would make it quadratic).
+    more_templates: HashMap<u32, Option<Rc<Template>>>,
     /// Value vectors of finished instances, for the next ones (one allocation less each).
     spare: Vec<Vec<Val>>,
     /// Where the text of a typed record's values is made (see [`system`]).
@@ -1182,7 +1189,8 @@ impl<'a> ChunkDecoder<'a> {
     pub fn new(chunk_data: &'a [u8]) -> Self {
         ChunkDecoder {
             d: chunk_data,
-            templates: HashMap::new(),
+            templates: Vec::new(),
+            more_templates: HashMap::new(),
             spare: Vec::new(),
             scratch: String::new(),
             memo: SystemMemo::default(),
@@ -1190,8 +1198,16 @@ impl<'a> ChunkDecoder<'a> {
     }
 
     fn template(&mut self, def_offset: u32) -> Option<Rc<Template>> {
+        if let Some((_, t)) = self.templates.iter().find(|(at, _)| *at == def_offset) {
+            return t.clone();
+        }
         let d = self.d;
-        self.templates
+        if self.templates.len() < TEMPLATES_LISTED {
+            let t = cached_template(d, def_offset);
+            self.templates.push((def_offset, t.clone()));
+            return t;
+        }
+        self.more_templates
             .entry(def_offset)
             .or_insert_with(|| cached_template(d, def_offset))
             .clone()
@@ -1907,6 +1923,22 @@ mod tests {
             }
         }
         assert!(checked > 100_000);
+    }
+
+    #[test]
+    fn a_chunk_finds_its_templates_past_the_ones_it_lists() {
+        let d = chunk("Abcd");
+        let mut decoder = ChunkDecoder::new(&d);
+        // Offsets where no template is defined fill the list (each kept as `None`).
+        for off in 0..TEMPLATES_LISTED as u32 + 3 {
+            assert!(decoder.template(2000 + off).is_none());
+        }
+        let t = decoder.template(100).unwrap();
+        assert!(shown(&t).contains("Abcd"));
+        assert!(decoder.more_templates.contains_key(&100));
+        assert!(Rc::ptr_eq(&t, &decoder.template(100).unwrap()));
+        assert!(decoder.template(2000).is_none());
+        assert_eq!(decoder.templates.len(), TEMPLATES_LISTED);
     }
 
     #[test]
