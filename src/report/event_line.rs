@@ -50,12 +50,8 @@ pub fn append_inside(out: &mut Vec<u8>, e: &Event) {
         anonymous,
         kind,
     } = e;
+    append_file(out, file);
     let mut l = Line { out };
-    if !file.is_empty() {
-        l.out.extend_from_slice(b"\"file\":");
-        l.str(file);
-        l.out.push(b',');
-    }
     l.out.extend_from_slice(b"\"record_id\":");
     l.num(*record_id);
     l.key(k!("time"));
@@ -79,6 +75,16 @@ pub fn append_inside(out: &mut Vec<u8>, e: &Event) {
     l.key(k!("anonymous"));
     l.bool(anonymous);
     l.kind(kind);
+}
+
+/// The `file` key and its value, then a comma: `"file":"…",` (nothing for an event without
+/// a file). The `--events` final pass starts each line of a file with it.
+pub fn append_file(out: &mut Vec<u8>, file: &str) {
+    if !file.is_empty() {
+        out.extend_from_slice(b"\"file\":");
+        push_str(out, file);
+        out.push(b',');
+    }
 }
 
 /// A struct's fields in the order it declares them, each written by how it is marked: `flat`

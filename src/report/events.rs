@@ -64,11 +64,7 @@ pub struct Lines {
 /// The start of the lines of `file`'s events: `{"file":"…",` (`{` without a file).
 fn head(file: &str) -> Vec<u8> {
     let mut head = b"{".to_vec();
-    if !file.is_empty() {
-        head.extend_from_slice(b"\"file\":");
-        super::fast_json::push_str(&mut head, file);
-        head.push(b',');
-    }
+    super::event_line::append_file(&mut head, file);
     head
 }
 
