@@ -787,11 +787,12 @@ fn graph_section(p: &mut Page, agg: Option<&Aggregate>) {
     if a.other_edges.count > 0 {
         let _ = write!(
             p.out,
-            "<p class=\"note\">{} more events on edges beyond the first {} distinct ones ({} anonymous, {} NTLMv1) are counted but not listed.</p>",
+            "<p class=\"note\">{} more events on edges not listed ({} anonymous, {} NTLMv1) are counted here. At most {} distinct edges are listed: anonymous ones first, then NTLMv1 ones, the busiest of each. Past {} distinct edges, which ones are kept while scanning is decided by the same classes and then by a fixed hash of the edge, not by its count, so that every run keeps the same ones.</p>",
             num(a.other_edges.count),
-            num(aggregate::MAX_EDGES as u64),
             num(a.other_edges.anonymous),
-            num(a.other_edges.ntlmv1)
+            num(a.other_edges.ntlmv1),
+            num(aggregate::MAX_EDGES as u64),
+            num(aggregate::KEPT_EDGES as u64)
         );
     }
     p.push("</section>");

@@ -1,17 +1,23 @@
 //! What the HTML report draws, computed while scanning: a timeline (events per time bucket and
 //! family, anonymous and NTLMv1 counted apart) and the authentication edges (source → account →
 //! target). Memory is bounded whatever the input size: at most [`MAX_BUCKETS`] buckets (the
-//! bucket width grows instead) and [`MAX_EDGES`] distinct edges (the rest are counted in
-//! `other`). The state is a monoid like the analysers': `observe`, `merge`, `finish`.
+//! bucket width grows instead) and [`KEPT_EDGES`] distinct edges, of which the report lists
+//! [`MAX_EDGES`] (the rest are counted in `other`). The state is a monoid like the analysers':
+//! `observe`, `merge`, `finish`, and what it keeps does not depend on the order the events
+//! came in (files are read in parallel, so that order changes from run to run).
 
 use crate::event::{Event, Family, Kind, Logon, LogonFailure};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::Hash;
 
 /// At most this many time buckets are kept; past it, the width moves up [`WIDTHS`].
 pub const MAX_BUCKETS: usize = 240;
-/// At most this many distinct edges are kept; the others are counted in `other`.
+/// At most this many distinct edges are listed, the busiest; the others are counted in `other`.
 pub const MAX_EDGES: usize = 5000;
+/// At most this many distinct edges are kept while scanning: past it, the edges of highest
+/// [`edge_rank`] make way (see [`Kept`]).
+pub const KEPT_EDGES: usize = 4 * MAX_EDGES;
 
 /// Bucket widths, in seconds: 1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 12 h, 1 d, 7 d, 28 d, 364 d.
 /// Past the last, the width doubles. Each width is a multiple of the one before, so that
@@ -98,11 +104,11 @@ pub struct Aggregator {
     width: i64,
     buckets: BTreeMap<i64, Bucket>,
     untimed: u64,
-    edges: HashMap<EdgeKey, EdgeStat>,
+    edges: Kept<EdgeKey, EdgeStat>,
     other: OtherEdges,
     /// The machine names seen with each IP address (network logons name both): an address
     /// that always came with one name is drawn as that name.
-    aliases: HashMap<String, Alias>,
+    aliases: Kept<String, Alias>,
 }
 
 /// The names an IP address came with.
@@ -124,15 +130,98 @@ impl Alias {
 /// Addresses whose names are remembered, at most.
 const MAX_ALIASES: usize = 20_000;
 
+/// A map that keeps at most `cap` entries, those of lowest rank (`rank(key)`, then the key):
+/// which entries it holds at the end is the same whatever order the keys came in, and a key it
+/// holds then was never turned away or dropped on the way, so what is counted under it is
+/// whole. A first-come cap would keep different entries each run.
+#[derive(Debug, Clone, PartialEq)]
+struct Kept<K: Hash + Eq + Ord + Clone, V> {
+    map: HashMap<K, V>,
+    /// The kept keys by rank: the last is the first to go.
+    order: BTreeSet<(u64, K)>,
+    cap: usize,
+}
+
+impl<K: Hash + Eq + Ord + Clone, V> Kept<K, V> {
+    fn new(cap: usize) -> Self {
+        Kept {
+            map: HashMap::new(),
+            order: BTreeSet::new(),
+            cap,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    fn get<Q: Hash + Eq + ?Sized>(&self, k: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.map.get(k)
+    }
+
+    fn get_mut<Q: Hash + Eq + ?Sized>(&mut self, k: &Q) -> Option<&mut V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.map.get_mut(k)
+    }
+
+    /// Add a key not held yet, of rank `rank`. Returns what does not fit: that entry, or the
+    /// one it pushed out.
+    fn insert(&mut self, k: K, v: V, rank: u64) -> Option<(K, V)> {
+        debug_assert!(!self.map.contains_key(&k));
+        if self.map.len() >= self.cap {
+            match self.order.last() {
+                Some((r, last)) if (rank, &k) < (*r, last) => {}
+                _ => return Some((k, v)),
+            }
+        }
+        self.order.insert((rank, k.clone()));
+        self.map.insert(k, v);
+        if self.map.len() <= self.cap {
+            return None;
+        }
+        let (_, out) = self.order.pop_last()?;
+        let v = self.map.remove(&out)?;
+        Some((out, v))
+    }
+
+    fn into_map(self) -> HashMap<K, V> {
+        self.map
+    }
+}
+
+/// A hash that is the same in every run (the std hasher is seeded at random).
+fn fixed_hash<T: Hash + ?Sized>(t: &T) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x6e75_6c6c_7369_6768).hash_one(t)
+}
+
+/// Which edges are kept when there are too many: anonymous ones first (what the report is
+/// about), then NTLMv1 ones, then the others, each class in the fixed order of their hash.
+fn edge_rank(k: &EdgeKey) -> u64 {
+    let class: u64 = if k.anonymous {
+        0
+    } else if k.ntlmv1 {
+        1
+    } else {
+        2
+    };
+    (class << 62) | (fixed_hash(k) >> 2)
+}
+
 impl Default for Aggregator {
     fn default() -> Self {
         Aggregator {
             width: WIDTHS[0],
             buckets: BTreeMap::new(),
             untimed: 0,
-            edges: HashMap::new(),
+            edges: Kept::new(KEPT_EDGES),
             other: OtherEdges::default(),
-            aliases: HashMap::new(),
+            aliases: Kept::new(MAX_ALIASES),
         }
     }
 }
@@ -350,14 +439,16 @@ fn edge_of(e: &Event) -> Option<Edge> {
 
 impl Aggregator {
     fn alias(&mut self, ip: &str, name: &str) {
-        let room = self.aliases.len() < MAX_ALIASES;
         match self.aliases.get_mut(ip) {
             Some(a) => a.add(name),
-            None if room => {
-                self.aliases
-                    .insert(ip.to_string(), Alias::One(name.to_string()));
+            None => {
+                // Addresses past the cap are not named: their edges keep the address.
+                let _ = self.aliases.insert(
+                    ip.to_string(),
+                    Alias::One(name.to_string()),
+                    fixed_hash(ip),
+                );
             }
-            None => {}
         }
     }
 
@@ -407,9 +498,10 @@ impl Aggregator {
     fn add_edge(&mut self, key: EdgeKey, stat: &EdgeStat) {
         if let Some(s) = self.edges.get_mut(&key) {
             s.add(stat);
-        } else if self.edges.len() < MAX_EDGES {
-            self.edges.insert(key, stat.clone());
-        } else {
+            return;
+        }
+        let rank = edge_rank(&key);
+        if let Some((key, stat)) = self.edges.insert(key, stat.clone(), rank) {
             self.other.count += stat.count;
             if key.anonymous {
                 self.other.anonymous += stat.count;
@@ -450,25 +542,23 @@ impl Aggregator {
             self.coarsen(next_width(self.width));
         }
         self.untimed += other.untimed;
-        // Deterministic: the biggest edges of the other side claim the free places first.
-        let mut edges: Vec<(EdgeKey, EdgeStat)> = other.edges.into_iter().collect();
-        edges.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
-        for (k, s) in edges {
+        // What is kept does not depend on the order: any order will do.
+        for (k, s) in other.edges.into_map() {
             self.add_edge(k, &s);
         }
         self.other.count += other.other.count;
         self.other.anonymous += other.other.anonymous;
         self.other.ntlmv1 += other.other.ntlmv1;
-        let mut aliases: Vec<(String, Alias)> = other.aliases.into_iter().collect();
-        aliases.sort_by(|a, b| a.0.cmp(&b.0));
-        for (ip, a) in aliases {
+        for (ip, a) in other.aliases.into_map() {
             match a {
                 Alias::One(name) => self.alias(&ip, &name),
-                Alias::Many => {
-                    if self.aliases.contains_key(&ip) || self.aliases.len() < MAX_ALIASES {
-                        self.aliases.insert(ip, Alias::Many);
+                Alias::Many => match self.aliases.get_mut(ip.as_str()) {
+                    Some(kept) => *kept = Alias::Many,
+                    None => {
+                        let rank = fixed_hash(ip.as_str());
+                        let _ = self.aliases.insert(ip, Alias::Many, rank);
                     }
-                }
+                },
             }
         }
     }
@@ -498,7 +588,7 @@ impl Aggregator {
             _ => n,
         };
         let mut merged: HashMap<EdgeKey, EdgeStat> = HashMap::with_capacity(self.edges.len());
-        for (mut key, stat) in self.edges {
+        for (mut key, stat) in self.edges.into_map() {
             key.source = named(key.source);
             key.target = named(key.target);
             merged.entry(key).or_default().add(&stat);
@@ -507,6 +597,20 @@ impl Aggregator {
             .into_iter()
             .map(|(key, stat)| EdgeOut { key, stat })
             .collect();
+        let mut other = self.other;
+        if edges.len() > MAX_EDGES {
+            // Listed: anonymous edges first, then NTLMv1 ones, the busiest of each.
+            edges.sort_by(|a, b| {
+                (b.key.anonymous, b.key.ntlmv1, b.stat.count)
+                    .cmp(&(a.key.anonymous, a.key.ntlmv1, a.stat.count))
+                    .then_with(|| a.key.cmp(&b.key))
+            });
+            for e in edges.drain(MAX_EDGES..) {
+                other.count += e.stat.count;
+                other.anonymous += if e.key.anonymous { e.stat.count } else { 0 };
+                other.ntlmv1 += if e.key.ntlmv1 { e.stat.count } else { 0 };
+            }
+        }
         edges.sort_by(|a, b| {
             b.stat
                 .count
@@ -520,7 +624,7 @@ impl Aggregator {
             buckets,
             untimed: self.untimed,
             edges,
-            other_edges: self.other,
+            other_edges: other,
         }
     }
 }
@@ -649,6 +753,57 @@ mod tests {
         assert_eq!(f.edges.len(), MAX_EDGES);
         assert_eq!(f.other_edges.count, 100);
         assert_eq!(f.other_edges.ntlmv1, 100);
+    }
+
+    /// Far more distinct edges and addresses than are kept: what is listed, and what is
+    /// counted apart, must not depend on the order the events came in or how they were shared
+    /// between states (files are read in parallel).
+    #[test]
+    fn what_is_kept_does_not_depend_on_the_order() {
+        let n = KEPT_EDGES + MAX_ALIASES / 2 + 300;
+        let events: Vec<Event> = (0..n)
+            .map(|i| {
+                let ip = format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256);
+                let ws = format!("WS{}", i % 7);
+                logon(
+                    1_700_000_000 + i as i64,
+                    Some(&ip),
+                    Some(ws.as_str()),
+                    &format!("u{}", i % 3),
+                    (i % 5 == 0).then_some("NTLM V1"),
+                    i % 11 == 0,
+                    3,
+                )
+            })
+            .collect();
+        let mut forward = Aggregator::default();
+        events.iter().for_each(|e| forward.observe(e));
+        let forward = forward.finish();
+        let mut backward = Aggregator::default();
+        events.iter().rev().for_each(|e| backward.observe(e));
+        assert!(backward.finish() == forward, "observed backwards");
+        let (mut a, mut b) = (Aggregator::default(), Aggregator::default());
+        for (i, e) in events.iter().enumerate() {
+            if i % 3 == 0 {
+                a.observe(e)
+            } else {
+                b.observe(e)
+            }
+        }
+        b.merge(a);
+        assert!(b.finish() == forward, "shared out between two states");
+        // Listed: every anonymous edge before any other.
+        assert_eq!(forward.edges.len(), MAX_EDGES);
+        let anonymous: u64 = forward
+            .edges
+            .iter()
+            .filter(|e| e.key.anonymous)
+            .map(|e| e.stat.count)
+            .sum();
+        assert_eq!(anonymous, n.div_ceil(11) as u64);
+        let listed: u64 = forward.edges.iter().map(|e| e.stat.count).sum();
+        assert_eq!(listed + forward.other_edges.count, n as u64);
+        assert_eq!(forward.other_edges.anonymous, 0);
     }
 
     #[test]
