@@ -739,7 +739,11 @@ fn at_least_as_strict_orders_only_ordered_settings() {
     assert!(at_least_as_strict(s("AuditLogon"), &n(3), &n(1)));
     assert!(!at_least_as_strict(s("AuditLogon"), &n(2), &n(1)));
     // Not ordered: 0 and 1 are different choices, and 3 / 5 of RestrictNTLMInDomain differ.
-    assert!(!at_least_as_strict(s("EveryoneIncludesAnonymous"), &n(1), &n(0)));
+    assert!(!at_least_as_strict(
+        s("EveryoneIncludesAnonymous"),
+        &n(1),
+        &n(0)
+    ));
     assert!(!at_least_as_strict(s("RestrictNTLMInDomain"), &n(5), &n(3)));
     let list = |v: &[&str]| SettingValue::List(v.iter().map(|x| x.to_string()).collect());
     assert!(at_least_as_strict(
@@ -752,4 +756,69 @@ fn at_least_as_strict_orders_only_ordered_settings() {
         &list(&["lsarpc"]),
         &list(&[])
     ));
+}
+
+/// The terminal report names the busiest flows of a change and the first clients of a plan
+/// step, and says how many more `--json` and `--csv` list.
+#[test]
+fn the_terminal_report_lists_the_busiest_flows_and_counts_the_rest() {
+    use nullsight::cli::simulate::{render, TERMINAL_FLOWS, TERMINAL_ITEMS};
+    let clients = TERMINAL_ITEMS + 10;
+    let mut t = Traffic::new();
+    let mut rec = 0;
+    for c in 0..clients {
+        // Client c logs on c + 1 times: the busiest is the last.
+        for _ in 0..=c {
+            rec += 1;
+            let ws = format!("WS{c:03}");
+            let ip = format!("10.0.1.{c}");
+            let e = logon(
+                "fs01",
+                rec,
+                "eve",
+                "CORP",
+                &format!("{DOM}1201"),
+                &ws,
+                &ip,
+                "NTLM V1",
+                128,
+            );
+            t.observe(&e);
+        }
+    }
+    let changes = [change("LmCompatibilityLevel=5", Scope::All)];
+    let ctx = Context::new(&t, &[], &changes);
+    let impacts = evaluate_all(&ctx);
+    assert_eq!(impacts[0].breaks().count(), clients);
+    let mut out = Vec::new();
+    render(&mut out, &impacts, &plan(&impacts), &t, &[]).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let listed: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("account CORP\\eve from "))
+        .map(|l| &l[..5])
+        .collect();
+    assert_eq!(listed.len(), TERMINAL_FLOWS, "{out}");
+    let busiest: Vec<String> = (0..TERMINAL_FLOWS)
+        .map(|i| format!("WS{:03}", clients - 1 - i))
+        .collect();
+    assert_eq!(listed, busiest);
+    let rest = clients - TERMINAL_FLOWS;
+    let rest_events: usize = (1..=rest).sum();
+    assert!(
+        out.contains(&format!(
+            "... and {rest} more flow(s), {rest_events} event(s)"
+        )),
+        "{out}"
+    );
+    // The plan names the first clients to fix and counts the others.
+    assert!(out.contains("WS000, WS001"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "... and {} more (--json FILE",
+            clients - TERMINAL_ITEMS
+        )),
+        "{out}"
+    );
+    assert!(!out.contains(&format!("WS{:03}, ", clients - 1)), "{out}");
 }

@@ -49,15 +49,29 @@ pub enum Command {
 
 /// Write to a file or to standard output (`-`); returns true when it went to a file.
 pub(crate) fn write_out(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<bool> {
+    write_with(path, |w| Ok(w.write_all(bytes)?))
+}
+
+/// [`write_out`] of what `write` writes, as it writes it: a large output (a simulation of
+/// 100,000 flows writes 190 MB of JSON) is not held in memory first.
+pub(crate) fn write_with(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> anyhow::Result<()>,
+) -> anyhow::Result<bool> {
     use std::io::Write;
     if path.as_os_str() == "-" {
-        std::io::stdout().lock().write_all(bytes)?;
-        Ok(false)
-    } else {
-        std::fs::write(path, bytes)
-            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?;
-        Ok(true)
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        write(&mut out)?;
+        out.flush()?;
+        return Ok(false);
     }
+    let cannot =
+        |e: &dyn std::fmt::Display| anyhow::anyhow!("{}: cannot write: {e}", path.display());
+    let file = std::fs::File::create(path).map_err(|e| cannot(&e))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+    write(&mut out).map_err(|e| cannot(&e))?;
+    out.flush().map_err(|e| cannot(&e))?;
+    Ok(true)
 }
 
 /// The detection catalogue, for `scan --help` and `nullsight detections`.

@@ -56,7 +56,9 @@ MODELS (setting -> the observed flows it would refuse, and where):
 VERDICTS:
   safe now      the auditing that would show the affected traffic is on, and shows none
   breaks N      the flows listed would be refused: who, from where, to where, how often, first
-                and last seen, evidence (file and record id), and what to fix first
+                and last seen, evidence (file and record id), and what to fix first. The
+                terminal shows the 20 busiest flows of each change and counts the others;
+                --json and --csv list every one
   cannot tell   the auditing that would show the traffic is off (or its logs were not given) on
                 the hosts named: the output says what to enable and how. A host counts as audited
                 when its logs hold events of that kind, or its configuration shows the auditing on
@@ -386,16 +388,18 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     let mut table_to_stdout = true;
     if let Some(path) = &args.json {
         let report = Report::new(&impacts, &plan, &traffic, &errors, &notes);
-        let text = serde_json::to_string_pretty(&report)? + "\n";
-        table_to_stdout &= super::write_out(path, text.as_bytes())?;
+        table_to_stdout &= super::write_with(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &report)?;
+            Ok(w.write_all(b"\n")?)
+        })?;
     }
     if let Some(path) = &args.csv {
-        table_to_stdout &= super::write_out(path, &to_csv(&impacts)?)?;
+        table_to_stdout &= super::write_with(path, |w| write_csv(&impacts, w))?;
     }
     if table_to_stdout {
-        std::io::stdout()
-            .lock()
-            .write_all(render(&impacts, &plan, &traffic, &notes).as_bytes())?;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        render(&mut out, &impacts, &plan, &traffic, &notes)?;
+        out.flush()?;
     }
     Ok(ExitCode::from(if errors.is_empty() {
         super::EXIT_OK
@@ -409,8 +413,8 @@ fn time(t: Option<jiff::Timestamp>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-fn to_csv(impacts: &[Impact]) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+fn write_csv(impacts: &[Impact], out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "change",
         "scope",
@@ -455,15 +459,27 @@ fn to_csv(impacts: &[Impact]) -> anyhow::Result<Vec<u8>> {
             w.write_record(cells.iter().map(|c| csv_cell(c).into_owned()))?;
         }
     }
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+    Ok(w.flush()?)
 }
 
 fn t(s: &str) -> String {
     terminal(s).into_owned()
 }
 
-/// The terminal report (every string from a log or config is escaped).
-pub fn render(impacts: &[Impact], plan: &Plan, traffic: &Traffic, notes: &[String]) -> String {
+/// Flows the terminal report lists per change, the busiest; `--json` and `--csv` list them all.
+pub const TERMINAL_FLOWS: usize = 20;
+/// Items of a plan step (clients or servers to fix first) the terminal report names.
+pub const TERMINAL_ITEMS: usize = 50;
+
+/// The terminal report (every string from a log or config is escaped), written change by
+/// change: on a log with 100,000 flows it is not held whole in memory.
+pub fn render(
+    out: &mut dyn Write,
+    impacts: &[Impact],
+    plan: &Plan,
+    traffic: &Traffic,
+    notes: &[String],
+) -> std::io::Result<()> {
     let mut o = String::new();
     o.push_str(&format!(
         "Observed: {} flows from {} hosts' logs\n\n",
@@ -483,7 +499,10 @@ pub fn render(impacts: &[Impact], plan: &Plan, traffic: &Traffic, notes: &[Strin
             t(&i.scope),
             t(&i.summary)
         ));
-        for a in &i.affected {
+        // The busiest first; among equals, the order of `affected` (by client).
+        let mut shown: Vec<&simulate::Affected> = i.affected.iter().collect();
+        shown.sort_by_key(|a| std::cmp::Reverse(a.count));
+        for a in shown.iter().take(TERMINAL_FLOWS) {
             o.push_str(&format!(
                 "   {} {}\n      account {} from {} ({}) on {}{}; enforced at {}\n      {} time(s), first {}, last {}; evidence {}\n",
                 if a.breaks { "x" } else { "~" },
@@ -503,6 +522,13 @@ pub fn render(impacts: &[Impact], plan: &Plan, traffic: &Traffic, notes: &[Strin
                 o.push_str(&format!("      fix first: {}\n", t(&r.item())));
             }
         }
+        if let Some(more) = shown.get(TERMINAL_FLOWS..).filter(|m| !m.is_empty()) {
+            let events: u64 = more.iter().map(|a| a.count).sum();
+            o.push_str(&format!(
+                "   ... and {} more flow(s), {events} event(s): --csv FILE or --json FILE lists every one\n",
+                more.len()
+            ));
+        }
         for m in &i.missing {
             o.push_str(&format!(
                 "   no {} from: {}\n      to know, {}\n",
@@ -515,15 +541,24 @@ pub fn render(impacts: &[Impact], plan: &Plan, traffic: &Traffic, notes: &[Strin
             o.push_str(&format!("   note: {}\n", t(n)));
         }
         o.push('\n');
+        out.write_all(o.as_bytes())?;
+        o.clear();
     }
     o.push_str("== Plan\n");
     for s in &plan.stages {
         o.push_str(&format!("Stage {}: {}\n", s.number, s.title));
         for b in &s.before {
+            let mut items = b.items[..b.items.len().min(TERMINAL_ITEMS)].join(", ");
+            if b.items.len() > TERMINAL_ITEMS {
+                items += &format!(
+                    " ... and {} more (--json FILE lists every one)",
+                    b.items.len() - TERMINAL_ITEMS
+                );
+            }
             o.push_str(&format!(
                 "  first, {}:\n    {}\n    (for {})\n",
                 b.what,
-                t(&b.items.join(", ")),
+                t(&items),
                 t(&b.for_changes.join("; "))
             ));
         }
@@ -540,5 +575,5 @@ pub fn render(impacts: &[Impact], plan: &Plan, traffic: &Traffic, notes: &[Strin
     for n in notes {
         o.push_str(&format!("note: {}\n", t(n)));
     }
-    o
+    out.write_all(o.as_bytes())
 }
