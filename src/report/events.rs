@@ -327,7 +327,10 @@ impl EventsWriter {
         empty: mpsc::Receiver<Vec<u8>>,
     ) -> anyhow::Result<()> {
         let annotations = &outcome.annotations;
-        let mut spill = File::open(&self.spill_path)?;
+        let spill_path = self.spill_path.display();
+        let mut spill = File::open(&self.spill_path).map_err(|e| {
+            anyhow::anyhow!("cannot open the events spill {spill_path} again: {e} (something removed it while the scan ran: run the scan again)")
+        })?;
         let mut out = Buffers {
             out: Buffers::new_buffer(),
             full,
@@ -357,7 +360,20 @@ impl EventsWriter {
         let mut class_of: Vec<u32> = vec![u32::MAX; verdicts.verdict_count()];
         let mut classes: HashMap<(&'static str, &[&'static str]), u32> = HashMap::new();
         let mut anon_tails: HashMap<(u32, u32), Vec<u8>> = HashMap::new();
-        let bad = || anyhow::anyhow!("internal error: the events spill file is malformed");
+        // Where the block being read starts, for the errors.
+        let at = std::cell::Cell::new(0u64);
+        let bad = || {
+            anyhow::anyhow!(
+                "the events spill {spill_path} is damaged in the block at byte {}: it was changed while the scan ran, or this is a bug; run the scan again",
+                at.get()
+            )
+        };
+        let unreadable = |e: std::io::Error| {
+            anyhow::anyhow!(
+                "cannot read the events spill {spill_path} at byte {}: {e} (run the scan again)",
+                at.get()
+            )
+        };
         let (mut packed, mut text) = (Vec::new(), Vec::new());
         for &idx in order {
             let file = &self.files[idx];
@@ -366,9 +382,10 @@ impl EventsWriter {
             let file_verdicts = outcome.anonymous_logons.of_file(file);
             for &batch in &self.batches[idx] {
                 let &(off, len) = blocks.get(batch as usize).ok_or_else(bad)?;
-                spill.seek(SeekFrom::Start(off))?;
+                at.set(off);
+                spill.seek(SeekFrom::Start(off)).map_err(unreadable)?;
                 packed.resize(len as usize, 0);
-                spill.read_exact(&mut packed)?;
+                spill.read_exact(&mut packed).map_err(unreadable)?;
                 let lines = Packed::of(&packed).ok_or_else(bad)?;
                 text.resize(lines.text_len, 0);
                 match lz4_flex::block::decompress_into(lines.block, &mut text) {
@@ -493,8 +510,9 @@ impl Drop for EventsWriter {
 
 #[cfg(test)]
 mod tests {
-    use super::{head, Lines, Packed, PLAIN_TAIL};
+    use super::{head, EventsWriter, Lines, Outcome, Packed, PLAIN_TAIL};
     use crate::event::{Event, Kind, SpecialPrivileges, Subject};
+    use std::io::{Seek, SeekFrom, Write};
     use std::sync::Arc;
 
     fn event(record_id: u64, user: &str) -> Event {
@@ -562,6 +580,54 @@ mod tests {
         let mut longer = packed.clone();
         longer.push(0);
         assert!(Packed::of(&longer).is_none());
+    }
+
+    /// A spill damaged under the scan (truncated, overwritten) is an error naming the spill
+    /// and the place, never lines made of garbage.
+    #[test]
+    fn a_damaged_spill_is_an_error_naming_it_and_the_place() {
+        let dir = std::env::temp_dir().join(format!("nullsight-spill-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let dest = dir.join("events.jsonl");
+        let file: Arc<str> = Arc::from("a.evtx");
+        let batch = |ids: std::ops::Range<u64>| {
+            let mut lines = Lines::default();
+            ids.for_each(|i| lines.push(&event(i, "u")));
+            lines.pack()
+        };
+        for damage in ["overwrite", "truncate"] {
+            let mut w = EventsWriter::create(dest.to_str().unwrap()).unwrap();
+            w.write_lines(&file, batch(0..50), 50).unwrap();
+            w.write_lines(&file, batch(50..100), 50).unwrap();
+            let second = w.blocks[1].0;
+            let spill = w.spill_path.clone();
+            w.spill.as_mut().unwrap().flush().unwrap();
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&spill)
+                .unwrap();
+            match damage {
+                "overwrite" => {
+                    f.seek(SeekFrom::Start(second)).unwrap();
+                    f.write_all(&[0xff; 16]).unwrap();
+                }
+                _ => f.set_len(second + 3).unwrap(),
+            }
+            let err = w
+                .finish(&Outcome::default(), ["a.evtx"])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(&spill.display().to_string()),
+                "{damage}: {err}"
+            );
+            assert!(
+                err.contains(&format!("at byte {second}")),
+                "{damage}: {err}"
+            );
+            let _ = std::fs::remove_file(&spill);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
