@@ -694,3 +694,39 @@ fn unwritable_output_fails_before_scanning() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write"));
 }
+
+/// What the report draws is observed on every reading thread and merged: one thread or two,
+/// `scan --html` or `report --logs`, the same timeline and edges.
+#[test]
+fn the_drawing_is_the_same_whatever_the_threads() {
+    let (dir, logs, _) = lab("html-lab-threads");
+    let mut drawn = Vec::new();
+    for (cmd, threads) in [
+        ("scan", "1"),
+        ("scan", "2"),
+        ("report", "1"),
+        ("report", "2"),
+    ] {
+        let out = dir.join(format!("{cmd}-{threads}.html"));
+        let mut args = vec![cmd, "--threads", threads];
+        match cmd {
+            "scan" => {
+                args.extend(logs.iter().map(String::as_str));
+                args.extend(["--quiet", "--html", out.to_str().unwrap()]);
+            }
+            _ => {
+                args.push("--logs");
+                args.extend(logs.iter().map(String::as_str));
+                args.extend(["-o", out.to_str().unwrap()]);
+            }
+        }
+        let o = run(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let data = embedded_data(&std::fs::read_to_string(&out).unwrap());
+        assert!(!data["aggregate"]["edges"].as_array().unwrap().is_empty());
+        drawn.push(data["aggregate"].clone());
+    }
+    for d in &drawn[1..] {
+        assert!(d == &drawn[0]);
+    }
+}

@@ -141,22 +141,24 @@ pub fn write_report(dest: &str, input: &ReportInput) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What a reading thread keeps of the `--logs` for the report: the analysis, and the flows
-/// when the simulation is computed here.
-type LogsState = (Analysis, Option<Traffic>);
+/// What a reading thread keeps of the `--logs` for the report: the analysis, the flows when
+/// the simulation is computed here, and what the report draws.
+type LogsState = (Analysis, Option<Traffic>, Aggregator);
 
-fn observe_logs((analysis, flows): &mut LogsState, e: &crate::event::Event) {
+fn observe_logs((analysis, flows, agg): &mut LogsState, e: &crate::event::Event) {
     analysis.observe(e);
     if let Some(t) = flows {
         t.observe(e);
     }
+    agg.observe(e);
 }
 
-fn merge_logs((analysis, flows): &mut LogsState, (a, f): LogsState) {
+fn merge_logs((analysis, flows, agg): &mut LogsState, (a, f, g): LogsState) {
     analysis.merge(a);
     if let (Some(t), Some(f)) = (flows, f) {
         t.merge(f);
     }
+    agg.merge(g);
 }
 
 /// The simulation of `simulate --logs … --config …` (each host's failing baseline rules, or
@@ -219,26 +221,28 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let (summary, aggregate) = if let Some(p) = &args.summary {
         (Some(read_json(p)?), None)
     } else if !args.logs.is_empty() {
-        let mut agg = Aggregator::default();
-        // The analysis and, when the simulation will be computed, the flows are observed on
-        // the threads that read the events, a state each, merged at the end (as `scan`
-        // does). The aggregate stays on this thread: which edges its cap keeps depends on the
-        // order.
-        let new_state = || -> LogsState { (Analysis::default(), simulate_here.then(Traffic::new)) };
+        // The analysis, the report's aggregate and, when the simulation will be computed,
+        // the flows are observed on the threads that read the events, a state each, merged at
+        // the end (as `scan` does): no event is carried to this thread.
+        let new_state = || -> LogsState {
+            (
+                Analysis::default(),
+                simulate_here.then(Traffic::new),
+                Aggregator::default(),
+            )
+        };
         let observer = scan::Observer {
             new: &new_state,
             observe: observe_logs,
             merge: merge_logs,
-            keep_events: true,
+            keep_events: false,
         };
         let opts = ScanOptions {
             paths: args.logs.clone(),
             threads: args.threads,
         };
-        let (inputs, (analysis, flows)) =
-            scan::scan_observed(&opts, &NoProgress, false, &observer, |b| {
-                b.events.iter().for_each(|e| agg.observe(e));
-            });
+        let (inputs, (analysis, flows, agg)) =
+            scan::scan_observed(&opts, &NoProgress, false, &observer, |_| {});
         let outcome = analysis.finish_with(&HostView::from_configs(&configs.hosts));
         for i in &inputs {
             for e in &i.errors {
@@ -263,7 +267,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             computed = Some(simulate_flows(t, &configs.hosts, &args, &errors)?);
         }
         (
-            Some(serde_json::to_value(Summary::new(&inputs, &outcome))?),
+            Some(Summary::new(&inputs, &outcome).for_report()?),
             Some(agg.finish()),
         )
     } else {

@@ -2,6 +2,7 @@
 
 use crate::analyze::{Analysis, Config, HostView};
 use crate::policy::host::HostOptions;
+use crate::report::html::aggregate::Aggregator;
 use crate::report::summary::{ConfigSummary, Summary};
 use crate::report::{self, events::EventsWriter};
 use crate::scan::{self, Progress, ScanOptions};
@@ -202,6 +203,23 @@ pub fn analysis_config(args: &ScanArgs) -> anyhow::Result<Config> {
     Ok(c)
 }
 
+/// What a reading thread keeps: the analysis, and what the HTML report draws (with --html).
+type ScanState = (Analysis, Option<Aggregator>);
+
+fn observe_scan((analysis, agg): &mut ScanState, e: &crate::event::Event) {
+    analysis.observe(e);
+    if let Some(agg) = agg {
+        agg.observe(e);
+    }
+}
+
+fn merge_scan((analysis, agg): &mut ScanState, (a, g): ScanState) {
+    analysis.merge(a);
+    if let (Some(agg), Some(g)) = (agg, g) {
+        agg.merge(g);
+    }
+}
+
 pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let config = analysis_config(&args)?;
     let configs = crate::policy::read_hosts(&args.config, &HostOptions::default());
@@ -242,10 +260,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         .as_deref()
         .map(report::prepare_output)
         .transpose()?;
-    let mut aggregator = args
-        .html
-        .as_ref()
-        .map(|_| report::html::aggregate::Aggregator::default());
+    let html = args.html.is_some();
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let bar = Bar(if show_progress {
         let b = indicatif::ProgressBar::new(0);
@@ -264,25 +279,29 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
         paths: args.paths.clone(),
         threads: args.threads,
     };
-    // The analysis runs on the threads that read the files, a state each, merged at the end.
-    let new_analysis = || Analysis::new(config.clone());
+    // The analysis (and the HTML report's aggregate) runs on the threads that read the files,
+    // a state each, merged at the end: no event is carried to this thread.
+    let new_state = || {
+        (
+            Analysis::new(config.clone()),
+            html.then(Aggregator::default),
+        )
+    };
     let observer = scan::Observer {
-        new: &new_analysis,
-        observe: Analysis::observe,
-        merge: Analysis::merge,
-        keep_events: aggregator.is_some(),
+        new: &new_state,
+        observe: observe_scan,
+        merge: merge_scan,
+        keep_events: false,
     };
     let lines = events_out.is_some();
-    let (inputs, analysis) = scan::scan_observed(&opts, &bar, lines, &observer, |batch| {
-        if let Some(a) = aggregator.as_mut() {
-            batch.events.iter().for_each(|e| a.observe(e));
-        }
-        if let (Some(w), None) = (events_out.as_mut(), write_error.as_ref()) {
-            if let Err(err) = w.write_lines(&batch.file, batch.packed_lines, batch.len as u64) {
-                write_error = Some(err);
+    let (inputs, (analysis, aggregator)) =
+        scan::scan_observed(&opts, &bar, lines, &observer, |batch| {
+            if let (Some(w), None) = (events_out.as_mut(), write_error.as_ref()) {
+                if let Err(err) = w.write_lines(&batch.file, batch.packed_lines, batch.len as u64) {
+                    write_error = Some(err);
+                }
             }
-        }
-    });
+        });
     if let Some(err) = write_error {
         return Err(err.context("writing --events"));
     }
@@ -300,8 +319,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     // The events file (a pass over every event) is written beside the summary and the CSV
     // files: on a logon-heavy log each takes seconds, and they only read the outcome. Both
     // to standard output: one after the other.
-    let write_events =
-        |w: EventsWriter| w.finish(&outcome, inputs.iter().map(|i| i.file.as_str()));
+    let write_events = |w: EventsWriter| w.finish(&outcome, inputs.iter().map(|i| i.file.as_str()));
     let both_stdout = args.events.as_deref() == Some("-") && args.json.as_deref() == Some("-");
     if both_stdout {
         events_out.take().map(write_events).transpose()?;
@@ -339,7 +357,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     if let (Some(dest), Some(agg)) = (&args.html, aggregator) {
         let summary =
-            serde_json::to_value(Summary::new(&inputs, &outcome).with_config(config_summary))?;
+            Summary::new(&inputs, &outcome).with_config(config_summary).for_report()?;
         let agg = agg.finish();
         super::report::write_report(
             dest,
