@@ -99,7 +99,7 @@ fn styles() -> impl Iterator<Item = &'static str> {
 }
 
 /// At most this many rows per table (the counts say how many there were).
-const MAX_ROWS: usize = 2000;
+pub(crate) const MAX_ROWS: usize = 2000;
 /// At most this many evidence references listed per finding.
 const MAX_EVIDENCE: usize = 50;
 
@@ -299,7 +299,16 @@ impl Page {
 
     /// Any JSON value as readable HTML: a list of objects becomes a table, an object whose
     /// values are lists of objects becomes one table per key, anything else a definition list.
-    fn generic(&mut self, id: &str, v: &Value) {
+    /// `v` as tables (arrays of objects) and key-value lists. `total`: the rows an array had
+    /// before it was cut, when more than it holds; `totals`, the same for an object's arrays,
+    /// by key.
+    fn generic(
+        &mut self,
+        id: &str,
+        v: &Value,
+        total: Option<usize>,
+        totals: Option<&serde_json::Map<String, Value>>,
+    ) {
         match v {
             Value::Array(items) if items.iter().all(Value::is_object) && !items.is_empty() => {
                 let mut cols: Vec<String> = Vec::new();
@@ -328,18 +337,29 @@ impl Page {
                     })
                     .collect();
                 let headers: Vec<&str> = cols.iter().map(String::as_str).collect();
-                self.table(id, &headers, &rows, items.len());
+                let total = total.unwrap_or(0).max(items.len());
+                self.table(id, &headers, &rows, total);
             }
             Value::Object(o) if !o.is_empty() => {
-                for (i, (k, x)) in o.iter().enumerate() {
+                // The row counts are shown with their tables, not as an entry.
+                let o: Vec<(&String, &Value)> = o
+                    .iter()
+                    .filter(|(k, _)| totals.is_none() || *k != super::summary::ROWS_IN_FULL)
+                    .collect();
+                for (i, &(k, x)) in o.iter().enumerate() {
                     if matches!(x, Value::Array(a) if !a.is_empty() && a.iter().all(Value::is_object))
                     {
                         let _ = write!(self.out, "<h3>{}</h3>", esc(k));
-                        self.generic(&format!("{id}-{i}"), x);
+                        let total = totals
+                            .and_then(|t| t.get(k))
+                            .and_then(Value::as_u64)
+                            .map(|n| n as usize);
+                        self.generic(&format!("{id}-{i}"), x, total, None);
                     }
                 }
                 let scalars: Vec<_> = o
                     .iter()
+                    .copied()
                     .filter(|(_, x)| !matches!(x, Value::Array(a) if !a.is_empty() && a.iter().all(Value::is_object)))
                     .collect();
                 if !scalars.is_empty() {
@@ -801,7 +821,14 @@ fn graph_section(p: &mut Page, agg: Option<&Aggregate>) {
 fn inventories_section(p: &mut Page, inv: Option<&Value>) {
     p.section_start("inventories", "NTLM inventory");
     match inv {
-        Some(v) => p.generic("inv", v),
+        // A report made by nullsight holds the first rows of each list and, aside, how many
+        // each had ([`super::summary::ROWS_IN_FULL`]); a saved summary, every row.
+        Some(v) => {
+            let totals = v
+                .get(super::summary::ROWS_IN_FULL)
+                .and_then(Value::as_object);
+            p.generic("inv", v, None, totals)
+        }
         None => p.not_available("The NTLM flow inventory is not available in this summary; the edge table above lists the observed flows."),
     }
     p.push("</section>");

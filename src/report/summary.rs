@@ -5,6 +5,7 @@ use crate::analyze::Outcome;
 use crate::policy::ConfigError;
 use crate::scan::InputReport;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Serialize)]
 pub struct Totals {
@@ -70,9 +71,48 @@ impl<'a> Summary<'a> {
             duplicate_files: &o.duplicate_files,
             scenarios: &o.scenarios,
             findings: &o.findings,
-            inventories: &o.inventories,
+            inventories: ReportInventories::of(&o.inventories),
             correlations: &o.correlations,
         })
+    }
+}
+
+/// The key under which [`Summary::for_report`]'s inventories say how many rows each list had,
+/// where it had more than the report shows.
+pub const ROWS_IN_FULL: &str = "rows_in_full";
+
+/// The inventories as the HTML report shows them: the first rows of each list, as many as its
+/// tables show. On a flood of 100,000 anonymous clients the lists were 117 MB of JSON, made
+/// into a `serde_json::Value` of several times that to show 2,000 rows.
+#[derive(Serialize)]
+struct ReportInventories<'a> {
+    totals: &'a crate::analyze::inventory::InventoryTotals,
+    ntlm_flows: &'a [crate::analyze::inventory::NtlmFlow],
+    dc_validations: &'a [crate::analyze::inventory::DcValidation],
+    ntlm_audit: &'a [crate::analyze::inventory::NtlmAuditRow],
+    #[serde(rename = "rows_in_full", skip_serializing_if = "BTreeMap::is_empty")]
+    rows_in_full: BTreeMap<&'static str, usize>,
+}
+
+impl<'a> ReportInventories<'a> {
+    fn of(inv: &'a crate::analyze::inventory::Inventories) -> Self {
+        let mut rows_in_full = BTreeMap::new();
+        let mut first = |key: &'static str, len: usize| {
+            if len > super::html::MAX_ROWS {
+                rows_in_full.insert(key, len);
+            }
+            len.min(super::html::MAX_ROWS)
+        };
+        let flows = first("ntlm_flows", inv.ntlm_flows.len());
+        let validations = first("dc_validations", inv.dc_validations.len());
+        let audit = first("ntlm_audit", inv.ntlm_audit.len());
+        ReportInventories {
+            totals: &inv.totals,
+            ntlm_flows: &inv.ntlm_flows[..flows],
+            dc_validations: &inv.dc_validations[..validations],
+            ntlm_audit: &inv.ntlm_audit[..audit],
+            rows_in_full,
+        }
     }
 }
 
@@ -90,9 +130,9 @@ struct ReportView<'a> {
     analysis_config: &'a crate::analyze::Config,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     duplicate_files: &'a [crate::analyze::DuplicateFile],
-    scenarios: &'a std::collections::BTreeMap<&'static str, u64>,
+    scenarios: &'a BTreeMap<&'static str, u64>,
     findings: &'a [crate::analyze::Finding],
-    inventories: &'a crate::analyze::inventory::Inventories,
+    inventories: ReportInventories<'a>,
     correlations: &'a [crate::analyze::correlate::Correlation],
 }
 
@@ -138,5 +178,49 @@ mod tests {
             assert!(removed.is_some());
             assert_eq!(summary.for_report().unwrap(), whole);
         }
+    }
+
+    /// A list longer than the report's tables is cut to what they show, and the report says
+    /// how many rows there were (not the count as an entry of its own).
+    #[test]
+    fn the_report_view_holds_the_rows_shown_and_how_many_there_were() {
+        use crate::analyze::inventory::DcValidation;
+        use crate::report::html::{render, ReportInput, MAX_ROWS};
+        let mut outcome = Outcome::default();
+        let n = MAX_ROWS + 500;
+        outcome.inventories.dc_validations = (0..n)
+            .map(|i| DcValidation {
+                host: "DC01".into(),
+                workstation: format!("WS{i}"),
+                account: "bob".into(),
+                status: "0x0".into(),
+                status_name: None,
+                count: 1,
+                first_seen: None,
+                last_seen: None,
+                evidence: vec![],
+            })
+            .collect();
+        let v = Summary::new(&[], &outcome).for_report().unwrap();
+        let inv = &v["inventories"];
+        assert_eq!(inv["dc_validations"].as_array().unwrap().len(), MAX_ROWS);
+        assert_eq!(inv["dc_validations"][MAX_ROWS - 1]["workstation"], "WS1999");
+        assert_eq!(
+            inv[ROWS_IN_FULL],
+            serde_json::json!({ "dc_validations": n })
+        );
+        let html = render(&ReportInput {
+            summary: Some(&v),
+            ..Default::default()
+        });
+        assert!(
+            html.contains("Showing the first 2\u{202F}000 of 2\u{202F}500 rows."),
+            "{html}"
+        );
+        assert!(!html.contains(ROWS_IN_FULL));
+        // Within the cap, no count aside: the view is the summary's.
+        outcome.inventories.dc_validations.truncate(MAX_ROWS);
+        let v = Summary::new(&[], &outcome).for_report().unwrap();
+        assert!(v["inventories"].get(ROWS_IN_FULL).is_none());
     }
 }
