@@ -100,6 +100,8 @@ fn styles() -> impl Iterator<Item = &'static str> {
 
 /// At most this many rows per table (the counts say how many there were).
 pub(crate) const MAX_ROWS: usize = 2000;
+/// At most this many findings shown as cards, the most severe first (the verdict counts all).
+pub(crate) const MAX_FINDINGS: usize = 500;
 /// At most this many evidence references listed per finding.
 const MAX_EVIDENCE: usize = 50;
 
@@ -430,15 +432,22 @@ pub fn render(input: &ReportInput) -> String {
         let _ = write!(p.out, " · nullsight {}", esc(v));
     }
     p.push("</p></div><div class=\"verdict\" id=\"verdict\">");
+    // A report made by nullsight holds the findings it shows and, aside, how many of each
+    // severity there were when there were more; a saved summary, every finding.
+    let in_full = get(s, &[super::summary::FINDINGS_IN_FULL]).and_then(Value::as_object);
     match &findings {
         Some(f) => {
             for sev in SEVERITIES {
-                let n = f
-                    .iter()
-                    .filter(|x| {
-                        get_str(Some(x), &["severity"]).is_some_and(|y| y.eq_ignore_ascii_case(sev))
-                    })
-                    .count();
+                let n = match in_full {
+                    Some(m) => m.get(sev).and_then(Value::as_u64).unwrap_or(0) as usize,
+                    None => f
+                        .iter()
+                        .filter(|x| {
+                            get_str(Some(x), &["severity"])
+                                .is_some_and(|y| y.eq_ignore_ascii_case(sev))
+                        })
+                        .count(),
+                };
                 let _ = write!(
                     p.out,
                     "<a class=\"chip {sev}{}\" href=\"#findings\" data-severity=\"{sev}\"><b>{n}</b> {sev}</a>",
@@ -455,7 +464,8 @@ pub fn render(input: &ReportInput) -> String {
     p.push("<nav><a href=\"#overview\">Overview</a><a href=\"#findings\">Findings</a><a href=\"#timeline\">Timeline</a><a href=\"#graph\">Who authenticates to what</a><a href=\"#inventories\">NTLM inventory</a><a href=\"#compliance\">Compliance</a><a href=\"#simulation\">Simulation &amp; fix plan</a><a href=\"#inputs\">Inputs</a></nav><main>");
 
     overview(&mut p, input, &hosts, &first, &last);
-    findings_section(&mut p, findings.as_deref());
+    let all_findings = in_full.map(|m| m.values().filter_map(Value::as_u64).sum::<u64>());
+    findings_section(&mut p, findings.as_deref(), all_findings);
     timeline_section(&mut p, input.aggregate);
     graph_section(&mut p, input.aggregate);
     inventories_section(&mut p, get(s, &["inventories"]));
@@ -620,7 +630,8 @@ fn overview(
     p.push("</dl></section>");
 }
 
-fn findings_section(p: &mut Page, findings: Option<&[&Value]>) {
+/// `all`: how many findings there were, when more than `findings`.
+fn findings_section(p: &mut Page, findings: Option<&[&Value]>, all: Option<u64>) {
     p.section_start("findings", "Findings");
     let Some(findings) = findings else {
         p.not_available("Findings are not available in this summary (this version of the analysis reports counts only). The counts, timeline and graph below are complete.");
@@ -631,8 +642,19 @@ fn findings_section(p: &mut Page, findings: Option<&[&Value]>) {
         p.push("<p class=\"good-note\">No findings: nothing anonymous or legacy was recognised in these logs. Check the compliance section's audit coverage before trusting a silence.</p></section>");
         return;
     }
-    p.push("<div class=\"tabletools\"><input type=\"search\" class=\"cardfilter\" placeholder=\"Filter findings…\" aria-label=\"Filter findings\"></div><div class=\"cards\">");
-    for f in findings {
+    p.push("<div class=\"tabletools\"><input type=\"search\" class=\"cardfilter\" placeholder=\"Filter findings…\" aria-label=\"Filter findings\"></div>");
+    let shown = findings.len().min(MAX_FINDINGS);
+    let all = all.unwrap_or(0).max(findings.len() as u64);
+    if all > shown as u64 {
+        let _ = write!(
+            p.out,
+            "<p class=\"note\">Showing the {} most severe of {} findings: the scan's --json summary lists every one.</p>",
+            num(shown as u64),
+            num(all)
+        );
+    }
+    p.push("<div class=\"cards\">");
+    for f in findings.iter().take(MAX_FINDINGS) {
         let f = Some(*f);
         let sev = get_str(f, &["severity"]).unwrap_or("unknown");
         let _ = write!(

@@ -60,6 +60,19 @@ impl<'a> Summary<'a> {
     /// 24 MB, and as a `serde_json::Value` most of the 115 MB the report took to make.
     pub fn for_report(&self) -> serde_json::Result<serde_json::Value> {
         let o = self.outcome;
+        // The findings the report shows as cards, the most severe and then the largest first
+        // (its order), and aside, when there are more, how many of each severity.
+        let mut shown: Vec<&crate::analyze::Finding> = o.findings.iter().collect();
+        let mut findings_in_full = BTreeMap::new();
+        if shown.len() > super::html::MAX_FINDINGS {
+            shown.sort_by_key(|f| (std::cmp::Reverse(f.severity), std::cmp::Reverse(f.count)));
+            shown.truncate(super::html::MAX_FINDINGS);
+            for f in &o.findings {
+                *findings_in_full
+                    .entry(f.severity.as_str())
+                    .or_insert(0usize) += 1;
+            }
+        }
         serde_json::to_value(ReportView {
             tool: self.tool,
             version: self.version,
@@ -70,7 +83,8 @@ impl<'a> Summary<'a> {
             analysis_config: &o.analysis_config,
             duplicate_files: &o.duplicate_files,
             scenarios: &o.scenarios,
-            findings: &o.findings,
+            findings: shown,
+            findings_in_full,
             inventories: ReportInventories::of(&o.inventories),
             correlations: &o.correlations,
         })
@@ -80,6 +94,9 @@ impl<'a> Summary<'a> {
 /// The key under which [`Summary::for_report`]'s inventories say how many rows each list had,
 /// where it had more than the report shows.
 pub const ROWS_IN_FULL: &str = "rows_in_full";
+/// The key under which [`Summary::for_report`] says how many findings of each severity there
+/// were, when there were more than the report shows.
+pub const FINDINGS_IN_FULL: &str = "findings_in_full";
 
 /// The inventories as the HTML report shows them: the first rows of each list, as many as its
 /// tables show. On a flood of 100,000 anonymous clients the lists were 117 MB of JSON, made
@@ -131,7 +148,9 @@ struct ReportView<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     duplicate_files: &'a [crate::analyze::DuplicateFile],
     scenarios: &'a BTreeMap<&'static str, u64>,
-    findings: &'a [crate::analyze::Finding],
+    findings: Vec<&'a crate::analyze::Finding>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    findings_in_full: BTreeMap<&'static str, usize>,
     inventories: ReportInventories<'a>,
     correlations: &'a [crate::analyze::correlate::Correlation],
 }
@@ -222,5 +241,54 @@ mod tests {
         outcome.inventories.dc_validations.truncate(MAX_ROWS);
         let v = Summary::new(&[], &outcome).for_report().unwrap();
         assert!(v["inventories"].get(ROWS_IN_FULL).is_none());
+    }
+
+    /// More findings than the report shows as cards: the most severe, then the largest, are
+    /// kept; the verdict still counts every one, and the page says how many there were.
+    #[test]
+    fn the_report_view_holds_the_most_severe_findings_and_counts_them_all() {
+        use crate::analyze::{Finding, Severity};
+        use crate::report::html::{render, ReportInput, MAX_FINDINGS};
+        let mut outcome = Outcome::default();
+        let n = MAX_FINDINGS + 100;
+        outcome.findings = (0..n)
+            .map(|i| {
+                // A few high ones at the end, the rest medium and low, counts rising.
+                let severity = match i {
+                    i if i >= n - 3 => Severity::High,
+                    i if i % 2 == 0 => Severity::Medium,
+                    _ => Severity::Low,
+                };
+                let mut f = Finding::new("anonymous-logon", severity, format!("finding {i}"));
+                f.count = i as u64;
+                f
+            })
+            .collect();
+        let v = Summary::new(&[], &outcome).for_report().unwrap();
+        let shown = v["findings"].as_array().unwrap();
+        assert_eq!(shown.len(), MAX_FINDINGS);
+        let titles: Vec<&str> = shown[..4]
+            .iter()
+            .map(|f| f["title"].as_str().unwrap())
+            .collect();
+        let last = |k: usize| format!("finding {}", n - 1 - k);
+        assert_eq!(titles[..3], [last(0), last(1), last(2)]);
+        // Then the largest medium one.
+        assert_eq!(titles[3], format!("finding {}", (n - 4) / 2 * 2));
+        let mediums = (0..n - 3).filter(|i| i % 2 == 0).count();
+        assert_eq!(
+            v[FINDINGS_IN_FULL],
+            serde_json::json!({"high": 3, "medium": mediums, "low": n - 3 - mediums})
+        );
+        let html = render(&ReportInput {
+            summary: Some(&v),
+            ..Default::default()
+        });
+        assert!(html.contains(&format!("data-severity=\"medium\"><b>{mediums}</b>")));
+        assert!(
+            html.contains("Showing the 500 most severe of 600 findings"),
+            "{html}"
+        );
+        assert_eq!(html.matches("<article class=\"card").count(), MAX_FINDINGS);
     }
 }
