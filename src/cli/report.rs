@@ -32,8 +32,11 @@ account, source, target, count, first and last seen); every input with its read 
 Tables sort (click a header) and filter (type in the box above them). --simulation FILE (a saved
 `simulate --json`) and --plan FILE replace the computed simulation and plan.
 
-The timeline and graph are aggregated while scanning (bounded time buckets and at most 5000
-distinct source/account/target edges), so the report of millions of events stays small.
+The timeline and graph are aggregated while scanning (at most 240 time buckets; at most 5,000
+distinct source/account/target edges listed, anonymous ones first, then NTLMv1, the busiest of
+each, chosen the same way every run), so the report of millions of events stays small. Tables
+show their first 2,000 rows and the findings their 500 most severe; the counts say how many
+there were, and `scan --json` has every one.
 
 Every string from logs and configuration is escaped; the page's Content-Security-Policy allows
 no network access and no script but its own and the vendored libraries' (by hash). The
