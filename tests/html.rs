@@ -730,3 +730,52 @@ fn the_drawing_is_the_same_whatever_the_threads() {
         assert!(d == &drawn[0]);
     }
 }
+
+/// A saved summary is read as the report shows it: its inventory lists cut to the rows a table
+/// shows, with the count of all, whatever else it holds; JSON that is not a summary still
+/// makes a report.
+#[test]
+fn a_saved_summary_is_read_as_the_report_shows_it() {
+    let d = temp_dir("html-saved-summary");
+    let flows: Vec<Value> = (0..2500)
+        .map(|i| json!({"target": "SRV01", "account": format!("CORP\\u{i}"), "count": i}))
+        .collect();
+    let summary = json!({
+        "tool": "nullsight",
+        "anonymous_logons": {"groups": [{"client": "<b>never shown</b>"}]},
+        "inventories": {"totals": {"weak_key_logons": 1}, "ntlm_flows": flows, "ntlm_audit": []},
+    });
+    let path = d.join("s.json");
+    std::fs::write(&path, serde_json::to_vec(&summary).unwrap()).unwrap();
+    let out = d.join("r.html");
+    let o = run(&[
+        "report",
+        "--summary",
+        path.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        html.contains("Showing the first 2\u{202F}000 of 2\u{202F}500 rows."),
+        "{html}"
+    );
+    assert!(html.contains("CORP\\u1999") && !html.contains("CORP\\u2000<"));
+    assert!(!html.contains("rows_in_full") && !html.contains("never shown"));
+    for odd in ["[1, 2]", "\"text\"", "{\"inventories\": 3}"] {
+        std::fs::write(&path, odd).unwrap();
+        let o = run(&[
+            "report",
+            "--summary",
+            path.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            o.status.success(),
+            "{odd}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}

@@ -106,6 +106,155 @@ pub struct ReportArgs {
     pub isolation: super::isolation::IsolationArgs,
 }
 
+/// A saved `scan --json` summary, read as the report shows it, from the file as it goes: without
+/// `anonymous_logons` (an entry per anonymous logon, which the report does not show) and with
+/// each inventory list cut to the rows a table shows, its length aside (as
+/// [`Summary::for_report`] writes them). The summary of a flood is hundreds of MB, and as a
+/// `serde_json::Value` several times that. Anything else JSON is read whole, as before.
+fn read_summary(p: &Path) -> anyhow::Result<Value> {
+    let read = || -> anyhow::Result<Value> {
+        let file = std::fs::File::open(p)?;
+        let mut de =
+            serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+        let v = serde::de::DeserializeSeed::deserialize(summary_read::Summary, &mut de)?;
+        de.end()?;
+        Ok(v)
+    };
+    read().or_else(|_| read_json(p))
+}
+
+/// The readers of [`read_summary`].
+mod summary_read {
+    use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde::Deserialize;
+    use serde_json::{Map, Value};
+    use std::fmt;
+
+    /// The whole summary: an object.
+    pub struct Summary;
+
+    impl<'de> DeserializeSeed<'de> for Summary {
+        type Value = Value;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Summary {
+        type Value = Value;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a `nullsight scan --json` summary (an object)")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Value, A::Error> {
+            let mut out = Map::new();
+            while let Some(k) = m.next_key::<String>()? {
+                match k.as_str() {
+                    "anonymous_logons" => {
+                        m.next_value::<IgnoredAny>()?;
+                    }
+                    "inventories" => {
+                        let v = m.next_value_seed(Inventories)?;
+                        out.insert(k, v);
+                    }
+                    _ => {
+                        let v = m.next_value::<Value>()?;
+                        out.insert(k, v);
+                    }
+                }
+            }
+            Ok(Value::Object(out))
+        }
+    }
+
+    /// The inventories: each list cut to the rows a table shows, its length aside.
+    struct Inventories;
+
+    impl<'de> DeserializeSeed<'de> for Inventories {
+        type Value = Value;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Inventories {
+        type Value = Value;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("the inventories (an object)")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Value, A::Error> {
+            let mut out = Map::new();
+            let mut rows = Map::new();
+            while let Some(k) = m.next_key::<String>()? {
+                let (v, total) = m.next_value_seed(Cut)?;
+                if total > crate::report::html::MAX_ROWS {
+                    rows.insert(k.clone(), Value::from(total));
+                }
+                out.insert(k, v);
+            }
+            if !rows.is_empty() {
+                out.insert(
+                    crate::report::summary::ROWS_IN_FULL.to_string(),
+                    Value::Object(rows),
+                );
+            }
+            Ok(Value::Object(out))
+        }
+    }
+
+    /// Any value; an array cut to its first rows, with its length (0: not an array).
+    struct Cut;
+
+    impl<'de> DeserializeSeed<'de> for Cut {
+        type Value = (Value, usize);
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Cut {
+        type Value = (Value, usize);
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+            let mut kept = Vec::new();
+            let mut total = 0;
+            while total < crate::report::html::MAX_ROWS {
+                match s.next_element::<Value>()? {
+                    Some(v) => kept.push(v),
+                    None => return Ok((Value::Array(kept), total)),
+                }
+                total += 1;
+            }
+            while s.next_element::<IgnoredAny>()?.is_some() {
+                total += 1;
+            }
+            Ok((Value::Array(kept), total))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
+            Ok((Value::deserialize(de::value::MapAccessDeserializer::new(m))?, 0))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok((Value::from(v), 0))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok((Value::from(v), 0))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok((Value::from(v), 0))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok((Value::from(v), 0))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok((Value::from(v), 0))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok((Value::Null, 0))
+        }
+    }
+}
+
 fn read_json(p: &Path) -> anyhow::Result<Value> {
     let text = std::fs::read_to_string(p)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
@@ -222,7 +371,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         && !configs.hosts.is_empty();
     let mut computed: Option<Value> = None;
     let (summary, aggregate) = if let Some(p) = &args.summary {
-        (Some(read_json(p)?), None)
+        (Some(read_summary(p)?), None)
     } else if !args.logs.is_empty() {
         // The analysis, the report's aggregate and, when the simulation will be computed,
         // the flows are observed on the threads that read the events, a state each, merged at
