@@ -232,7 +232,10 @@ mod summary_read {
             Ok((Value::Array(kept), total))
         }
         fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
-            Ok((Value::deserialize(de::value::MapAccessDeserializer::new(m))?, 0))
+            Ok((
+                Value::deserialize(de::value::MapAccessDeserializer::new(m))?,
+                0,
+            ))
         }
         fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
             Ok((Value::from(v), 0))
