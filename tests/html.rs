@@ -435,15 +435,7 @@ fn report_of_the_sample_shows_the_summary_counts() {
     }
     // From the saved summary: same counts, no timeline (it is computed while scanning).
     let from_json = d.join("j.html");
-    let o = run(&[
-        "report",
-        "--summary",
-        json.to_str().unwrap(),
-        "-o",
-        from_json.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let html = std::fs::read_to_string(&from_json).unwrap();
+    let html = report_of_summary(&json, &from_json);
     assert_eq!(shown_count(&html, "anonymous"), Some(39));
     assert!(html.contains("Timeline not available"));
 }
@@ -748,15 +740,7 @@ fn a_saved_summary_is_read_as_the_report_shows_it() {
     let path = d.join("s.json");
     std::fs::write(&path, serde_json::to_vec(&summary).unwrap()).unwrap();
     let out = d.join("r.html");
-    let o = run(&[
-        "report",
-        "--summary",
-        path.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let html = std::fs::read_to_string(&out).unwrap();
+    let html = report_of_summary(&path, &out);
     assert!(
         html.contains("Showing the first 2\u{202F}000 of 2\u{202F}500 rows."),
         "{html}"
@@ -765,17 +749,24 @@ fn a_saved_summary_is_read_as_the_report_shows_it() {
     assert!(!html.contains("rows_in_full") && !html.contains("never shown"));
     for odd in ["[1, 2]", "\"text\"", "{\"inventories\": 3}"] {
         std::fs::write(&path, odd).unwrap();
-        let o = run(&[
-            "report",
-            "--summary",
-            path.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ]);
-        assert!(
-            o.status.success(),
-            "{odd}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        report_of_summary(&path, &out);
     }
+}
+
+/// `nullsight report --summary SUMMARY -o OUT`, which must succeed: the page.
+fn report_of_summary(summary: &Path, out: &Path) -> String {
+    let o = run(&[
+        "report",
+        "--summary",
+        summary.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        o.status.success(),
+        "{}: {}",
+        summary.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::read_to_string(out).unwrap()
 }
