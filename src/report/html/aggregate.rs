@@ -89,13 +89,26 @@ impl EdgeStat {
     }
 }
 
-/// Edges that did not fit under [`MAX_EDGES`].
+/// Edges not listed: past [`KEPT_EDGES`] while scanning, or past [`MAX_EDGES`] when listed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct OtherEdges {
     /// Events on those edges.
     pub count: u64,
     pub anonymous: u64,
     pub ntlmv1: u64,
+}
+
+impl OtherEdges {
+    /// Count the `events` of an edge that is not listed.
+    fn add(&mut self, key: &EdgeKey, events: u64) {
+        self.count += events;
+        if key.anonymous {
+            self.anonymous += events;
+        }
+        if key.ntlmv1 {
+            self.ntlmv1 += events;
+        }
+    }
 }
 
 /// The aggregation state.
@@ -502,13 +515,7 @@ impl Aggregator {
         }
         let rank = edge_rank(&key);
         if let Some((key, stat)) = self.edges.insert(key, stat.clone(), rank) {
-            self.other.count += stat.count;
-            if key.anonymous {
-                self.other.anonymous += stat.count;
-            }
-            if key.ntlmv1 {
-                self.other.ntlmv1 += stat.count;
-            }
+            self.other.add(&key, stat.count);
         }
     }
 
@@ -606,9 +613,7 @@ impl Aggregator {
                     .then_with(|| a.key.cmp(&b.key))
             });
             for e in edges.drain(MAX_EDGES..) {
-                other.count += e.stat.count;
-                other.anonymous += if e.key.anonymous { e.stat.count } else { 0 };
-                other.ntlmv1 += if e.key.ntlmv1 { e.stat.count } else { 0 };
+                other.add(&e.key, e.stat.count);
             }
         }
         edges.sort_by(|a, b| {
