@@ -214,9 +214,10 @@ pub struct Batch {
     /// times (memmove took 8 % of a 4624-heavy scan).
     pub events: Vec<Box<Event>>,
     /// With [`scan_observed`]'s `lines`: the batch's `--events` lines, packed for the events
-    /// writer's spill ([`crate::report::events::Lines::pack`]) on the thread that read them
-    /// (each reading thread compressing its own, rather than a thread of its own woken for
-    /// every batch); or why they could not be. Empty without `lines`.
+    /// writer's spill ([`crate::report::events::Lines::pack`]) by the threads that read them
+    /// (a block per EVTX chunk, one after the other; each reading thread compressing its own,
+    /// rather than a thread of its own woken for every batch); or why they could not be.
+    /// Empty without `lines`.
     pub packed_lines: std::io::Result<Vec<u8>>,
 }
 
@@ -417,23 +418,54 @@ fn read_one(
     let mut lines = crate::report::events::Lines::default();
     let send = |batch: &mut Batch, lines: &mut crate::report::events::Lines| {
         let mut full = std::mem::replace(batch, new_batch());
-        if with_lines {
-            full.packed_lines = lines.pack();
+        if with_lines && !lines.is_empty() {
+            add_packed(&mut full.packed_lines, lines.pack());
         }
         let _ = tx.send(Msg::Events(full));
     };
-    // Typing runs where records are decoded: on the chunk workers for a large EVTX file.
-    let result = source::read_file(
+    // Typing runs where records are decoded: on the chunk workers for a large EVTX file; so
+    // do the lines of each chunk's events, packed a chunk at a time.
+    let write_lines = |values: Vec<Typed>| -> Vec<Typed> {
+        let mut lines = crate::report::events::Lines::with_capacity(values.len());
+        let mut out = Vec::with_capacity(values.len() + 1);
+        out.push(Typed::Lines(Ok(Vec::new())));
+        for v in values {
+            match v {
+                Typed::Event(e) => {
+                    lines.push(&e);
+                    out.push(Typed::Written(e));
+                }
+                other => out.push(other),
+            }
+        }
+        out[0] = Typed::Lines(lines.pack());
+        out
+    };
+    let on_chunk: Option<source::OnChunk<'_, Typed>> = with_lines.then_some(&write_lines);
+    let result = source::read_file_with(
         path,
         kind,
         &CANDIDATES,
         threads,
         typed,
+        on_chunk,
         &mut |item| match item {
-            Item::Record(mut e) => {
-                // Written here, in order, into the batch's buffer: made on the chunk workers,
-                // each line had cost an allocation, freed on this thread, and a copy.
-                if with_lines {
+            Item::Record(Typed::Lines(packed)) => {
+                // A chunk's lines, and its events next: a batch ends between chunks.
+                if batch.len >= EVENT_BATCH {
+                    send(&mut batch, &mut lines);
+                }
+                add_packed(&mut batch.packed_lines, packed);
+            }
+            Item::Record(typed) => {
+                // An event not of a chunk (XML, JSON Lines) has its line made here, and its
+                // batch ends after it when full; one of a chunk ends none.
+                let (mut e, written) = match typed {
+                    Typed::Event(e) => (e, false),
+                    Typed::Written(e) => (e, true),
+                    Typed::Lines(_) => unreachable!("matched above"),
+                };
+                if with_lines && !written {
                     lines.push(&e);
                 }
                 e.file = Arc::clone(&file);
@@ -443,7 +475,7 @@ fn read_one(
                 if keep_events {
                     batch.events.push(e);
                 }
-                if batch.len == EVENT_BATCH {
+                if batch.len >= EVENT_BATCH && !written {
                     send(&mut batch, &mut lines);
                 }
             }
@@ -464,6 +496,30 @@ fn read_one(
     report
 }
 
-fn typed(r: &mut dyn source::Fields) -> Option<Box<Event>> {
-    event::from_fields(r).map(Box::new)
+/// What the readers hand over for a file.
+enum Typed {
+    /// An event, as the reader made it.
+    Event(Box<Event>),
+    /// The `--events` lines of the events of one EVTX chunk, made and packed
+    /// ([`crate::report::events::Lines::pack`]) on the thread that decoded them (made on the
+    /// thread that takes a file's events in order, they made it the busiest): they come
+    /// before those events, [`Typed::Written`].
+    Lines(std::io::Result<Vec<u8>>),
+    /// An event whose line is in the [`Typed::Lines`] before it.
+    Written(Box<Event>),
+}
+
+/// `packed` after the packed lines of `to` (the spill reads them back one after the other),
+/// or the first error.
+fn add_packed(to: &mut std::io::Result<Vec<u8>>, packed: std::io::Result<Vec<u8>>) {
+    match (to.as_mut(), packed) {
+        (Ok(to), Ok(p)) if to.is_empty() => *to = p,
+        (Ok(to), Ok(p)) => to.extend_from_slice(&p),
+        (Ok(_), Err(e)) => *to = Err(e),
+        (Err(_), _) => {}
+    }
+}
+
+fn typed(r: &mut dyn source::Fields) -> Option<Typed> {
+    event::from_fields(r).map(|e| Typed::Event(Box::new(e)))
 }

@@ -295,6 +295,36 @@ fn events_come_file_by_file_in_input_order_whatever_the_workers() {
     assert_eq!(files, in_order);
 }
 
+/// One file alone is read by every thread, chunk by chunk, each observing and writing the
+/// events of the chunks it decodes: the events file and the summary are the same bytes
+/// whatever the number of threads.
+#[test]
+fn a_file_read_by_several_threads_gives_what_one_thread_gives() {
+    let l = lab();
+    let dc = l.dir.join("DC01").join("Security.evtx");
+    let chunks = (std::fs::metadata(&dc).unwrap().len() - 4096) / 65536;
+    assert!(chunks >= 4, "DC01's Security log has {chunks} chunks");
+    let work = temp_dir("lab_one_file_threads");
+    let run = |threads: &str| {
+        let (events, summary) = scan_to(&[dc.as_os_str()], &["--threads", threads], &work, threads);
+        let bytes = std::fs::read(work.join(format!("{threads}.json"))).unwrap();
+        assert!(summary["inputs"][0]["events"].as_u64().unwrap() > 300);
+        (events, bytes)
+    };
+    let one = run("1");
+    for threads in ["2", "3"] {
+        let many = run(threads);
+        assert!(
+            one.0 == many.0,
+            "--events differs between 1 and {threads} threads"
+        );
+        assert!(
+            one.1 == many.1,
+            "the summary differs between 1 and {threads} threads"
+        );
+    }
+}
+
 #[test]
 fn every_labelled_event_is_scanned_with_its_fields() {
     let Lab {

@@ -6,12 +6,13 @@
 //! arrive interleaved; the final pass writes them file by file, in input order, so that two
 //! runs over the same inputs write the same file.
 //!
-//! The spill is LZ4-compressed, a block per batch: the lines of one event type differ in a
-//! few values, so a batch shrinks 15 to 20 times, and compressing it costs far less than the
-//! kernel's copy of the raw lines into the page cache and back (on a 4624-heavy 1 GB log, a
-//! 450 MB spill took its writer thread 0.8 CPU-seconds; BENCHMARKS.md). The threads that read
-//! the files compress their batches ([`Lines::pack`]) before handing them over; the spill
-//! only writes the blocks.
+//! The spill is LZ4-compressed, a block per EVTX chunk (or per batch of events of other
+//! inputs): the lines of one event type differ in a few values, so a chunk's lines shrink 10
+//! to 15 times, and compressing them costs far less than the kernel's copy of the raw lines
+//! into the page cache and back (on a 4624-heavy 1 GB log, a 450 MB spill took its writer
+//! thread 0.8 CPU-seconds; BENCHMARKS.md). The threads that decode the chunks make and
+//! compress their lines ([`Lines::pack`]) before handing them over; the spill only writes
+//! the blocks.
 
 use crate::analyze::annotations::combine;
 use crate::analyze::{Annotation, Outcome};
@@ -78,6 +79,21 @@ impl Lines {
         self.anonymous.push(u8::from(e.anonymous));
     }
 
+    /// Room for the lines of `events` events, most of which are under 1 KiB: a chunk's lines
+    /// grown from nothing were copied as often again.
+    pub fn with_capacity(events: usize) -> Lines {
+        Lines {
+            text: Vec::with_capacity(events * 1024),
+            ids: Vec::with_capacity(events),
+            ends: Vec::with_capacity(events),
+            anonymous: Vec::with_capacity(events),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
     /// The batch as the spill holds it, and the batch emptied: the length of the text, the
     /// number of lines and the length of the text's LZ4 block (4 bytes each, little-endian),
     /// the block, then the record ids (8 bytes each), the line ends (4 bytes each) and
@@ -134,20 +150,33 @@ struct Packed<'a> {
 
 impl<'a> Packed<'a> {
     /// `None` if `packed` is not a batch as [`Lines::pack`] makes them.
+    #[cfg(test)]
     fn of(packed: &'a [u8]) -> Option<Self> {
+        match Self::first(packed)? {
+            (batch, []) => Some(batch),
+            _ => None,
+        }
+    }
+
+    /// The batch `packed` starts with, and the bytes after it (the spill holds batches one
+    /// after the other); `None` if it does not start with a batch as [`Lines::pack`] makes
+    /// them.
+    fn first(packed: &'a [u8]) -> Option<(Self, &'a [u8])> {
         let u32_at = |at: usize| u32_at(packed, at).map(|n| n as usize);
         let (text_len, count, block_len) = (u32_at(0)?, u32_at(4)?, u32_at(8)?);
         let rest = packed.get(12..)?;
         let (block, rest) = rest.split_at_checked(block_len)?;
         let (ids, rest) = rest.split_at_checked(count.checked_mul(8)?)?;
-        let (ends, anonymous) = rest.split_at_checked(count.checked_mul(4)?)?;
-        (anonymous.len() == count).then_some(Packed {
+        let (ends, rest) = rest.split_at_checked(count.checked_mul(4)?)?;
+        let (anonymous, rest) = rest.split_at_checked(count)?;
+        let batch = Packed {
             text_len,
             block,
             ids,
             ends,
             anonymous,
-        })
+        };
+        Some((batch, rest))
     }
 
     fn count(&self) -> usize {
@@ -229,8 +258,8 @@ impl EventsWriter {
         )
     }
 
-    /// Spill a batch of `events` lines, all of `file`, as [`Lines::pack`] made it (or its
-    /// error, reported as the spill's).
+    /// Spill a batch of `events` lines, all of `file`: one or more packed by [`Lines::pack`],
+    /// one after the other (or the error of one, reported as the spill's).
     pub fn write_lines(
         &mut self,
         file: &Arc<str>,
@@ -386,64 +415,68 @@ impl EventsWriter {
                 spill.seek(SeekFrom::Start(off)).map_err(unreadable)?;
                 packed.resize(len as usize, 0);
                 spill.read_exact(&mut packed).map_err(unreadable)?;
-                let lines = Packed::of(&packed).ok_or_else(bad)?;
-                text.resize(lines.text_len, 0);
-                match lz4_flex::block::decompress_into(lines.block, &mut text) {
-                    Ok(n) if n == text.len() => {}
-                    _ => return Err(bad()),
-                }
-                let mut from = 0;
-                for i in 0..lines.count() {
-                    let end = lines.end(i).ok_or_else(bad)?;
-                    let inside = text.get(from..end).ok_or_else(bad)?;
-                    from = end;
-                    let (tail, verdict) = match (file_tails, &file_verdicts) {
-                        (None, None) => (None, None),
-                        (t, v) => {
-                            let rid = lines.id(i).ok_or_else(bad)?;
-                            (
-                                t.and_then(|t| t.get(&rid).copied()),
-                                // Verdicts are only of anonymous logons: the others
-                                // are not looked up (a search among the file's verdicts).
-                                v.as_ref()
-                                    .filter(|_| lines.anonymous(i) == Some(true))
-                                    .and_then(|v| v.get(rid)),
-                            )
-                        }
-                    };
-                    let tail: &[u8] = match (verdict, tail) {
-                        (None, None) => PLAIN_TAIL,
-                        (None, Some(i)) => &tails[i as usize],
-                        (Some(v), i) => {
-                            let class = match class_of.get(v as usize) {
-                                Some(&c) if c != u32::MAX => c,
-                                _ => {
-                                    let n = classes.len() as u32;
-                                    let ann = verdicts.verdict_annotation(v);
-                                    let c = *classes.entry(ann).or_insert(n);
-                                    if let Some(slot) = class_of.get_mut(v as usize) {
-                                        *slot = c;
+                let mut rest = &packed[..];
+                while !rest.is_empty() {
+                    let (lines, after) = Packed::first(rest).ok_or_else(bad)?;
+                    rest = after;
+                    text.resize(lines.text_len, 0);
+                    match lz4_flex::block::decompress_into(lines.block, &mut text) {
+                        Ok(n) if n == text.len() => {}
+                        _ => return Err(bad()),
+                    }
+                    let mut from = 0;
+                    for i in 0..lines.count() {
+                        let end = lines.end(i).ok_or_else(bad)?;
+                        let inside = text.get(from..end).ok_or_else(bad)?;
+                        from = end;
+                        let (tail, verdict) = match (file_tails, &file_verdicts) {
+                            (None, None) => (None, None),
+                            (t, v) => {
+                                let rid = lines.id(i).ok_or_else(bad)?;
+                                (
+                                    t.and_then(|t| t.get(&rid).copied()),
+                                    // Verdicts are only of anonymous logons: the others
+                                    // are not looked up (a search among the file's verdicts).
+                                    v.as_ref()
+                                        .filter(|_| lines.anonymous(i) == Some(true))
+                                        .and_then(|v| v.get(rid)),
+                                )
+                            }
+                        };
+                        let tail: &[u8] = match (verdict, tail) {
+                            (None, None) => PLAIN_TAIL,
+                            (None, Some(i)) => &tails[i as usize],
+                            (Some(v), i) => {
+                                let class = match class_of.get(v as usize) {
+                                    Some(&c) if c != u32::MAX => c,
+                                    _ => {
+                                        let n = classes.len() as u32;
+                                        let ann = verdicts.verdict_annotation(v);
+                                        let c = *classes.entry(ann).or_insert(n);
+                                        if let Some(slot) = class_of.get_mut(v as usize) {
+                                            *slot = c;
+                                        }
+                                        c
                                     }
-                                    c
-                                }
-                            };
-                            match anon_tails.entry((class, i.unwrap_or(u32::MAX))) {
-                                Entry::Occupied(t) => &t.into_mut()[..],
-                                Entry::Vacant(slot) => {
-                                    let other = i.map(|i| &annotations.distinct()[i as usize]);
-                                    let anon = verdicts.verdict_annotation(v);
-                                    let ann = combine(Some(anon), other).unwrap_or_default();
-                                    &slot.insert(tail_of(&ann)?)[..]
+                                };
+                                match anon_tails.entry((class, i.unwrap_or(u32::MAX))) {
+                                    Entry::Occupied(t) => &t.into_mut()[..],
+                                    Entry::Vacant(slot) => {
+                                        let other = i.map(|i| &annotations.distinct()[i as usize]);
+                                        let anon = verdicts.verdict_annotation(v);
+                                        let ann = combine(Some(anon), other).unwrap_or_default();
+                                        &slot.insert(tail_of(&ann)?)[..]
+                                    }
                                 }
                             }
-                        }
-                    };
-                    out.put(&head)?;
-                    out.put(inside)?;
-                    out.put(tail)?;
-                }
-                if from != text.len() {
-                    return Err(bad());
+                        };
+                        out.put(&head)?;
+                        out.put(inside)?;
+                        out.put(tail)?;
+                    }
+                    if from != text.len() {
+                        return Err(bad());
+                    }
                 }
             }
         }

@@ -87,6 +87,19 @@ pub fn read<T: Send + 'static>(
     read_with(Decoder::Fast, path, filter, threads, map, sink)
 }
 
+/// [`read`], with `on_chunk` run on each chunk's values on the thread that decoded the chunk
+/// (see [`super::read_file_with`]).
+pub fn read_chunked<T: Send + 'static>(
+    path: &Path,
+    filter: &'static dyn RecordFilter,
+    threads: usize,
+    map: super::Map<T>,
+    on_chunk: Option<super::OnChunk<'_, T>>,
+    sink: &mut dyn FnMut(Item<T>),
+) -> Result<u64, InputError> {
+    read_inner(Decoder::Fast, path, filter, threads, map, on_chunk, sink)
+}
+
 /// [`read`] with a choice of decoder.
 pub fn read_with<T: Send + 'static>(
     decoder: Decoder,
@@ -94,6 +107,18 @@ pub fn read_with<T: Send + 'static>(
     filter: &'static dyn RecordFilter,
     threads: usize,
     map: super::Map<T>,
+    sink: &mut dyn FnMut(Item<T>),
+) -> Result<u64, InputError> {
+    read_inner(decoder, path, filter, threads, map, None, sink)
+}
+
+fn read_inner<T: Send + 'static>(
+    decoder: Decoder,
+    path: &Path,
+    filter: &'static dyn RecordFilter,
+    threads: usize,
+    map: super::Map<T>,
+    on_chunk: Option<super::OnChunk<'_, T>>,
     sink: &mut dyn FnMut(Item<T>),
 ) -> Result<u64, InputError> {
     let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -171,7 +196,10 @@ pub fn read_with<T: Send + 'static>(
                 Ok(Some(mut chunk)) => {
                     let out = fast_chunk(&mut chunk, &config, filter, map);
                     *buf = chunk.data;
-                    Some(out)
+                    Some(match on_chunk {
+                        Some(f) => out.worked(f),
+                        None => out,
+                    })
                 }
                 // An all-zero chunk (never written) is skipped, as the crate skips it.
                 Ok(None) => None,
@@ -210,6 +238,27 @@ pub static CRATE_RENDERED: AtomicU64 = AtomicU64::new(0);
 struct ChunkOut<T> {
     seen: u64,
     items: Vec<Result<T, EvtxError>>,
+}
+
+impl<T> ChunkOut<T> {
+    /// The values given to `f`, and what it returned in their place, before the errors (which
+    /// the reader only lists).
+    fn worked(self, f: super::OnChunk<'_, T>) -> Self {
+        let mut values = Vec::with_capacity(self.items.len());
+        let mut errors = Vec::new();
+        for item in self.items {
+            match item {
+                Ok(v) => values.push(v),
+                Err(e) => errors.push(Err(e)),
+            }
+        }
+        let mut items: Vec<Result<T, EvtxError>> = f(values).into_iter().map(Ok).collect();
+        items.append(&mut errors);
+        ChunkOut {
+            seen: self.seen,
+            items,
+        }
+    }
 }
 
 /// Run `work` on the chunks `order` names, on `threads` threads (this one among them), and

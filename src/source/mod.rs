@@ -131,6 +131,12 @@ impl Fields for RawRecord {
 /// What a reader does with each record it reads (typing, usually): `None` leaves the record out.
 pub type Map<T> = fn(&mut dyn Fields) -> Option<T>;
 
+/// Work on the values of one EVTX chunk, done on the thread that decoded it: given the chunk's
+/// values in record order, it returns what the sink gets in their place (see
+/// [`read_file_with`]). Work done there is spread over the threads that decode a large file,
+/// and what a value holds is made and freed on one thread.
+pub type OnChunk<'a, T> = &'a (dyn Fn(Vec<T>) -> Vec<T> + Sync);
+
 /// Where in an input a problem is.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -218,8 +224,24 @@ pub fn read_file<T: Send + 'static>(
     map: Map<T>,
     sink: &mut dyn FnMut(Item<T>),
 ) -> Result<u64, InputError> {
+    read_file_with(path, kind, filter, threads, map, None, sink)
+}
+
+/// [`read_file`], with `on_chunk` run on the values of each EVTX chunk on the thread that
+/// decoded it, before they reach `sink` (in chunk order, as ever). Values that are not of a
+/// chunk (XML, JSON Lines, and records a damaged chunk could not give) reach `sink` as `map`
+/// made them: `sink` must take both.
+pub fn read_file_with<T: Send + 'static>(
+    path: &Path,
+    kind: InputKind,
+    filter: &'static dyn RecordFilter,
+    threads: usize,
+    map: Map<T>,
+    on_chunk: Option<OnChunk<'_, T>>,
+    sink: &mut dyn FnMut(Item<T>),
+) -> Result<u64, InputError> {
     match kind {
-        InputKind::Evtx => evtx::read(path, filter, threads, map, sink),
+        InputKind::Evtx => evtx::read_chunked(path, filter, threads, map, on_chunk, sink),
         InputKind::Xml => xml::read(path, filter, map, sink),
         InputKind::JsonLines => jsonl::read(path, filter, map, sink),
     }
