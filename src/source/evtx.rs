@@ -87,19 +87,6 @@ pub fn read<T: Send + 'static>(
     read_with(Decoder::Fast, path, filter, threads, map, sink)
 }
 
-/// [`read`], with `on_chunk` run on each chunk's values on the thread that decoded the chunk
-/// (see [`super::read_file_with`]).
-pub fn read_chunked<T: Send + 'static>(
-    path: &Path,
-    filter: &'static dyn RecordFilter,
-    threads: usize,
-    map: super::Map<T>,
-    on_chunk: Option<super::OnChunk<'_, T>>,
-    sink: &mut dyn FnMut(Item<T>),
-) -> Result<u64, InputError> {
-    read_inner(Decoder::Fast, path, filter, threads, map, on_chunk, sink)
-}
-
 /// [`read`] with a choice of decoder.
 pub fn read_with<T: Send + 'static>(
     decoder: Decoder,
@@ -109,10 +96,12 @@ pub fn read_with<T: Send + 'static>(
     map: super::Map<T>,
     sink: &mut dyn FnMut(Item<T>),
 ) -> Result<u64, InputError> {
-    read_inner(decoder, path, filter, threads, map, None, sink)
+    read_hooked(decoder, path, filter, threads, map, None, sink)
 }
 
-fn read_inner<T: Send + 'static>(
+/// [`read_with`], with `on_chunk` run on each chunk's values on the thread that decoded the
+/// chunk (see [`super::read_file_with`]; the fast decoder only).
+pub(super) fn read_hooked<T: Send + 'static>(
     decoder: Decoder,
     path: &Path,
     filter: &'static dyn RecordFilter,
@@ -587,9 +576,14 @@ fn fast_chunk<T>(
         seen += 1;
         match fast::peek_event_id(d, start, start + len) {
             Some(id) if !filter.wants_event_id(u32::from(id)) => {}
-            Some(_) => match decoder
-                .decode_typed(start, len, rh.event_record_id, rh.timestamp, filter, map)
-            {
+            Some(_) => match decoder.decode_typed(
+                start,
+                len,
+                rh.event_record_id,
+                rh.timestamp,
+                filter,
+                map,
+            ) {
                 Some(kept) => {
                     decoded += 1;
                     slots.extend(kept.map(Slot::Kept));

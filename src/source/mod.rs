@@ -241,7 +241,15 @@ pub fn read_file_with<T: Send + 'static>(
     sink: &mut dyn FnMut(Item<T>),
 ) -> Result<u64, InputError> {
     match kind {
-        InputKind::Evtx => evtx::read_chunked(path, filter, threads, map, on_chunk, sink),
+        InputKind::Evtx => evtx::read_hooked(
+            evtx::Decoder::Fast,
+            path,
+            filter,
+            threads,
+            map,
+            on_chunk,
+            sink,
+        ),
         InputKind::Xml => xml::read(path, filter, map, sink),
         InputKind::JsonLines => jsonl::read(path, filter, map, sink),
     }
