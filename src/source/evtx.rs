@@ -231,8 +231,12 @@ struct ChunkOut<T> {
 
 impl<T> ChunkOut<T> {
     /// The values given to `f`, and what it returned in their place, before the errors (which
-    /// the reader only lists).
+    /// the reader only lists). A chunk without values is not given to `f`: in a System log
+    /// most have none.
     fn worked(self, f: super::OnChunk<'_, T>) -> Self {
+        if !self.items.iter().any(|i| i.is_ok()) {
+            return self;
+        }
         let mut values = Vec::with_capacity(self.items.len());
         let mut errors = Vec::new();
         for item in self.items {

@@ -132,7 +132,7 @@ impl Fields for RawRecord {
 pub type Map<T> = fn(&mut dyn Fields) -> Option<T>;
 
 /// Work on the values of one EVTX chunk, done on the thread that decoded it: given the chunk's
-/// values in record order, it returns what the sink gets in their place (see
+/// values in record order (never none), it returns what the sink gets in their place (see
 /// [`read_file_with`]). Work done there is spread over the threads that decode a large file,
 /// and what a value holds is made and freed on one thread.
 pub type OnChunk<'a, T> = &'a (dyn Fn(Vec<T>) -> Vec<T> + Sync);
