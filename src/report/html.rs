@@ -301,9 +301,8 @@ impl Page {
 
     /// Any JSON value as readable HTML: a list of objects becomes a table, an object whose
     /// values are lists of objects becomes one table per key, anything else a definition list.
-    /// `v` as tables (arrays of objects) and key-value lists. `total`: the rows an array had
-    /// before it was cut, when more than it holds; `totals`, the same for an object's arrays,
-    /// by key.
+    /// `total`: the rows an array had before it was cut, when more than it holds; `totals`,
+    /// the same for an object's arrays, by key.
     fn generic(
         &mut self,
         id: &str,

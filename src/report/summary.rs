@@ -107,7 +107,7 @@ struct ReportInventories<'a> {
     ntlm_flows: &'a [crate::analyze::inventory::NtlmFlow],
     dc_validations: &'a [crate::analyze::inventory::DcValidation],
     ntlm_audit: &'a [crate::analyze::inventory::NtlmAuditRow],
-    #[serde(rename = "rows_in_full", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     rows_in_full: BTreeMap<&'static str, usize>,
 }
 

@@ -228,9 +228,8 @@ pub fn read_file<T: Send + 'static>(
 }
 
 /// [`read_file`], with `on_chunk` run on the values of each EVTX chunk on the thread that
-/// decoded it, before they reach `sink` (in chunk order, as ever). Values that are not of a
-/// chunk (XML, JSON Lines, and records a damaged chunk could not give) reach `sink` as `map`
-/// made them: `sink` must take both.
+/// decoded it, before they reach `sink` (in chunk order, as ever). Values that are not of an
+/// EVTX chunk (XML, JSON Lines) reach `sink` as `map` made them: `sink` must take both.
 pub fn read_file_with<T: Send + 'static>(
     path: &Path,
     kind: InputKind,
