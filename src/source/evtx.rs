@@ -618,6 +618,7 @@ fn fast_chunk<T>(
         offset += size;
     }
     FAST_DECODED.fetch_add(decoded, Ordering::Relaxed);
+    decoder.count_typed();
     CRATE_RENDERED.fetch_add(pending as u64, Ordering::Relaxed);
     if pending == 0 {
         let items = slots
