@@ -17,9 +17,11 @@
 //! * `lab/`: a multi-host lab written by `evtx-writer` (40 hosts, Security + NTLM/Operational
 //!   + System each).
 //!
-//! Each tool runs `--runs` times (default 3) under `/usr/bin/time -v`; the table has medians
-//! of wall time and peak RSS, input MB/s and the ratio evtx_dump / nullsight. The page cache
-//! is warm (inputs are read once before timing). evtx_dump writes to /dev/null, nullsight
+//! Each command runs `--runs` times (default 3) under `/usr/bin/time -v`, the commands of an
+//! input taking turns (evtx_dump, nullsight, ..., then again); the table has medians of wall
+//! time and peak RSS, input MB/s, and the ratio evtx_dump / nullsight: the median of the
+//! ratios of the runs of the same turn, seconds apart (the machine's speed moves by the
+//! minute). The page cache is warm (inputs are read once before timing). evtx_dump writes to /dev/null, nullsight
 //! writes its `--events` JSON Lines and `--json` summary to files: the comparison favours
 //! evtx_dump. For single files a row also times evtx_dump writing its output to a file, as
 //! context; the ratios against the targets stay those against evtx_dump to /dev/null.
@@ -130,52 +132,56 @@ fn main() {
                 input.display()
             )
         };
-        let ns = measure(&ns_cmd, runs);
-        let ns_html = measure(&ns_html_cmd, runs);
-        let dump = measure(&dump_cmd, runs);
         // For context only (the targets are against `dump`): evtx_dump with its output written
         // to a file, as nullsight's are.
-        let dump_file = single.then(|| {
-            let copy = out.join("evtx_dump.jsonl");
-            let m = measure(
-                &format!(
-                    "evtx_dump -o jsonl {} > {}",
-                    input.display(),
-                    copy.display()
-                ),
-                runs,
-            );
-            let _ = std::fs::remove_file(&copy);
-            m
-        });
+        let dump_copy = out.join("evtx_dump.jsonl");
+        let dump_file_cmd = format!(
+            "evtx_dump -o jsonl {} > {}",
+            input.display(),
+            dump_copy.display()
+        );
         // The events to /dev/null, where evtx_dump's output goes: the same cost of output.
-        let ns_null = single.then(|| {
-            measure(
-                &format!(
-                    "{} scan --events - --json {} {} > /dev/null",
-                    nullsight.display(),
-                    out.join("summary.json").display(),
-                    input.display()
-                ),
-                runs,
-            )
-        });
+        let ns_null_cmd = format!(
+            "{} scan --events - --json {} {} > /dev/null",
+            nullsight.display(),
+            out.join("summary.json").display(),
+            input.display()
+        );
         // What writing the events file alone costs here: a copy of the one nullsight wrote,
         // the same bytes into a new file (the page cache's copy and the file system's
         // bookkeeping). evtx_dump writes to /dev/null, so this is the part of nullsight's
-        // time that has no counterpart in evtx_dump's.
-        let write_floor = single.then(|| {
-            let events = out.join("events.jsonl");
-            let copy = out.join("events-copy.jsonl");
-            let m = measure(
-                &format!("cat {} > {}", events.display(), copy.display()),
-                runs,
-            );
-            let _ = std::fs::remove_file(&copy);
-            (std::fs::metadata(&events).map(|m| m.len()).unwrap_or(0), m)
-        });
+        // time that has no counterpart in evtx_dump's. After the runs that write the file.
+        let events = out.join("events.jsonl");
+        let events_copy = out.join("events-copy.jsonl");
+        let cat_cmd = format!("cat {} > {}", events.display(), events_copy.display());
+        let mut cmds = vec![dump_cmd.as_str(), ns_cmd.as_str(), ns_html_cmd.as_str()];
+        if single {
+            cmds.extend([
+                ns_null_cmd.as_str(),
+                cat_cmd.as_str(),
+                dump_file_cmd.as_str(),
+            ]);
+        }
+        let samples = measure_in_turns(&cmds, runs);
+        let _ = std::fs::remove_file(&dump_copy);
+        let _ = std::fs::remove_file(&events_copy);
+        let [dump, ns, ns_html, rest @ ..] = samples.as_slice() else {
+            unreachable!("three commands or more")
+        };
+        let (ns_null, write_floor, dump_file) = match rest {
+            [null, cat, file] => (
+                Some(null),
+                Some((
+                    std::fs::metadata(&events).map(|m| m.len()).unwrap_or(0),
+                    cat,
+                )),
+                Some(file),
+            ),
+            _ => (None, None, None),
+        };
         let mb = bytes as f64 / 1e6;
-        let row = |tool: &str, m: &Measure, ratio: &str| {
+        let row = |tool: &str, runs: &[Run], ratio: &str| {
+            let m = Measure::of(runs);
             println!(
                 "| {name} | {:.0} MB | {tool} | {:.2} s | {:.0} | {:.0} MB | {:.0} % | {ratio} |",
                 mb,
@@ -185,30 +191,30 @@ fn main() {
                 m.cpu
             )
         };
-        row("`evtx_dump -o jsonl`", &dump, "");
-        if let Some(m) = &dump_file {
+        row("`evtx_dump -o jsonl`", dump, "");
+        if let Some(m) = dump_file {
             row(
                 "`evtx_dump -o jsonl > FILE` (its output to a file; context, not the target)",
                 m,
-                &format!("({:.2}× against the row below)", m.wall / ns.wall),
+                &format!("({:.2}× against the row below)", ratio(m, ns)),
             );
         }
         row(
             "`nullsight scan --events --json`",
-            &ns,
-            &format!("**{:.2}×**", dump.wall / ns.wall),
+            ns,
+            &format!("**{:.2}×**", ratio(dump, ns)),
         );
-        if let Some(m) = &ns_null {
+        if let Some(m) = ns_null {
             row(
                 "`nullsight scan --events - --json` (events to /dev/null)",
                 m,
-                &format!("**{:.2}×**", dump.wall / m.wall),
+                &format!("**{:.2}×**", ratio(dump, m)),
             );
         }
         row(
             "`nullsight scan --events --json --html` (every output; for the peak)",
-            &ns_html,
-            &format!("{:.2}×", dump.wall / ns_html.wall),
+            ns_html,
+            &format!("{:.2}×", ratio(dump, ns_html)),
         );
         // (Left out where the events are a few lines: a copy of nothing says nothing.)
         if let Some((len, m)) = write_floor.as_ref().filter(|(len, _)| *len >= 1 << 20) {
@@ -218,65 +224,96 @@ fn main() {
                     *len as f64 / 1e6
                 ),
                 m,
-                &format!("{:.2}×", dump.wall / m.wall),
+                &format!("{:.2}×", ratio(dump, m)),
             );
         }
     }
-    println!("\ncommands: nullsight = `nullsight scan --events OUT.jsonl --json SUMMARY.json INPUT > /dev/null` (for folders under `ulimit -n 64`); for single files also `nullsight scan --events - --json SUMMARY.json INPUT > /dev/null`, the events going where evtx_dump's output goes; `--html REPORT.html` added for every output's peak; and `cat events.jsonl > FILE`, writing the events file alone; evtx_dump = `evtx_dump -o jsonl INPUT > /dev/null` (for folders: `find | xargs -P 2 -n 1 evtx_dump -o jsonl`), and for single files, for context, `evtx_dump -o jsonl INPUT > FILE`; the ratios against the targets are those against `> /dev/null`.");
+    println!("\ncommands: nullsight = `nullsight scan --events OUT.jsonl --json SUMMARY.json INPUT > /dev/null` (for folders under `ulimit -n 64`); for single files also `nullsight scan --events - --json SUMMARY.json INPUT > /dev/null`, the events going where evtx_dump's output goes; `--html REPORT.html` added for every output's peak; and `cat events.jsonl > FILE`, writing the events file alone; evtx_dump = `evtx_dump -o jsonl INPUT > /dev/null` (for folders: `find | xargs -P 2 -n 1 evtx_dump -o jsonl`), and for single files, for context, `evtx_dump -o jsonl INPUT > FILE`; the ratios against the targets are those against `> /dev/null`; each ratio is the median, over the turns, of the two commands' ratio in the same turn.");
 }
 
+/// One timed run of a command.
+struct Run {
+    wall: f64,
+    rss_kb: f64,
+    cpu: f64,
+}
+
+/// The medians of a command's runs.
 struct Measure {
     wall: f64,
     rss_kb: f64,
     cpu: f64,
 }
 
-/// Medians of `runs` runs of `cmd` (sh) under `/usr/bin/time -v`.
-fn measure(cmd: &str, runs: usize) -> Measure {
-    let mut walls = Vec::new();
-    let mut rss = Vec::new();
-    let mut cpu = Vec::new();
-    for _ in 0..runs {
-        // The previous run's output written back first: dirty pages left behind make the
-        // kernel throttle the next run's writes, and a run's time then depends on the one
-        // before it.
-        let _ = Command::new("sync").status();
-        let out = Command::new("/usr/bin/time")
-            .args(["-v", "sh", "-c", cmd])
-            .output()
-            .expect("/usr/bin/time (apt-get install time)");
-        let err = String::from_utf8_lossy(&out.stderr);
-        let field = |key: &str| {
-            err.lines()
-                .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_string()))
-                .unwrap_or_else(|| panic!("no {key} from time -v for {cmd}:\n{err}"))
-        };
-        let wall = field("Elapsed (wall clock) time (h:mm:ss or m:ss):");
-        let secs = wall
-            .split(':')
-            .fold(0.0, |acc, p| acc * 60.0 + p.parse::<f64>().unwrap());
-        walls.push(secs);
-        rss.push(
-            field("Maximum resident set size (kbytes):")
-                .parse::<f64>()
-                .unwrap(),
-        );
-        cpu.push(
-            field("Percent of CPU this job got:")
-                .trim_end_matches('%')
-                .parse::<f64>()
-                .unwrap_or(0.0),
-        );
-        let code = field("Exit status:");
-        assert!(
-            code == "0" || code == "3",
-            "{cmd} exited with {code}:\n{err}"
-        );
+impl Measure {
+    fn of(runs: &[Run]) -> Measure {
+        Measure {
+            wall: median(runs.iter().map(|r| r.wall).collect()),
+            rss_kb: median(runs.iter().map(|r| r.rss_kb).collect()),
+            cpu: median(runs.iter().map(|r| r.cpu).collect()),
+        }
     }
-    Measure {
-        wall: median(walls),
-        rss_kb: median(rss),
-        cpu: median(cpu),
+}
+
+/// `reference` against `x`: the median, over the turns, of the ratio of their wall times in
+/// the same turn. On this shared machine the speed of both moves from minute to minute
+/// (BENCHMARKS.md); a ratio of two runs a second apart moves less.
+fn ratio(reference: &[Run], x: &[Run]) -> f64 {
+    median(
+        reference
+            .iter()
+            .zip(x)
+            .map(|(r, x)| r.wall / x.wall)
+            .collect(),
+    )
+}
+
+/// `runs` runs of each of `cmds` (sh) under `/usr/bin/time -v`, the commands taking turns
+/// (one run of each, in order, then again): each command's runs, in turn order.
+fn measure_in_turns(cmds: &[&str], runs: usize) -> Vec<Vec<Run>> {
+    let mut out: Vec<Vec<Run>> = cmds.iter().map(|_| Vec::new()).collect();
+    for _ in 0..runs {
+        for (cmd, runs) in cmds.iter().zip(&mut out) {
+            runs.push(run_once(cmd));
+        }
+    }
+    out
+}
+
+/// One run of `cmd` (sh) under `/usr/bin/time -v`.
+fn run_once(cmd: &str) -> Run {
+    // The previous run's output written back first: dirty pages left behind make the
+    // kernel throttle the next run's writes, and a run's time then depends on the one
+    // before it.
+    let _ = Command::new("sync").status();
+    let out = Command::new("/usr/bin/time")
+        .args(["-v", "sh", "-c", cmd])
+        .output()
+        .expect("/usr/bin/time (apt-get install time)");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let field = |key: &str| {
+        err.lines()
+            .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_string()))
+            .unwrap_or_else(|| panic!("no {key} from time -v for {cmd}:\n{err}"))
+    };
+    let wall = field("Elapsed (wall clock) time (h:mm:ss or m:ss):");
+    let wall = wall
+        .split(':')
+        .fold(0.0, |acc, p| acc * 60.0 + p.parse::<f64>().unwrap());
+    let code = field("Exit status:");
+    assert!(
+        code == "0" || code == "3",
+        "{cmd} exited with {code}:\n{err}"
+    );
+    Run {
+        wall,
+        rss_kb: field("Maximum resident set size (kbytes):")
+            .parse::<f64>()
+            .unwrap(),
+        cpu: field("Percent of CPU this job got:")
+            .trim_end_matches('%')
+            .parse::<f64>()
+            .unwrap_or(0.0),
     }
 }
 
