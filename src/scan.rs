@@ -367,7 +367,7 @@ fn read_one(
     meant_as_evidence: bool,
     threads: usize,
     with_lines: bool,
-    mut observe: impl FnMut(&Event),
+    mut observe: impl FnMut(&Event) + Send,
     keep_events: bool,
     tx: &mpsc::SyncSender<Msg>,
 ) -> InputReport {
@@ -501,8 +501,8 @@ enum Typed {
     /// An event, as the reader made it.
     Event(Box<Event>),
     /// The `--events` lines of the events of one EVTX chunk, made and packed
-    /// ([`crate::report::events::Lines::pack`]) on the thread that decoded them (made on the
-    /// thread that takes a file's events in order, they made it the busiest): they come
+    /// ([`crate::report::events::Lines::pack`]) on the thread that decoded them (made where
+    /// a file's events are taken in order, they made one thread the busiest): they come
     /// before those events, [`Typed::Written`].
     Lines(std::io::Result<Vec<u8>>),
     /// An event whose line is in the [`Typed::Lines`] before it.

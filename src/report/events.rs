@@ -48,7 +48,8 @@ pub struct EventsWriter {
 /// How the line of an event without annotation ends: no `scenario`, no `findings`.
 const PLAIN_TAIL: &[u8] = b",\"findings\":[]}\n";
 
-/// A batch of `--events` lines, made on the thread that takes the events of a file in order:
+/// A batch of `--events` lines, made on the thread that typed the events (an EVTX chunk's), or
+/// where the events of a file are taken in order (other inputs):
 /// the inside of each event's JSON object after its `file` key, one after the other, with
 /// each one's record id and where it ends kept beside them. The final pass writes each line
 /// as the file's head ([`head`]), that inside, and the event's tail (its annotation, or

@@ -82,7 +82,7 @@ pub fn read<T: Send + 'static>(
     filter: &'static dyn RecordFilter,
     threads: usize,
     map: super::Map<T>,
-    sink: &mut dyn FnMut(Item<T>),
+    sink: &mut (dyn FnMut(Item<T>) + Send),
 ) -> Result<u64, InputError> {
     read_with(Decoder::Fast, path, filter, threads, map, sink)
 }
@@ -94,7 +94,7 @@ pub fn read_with<T: Send + 'static>(
     filter: &'static dyn RecordFilter,
     threads: usize,
     map: super::Map<T>,
-    sink: &mut dyn FnMut(Item<T>),
+    sink: &mut (dyn FnMut(Item<T>) + Send),
 ) -> Result<u64, InputError> {
     read_hooked(decoder, path, filter, threads, map, None, sink)
 }
@@ -108,7 +108,7 @@ pub(super) fn read_hooked<T: Send + 'static>(
     threads: usize,
     map: super::Map<T>,
     on_chunk: Option<super::OnChunk<'_, T>>,
-    sink: &mut dyn FnMut(Item<T>),
+    sink: &mut (dyn FnMut(Item<T>) + Send),
 ) -> Result<u64, InputError> {
     let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     if len < FILE_HEADER_SIZE {
@@ -255,29 +255,35 @@ impl<T> ChunkOut<T> {
 }
 
 /// Run `work` on the chunks `order` names, on `threads` threads (this one among them), and
-/// hand what each gave to `take` in that order, on this thread. Each thread reads its own
-/// chunks into its own buffer. (A reader thread handing chunks to a thread pool and waiting
-/// for each result slept and woke some 27,000 times on a 1 GB log; a tenth of the CPU time
-/// went to the scheduler.) Helpers stop claiming chunks while `4 * threads` results wait to
-/// be taken, which bounds the memory; this thread takes them between chunks of its own.
+/// hand what each gave to `take` in that order, one call at a time, on whichever of the
+/// threads is free. Each thread reads its own chunks into its own buffer. (A reader thread
+/// handing chunks to a thread pool and waiting for each result slept and woke some 27,000
+/// times on a 1 GB log; a tenth of the CPU time went to the scheduler.) A thread takes the
+/// next result when it made it, else claims a chunk, and takes another's result only when
+/// it has no chunk to claim: what a chunk's values hold is then used and freed by the thread
+/// that made them, in its cache. (With one thread taking every result, half of them came
+/// from the other core's cache, and what the other had allocated was freed there: taking
+/// them where they were made, a 4624-heavy scan used 7 % less CPU, BENCHMARKS.md.) Threads
+/// stop claiming chunks while `4 * threads` results wait to be taken, which bounds the
+/// memory.
 fn chunks_in_order<O: Send>(
     order: &[u64],
     threads: usize,
     work: &(dyn Fn(u64, &mut Vec<u8>) -> Option<O> + Sync),
-    take: &mut dyn FnMut(O),
+    take: &mut (dyn FnMut(O) + Send),
 ) {
     let threads = if threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
         threads
     };
-    let mut buf = Vec::new();
     let helpers = if order.len() <= 1 {
         Helpers(0)
     } else {
         Helpers::reserve(threads - 1)
     };
     if helpers.0 == 0 {
+        let mut buf = Vec::new();
         for &n in order {
             if let Some(o) = work(n, &mut buf) {
                 take(o);
@@ -291,105 +297,123 @@ fn chunks_in_order<O: Send>(
         next: 0,
         taken: 0,
         done: std::collections::BTreeMap::new(),
+        taking: false,
         stop: false,
         panic: None,
-        helpers_waiting: 0,
-        taker_waiting: false,
+        waiting: 0,
     });
     let changed = std::sync::Condvar::new();
-    let lock = || shared.lock().unwrap_or_else(|e| e.into_inner());
-    let helper = || {
+    // Used by one thread at a time: the one that set `taking`.
+    let take = std::sync::Mutex::new(take);
+    let lock = || relock(&shared);
+    let run = |me: usize| {
         let mut buf = Vec::new();
+        let mut s = lock();
         loop {
-            let k = {
-                let mut s = lock();
-                loop {
-                    if s.stop || s.next >= order.len() {
-                        return;
-                    }
-                    if let Some(k) = s.claim(order.len(), window) {
-                        break k;
-                    }
-                    s.helpers_waiting += 1;
-                    s = changed.wait(s).unwrap_or_else(|e| e.into_inner());
-                    s.helpers_waiting -= 1;
-                }
-            };
-            let out =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(order[k], &mut buf)));
-            let mut s = lock();
-            match out {
-                Ok(o) => {
-                    s.done.insert(k, o);
-                    if k == s.taken && s.taker_waiting {
-                        changed.notify_all();
-                    }
-                }
-                Err(p) => {
-                    s.panic = Some(p);
-                    s.stop = true;
-                    changed.notify_all();
-                    return;
-                }
+            if s.stop || s.taken == order.len() {
+                break;
             }
-        }
-    };
-    let mut taker = || -> Result<(), Box<dyn std::any::Any + Send>> {
-        loop {
-            let k = {
-                let mut s = lock();
-                loop {
-                    if let Some(p) = s.panic.take() {
-                        return Err(p);
-                    }
-                    let at = s.taken;
-                    if let Some(o) = s.done.remove(&at) {
-                        s.taken += 1;
-                        if s.helpers_waiting > 0 {
-                            changed.notify_all();
-                        }
-                        drop(s);
-                        if let Some(o) = o {
-                            take(o);
-                        }
-                        s = lock();
-                        continue;
-                    }
-                    if s.taken == order.len() {
-                        return Ok(());
-                    }
-                    if let Some(k) = s.claim(order.len(), window) {
-                        break k;
-                    }
-                    s.taker_waiting = true;
-                    s = changed.wait(s).unwrap_or_else(|e| e.into_inner());
-                    s.taker_waiting = false;
-                }
+            let next_by = match s.done.get(&s.taken) {
+                Some(&(by, _)) if !s.taking => Some(by),
+                _ => None,
             };
-            // A panic here unwinds through the scope, which joins the helpers first.
-            let out = work(order[k], &mut buf);
-            lock().done.insert(k, out);
+            if next_by == Some(me) {
+                s = take_from(s, me, &shared, &changed, &take);
+                continue;
+            }
+            if let Some(k) = s.claim(order.len(), window) {
+                drop(s);
+                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    work(order[k], &mut buf)
+                }));
+                s = lock();
+                match out {
+                    Ok(o) => {
+                        s.done.insert(k, (me, o));
+                    }
+                    Err(p) => {
+                        s.panic.get_or_insert(p);
+                        s.stop = true;
+                    }
+                }
+                if s.waiting > 0 {
+                    changed.notify_all();
+                }
+                continue;
+            }
+            if next_by.is_some() {
+                // Nothing to claim: the next result is taken here rather than waited for.
+                s = take_from(s, usize::MAX, &shared, &changed, &take);
+                continue;
+            }
+            s.waiting += 1;
+            s = changed.wait(s).unwrap_or_else(|e| e.into_inner());
+            s.waiting -= 1;
         }
+        // Whatever stopped this thread stops the others, a waiting one included.
+        s.stop = true;
+        changed.notify_all();
     };
-    // However this thread ends (`take` may panic too), the helpers stop: one waiting for room
-    // would wait on, and the scope with it.
-    struct Stop<'a, O>(&'a std::sync::Mutex<InOrder<O>>, &'a std::sync::Condvar);
-    impl<O> Drop for Stop<'_, O> {
-        fn drop(&mut self) {
-            self.0.lock().unwrap_or_else(|e| e.into_inner()).stop = true;
-            self.1.notify_all();
+    std::thread::scope(|scope| {
+        for me in 1..threads {
+            let run = &run;
+            scope.spawn(move || run(me));
         }
-    }
-    let result = std::thread::scope(|scope| {
-        for _ in 1..threads {
-            scope.spawn(helper);
-        }
-        let _stop = Stop(&shared, &changed);
-        taker()
+        run(0);
     });
-    if let Err(panic) = result {
+    let panic = shared.into_inner().unwrap_or_else(|e| e.into_inner()).panic;
+    if let Some(panic) = panic {
         std::panic::resume_unwind(panic);
     }
+}
+
+fn relock<O>(shared: &std::sync::Mutex<InOrder<O>>) -> std::sync::MutexGuard<'_, InOrder<O>> {
+    shared.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// For [`chunks_in_order`]'s thread `me`, holding `s`: take the next result (done, and no
+/// other thread taking), then the ones after it while they are `me`'s (any thread's:
+/// `usize::MAX`), calling `take` without the lock.
+fn take_from<'a, O>(
+    mut s: std::sync::MutexGuard<'a, InOrder<O>>,
+    me: usize,
+    shared: &'a std::sync::Mutex<InOrder<O>>,
+    changed: &std::sync::Condvar,
+    take: &std::sync::Mutex<&mut (dyn FnMut(O) + Send)>,
+) -> std::sync::MutexGuard<'a, InOrder<O>> {
+    s.taking = true;
+    let mut first = true;
+    loop {
+        let at = s.taken;
+        let Some(&(by, _)) = s.done.get(&at) else {
+            break;
+        };
+        if !first && by != me && me != usize::MAX {
+            break;
+        }
+        first = false;
+        let Some((_, o)) = s.done.remove(&at) else {
+            break;
+        };
+        s.taken += 1;
+        drop(s);
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if let Some(o) = o {
+                (take.lock().unwrap_or_else(|e| e.into_inner()))(o);
+            }
+        }));
+        s = relock(shared);
+        if let Err(p) = out {
+            s.panic.get_or_insert(p);
+            s.stop = true;
+            break;
+        }
+    }
+    s.taking = false;
+    if s.waiting > 0 {
+        changed.notify_all();
+    }
+    s
 }
 
 /// Helper threads of [`chunks_in_order`] running in the process, and how many it may have:
@@ -436,12 +460,15 @@ struct InOrder<O> {
     next: usize,
     /// Results taken so far (the index of the next one to take).
     taken: usize,
-    /// Finished results not yet taken, by index (`None`: the chunk gave nothing).
-    done: std::collections::BTreeMap<usize, Option<O>>,
+    /// Finished results not yet taken, by index, with the thread that made each (`None`: the
+    /// chunk gave nothing).
+    done: std::collections::BTreeMap<usize, (usize, Option<O>)>,
+    /// Whether a thread is taking results.
+    taking: bool,
     stop: bool,
     panic: Option<Box<dyn std::any::Any + Send>>,
-    helpers_waiting: usize,
-    taker_waiting: bool,
+    /// Threads waiting for a result to be made or taken.
+    waiting: usize,
 }
 
 impl<O> InOrder<O> {
@@ -971,7 +998,7 @@ mod tests {
                 .unwrap_or_default();
             assert!(msg.contains(&format!("chunk {bad} is bad")), "{msg}");
         }
-        // In the taking, on this thread, while helpers wait for room.
+        // In the taking, while the other threads wait for room.
         let work = |n: u64, _: &mut Vec<u8>| Some(n);
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             chunks_in_order(&order, 4, &work, &mut |n| assert_ne!(n, 3, "taking {n}"));

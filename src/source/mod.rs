@@ -213,16 +213,18 @@ impl RecordFilter for AllRecords {
 
 /// Read one input of a known kind, handing each raw record (or error) to `sink`.
 ///
-/// `sink` runs on the calling thread. For EVTX, records are decoded on up to `threads`
-/// threads (0: one per core) and `map` (which turns a record into the caller's type) runs
-/// there, so the expensive part is parallel. Returns the number of records seen in the input.
+/// `sink` gets the items in input order, one call at a time. For EVTX, records are decoded on
+/// up to `threads` threads (0: one per core) and `map` (which turns a record into the
+/// caller's type) runs there, so the expensive part is parallel; `sink` then runs on
+/// whichever of those threads is free, mostly the one that decoded the chunk (hence `Send`).
+/// Returns the number of records seen in the input.
 pub fn read_file<T: Send + 'static>(
     path: &Path,
     kind: InputKind,
     filter: &'static dyn RecordFilter,
     threads: usize,
     map: Map<T>,
-    sink: &mut dyn FnMut(Item<T>),
+    sink: &mut (dyn FnMut(Item<T>) + Send),
 ) -> Result<u64, InputError> {
     read_file_with(path, kind, filter, threads, map, None, sink)
 }
@@ -237,7 +239,7 @@ pub fn read_file_with<T: Send + 'static>(
     threads: usize,
     map: Map<T>,
     on_chunk: Option<OnChunk<'_, T>>,
-    sink: &mut dyn FnMut(Item<T>),
+    sink: &mut (dyn FnMut(Item<T>) + Send),
 ) -> Result<u64, InputError> {
     match kind {
         InputKind::Evtx => evtx::read_hooked(
