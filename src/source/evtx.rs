@@ -263,9 +263,9 @@ impl<T> ChunkOut<T> {
 /// it has no chunk to claim: what a chunk's values hold is then used and freed by the thread
 /// that made them, in its cache. (With one thread taking every result, half of them came
 /// from the other core's cache, and what the other had allocated was freed there: taking
-/// them where they were made, a 4624-heavy scan used 7 % less CPU, BENCHMARKS.md.) Threads
-/// stop claiming chunks while `4 * threads` results wait to be taken, which bounds the
-/// memory.
+/// them where they were made, a 4624-heavy scan used up to 7 % less CPU, BENCHMARKS.md.)
+/// Threads stop claiming chunks while `4 * threads` results wait to be taken, which bounds
+/// the memory.
 fn chunks_in_order<O: Send>(
     order: &[u64],
     threads: usize,
