@@ -305,10 +305,9 @@ fn chunks_in_order<O: Send>(
     let changed = std::sync::Condvar::new();
     // Used by one thread at a time: the one that set `taking`.
     let take = std::sync::Mutex::new(take);
-    let lock = || relock(&shared);
     let run = |me: usize| {
         let mut buf = Vec::new();
-        let mut s = lock();
+        let mut s = relock(&shared);
         loop {
             if s.stop || s.taken == order.len() {
                 break;
@@ -318,7 +317,7 @@ fn chunks_in_order<O: Send>(
                 _ => None,
             };
             if next_by == Some(me) {
-                s = take_from(s, me, &shared, &changed, &take);
+                s = take_from(s, Some(me), &shared, &changed, &take);
                 continue;
             }
             if let Some(k) = s.claim(order.len(), window) {
@@ -326,7 +325,7 @@ fn chunks_in_order<O: Send>(
                 let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     work(order[k], &mut buf)
                 }));
-                s = lock();
+                s = relock(&shared);
                 match out {
                     Ok(o) => {
                         s.done.insert(k, (me, o));
@@ -343,7 +342,7 @@ fn chunks_in_order<O: Send>(
             }
             if next_by.is_some() {
                 // Nothing to claim: the next result is taken here rather than waited for.
-                s = take_from(s, usize::MAX, &shared, &changed, &take);
+                s = take_from(s, None, &shared, &changed, &take);
                 continue;
             }
             s.waiting += 1;
@@ -371,12 +370,12 @@ fn relock<O>(shared: &std::sync::Mutex<InOrder<O>>) -> std::sync::MutexGuard<'_,
     shared.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// For [`chunks_in_order`]'s thread `me`, holding `s`: take the next result (done, and no
-/// other thread taking), then the ones after it while they are `me`'s (any thread's:
-/// `usize::MAX`), calling `take` without the lock.
+/// For a thread of [`chunks_in_order`] holding `s`: take the next result (done, and no other
+/// thread taking), then the ones after it while they are thread `only`'s (any thread's when
+/// `None`), calling `take` without the lock.
 fn take_from<'a, O>(
     mut s: std::sync::MutexGuard<'a, InOrder<O>>,
-    me: usize,
+    only: Option<usize>,
     shared: &'a std::sync::Mutex<InOrder<O>>,
     changed: &std::sync::Condvar,
     take: &std::sync::Mutex<&mut (dyn FnMut(O) + Send)>,
@@ -388,7 +387,7 @@ fn take_from<'a, O>(
         let Some(&(by, _)) = s.done.get(&at) else {
             break;
         };
-        if !first && by != me && me != usize::MAX {
+        if !first && only.is_some_and(|me| by != me) {
             break;
         }
         first = false;
