@@ -21,10 +21,11 @@
 //! input taking turns (evtx_dump, nullsight, ..., then again); the table has medians of wall
 //! time and peak RSS, input MB/s, and the ratio evtx_dump / nullsight: the median of the
 //! ratios of the runs of the same turn, seconds apart (the machine's speed moves by the
-//! minute). The page cache is warm (inputs are read once before timing). evtx_dump writes to /dev/null, nullsight
-//! writes its `--events` JSON Lines and `--json` summary to files: the comparison favours
-//! evtx_dump. For single files a row also times evtx_dump writing its output to a file, as
-//! context; the ratios against the targets stay those against evtx_dump to /dev/null.
+//! minute). The page cache is warm (inputs are read once before timing). evtx_dump writes to
+//! /dev/null, nullsight writes its `--events` JSON Lines and `--json` summary to files: the
+//! comparison favours evtx_dump. For single files a row also times evtx_dump writing its
+//! output to a file, as context; the ratios against the targets stay those against evtx_dump
+//! to /dev/null.
 
 use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime, Guid, Sid, Value};
 use std::borrow::Cow;
@@ -181,7 +182,7 @@ fn main() {
         };
         let mb = bytes as f64 / 1e6;
         let row = |tool: &str, runs: &[Run], ratio: &str| {
-            let m = Measure::of(runs);
+            let m = medians(runs);
             println!(
                 "| {name} | {:.0} MB | {tool} | {:.2} s | {:.0} | {:.0} MB | {:.0} % | {ratio} |",
                 mb,
@@ -231,27 +232,19 @@ fn main() {
     println!("\ncommands: nullsight = `nullsight scan --events OUT.jsonl --json SUMMARY.json INPUT > /dev/null` (for folders under `ulimit -n 64`); for single files also `nullsight scan --events - --json SUMMARY.json INPUT > /dev/null`, the events going where evtx_dump's output goes; `--html REPORT.html` added for every output's peak; and `cat events.jsonl > FILE`, writing the events file alone; evtx_dump = `evtx_dump -o jsonl INPUT > /dev/null` (for folders: `find | xargs -P 2 -n 1 evtx_dump -o jsonl`), and for single files, for context, `evtx_dump -o jsonl INPUT > FILE`; the ratios against the targets are those against `> /dev/null`; each ratio is the median, over the turns, of the two commands' ratio in the same turn.");
 }
 
-/// One timed run of a command.
+/// One timed run of a command, or the medians of a command's runs ([`medians`]).
 struct Run {
     wall: f64,
     rss_kb: f64,
     cpu: f64,
 }
 
-/// The medians of a command's runs.
-struct Measure {
-    wall: f64,
-    rss_kb: f64,
-    cpu: f64,
-}
-
-impl Measure {
-    fn of(runs: &[Run]) -> Measure {
-        Measure {
-            wall: median(runs.iter().map(|r| r.wall).collect()),
-            rss_kb: median(runs.iter().map(|r| r.rss_kb).collect()),
-            cpu: median(runs.iter().map(|r| r.cpu).collect()),
-        }
+/// The medians of a command's runs, each column on its own.
+fn medians(runs: &[Run]) -> Run {
+    Run {
+        wall: median(runs.iter().map(|r| r.wall).collect()),
+        rss_kb: median(runs.iter().map(|r| r.rss_kb).collect()),
+        cpu: median(runs.iter().map(|r| r.cpu).collect()),
     }
 }
 
