@@ -37,6 +37,7 @@ mod verdicts;
 pub use config::Config;
 pub use finding::{Confidence, Finding, Severity};
 pub use hosts::HostView;
+pub use verdicts::FileVerdicts;
 
 use crate::event::{Event, Family};
 use serde::Serialize;

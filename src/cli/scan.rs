@@ -319,7 +319,13 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     // The events file (a pass over every event) is written beside the summary and the CSV
     // files: on a logon-heavy log each takes seconds, and they only read the outcome. Both
     // to standard output: one after the other.
-    let write_events = |w: EventsWriter| w.finish(&outcome, inputs.iter().map(|i| i.file.as_str()));
+    let write_events = |w: EventsWriter| {
+        w.finish(
+            &outcome,
+            inputs.iter().map(|i| i.file.as_str()),
+            args.threads,
+        )
+    };
     let both_stdout = args.events.as_deref() == Some("-") && args.json.as_deref() == Some("-");
     if both_stdout {
         events_out.take().map(write_events).transpose()?;

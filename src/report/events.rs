@@ -15,14 +15,15 @@
 //! the blocks.
 
 use crate::analyze::annotations::combine;
-use crate::analyze::{Annotation, Outcome};
+use crate::analyze::{Annotation, FileVerdicts, Outcome};
 use crate::source::fast::{u32_at, u64_at};
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
-use std::sync::{mpsc, Arc};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 /// Where one batch is in the spill ([`Lines::pack`]): its offset and its length.
 type Block = (u64, u32);
@@ -288,13 +289,15 @@ impl EventsWriter {
     /// `findings` (ids, possibly empty); the files in the order of `input_order` (the inputs
     /// as given, as the scan reports them), any other after them in the order they came.
     ///
-    /// Two threads: one reads the spill back and makes the lines, this one writes them. The
-    /// kernel's copy of a large events file into the page cache took as long as making it
-    /// (0.15-0.2 s each on security-1g's 453 MB), one after the other.
+    /// `threads` (0: one per core) make the lines, each a batch of the spill at a time, and
+    /// this thread writes them in order. With one thread making them, the final pass of
+    /// security-1g had that thread busy throughout, decompressing and copying, while this one
+    /// waited on it between writes.
     pub fn finish<'a>(
         mut self,
         outcome: &Outcome,
         input_order: impl IntoIterator<Item = &'a str>,
+        threads: usize,
     ) -> anyhow::Result<()> {
         let blocks = self.spill_written()?;
         if let Some(e) = self.emptied.take() {
@@ -311,226 +314,323 @@ impl EventsWriter {
             }
         }
         order.extend((0..self.files.len()).filter(|&i| !placed[i]));
-        let this = &self;
+        // What is written, in order: each batch of the spill, with the file it is of.
+        let units: Vec<(usize, Block)> = order
+            .iter()
+            .flat_map(|&idx| self.batches[idx].iter().map(move |&b| (idx, b)))
+            .map(|(idx, b)| Some((idx, *blocks.get(b as usize)?)))
+            .collect::<Option<_>>()
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "internal error: a batch of --events lines is missing from the spill"
+                )
+            })?;
         let cannot_write = |e: std::io::Error| {
             anyhow::anyhow!(
                 "cannot write {}: {e} (check there is room on its disk, or choose another --events destination)",
                 self.dest
             )
         };
+        let makers = match threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+        .min(units.len())
+        .max(1);
+        let pass = FinalPass {
+            writer: &self,
+            outcome,
+            units: &units,
+            next: AtomicUsize::new(0),
+            window: Mutex::new(Window {
+                written: 0,
+                stop: false,
+                buffers: Vec::new(),
+            }),
+            moved: Condvar::new(),
+        };
         std::thread::scope(|s| {
-            // Full buffers one way, emptied ones back: a few hundred KiB in all.
-            let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(4);
-            let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
-            let lines = std::thread::Builder::new()
-                .name("events-lines".into())
-                .spawn_scoped(s, move || {
-                    this.make_lines(outcome, &blocks, &order, full_tx, empty_rx)
-                })?;
-            let mut written = Ok(());
-            for buf in full_rx.iter() {
-                written = out.write_all(&buf);
-                if written.is_err() {
+            let (tx, rx) = mpsc::channel::<(usize, anyhow::Result<Vec<u8>>)>();
+            let mut handles = Vec::with_capacity(makers);
+            for _ in 0..makers {
+                let tx = tx.clone();
+                let pass = &pass;
+                handles.push(
+                    std::thread::Builder::new()
+                        .name("events-lines".into())
+                        .spawn_scoped(s, move || pass.make(&tx))?,
+                );
+            }
+            drop(tx);
+            // Units made out of order wait here for the ones before them: at most `WINDOW`.
+            let mut ready: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
+            let mut result: anyhow::Result<()> = Ok(());
+            let mut next = 0;
+            for (u, made) in rx.iter() {
+                match made {
+                    Ok(bytes) => ready.insert(u, bytes),
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
+                };
+                while let Some(bytes) = ready.remove(&next) {
+                    if let Err(e) = out.write_all(&bytes) {
+                        result = Err(cannot_write(e));
+                        break;
+                    }
+                    next += 1;
+                    pass.written(next, bytes);
+                }
+                if result.is_err() {
                     break;
                 }
-                let _ = empty_tx.send(buf);
             }
-            // Dropped: a line maker still sending learns that nothing more is written.
-            drop(full_rx);
-            let made = lines
-                .join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error making --events lines")));
-            written.map_err(cannot_write)?;
-            made?;
+            // The makers still running learn that nothing more is written, and stop.
+            pass.stop();
+            drop(rx);
+            for h in handles {
+                h.join()
+                    .map_err(|_| anyhow::anyhow!("internal error making --events lines"))??;
+            }
+            result?;
+            if next != units.len() {
+                anyhow::bail!(
+                    "internal error: --events lines made for {next} of {} batches",
+                    units.len()
+                );
+            }
             out.flush().map_err(cannot_write)
         })
     }
+}
 
-    /// The lines of [`Self::finish`], the files in `order`, sent through `full` in buffers of
-    /// about 128 KiB (taken back through `empty`).
-    fn make_lines(
-        &self,
-        outcome: &Outcome,
-        blocks: &[Block],
-        order: &[usize],
-        full: mpsc::SyncSender<Vec<u8>>,
-        empty: mpsc::Receiver<Vec<u8>>,
-    ) -> anyhow::Result<()> {
-        let annotations = &outcome.annotations;
-        let spill_path = self.spill_path.display();
-        let mut spill = File::open(&self.spill_path).map_err(|e| {
-            anyhow::anyhow!("cannot open the events spill {spill_path} again: {e} (something removed it while the scan ran: run the scan again)")
-        })?;
-        let mut out = Buffers {
-            out: Buffers::new_buffer(),
-            full,
-            empty,
-        };
-        // The tail of each distinct annotation, made once; each line of an annotated file
-        // then costs one hash lookup, a line of the others nothing.
-        let tail_of = |ann: &Annotation| -> anyhow::Result<Vec<u8>> {
-            let mut tail = Vec::with_capacity(64);
-            if let Some(s) = ann.scenario {
-                tail.extend_from_slice(b",\"scenario\":");
-                serde_json::to_writer(&mut tail, s)?;
+/// How far ahead of the writes the final pass's line makers may be, in batches: enough to
+/// keep every maker busy while the writer waits for the next batch, few enough to keep
+/// memory small (a batch's lines are a few hundred KiB).
+const WINDOW: usize = 16;
+
+/// The final pass of [`EventsWriter::finish`]: what its line makers share.
+struct FinalPass<'a> {
+    writer: &'a EventsWriter,
+    outcome: &'a Outcome,
+    /// The batches in the order they are written, each with its file.
+    units: &'a [(usize, Block)],
+    /// The next batch to make.
+    next: AtomicUsize,
+    window: Mutex<Window>,
+    /// Signalled when a batch is written, or the pass stops.
+    moved: Condvar,
+}
+
+struct Window {
+    /// How many batches are written.
+    written: usize,
+    /// The writer stopped: no more batches are needed.
+    stop: bool,
+    /// Buffers written, for the makers to fill again.
+    buffers: Vec<Vec<u8>>,
+}
+
+impl FinalPass<'_> {
+    /// `written` batches are written; `bytes` (the last one's) can be filled again.
+    fn written(&self, written: usize, mut bytes: Vec<u8>) {
+        bytes.clear();
+        let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        w.written = written;
+        w.buffers.push(bytes);
+        self.moved.notify_all();
+    }
+
+    fn stop(&self) {
+        self.window.lock().unwrap_or_else(|p| p.into_inner()).stop = true;
+        self.moved.notify_all();
+    }
+
+    /// A line maker: make batches, the next not yet taken each time, and send them with
+    /// their number, until none is left or the writer stops. A batch is taken before
+    /// waiting for room in the window, so the batch the writer waits for is always being
+    /// made.
+    fn make(&self, made: &mpsc::Sender<(usize, anyhow::Result<Vec<u8>>)>) -> anyhow::Result<()> {
+        let mut maker = Maker::new(self.writer, self.outcome)?;
+        loop {
+            let u = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(&(idx, block)) = self.units.get(u) else {
+                return Ok(());
+            };
+            let mut bytes = {
+                let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
+                while !w.stop && u >= w.written + WINDOW {
+                    w = self.moved.wait(w).unwrap_or_else(|p| p.into_inner());
+                }
+                if w.stop {
+                    return Ok(());
+                }
+                w.buffers.pop().unwrap_or_default()
+            };
+            let result = maker.batch(idx, block, &mut bytes).map(|()| bytes);
+            let failed = result.is_err();
+            if made.send((u, result)).is_err() || failed {
+                return Ok(());
             }
-            tail.extend_from_slice(b",\"findings\":");
-            serde_json::to_writer(&mut tail, &ann.findings)?;
-            tail.extend_from_slice(b"}\n");
-            Ok(tail)
-        };
-        let mut tails: Vec<Vec<u8>> = Vec::with_capacity(annotations.distinct().len());
-        for ann in annotations.distinct() {
-            tails.push(tail_of(ann)?);
         }
-        // An anonymous logon's tail: its verdict's scenario and findings, with the findings
-        // it is evidence for, made once per pair. Verdicts that annotate alike are one class:
-        // a flood has a verdict per client (100,000 on anon-1g) and a handful of classes.
-        let verdicts = &outcome.anonymous_logons;
-        let mut class_of: Vec<u32> = vec![u32::MAX; verdicts.verdict_count()];
-        let mut classes: HashMap<(&'static str, &[&'static str]), u32> = HashMap::new();
-        let mut anon_tails: HashMap<(u32, u32), Vec<u8>> = HashMap::new();
-        // Where the block being read starts, for the errors.
-        let at = std::cell::Cell::new(0u64);
+    }
+}
+
+/// What one line maker of the final pass keeps: its own handle on the spill, and the tails
+/// it made.
+struct Maker<'a> {
+    writer: &'a EventsWriter,
+    outcome: &'a Outcome,
+    spill: File,
+    /// The tail of each distinct annotation, made once; each line of an annotated file
+    /// then costs one hash lookup, a line of the others nothing.
+    tails: Vec<Vec<u8>>,
+    /// An anonymous logon's tail is its verdict's scenario and findings, with the findings
+    /// it is evidence for, made once per pair. Verdicts that annotate alike are one class: a
+    /// flood has a verdict per client (100,000 on anon-1g) and a handful of classes.
+    class_of: Vec<u32>,
+    classes: HashMap<(&'static str, &'a [&'static str]), u32>,
+    anon_tails: HashMap<(u32, u32), Vec<u8>>,
+    /// The file of the last batch, with its head and verdicts.
+    file: Option<(usize, Vec<u8>, Option<FileVerdicts<'a>>)>,
+    packed: Vec<u8>,
+    text: Vec<u8>,
+}
+
+/// How the line of an event with annotation `ann` ends.
+fn tail_of(ann: &Annotation) -> anyhow::Result<Vec<u8>> {
+    let mut tail = Vec::with_capacity(64);
+    if let Some(s) = ann.scenario {
+        tail.extend_from_slice(b",\"scenario\":");
+        serde_json::to_writer(&mut tail, s)?;
+    }
+    tail.extend_from_slice(b",\"findings\":");
+    serde_json::to_writer(&mut tail, &ann.findings)?;
+    tail.extend_from_slice(b"}\n");
+    Ok(tail)
+}
+
+impl<'a> Maker<'a> {
+    fn new(writer: &'a EventsWriter, outcome: &'a Outcome) -> anyhow::Result<Self> {
+        let spill = File::open(&writer.spill_path).map_err(|e| {
+            anyhow::anyhow!("cannot open the events spill {} again: {e} (something removed it while the scan ran: run the scan again)", writer.spill_path.display())
+        })?;
+        let tails = outcome
+            .annotations
+            .distinct()
+            .iter()
+            .map(tail_of)
+            .collect::<anyhow::Result<_>>()?;
+        Ok(Maker {
+            writer,
+            outcome,
+            spill,
+            tails,
+            class_of: vec![u32::MAX; outcome.anonymous_logons.verdict_count()],
+            classes: HashMap::new(),
+            anon_tails: HashMap::new(),
+            file: None,
+            packed: Vec::new(),
+            text: Vec::new(),
+        })
+    }
+
+    /// The lines of the spill's batch `block`, of file `idx`, added to `out`.
+    fn batch(&mut self, idx: usize, (off, len): Block, out: &mut Vec<u8>) -> anyhow::Result<()> {
+        let spill_path = self.writer.spill_path.display();
         let bad = || {
             anyhow::anyhow!(
-                "the events spill {spill_path} is damaged in the block at byte {}: it was changed while the scan ran, or this is a bug; run the scan again",
-                at.get()
+                "the events spill {spill_path} is damaged in the block at byte {off}: it was changed while the scan ran, or this is a bug; run the scan again"
             )
         };
         let unreadable = |e: std::io::Error| {
             anyhow::anyhow!(
-                "cannot read the events spill {spill_path} at byte {}: {e} (run the scan again)",
-                at.get()
+                "cannot read the events spill {spill_path} at byte {off}: {e} (run the scan again)"
             )
         };
-        let (mut packed, mut text) = (Vec::new(), Vec::new());
-        for &idx in order {
-            let file = &self.files[idx];
-            let head = head(file);
-            let file_tails = annotations.of_file(file).filter(|t| !t.is_empty());
-            let file_verdicts = outcome.anonymous_logons.of_file(file);
-            for &batch in &self.batches[idx] {
-                let &(off, len) = blocks.get(batch as usize).ok_or_else(bad)?;
-                at.set(off);
-                spill.seek(SeekFrom::Start(off)).map_err(unreadable)?;
-                packed.resize(len as usize, 0);
-                spill.read_exact(&mut packed).map_err(unreadable)?;
-                let mut rest = &packed[..];
-                while !rest.is_empty() {
-                    let (lines, after) = Packed::first(rest).ok_or_else(bad)?;
-                    rest = after;
-                    text.resize(lines.text_len, 0);
-                    match lz4_flex::block::decompress_into(lines.block, &mut text) {
-                        Ok(n) if n == text.len() => {}
-                        _ => return Err(bad()),
+        let annotations = &self.outcome.annotations;
+        let verdicts = &self.outcome.anonymous_logons;
+        if self.file.as_ref().is_none_or(|(i, ..)| *i != idx) {
+            let file = &self.writer.files[idx];
+            self.file = Some((idx, head(file), verdicts.of_file(file)));
+        }
+        let Some((_, head, file_verdicts)) = &self.file else {
+            unreachable!("set above")
+        };
+        let file_tails = annotations
+            .of_file(&self.writer.files[idx])
+            .filter(|t| !t.is_empty());
+        self.packed.resize(len as usize, 0);
+        self.spill.seek(SeekFrom::Start(off)).map_err(unreadable)?;
+        self.spill
+            .read_exact(&mut self.packed)
+            .map_err(unreadable)?;
+        let mut rest = &self.packed[..];
+        while !rest.is_empty() {
+            let (lines, after) = Packed::first(rest).ok_or_else(bad)?;
+            rest = after;
+            let text = &mut self.text;
+            text.resize(lines.text_len, 0);
+            match lz4_flex::block::decompress_into(lines.block, text) {
+                Ok(n) if n == text.len() => {}
+                _ => return Err(bad()),
+            }
+            let mut from = 0;
+            for i in 0..lines.count() {
+                let end = lines.end(i).ok_or_else(bad)?;
+                let inside = text.get(from..end).ok_or_else(bad)?;
+                from = end;
+                let (tail, verdict) = match (file_tails, file_verdicts) {
+                    (None, None) => (None, None),
+                    (t, v) => {
+                        let rid = lines.id(i).ok_or_else(bad)?;
+                        (
+                            t.and_then(|t| t.get(&rid).copied()),
+                            // Verdicts are only of anonymous logons: the others are not
+                            // looked up (a search among the file's verdicts).
+                            v.as_ref()
+                                .filter(|_| lines.anonymous(i) == Some(true))
+                                .and_then(|v| v.get(rid)),
+                        )
                     }
-                    let mut from = 0;
-                    for i in 0..lines.count() {
-                        let end = lines.end(i).ok_or_else(bad)?;
-                        let inside = text.get(from..end).ok_or_else(bad)?;
-                        from = end;
-                        let (tail, verdict) = match (file_tails, &file_verdicts) {
-                            (None, None) => (None, None),
-                            (t, v) => {
-                                let rid = lines.id(i).ok_or_else(bad)?;
-                                (
-                                    t.and_then(|t| t.get(&rid).copied()),
-                                    // Verdicts are only of anonymous logons: the others
-                                    // are not looked up (a search among the file's verdicts).
-                                    v.as_ref()
-                                        .filter(|_| lines.anonymous(i) == Some(true))
-                                        .and_then(|v| v.get(rid)),
-                                )
-                            }
-                        };
-                        let tail: &[u8] = match (verdict, tail) {
-                            (None, None) => PLAIN_TAIL,
-                            (None, Some(i)) => &tails[i as usize],
-                            (Some(v), i) => {
-                                let class = match class_of.get(v as usize) {
-                                    Some(&c) if c != u32::MAX => c,
-                                    _ => {
-                                        let n = classes.len() as u32;
-                                        let ann = verdicts.verdict_annotation(v);
-                                        let c = *classes.entry(ann).or_insert(n);
-                                        if let Some(slot) = class_of.get_mut(v as usize) {
-                                            *slot = c;
-                                        }
-                                        c
-                                    }
-                                };
-                                match anon_tails.entry((class, i.unwrap_or(u32::MAX))) {
-                                    Entry::Occupied(t) => &t.into_mut()[..],
-                                    Entry::Vacant(slot) => {
-                                        let other = i.map(|i| &annotations.distinct()[i as usize]);
-                                        let anon = verdicts.verdict_annotation(v);
-                                        let ann = combine(Some(anon), other).unwrap_or_default();
-                                        &slot.insert(tail_of(&ann)?)[..]
-                                    }
+                };
+                let tail: &[u8] = match (verdict, tail) {
+                    (None, None) => PLAIN_TAIL,
+                    (None, Some(i)) => &self.tails[i as usize],
+                    (Some(v), i) => {
+                        let class = match self.class_of.get(v as usize) {
+                            Some(&c) if c != u32::MAX => c,
+                            _ => {
+                                let n = self.classes.len() as u32;
+                                let ann = verdicts.verdict_annotation(v);
+                                let c = *self.classes.entry(ann).or_insert(n);
+                                if let Some(slot) = self.class_of.get_mut(v as usize) {
+                                    *slot = c;
                                 }
+                                c
                             }
                         };
-                        out.put(&head)?;
-                        out.put(inside)?;
-                        out.put(tail)?;
+                        match self.anon_tails.entry((class, i.unwrap_or(u32::MAX))) {
+                            Entry::Occupied(t) => &t.into_mut()[..],
+                            Entry::Vacant(slot) => {
+                                let other = i.map(|i| &annotations.distinct()[i as usize]);
+                                let anon = verdicts.verdict_annotation(v);
+                                let ann = combine(Some(anon), other).unwrap_or_default();
+                                &slot.insert(tail_of(&ann)?)[..]
+                            }
+                        }
                     }
-                    if from != text.len() {
-                        return Err(bad());
-                    }
-                }
+                };
+                out.extend_from_slice(head);
+                out.extend_from_slice(inside);
+                out.extend_from_slice(tail);
+            }
+            if from != text.len() {
+                return Err(bad());
             }
         }
-        out.finish()
-    }
-}
-
-/// The final pass's output on its way to the thread that writes it: buffers of
-/// [`Self::SIZE`] bytes, taken back once written.
-struct Buffers {
-    out: Vec<u8>,
-    full: mpsc::SyncSender<Vec<u8>>,
-    empty: mpsc::Receiver<Vec<u8>>,
-}
-
-impl Buffers {
-    /// 128 KiB a write, not more: writing security-1g's 453 MB events file a MiB at a time
-    /// took the kernel 1.6-1.8 s of system time against 0.5-0.9 s at 32-256 KiB (ext4, Linux
-    /// 6.18), as `dd bs=1M` against `bs=64K` does.
-    const SIZE: usize = super::OUTPUT_BUFFER;
-
-    /// A new buffer, with room for the bytes that take it past [`Self::SIZE`].
-    fn new_buffer() -> Vec<u8> {
-        Vec::with_capacity(Self::SIZE + (64 << 10))
-    }
-
-    /// Add `bytes`, and send the buffer once it holds [`Self::SIZE`] bytes or more. Not cut
-    /// at exactly that size: with writes of exactly 128 KiB (whole pages of the file) the
-    /// kernel took 0.57-1.23 s of system time on security-1g in six runs, against 0.39-0.51 s
-    /// with buffers of a few hundred bytes more (ext4, Linux 6.18).
-    fn put(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
-        self.out.extend_from_slice(bytes);
-        if self.out.len() >= Self::SIZE {
-            let mut next = self.empty.try_recv().unwrap_or_else(|_| Self::new_buffer());
-            next.clear();
-            self.send(next)?;
-        }
         Ok(())
-    }
-
-    fn send(&mut self, next: Vec<u8>) -> anyhow::Result<()> {
-        let full = std::mem::replace(&mut self.out, next);
-        // The writer stopped (its error is the one to report): stop too.
-        self.full
-            .send(full)
-            .map_err(|_| anyhow::anyhow!("the events file is no longer written"))
-    }
-
-    fn finish(mut self) -> anyhow::Result<()> {
-        if self.out.is_empty() {
-            return Ok(());
-        }
-        self.send(Vec::new())
     }
 }
 
@@ -648,7 +748,7 @@ mod tests {
                 _ => f.set_len(second + 3).unwrap(),
             }
             let err = w
-                .finish(&Outcome::default(), ["a.evtx"])
+                .finish(&Outcome::default(), ["a.evtx"], 2)
                 .unwrap_err()
                 .to_string();
             assert!(
@@ -661,6 +761,61 @@ mod tests {
             );
             let _ = std::fs::remove_file(&spill);
         }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Line makers on several threads write what one does, byte for byte: each file's
+    /// batches in the order they came, the files in input order, with far more batches than
+    /// the makers may be ahead of the writes.
+    #[test]
+    fn several_line_makers_write_what_one_does() {
+        let dir =
+            std::env::temp_dir().join(format!("nullsight-makers-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let files: [Arc<str>; 3] = [
+            Arc::from("a.evtx"),
+            Arc::from("b.evtx"),
+            Arc::from("c.evtx"),
+        ];
+        let write = |threads: usize| {
+            let dest = dir.join(format!("events-{threads}.jsonl"));
+            let mut w = EventsWriter::create(dest.to_str().unwrap()).unwrap();
+            // Batches of the three files interleaved, as parallel readers hand them over.
+            for b in 0..3 * (super::WINDOW as u64 * 4) {
+                let mut lines = Lines::default();
+                let ids = b * 10..b * 10 + 1 + b % 7;
+                ids.clone()
+                    .for_each(|i| lines.push(&event(i, &format!("u{i}"))));
+                w.write_lines(&files[(b % 3) as usize], lines.pack(), ids.count() as u64)
+                    .unwrap();
+            }
+            w.finish(&Outcome::default(), ["c.evtx", "a.evtx"], threads)
+                .unwrap();
+            std::fs::read_to_string(&dest).unwrap()
+        };
+        let one = write(1);
+        for threads in [2, 3, 8] {
+            assert!(one == write(threads), "{threads} threads");
+        }
+        // The inputs' order first (c, a), then b; each file's records in order.
+        let mut seen: Vec<(String, u64)> = Vec::new();
+        for line in one.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            seen.push((
+                v["file"].as_str().unwrap().into(),
+                v["record_id"].as_u64().unwrap(),
+            ));
+        }
+        let mut want = seen.clone();
+        let rank = |f: &str| ["c.evtx", "a.evtx", "b.evtx"].iter().position(|x| *x == f);
+        want.sort_by_key(|(f, id)| (rank(f), *id));
+        assert_eq!(seen, want);
+        assert_eq!(
+            seen.len(),
+            (0..3 * (super::WINDOW as u64 * 4))
+                .map(|b| 1 + b % 7)
+                .sum::<u64>() as usize
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
