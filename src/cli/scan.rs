@@ -139,7 +139,7 @@ pub struct ScanArgs {
 
     /// Threads reading the logs (0: one per core). N files are read at once; the chunks of
     /// large EVTX files (8 MiB or more) are also decoded by up to N - 1 helper threads, shared
-    /// between them.
+    /// between them. The final pass of --events makes its lines on N threads too.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 
