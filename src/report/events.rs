@@ -362,7 +362,7 @@ impl EventsWriter {
                 );
             }
             drop(tx);
-            // Units made out of order wait here for the ones before them: at most `WINDOW`.
+            // Batches made out of order wait here for the ones before them: at most `WINDOW`.
             let mut ready: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
             let mut result: anyhow::Result<()> = Ok(());
             let mut next = 0;
@@ -452,6 +452,17 @@ impl FinalPass<'_> {
     /// waiting for room in the window, so the batch the writer waits for is always being
     /// made.
     fn make(&self, made: &mpsc::Sender<(usize, anyhow::Result<Vec<u8>>)>) -> anyhow::Result<()> {
+        /// A maker that panics stops the pass: the batch it took never comes, and the other
+        /// makers would wait for room in the window for ever.
+        struct StopOnPanic<'p, 'a>(&'p FinalPass<'a>);
+        impl Drop for StopOnPanic<'_, '_> {
+            fn drop(&mut self) {
+                if std::thread::panicking() {
+                    self.0.stop();
+                }
+            }
+        }
+        let _guard = StopOnPanic(self);
         let mut maker = Maker::new(self.writer, self.outcome)?;
         loop {
             let u = self.next.fetch_add(1, Ordering::Relaxed);
