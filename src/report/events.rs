@@ -452,16 +452,6 @@ impl FinalPass<'_> {
     /// waiting for room in the window, so the batch the writer waits for is always being
     /// made.
     fn make(&self, made: &mpsc::Sender<(usize, anyhow::Result<Vec<u8>>)>) -> anyhow::Result<()> {
-        /// A maker that panics stops the pass: the batch it took never comes, and the other
-        /// makers would wait for room in the window for ever.
-        struct StopOnPanic<'p, 'a>(&'p FinalPass<'a>);
-        impl Drop for StopOnPanic<'_, '_> {
-            fn drop(&mut self) {
-                if std::thread::panicking() {
-                    self.0.stop();
-                }
-            }
-        }
         let _guard = StopOnPanic(self);
         let mut maker = Maker::new(self.writer, self.outcome)?;
         loop {
@@ -484,6 +474,18 @@ impl FinalPass<'_> {
             if made.send((u, result)).is_err() || failed {
                 return Ok(());
             }
+        }
+    }
+}
+
+/// A line maker that panics stops the pass: the batch it took never comes, and the other
+/// makers would wait for room in the window for ever.
+struct StopOnPanic<'p, 'a>(&'p FinalPass<'a>);
+
+impl Drop for StopOnPanic<'_, '_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stop();
         }
     }
 }
@@ -827,6 +829,55 @@ mod tests {
                 .map(|b| 1 + b % 7)
                 .sum::<u64>() as usize
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A line maker that panics wakes the makers waiting for room in the window, and they
+    /// stop, rather than wait for a batch that never comes.
+    #[test]
+    fn a_maker_that_panics_stops_the_others() {
+        use super::{FinalPass, StopOnPanic, Window};
+        use std::sync::atomic::AtomicUsize;
+        use std::sync::{Condvar, Mutex};
+        let dir = std::env::temp_dir().join(format!("nullsight-panic-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let w = EventsWriter::create(dir.join("e.jsonl").to_str().unwrap()).unwrap();
+        let outcome = Outcome::default();
+        let pass = FinalPass {
+            writer: &w,
+            outcome: &outcome,
+            units: &[],
+            next: AtomicUsize::new(0),
+            window: Mutex::new(Window {
+                written: 0,
+                stop: false,
+                buffers: Vec::new(),
+            }),
+            moved: Condvar::new(),
+        };
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::scope(|s| {
+            // A maker waiting for room, as one holding a batch far ahead does.
+            s.spawn(|| {
+                let mut window = pass.window.lock().unwrap();
+                while !window.stop {
+                    window = pass.moved.wait(window).unwrap();
+                }
+                done_tx.send(()).unwrap();
+            });
+            let panicked = s
+                .spawn(|| {
+                    let _guard = StopOnPanic(&pass);
+                    panic!("a maker fails");
+                })
+                .join();
+            assert!(panicked.is_err());
+            let woke = done_rx.recv_timeout(std::time::Duration::from_secs(60));
+            // Stopped here too, so that a failure ends the test rather than hang it.
+            pass.stop();
+            assert!(woke.is_ok(), "the waiting maker was not stopped");
+        });
+        drop(w);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
