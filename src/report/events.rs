@@ -375,7 +375,13 @@ impl EventsWriter {
                     }
                 };
                 while let Some(bytes) = ready.remove(&next) {
-                    if let Err(e) = out.write_all(&bytes) {
+                    // A batch of large events can be MiBs: written 256 KiB at most at a
+                    // time, as writes of a MiB took the kernel two to three times the system
+                    // time of writes of 32-256 KiB (security-1g's 453 MB, ext4, Linux 6.18).
+                    let written = bytes
+                        .chunks(2 * super::OUTPUT_BUFFER)
+                        .try_for_each(|piece| out.write_all(piece));
+                    if let Err(e) = written {
                         result = Err(cannot_write(e));
                         break;
                     }
