@@ -337,18 +337,7 @@ impl EventsWriter {
         }
         .min(units.len())
         .max(1);
-        let pass = FinalPass {
-            writer: &self,
-            outcome,
-            units: &units,
-            next: AtomicUsize::new(0),
-            window: Mutex::new(Window {
-                written: 0,
-                stop: false,
-                buffers: Vec::new(),
-            }),
-            moved: Condvar::new(),
-        };
+        let pass = FinalPass::new(&self, outcome, &units);
         std::thread::scope(|s| {
             let (tx, rx) = mpsc::channel::<(usize, anyhow::Result<Vec<u8>>)>();
             let mut handles = Vec::with_capacity(makers);
@@ -438,7 +427,22 @@ struct Window {
     buffers: Vec<Vec<u8>>,
 }
 
-impl FinalPass<'_> {
+impl<'a> FinalPass<'a> {
+    fn new(writer: &'a EventsWriter, outcome: &'a Outcome, units: &'a [(usize, Block)]) -> Self {
+        FinalPass {
+            writer,
+            outcome,
+            units,
+            next: AtomicUsize::new(0),
+            window: Mutex::new(Window {
+                written: 0,
+                stop: false,
+                buffers: Vec::new(),
+            }),
+            moved: Condvar::new(),
+        }
+    }
+
     /// `written` batches are written; `bytes` (the last one's) can be filled again.
     fn written(&self, written: usize, mut bytes: Vec<u8>) {
         bytes.clear();
@@ -842,25 +846,12 @@ mod tests {
     /// stop, rather than wait for a batch that never comes.
     #[test]
     fn a_maker_that_panics_stops_the_others() {
-        use super::{FinalPass, StopOnPanic, Window};
-        use std::sync::atomic::AtomicUsize;
-        use std::sync::{Condvar, Mutex};
+        use super::{FinalPass, StopOnPanic};
         let dir = std::env::temp_dir().join(format!("nullsight-panic-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let w = EventsWriter::create(dir.join("e.jsonl").to_str().unwrap()).unwrap();
         let outcome = Outcome::default();
-        let pass = FinalPass {
-            writer: &w,
-            outcome: &outcome,
-            units: &[],
-            next: AtomicUsize::new(0),
-            window: Mutex::new(Window {
-                written: 0,
-                stop: false,
-                buffers: Vec::new(),
-            }),
-            moved: Condvar::new(),
-        };
+        let pass = FinalPass::new(&w, &outcome, &[]);
         let (done_tx, done_rx) = std::sync::mpsc::channel();
         std::thread::scope(|s| {
             // A maker waiting for room, as one holding a batch far ahead does.
