@@ -344,11 +344,16 @@ impl EventsWriter {
             for _ in 0..makers {
                 let tx = tx.clone();
                 let pass = &pass;
-                handles.push(
-                    std::thread::Builder::new()
-                        .name("events-lines".into())
-                        .spawn_scoped(s, move || pass.make(&tx))?,
-                );
+                let spawned = std::thread::Builder::new()
+                    .name("events-lines".into())
+                    .spawn_scoped(s, move || pass.make(&tx));
+                // A thread that cannot start (threads or memory short): the makers that did
+                // start make every batch; none at all is the error.
+                match spawned {
+                    Ok(h) => handles.push(h),
+                    Err(e) if handles.is_empty() => return Err(e.into()),
+                    Err(_) => break,
+                }
             }
             drop(tx);
             // Batches made out of order wait here for the ones before them: at most `WINDOW`.
