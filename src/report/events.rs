@@ -337,7 +337,15 @@ impl EventsWriter {
         }
         .min(units.len())
         .max(1);
-        let pass = FinalPass::new(&self, outcome, &units);
+        // The tail of each distinct annotation, made once for every line maker: each line of
+        // an annotated file then costs one hash lookup, a line of the others nothing.
+        let tails: Vec<Vec<u8>> = outcome
+            .annotations
+            .distinct()
+            .iter()
+            .map(tail_of)
+            .collect::<anyhow::Result<_>>()?;
+        let pass = FinalPass::new(&self, outcome, &tails, &units);
         std::thread::scope(|s| {
             let (tx, rx) = mpsc::channel::<(usize, anyhow::Result<Vec<u8>>)>();
             let mut handles = Vec::with_capacity(makers);
@@ -414,6 +422,8 @@ const WINDOW: usize = 16;
 struct FinalPass<'a> {
     writer: &'a EventsWriter,
     outcome: &'a Outcome,
+    /// The tail of each of `outcome`'s distinct annotations.
+    tails: &'a [Vec<u8>],
     /// The batches in the order they are written, each with its file.
     units: &'a [(usize, Block)],
     /// The next batch to make.
@@ -433,10 +443,16 @@ struct Window {
 }
 
 impl<'a> FinalPass<'a> {
-    fn new(writer: &'a EventsWriter, outcome: &'a Outcome, units: &'a [(usize, Block)]) -> Self {
+    fn new(
+        writer: &'a EventsWriter,
+        outcome: &'a Outcome,
+        tails: &'a [Vec<u8>],
+        units: &'a [(usize, Block)],
+    ) -> Self {
         FinalPass {
             writer,
             outcome,
+            tails,
             units,
             next: AtomicUsize::new(0),
             window: Mutex::new(Window {
@@ -468,7 +484,7 @@ impl<'a> FinalPass<'a> {
     /// made.
     fn make(&self, made: &mpsc::Sender<(usize, anyhow::Result<Vec<u8>>)>) -> anyhow::Result<()> {
         let _guard = StopOnPanic(self);
-        let mut maker = Maker::new(self.writer, self.outcome)?;
+        let mut maker = Maker::new(self.writer, self.outcome, self.tails)?;
         loop {
             let u = self.next.fetch_add(1, Ordering::Relaxed);
             let Some(&(idx, block)) = self.units.get(u) else {
@@ -506,14 +522,13 @@ impl Drop for StopOnPanic<'_, '_> {
 }
 
 /// What one line maker of the final pass keeps: its own handle on the spill, and the tails
-/// it made.
+/// of anonymous logons it made.
 struct Maker<'a> {
     writer: &'a EventsWriter,
     outcome: &'a Outcome,
     spill: File,
-    /// The tail of each distinct annotation, made once; each line of an annotated file
-    /// then costs one hash lookup, a line of the others nothing.
-    tails: Vec<Vec<u8>>,
+    /// The tail of each distinct annotation ([`FinalPass::tails`]).
+    tails: &'a [Vec<u8>],
     /// An anonymous logon's tail is its verdict's scenario and findings, with the findings
     /// it is evidence for, made once per pair. Verdicts that annotate alike are one class: a
     /// flood has a verdict per client (100,000 on anon-1g) and a handful of classes.
@@ -540,16 +555,14 @@ fn tail_of(ann: &Annotation) -> anyhow::Result<Vec<u8>> {
 }
 
 impl<'a> Maker<'a> {
-    fn new(writer: &'a EventsWriter, outcome: &'a Outcome) -> anyhow::Result<Self> {
+    fn new(
+        writer: &'a EventsWriter,
+        outcome: &'a Outcome,
+        tails: &'a [Vec<u8>],
+    ) -> anyhow::Result<Self> {
         let spill = File::open(&writer.spill_path).map_err(|e| {
             anyhow::anyhow!("cannot open the events spill {} again: {e} (something removed it while the scan ran: run the scan again)", writer.spill_path.display())
         })?;
-        let tails = outcome
-            .annotations
-            .distinct()
-            .iter()
-            .map(tail_of)
-            .collect::<anyhow::Result<_>>()?;
         Ok(Maker {
             writer,
             outcome,
@@ -856,7 +869,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let w = EventsWriter::create(dir.join("e.jsonl").to_str().unwrap()).unwrap();
         let outcome = Outcome::default();
-        let pass = FinalPass::new(&w, &outcome, &[]);
+        let pass = FinalPass::new(&w, &outcome, &[], &[]);
         let (done_tx, done_rx) = std::sync::mpsc::channel();
         std::thread::scope(|s| {
             // A maker waiting for room, as one holding a batch far ahead does.
