@@ -106,11 +106,12 @@ fn main() {
         warm(input);
         let out = dir.join("out");
         std::fs::create_dir_all(&out).unwrap();
-        let ns_with = |more: &str| {
+        let events = out.join("events.jsonl");
+        // `nullsight scan ARGS --json SUMMARY INPUT`, its standard output to /dev/null.
+        let ns_with = |args: &str| {
             let cmd = format!(
-                "{} scan --events {} --json {}{more} {} > /dev/null",
+                "{} scan {args} --json {} {} > /dev/null",
                 nullsight.display(),
-                out.join("events.jsonl").display(),
                 out.join("summary.json").display(),
                 input.display()
             );
@@ -121,10 +122,14 @@ fn main() {
                 format!("ulimit -n 64 && {cmd}")
             }
         };
-        let ns_cmd = ns_with("");
+        let ns_cmd = ns_with(&format!("--events {}", events.display()));
         // Every output, the HTML report too: for its peak (the report is made at the end,
         // from what the analysis keeps), not a target's time.
-        let ns_html_cmd = ns_with(&format!(" --html {}", out.join("report.html").display()));
+        let ns_html_cmd = ns_with(&format!(
+            "--events {} --html {}",
+            events.display(),
+            out.join("report.html").display()
+        ));
         let dump_cmd = if single {
             format!("evtx_dump -o jsonl {} > /dev/null", input.display())
         } else {
@@ -142,25 +147,14 @@ fn main() {
             dump_copy.display()
         );
         // The events to /dev/null, where evtx_dump's output goes: the same cost of output.
-        let ns_null_cmd = format!(
-            "{} scan --events - --json {} {} > /dev/null",
-            nullsight.display(),
-            out.join("summary.json").display(),
-            input.display()
-        );
+        let ns_null_cmd = ns_with("--events -");
         // No events output: the full analysis and the summary, which the events lines and
         // their final pass come on top of (where the 2× target stands without them).
-        let ns_plain_cmd = format!(
-            "{} scan --json {} {} > /dev/null",
-            nullsight.display(),
-            out.join("summary.json").display(),
-            input.display()
-        );
+        let ns_plain_cmd = ns_with("");
         // What writing the events file alone costs here: a copy of the one nullsight wrote,
         // the same bytes into a new file (the page cache's copy and the file system's
         // bookkeeping). evtx_dump writes to /dev/null, so this is the part of nullsight's
         // time that has no counterpart in evtx_dump's. After the runs that write the file.
-        let events = out.join("events.jsonl");
         let events_copy = out.join("events-copy.jsonl");
         let cat_cmd = format!("cat {} > {}", events.display(), events_copy.display());
         let mut cmds = vec![dump_cmd.as_str(), ns_cmd.as_str(), ns_html_cmd.as_str()];
