@@ -277,6 +277,114 @@ fn system_from_a_domain_member_is_localsystem_fallback() {
     assert!(f.remediation.contains("UseMachineId"));
 }
 
+/// A client's 8001 from `process` (the flood's are from `svchost.exe`).
+fn outgoing_from(rid: u64, t: i64, client: &str, target: &str, process: &str) -> Event {
+    let mut e = outgoing(rid, t, client, target, 0x3e7, "CORP");
+    if let Kind::NtlmOutgoing(n) = &mut e.kind {
+        n.process_name = Some(process.into());
+    }
+    e
+}
+
+#[test]
+fn the_clients_8001_taken_is_the_nearest_of_a_flood_ties_to_the_smallest_reference() {
+    // A server's LocalSystem services reach SRV every 7 s (the 8001s are kept grouped, a
+    // few bytes each): the logon at 500 s is nearest to 497 s and to another process's
+    // 8001 at 503 s, 3 s each way; the smaller record id wins.
+    // The other process's first, so that the tie is not settled by the order they came in.
+    let mut events = vec![outgoing_from(
+        1500,
+        503,
+        "old2008.corp.local",
+        SRV,
+        "wuauclt.exe",
+    )];
+    events.extend((0..150).map(|i| {
+        outgoing_from(
+            1000 + i,
+            7 * i as i64,
+            "old2008.corp.local",
+            SRV,
+            "svchost.exe",
+        )
+    }));
+    // The same second again, a larger record id: not taken.
+    events.push(outgoing_from(
+        2000,
+        497,
+        "old2008.corp.local",
+        SRV,
+        "svchost.exe",
+    ));
+    // Nearer, but to another server.
+    events.push(outgoing_from(
+        3,
+        500,
+        "old2008.corp.local",
+        "other01",
+        "svchost.exe",
+    ));
+    events.push(anon_logon(
+        41,
+        500,
+        SRV,
+        Some("OLD2008"),
+        Some("10.0.0.9"),
+        0x4713,
+        128,
+    ));
+    let nearest = |o: &Outcome| {
+        let c = o.anonymous_logons.get(0).unwrap();
+        assert_eq!(c.scenario, "localsystem_fallback");
+        c.linked
+            .iter()
+            .find(|r| &*r.file == "client.evtx")
+            .map(|r| r.record_id)
+    };
+    let one = run(&events);
+    // 497 s is the 72nd: record 1071, below 1500.
+    assert_eq!(nearest(&one), Some(1071));
+    // Read as two states merged (the flood split between threads), the same.
+    let (mut a, mut b) = (Analysis::default(), Analysis::default());
+    for (i, e) in events.iter().rev().enumerate() {
+        if i % 3 == 0 { &mut a } else { &mut b }.observe(e);
+    }
+    a.merge(b);
+    assert_eq!(nearest(&a.finish()), Some(1071));
+    // Without a workstation name, the 8001s of every client that name SRV count: two
+    // clients, and the rule names none.
+    let mut two = events.clone();
+    two.pop();
+    two.push(outgoing_from(
+        901,
+        501,
+        "wks7.corp.local",
+        SRV,
+        "svchost.exe",
+    ));
+    two.push(anon_logon(
+        42,
+        500,
+        SRV,
+        None,
+        Some("10.0.0.9"),
+        0x4714,
+        128,
+    ));
+    let o = run(&two);
+    let c = o.anonymous_logons.get(0).unwrap();
+    assert!(
+        !c.reasons.iter().any(|r| r.contains("source-side 8001")),
+        "{c:?}"
+    );
+    // With one client, it does (a medium confidence without the workstation's name).
+    two.retain(|e| e.record_id != 901);
+    let o = run(&two);
+    let c = o.anonymous_logons.get(0).unwrap();
+    assert_eq!(c.scenario, "localsystem_fallback");
+    assert_eq!(c.confidence, Confidence::Medium);
+}
+
 #[test]
 fn sql_server_anonymous_login_failure() {
     let sql = ev(

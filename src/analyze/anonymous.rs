@@ -459,7 +459,7 @@ pub(crate) fn classify_all(
     let mut names = Names::default();
     let burst = bursts(st, dups, &mut names);
     let near = Near {
-        outgoing: ByTime::new(st.outgoing.iter().map(|(r, o)| (o.time, r, o))),
+        outgoing: OutgoingNear::new(st.outgoing.groups()),
         sql: ByTime::new(st.sql_anon.iter().map(|(r, s)| (s.time, r, s))),
     };
     let mut out = super::verdicts::Builder::new(st.cfg.evidence_cap, st.anon.kept());
@@ -473,8 +473,91 @@ pub(crate) fn classify_all(
 /// 18456s), in time order: each logon scanned them all, which was quadratic when a flood of
 /// anonymous logons came with the clients' NTLM logs.
 struct Near<'a> {
-    outgoing: ByTime<'a, super::state::Outgoing>,
+    outgoing: OutgoingNear<'a>,
     sql: ByTime<'a, super::state::SqlAnon>,
+}
+
+/// The 8001 groups ([`super::state::OutgoingSeen`]), found by their client and by their
+/// target (short host names), times sorted.
+struct OutgoingNear<'a> {
+    groups: &'a [super::outgoing::OutgoingGroup],
+    by_client: BTreeMap<String, Vec<usize>>,
+    by_target: BTreeMap<String, Vec<usize>>,
+}
+
+/// The client rule's 8001s around a logon: the distinct clients among them, and the nearest
+/// in time (ties to the smallest reference) with what it says.
+type Nearest<'a> = (
+    BTreeSet<String>,
+    Option<(EventRef, &'a super::state::Outgoing)>,
+);
+
+impl<'a> OutgoingNear<'a> {
+    fn new(groups: &'a [super::outgoing::OutgoingGroup]) -> Self {
+        let (mut by_client, mut by_target) = (BTreeMap::new(), BTreeMap::new());
+        for (i, g) in groups.iter().enumerate() {
+            let client: &mut Vec<usize> = by_client.entry(short_host(&g.who.computer)).or_default();
+            client.push(i);
+            if let Some(t) = &g.who.target {
+                let target: &mut Vec<usize> = by_target.entry(short_host(t)).or_default();
+                target.push(i);
+            }
+        }
+        OutgoingNear {
+            groups,
+            by_client,
+            by_target,
+        }
+    }
+
+    /// The 8001s at most `window` seconds from `t` that name no target or `host`, logged
+    /// on client `ws`; without `ws`, those of any client that name `host`.
+    fn around(&self, t: i64, window: i64, host: &str, ws: Option<&str>) -> Nearest<'a> {
+        let (lo, hi) = (t.saturating_sub(window), t.saturating_add(window));
+        let candidates = match ws {
+            Some(w) => self.by_client.get(w),
+            None => self.by_target.get(host),
+        };
+        let mut clients = BTreeSet::new();
+        let mut best: Option<(i64, &'a str, u64, &'a super::outgoing::OutgoingGroup)> = None;
+        for &i in candidates.into_iter().flatten() {
+            let g = &self.groups[i];
+            // A logon's own client may name this host or no target at all.
+            if ws.is_some()
+                && g.who
+                    .target
+                    .as_deref()
+                    .is_some_and(|x| short_host(x) != host)
+            {
+                continue;
+            }
+            // The group's nearest: the last before `t` and the first from it.
+            let (before, from) = g.times.nearest(t);
+            let near = [before, from]
+                .into_iter()
+                .flatten()
+                .filter(|x| (lo..=hi).contains(&x.0));
+            let mut any = false;
+            for (when, record_id) in near {
+                any = true;
+                let key = ((when - t).abs(), &*g.file, record_id);
+                if best.is_none_or(|(d, f, r, _)| key < (d, f, r)) {
+                    best = Some((key.0, key.1, key.2, g));
+                }
+            }
+            if any {
+                clients.insert(short_host(&g.who.computer));
+            }
+        }
+        let nearest = best.map(|(_, _, record_id, g)| {
+            let r = EventRef {
+                file: Arc::clone(&g.file),
+                record_id,
+            };
+            (r, &g.who)
+        });
+        (clients, nearest)
+    }
 }
 
 struct ByTime<'a, T>(Vec<(i64, &'a EventRef, &'a T)>);
@@ -697,25 +780,10 @@ fn classify(
 
     // 3. The client's 8001.
     let ws = a.workstation.as_deref().map(short_host);
-    let candidates: Vec<(&EventRef, &super::state::Outgoing)> = near
-        .outgoing
-        .around(a.time, cfg.correlation_window_secs)
-        .filter(|(_, o)| o.target.as_deref().is_none_or(|t| short_host(t) == host))
-        .filter(|(_, o)| match &ws {
-            Some(w) => short_host(&o.computer) == *w,
-            None => o.target.is_some(),
-        })
-        .collect();
-    let clients: BTreeSet<String> = candidates
-        .iter()
-        .map(|(_, o)| short_host(&o.computer))
-        .collect();
-    if let (Some((or, o)), true) = (
-        candidates
-            .iter()
-            .min_by_key(|(r, o)| ((o.time - a.time).abs(), (*r).clone())),
-        clients.len() == 1,
-    ) {
+    let (clients, nearest) =
+        near.outgoing
+            .around(a.time, cfg.correlation_window_secs, &host, ws.as_deref());
+    if let (Some((or, o)), true) = (nearest, clients.len() == 1) {
         let luid_name = o.luid.and_then(luids::lookup).map(|c| c.name);
         let luid_txt = match (o.luid, luid_name) {
             (Some(l), Some(n)) => format!("ClientLUID {l:#x} ({n})"),
@@ -731,7 +799,7 @@ fn classify(
             luid_txt,
             o.user.as_deref().unwrap_or("(none)")
         );
-        out.linked.push((*or).clone());
+        out.linked.push(or.clone());
         out.confidence = if ws.is_some() {
             Confidence::High
         } else {

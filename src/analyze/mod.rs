@@ -3,9 +3,10 @@
 //! Analysis state is a monoid: [`Analysis::observe`] one event at a time, [`Analysis::merge`]
 //! two states (from other files, hosts or threads), [`Analysis::finish`] into findings.
 //! Memory grows with distinct flows (hosts, accounts, sources, time windows), never with the
-//! event count — with one deliberate exception: every ANONYMOUS LOGON 4624 (and the few
-//! Zerologon, SQL and outgoing-anonymous events) is kept as a compact record, because each one
-//! is classified and annotated on its own.
+//! event count — with deliberate exceptions: every ANONYMOUS LOGON 4624 (and the few
+//! Zerologon and SQL events) is kept as a compact record, because each one is classified and
+//! annotated on its own; and the 8001s a logon's client may have logged keep their times
+//! (a few bytes per distinct second and content, [`outgoing`]).
 //!
 //! Every aggregate is keyed by the file it came from, so that [`Analysis::finish`] can count a
 //! file that holds exactly the same records as another (a copy, a repaired or damaged
@@ -30,6 +31,7 @@ pub mod detections;
 pub mod finding;
 pub mod hosts;
 pub mod inventory;
+mod outgoing;
 mod windows;
 mod state;
 mod verdicts;

@@ -12,6 +12,7 @@ use std::hash::BuildHasher;
 use std::sync::Arc;
 
 pub(crate) use super::anon_logons::{AnonLogon, AnonLogons};
+pub(crate) use super::outgoing::{Outgoing, OutgoingSeen};
 
 /// Per-file fingerprint: how many events and an order-independent digest of their identity
 /// (computer, record id, event id, time). Two files with the same fingerprint hold the same
@@ -105,22 +106,6 @@ pub(crate) struct ZlEvent {
     pub target: Option<String>,
     pub password_last_set: Option<String>,
     pub ip: Option<String>,
-}
-
-/// An 8001 that may be the client side of an anonymous logon: no supplied account, or a
-/// well-known service session as the client process. One is kept per event (a server's
-/// SYSTEM sessions can log hundreds of thousands): its names are shared ([`Names`]), about
-/// 120 bytes an entry instead of 370 as strings of its own.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Outgoing {
-    pub computer: Arc<str>,
-    pub time: i64,
-    pub target: Option<Arc<str>>,
-    pub user: Option<Arc<str>>,
-    pub luid: Option<u64>,
-    pub client_user: Option<Arc<str>>,
-    pub client_domain: Option<Arc<str>>,
-    pub process: Option<Arc<str>>,
 }
 
 /// An 18456 for ANONYMOUS LOGON.
@@ -261,7 +246,7 @@ pub(crate) struct State {
     pub zerologon: BTreeMap<EventRef, ZlEvent>,
     /// Netlogon 5827–5831 per (file, DC, event id, account).
     pub netlogon: BTreeMap<(Arc<str>, String, u32, String), Sample>,
-    pub outgoing: BTreeMap<EventRef, Outgoing>,
+    pub outgoing: OutgoingSeen,
     pub sql_anon: BTreeMap<EventRef, SqlAnon>,
     /// Per key, its aggregates by time window (one key for all its windows: a B-tree entry
     /// per window repeated the key).
@@ -304,7 +289,7 @@ impl State {
             anon_shares: BTreeMap::new(),
             zerologon: BTreeMap::new(),
             netlogon: BTreeMap::new(),
-            outgoing: BTreeMap::new(),
+            outgoing: OutgoingSeen::default(),
             sql_anon: BTreeMap::new(),
             windows: FastMap::default(),
             lockouts: BTreeMap::new(),
@@ -578,7 +563,6 @@ impl State {
                     let names = &mut self.names;
                     let o = Outgoing {
                         computer: names.get(&e.computer),
-                        time: t,
                         target: names.opt(&n.target_name),
                         user: names.opt(&n.target_user),
                         luid: n.client_luid.map(|l| l.0),
@@ -586,7 +570,7 @@ impl State {
                         client_domain: names.opt(&n.client_domain),
                         process: names.opt(&n.process_name),
                     };
-                    self.outgoing.insert(r, o);
+                    self.outgoing.add(&e.file, o, t, e.record_id);
                 }
             }
             _ => {}
@@ -618,7 +602,7 @@ impl State {
         });
         self.zerologon.extend(o.zerologon);
         merge_map(&mut self.netlogon, o.netlogon, |a, b| a.merge(b, cap));
-        self.outgoing.extend(o.outgoing);
+        self.outgoing.merge(o.outgoing);
         self.sql_anon.extend(o.sql_anon);
         let names = &mut self.names;
         merge_fast_map(&mut self.windows, o.windows, |a, b| a.merge(b, cap, names));
@@ -662,6 +646,7 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     drop(std::mem::take(&mut st.corr));
     // Which copies of a repeated record the later ones replace.
     st.anon.dedup();
+    st.outgoing.settle();
     let detected = detections::findings(&st, &dups);
     drop(std::mem::take(&mut st.windows));
     drop(std::mem::take(&mut st.lockouts));
