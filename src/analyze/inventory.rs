@@ -30,26 +30,50 @@ pub(crate) struct FlowKey {
     pub null_session: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// An NTLM/Operational aggregate's key, its names shared ([`Names`]): a client's log can
+/// hold millions of 8001s, and seven strings made per event (the identity formatted) and
+/// compared in a B-tree were most of its analysis.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct AuditKey {
     pub event_id: u32,
-    pub host: String,
-    pub server: String,
-    pub client: String,
-    pub account: String,
-    pub process: String,
-    pub identity: String,
+    pub host: Arc<str>,
+    pub server: Arc<str>,
+    pub client: Arc<str>,
+    pub account: Arc<str>,
+    pub process: Arc<str>,
+    /// The client session, written as its identity ([`AuditKey::identity`]).
+    pub client_domain: Option<Arc<str>>,
+    pub client_user: Option<Arc<str>>,
+    pub client_luid_name: Option<&'static str>,
+}
+
+impl AuditKey {
+    /// `DOMAIN\user (well-known session)`, or what of it is known.
+    fn identity(&self) -> String {
+        let domain = self.client_domain.as_deref().unwrap_or("-");
+        match (&self.client_user, self.client_luid_name) {
+            (Some(u), Some(l)) => format!("{domain}\\{u} ({l})"),
+            (Some(u), None) => format!("{domain}\\{u}"),
+            (None, Some(l)) => l.to_string(),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct State {
     pub flows: FastMap<(Arc<str>, FlowKey), FileSample>,
     pub validations: BTreeMap<(Arc<str>, String, String, String, u32), Sample>,
-    pub audit: BTreeMap<(Arc<str>, AuditKey), Sample>,
+    pub audit: FastMap<(Arc<str>, AuditKey), Sample>,
 }
 
 fn s(o: &Option<crate::event::Text>) -> String {
     o.as_deref().unwrap_or_default().to_string()
+}
+
+/// `o`, or "" when absent, shared.
+fn name(names: &mut Names, o: &Option<crate::event::Text>) -> Arc<str> {
+    names.get(o.as_deref().unwrap_or_default())
 }
 
 impl State {
@@ -98,31 +122,23 @@ impl State {
             | Kind::NtlmDomain(n)
             | Kind::NtlmPassthrough(n)
             | Kind::NtlmBlocked(n) => {
-                let identity = match (&n.client_user, n.client_luid_name) {
-                    (Some(u), Some(l)) => {
-                        format!("{}\\{u} ({l})", n.client_domain.as_deref().unwrap_or("-"))
-                    }
-                    (Some(u), None) => {
-                        format!("{}\\{u}", n.client_domain.as_deref().unwrap_or("-"))
-                    }
-                    (None, Some(l)) => l.to_string(),
-                    (None, None) => String::new(),
-                };
                 let (server, client) = match e.event_id {
-                    8001 | 4001 => (s(&n.target_name), e.computer.to_string()),
-                    8002 | 4002 => (e.computer.to_string(), String::new()),
-                    8003 | 4003 => (e.computer.to_string(), s(&n.workstation)),
-                    _ => (s(&n.schannel_name), s(&n.workstation)),
+                    8001 | 4001 => (name(names, &n.target_name), names.get(&e.computer)),
+                    8002 | 4002 => (names.get(&e.computer), names.get("")),
+                    8003 | 4003 => (names.get(&e.computer), name(names, &n.workstation)),
+                    _ => (name(names, &n.schannel_name), name(names, &n.workstation)),
                 };
+                let acct = account(n.target_domain.as_deref(), n.target_user.as_deref());
                 let key = AuditKey {
                     event_id: e.event_id,
-                    host: e.computer.to_string(),
+                    host: names.get(&e.computer),
                     server,
                     client,
-                    account: account(n.target_domain.as_deref(), n.target_user.as_deref())
-                        .unwrap_or_default(),
-                    process: s(&n.process_name),
-                    identity,
+                    account: names.get(acct.as_deref().unwrap_or("")),
+                    process: names.get(n.process_name.as_deref().unwrap_or("")),
+                    client_domain: names.opt(&n.client_domain),
+                    client_user: names.opt(&n.client_user),
+                    client_luid_name: n.client_luid_name,
                 };
                 self.audit
                     .entry((Arc::clone(&e.file), key))
@@ -136,7 +152,7 @@ impl State {
     pub fn merge(&mut self, o: State, cap: usize) {
         merge_fast_map(&mut self.flows, o.flows, |a, b| a.merge(b, cap));
         merge_map(&mut self.validations, o.validations, |a, b| a.merge(b, cap));
-        merge_map(&mut self.audit, o.audit, |a, b| a.merge(b, cap));
+        merge_fast_map(&mut self.audit, o.audit, |a, b| a.merge(b, cap));
     }
 }
 
@@ -293,13 +309,24 @@ pub(crate) fn finish(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>, cfg: &Conf
             evidence: smp.refs(),
         });
     }
-    let mut audit: BTreeMap<&AuditKey, Sample> = BTreeMap::new();
+    // In the order of (event, host, server, client, account, process, identity), as rows.
+    let mut audit: BTreeMap<_, (&AuditKey, Sample)> = BTreeMap::new();
     for ((file, k), smp) in &st.audit {
         if !dups.contains_key(file) {
-            audit.entry(k).or_default().merge(smp.clone(), cap);
+            let order = (
+                k.event_id,
+                &*k.host,
+                &*k.server,
+                &*k.client,
+                &*k.account,
+                &*k.process,
+                k.identity(),
+            );
+            let row = audit.entry(order).or_insert_with(|| (k, Sample::default()));
+            row.1.merge(smp.clone(), cap);
         }
     }
-    for (k, smp) in audit {
+    for ((.., identity), (k, smp)) in audit {
         let role = match k.event_id {
             8001 | 4001 => "client",
             8002 | 4002 => "server",
@@ -310,12 +337,12 @@ pub(crate) fn finish(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>, cfg: &Conf
             event_id: k.event_id,
             role,
             blocked: k.event_id < 5000,
-            host: k.host.clone(),
-            server: k.server.clone(),
-            client: k.client.clone(),
-            account: k.account.clone(),
-            process: k.process.clone(),
-            identity: k.identity.clone(),
+            host: k.host.to_string(),
+            server: k.server.to_string(),
+            client: k.client.to_string(),
+            account: k.account.to_string(),
+            process: k.process.to_string(),
+            identity,
             count: smp.total,
             first_seen: rfc3339(smp.first),
             last_seen: rfc3339(smp.last),
