@@ -13,6 +13,9 @@
 //! * `writer-1g.evtx`: 1 GiB written by `evtx-writer` (`examples/big.rs` mix: 80 % 4624);
 //! * `anon-1g.evtx`: the same mix with every 4624 an ANONYMOUS LOGON (a flood of null
 //!   sessions on a DC: the input where the most is kept per event);
+//! * `ntlm-1g.evtx`: 1 GiB of 8001s written by `evtx-writer` (`examples/ntlm_outgoing.rs`:
+//!   one server's LocalSystem services reaching 200 servers, 20 a second): the outgoing NTLM
+//!   a client's log holds, each 8001 kept for the anonymous logons' client rule;
 //! * `small/`: 10,000 small logs written by `evtx-writer`;
 //! * `lab/`: a multi-host lab written by `evtx-writer` (40 hosts, Security + NTLM/Operational
 //!   + System each).
@@ -66,6 +69,8 @@ fn main() {
     writer_big(&writer, GIB, 4);
     let flood = dir.join("anon-1g.evtx");
     writer_big(&flood, GIB, 1);
+    let ntlm = dir.join("ntlm-1g.evtx");
+    writer_example(&ntlm, GIB, "ntlm_outgoing", &[]);
     let small = dir.join("small");
     small_files(&small, 10_000);
     let lab = dir.join("lab");
@@ -74,7 +79,7 @@ fn main() {
     println!("\n{}\n", machine());
     println!("| input | size | tool | wall (median of {runs}) | MB/s | peak RSS | CPU | evtx_dump / nullsight |");
     println!("|---|---|---|---|---|---|---|---|");
-    let cases: [(&str, &Path, bool); 6] = [
+    let cases: [(&str, &Path, bool); 7] = [
         (
             "security-1g (real Security chunks, 4624-heavy)",
             &security,
@@ -89,6 +94,11 @@ fn main() {
         (
             "anon-1g (evtx-writer, 80 % 4624, all ANONYMOUS LOGON)",
             &flood,
+            true,
+        ),
+        (
+            "ntlm-1g (evtx-writer, 8001 from LocalSystem to 200 servers)",
+            &ntlm,
             true,
         ),
         ("10,000 small files (evtx-writer)", &small, false),
@@ -464,29 +474,31 @@ fn set_record_id_substitution(c: &mut [u8], at: usize, id: u64) {
 
 /// `anon_every`: one 4624 in that many is anonymous (`examples/big.rs`'s third argument).
 fn writer_big(out: &Path, size: u64, anon_every: u64) {
+    writer_example(out, size, "big", &[&anon_every.to_string()]);
+}
+
+/// `out`, `size` bytes written by evtx-writer's example `name` (arguments: OUT SIZE_MB, then
+/// `more`), unless it is there already.
+fn writer_example(out: &Path, size: u64, name: &str, more: &[&str]) {
     if out.metadata().is_ok_and(|m| m.len() >= size) {
         return;
     }
-    eprintln!("building {} with evtx-writer's examples/big", out.display());
+    eprintln!(
+        "building {} with evtx-writer's examples/{name}",
+        out.display()
+    );
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let ok = Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "evtx-writer",
-            "--example",
-            "big",
-        ])
+        .args(["build", "--release", "-p", "evtx-writer", "--example", name])
         .current_dir(root)
         .status()
         .unwrap()
         .success();
     assert!(ok);
-    let ok = Command::new(root.join("target/release/examples/big"))
+    let ok = Command::new(root.join("target/release/examples").join(name))
         .arg(out)
         .arg((size >> 20).to_string())
-        .arg(anon_every.to_string())
+        .args(more)
         .status()
         .unwrap()
         .success();
