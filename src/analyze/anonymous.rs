@@ -469,9 +469,9 @@ pub(crate) fn classify_all(
     out.finish()
 }
 
-/// The events a logon's verdict looks for around its time (the client's 8001s, SQL Server's
-/// 18456s), in time order: each logon scanned them all, which was quadratic when a flood of
-/// anonymous logons came with the clients' NTLM logs.
+/// The events a logon's verdict looks for around its time (the client's 8001s by group,
+/// SQL Server's 18456s in time order): each logon scanned them all, which was quadratic when
+/// a flood of anonymous logons came with the clients' NTLM logs.
 struct Near<'a> {
     outgoing: OutgoingNear<'a>,
     sql: ByTime<'a, super::state::SqlAnon>,
