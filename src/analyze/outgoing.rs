@@ -235,6 +235,28 @@ mod tests {
         assert_eq!(t.pairs(), [(10, 3), (11, 1), (12, 2)]);
     }
 
+    #[test]
+    fn extreme_times_and_record_ids_read_back() {
+        // Hostile logs: times and record ids anywhere in their range.
+        let pairs = [
+            (i64::MAX, u64::MAX),
+            (i64::MIN, 0),
+            (0, u64::MAX),
+            (-1, 1),
+            (i64::MIN + 1, u64::MAX - 1),
+        ];
+        let t = settled(&pairs);
+        let mut want = pairs.to_vec();
+        want.sort_unstable();
+        assert_eq!(t.pairs(), want);
+        assert_eq!(t.nearest(0), (Some((-1, 1)), Some((0, u64::MAX))));
+        assert_eq!(t.nearest(i64::MIN), (None, Some((i64::MIN, 0))));
+        assert_eq!(
+            t.nearest(i64::MAX),
+            (Some((0, u64::MAX)), Some((i64::MAX, u64::MAX)))
+        );
+    }
+
     proptest::proptest! {
         /// The nearest pairs are those a search of every pair finds, whatever the order the
         /// pairs came in, across marks, and with the pairs split into merged groups.
