@@ -12,7 +12,7 @@ use std::hash::BuildHasher;
 use std::sync::Arc;
 
 pub(crate) use super::anon_logons::{AnonLogon, AnonLogons};
-pub(crate) use super::outgoing::{Outgoing, OutgoingSeen};
+pub(crate) use super::outgoing::{Outgoing, OutgoingFields, OutgoingSeen};
 
 /// Per-file fingerprint: how many events and an order-independent digest of their identity
 /// (computer, record id, event id, time). Two files with the same fingerprint hold the same
@@ -560,17 +560,17 @@ impl State {
                     .client_luid
                     .is_some_and(|LogonId(l)| (0x3e4..=0x3e7).contains(&l));
                 if e.anonymous || well_known {
-                    let names = &mut self.names;
-                    let o = Outgoing {
-                        computer: names.get(&e.computer),
-                        target: names.opt(&n.target_name),
-                        user: names.opt(&n.target_user),
+                    let o = OutgoingFields {
+                        computer: &e.computer,
+                        target: n.target_name.as_deref(),
+                        user: n.target_user.as_deref(),
                         luid: n.client_luid.map(|l| l.0),
-                        client_user: names.opt(&n.client_user),
-                        client_domain: names.opt(&n.client_domain),
-                        process: names.opt(&n.process_name),
+                        client_user: n.client_user.as_deref(),
+                        client_domain: n.client_domain.as_deref(),
+                        process: n.process_name.as_deref(),
                     };
-                    self.outgoing.add(&e.file, o, t, e.record_id);
+                    let names = &mut self.names;
+                    self.outgoing.add(&e.file, o, t, e.record_id, names);
                 }
             }
             _ => {}
