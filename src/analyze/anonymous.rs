@@ -477,7 +477,7 @@ struct Near<'a> {
     sql: ByTime<'a, super::state::SqlAnon>,
 }
 
-/// The 8001 groups ([`super::state::OutgoingSeen`]), found by their client and by their
+/// The 8001 groups ([`super::outgoing::OutgoingSeen`]), found by their client and by their
 /// target (short host names), times sorted.
 struct OutgoingNear<'a> {
     groups: &'a [super::outgoing::OutgoingGroup],
@@ -489,7 +489,7 @@ struct OutgoingNear<'a> {
 /// in time (ties to the smallest reference) with what it says.
 type Nearest<'a> = (
     BTreeSet<String>,
-    Option<(EventRef, &'a super::state::Outgoing)>,
+    Option<(EventRef, &'a super::outgoing::Outgoing)>,
 );
 
 impl<'a> OutgoingNear<'a> {

@@ -135,7 +135,7 @@ impl State {
                     server,
                     client,
                     account: names.get(acct.as_deref().unwrap_or("")),
-                    process: names.get(n.process_name.as_deref().unwrap_or("")),
+                    process: name(names, &n.process_name),
                     client_domain: names.opt(&n.client_domain),
                     client_user: names.opt(&n.client_user),
                     client_luid_name: n.client_luid_name,

@@ -231,17 +231,14 @@ impl Times {
 
     /// Every pair, in the order kept.
     pub fn pairs(&self) -> Vec<(i64, u64)> {
-        self.decode(&mut &self.bytes[..], (0, 0), self.len)
-    }
-
-    fn decode(&self, r: &mut &[u8], mut at: (i64, u64), n: usize) -> Vec<(i64, u64)> {
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            at.0 = at.0.wrapping_add(get_i64(r));
-            at.1 = at.1.wrapping_add(get_i64(r) as u64);
-            out.push(at);
-        }
-        out
+        let mut r = &self.bytes[..];
+        let mut at = (0, 0);
+        (0..self.len)
+            .map(|_| {
+                at = next_pair(&mut r, at);
+                at
+            })
+            .collect()
     }
 
     /// In time order, one pair per time (its smallest record id), and marked.
@@ -255,10 +252,9 @@ impl Times {
         }
         self.marks.clear();
         let mut r = &self.bytes[..];
-        let mut at = (0i64, 0u64);
+        let mut at = (0, 0);
         for i in 0..self.len {
-            at.0 = at.0.wrapping_add(get_i64(&mut r));
-            at.1 = at.1.wrapping_add(get_i64(&mut r) as u64);
+            at = next_pair(&mut r, at);
             if i % MARK_EVERY == 0 {
                 self.marks.push((at, self.bytes.len() - r.len()));
             }
@@ -278,8 +274,7 @@ impl Times {
         let mut before = first;
         let mut at = first;
         for _ in 0..left.min(MARK_EVERY) {
-            at.0 = at.0.wrapping_add(get_i64(&mut r));
-            at.1 = at.1.wrapping_add(get_i64(&mut r) as u64);
+            at = next_pair(&mut r, at);
             if at.0 >= t {
                 return (Some(before), Some(at));
             }
@@ -287,6 +282,12 @@ impl Times {
         }
         (Some(before), None)
     }
+}
+
+/// The pair after `at`, read from `r` (as [`Times::push`] wrote it).
+fn next_pair(r: &mut &[u8], at: (i64, u64)) -> (i64, u64) {
+    let t = at.0.wrapping_add(get_i64(r));
+    (t, at.1.wrapping_add(get_i64(r) as u64))
 }
 
 #[cfg(test)]

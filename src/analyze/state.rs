@@ -12,7 +12,7 @@ use std::hash::BuildHasher;
 use std::sync::Arc;
 
 pub(crate) use super::anon_logons::{AnonLogon, AnonLogons};
-pub(crate) use super::outgoing::{Outgoing, OutgoingFields, OutgoingSeen};
+use super::outgoing::{OutgoingFields, OutgoingSeen};
 
 /// Per-file fingerprint: how many events and an order-independent digest of their identity
 /// (computer, record id, event id, time). Two files with the same fingerprint hold the same
@@ -569,8 +569,7 @@ impl State {
                         client_domain: n.client_domain.as_deref(),
                         process: n.process_name.as_deref(),
                     };
-                    let names = &mut self.names;
-                    self.outgoing.add(&e.file, o, t, e.record_id, names);
+                    self.outgoing.add(&e.file, o, t, e.record_id, &mut self.names);
                 }
             }
             _ => {}
