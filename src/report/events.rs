@@ -15,6 +15,7 @@
 //! the blocks.
 
 use crate::analyze::annotations::combine;
+use crate::analyze::finding::FastMap;
 use crate::analyze::{Annotation, FileVerdicts, Outcome};
 use crate::source::fast::{u32_at, u64_at};
 use std::collections::hash_map::Entry;
@@ -535,10 +536,21 @@ struct Maker<'a> {
     class_of: Vec<u32>,
     classes: HashMap<(&'static str, &'a [&'static str]), u32>,
     anon_tails: HashMap<(u32, u32), Vec<u8>>,
-    /// The file of the last batch, with its head and verdicts.
-    file: Option<(usize, Vec<u8>, Option<FileVerdicts<'a>>)>,
+    /// The file of the last batch.
+    file: Option<BatchFile<'a>>,
     packed: Vec<u8>,
     text: Vec<u8>,
+}
+
+/// What the lines of one file's batches need of it, looked up once per file.
+struct BatchFile<'a> {
+    idx: usize,
+    /// `{"file":"…",`
+    head: Vec<u8>,
+    verdicts: Option<FileVerdicts<'a>>,
+    /// Its events' annotations: record id → index into [`FinalPass::tails`] (`None` when
+    /// none is annotated).
+    tails: Option<&'a FastMap<u64, u32>>,
 }
 
 /// How the line of an event with annotation `ann` ends.
@@ -592,16 +604,25 @@ impl<'a> Maker<'a> {
         };
         let annotations = &self.outcome.annotations;
         let verdicts = &self.outcome.anonymous_logons;
-        if self.file.as_ref().is_none_or(|(i, ..)| *i != idx) {
+        if self.file.as_ref().is_none_or(|f| f.idx != idx) {
             let file = &self.writer.files[idx];
-            self.file = Some((idx, head(file), verdicts.of_file(file)));
+            self.file = Some(BatchFile {
+                idx,
+                head: head(file),
+                verdicts: verdicts.of_file(file),
+                tails: annotations.of_file(file).filter(|t| !t.is_empty()),
+            });
         }
-        let Some((_, head, file_verdicts)) = &self.file else {
+        let Some(BatchFile {
+            head,
+            verdicts: file_verdicts,
+            tails: file_tails,
+            ..
+        }) = &self.file
+        else {
             unreachable!("set above")
         };
-        let file_tails = annotations
-            .of_file(&self.writer.files[idx])
-            .filter(|t| !t.is_empty());
+        let file_tails = *file_tails;
         self.packed.resize(len as usize, 0);
         self.spill.seek(SeekFrom::Start(off)).map_err(unreadable)?;
         self.spill
