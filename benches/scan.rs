@@ -16,6 +16,9 @@
 //! * `ntlm-1g.evtx`: 1 GiB of 8001s written by `evtx-writer` (`examples/ntlm_outgoing.rs`:
 //!   one server's LocalSystem services reaching 200 servers, 20 a second): the outgoing NTLM
 //!   a client's log holds, each 8001 kept for the anonymous logons' client rule;
+//! * `sql-1g.evtx`: 1 GiB of SQL Server 18456s for ANONYMOUS LOGON written by `evtx-writer`
+//!   (`examples/sql_anonymous.rs`: a double hop without delegation from 50 web servers, 20 a
+//!   second), each kept for the anonymous logons' SQL Server rule;
 //! * `small/`: 10,000 small logs written by `evtx-writer`;
 //! * `lab/`: a multi-host lab written by `evtx-writer` (40 hosts, Security + NTLM/Operational
 //!   + System each).
@@ -71,6 +74,8 @@ fn main() {
     writer_big(&flood, GIB, 1);
     let ntlm = dir.join("ntlm-1g.evtx");
     writer_example(&ntlm, GIB, "ntlm_outgoing", &[]);
+    let sql = dir.join("sql-1g.evtx");
+    writer_example(&sql, GIB, "sql_anonymous", &[]);
     let small = dir.join("small");
     small_files(&small, 10_000);
     let lab = dir.join("lab");
@@ -79,7 +84,7 @@ fn main() {
     println!("\n{}\n", machine());
     println!("| input | size | tool | wall (median of {runs}) | MB/s | peak RSS | CPU | evtx_dump / nullsight |");
     println!("|---|---|---|---|---|---|---|---|");
-    let cases: [(&str, &Path, bool); 7] = [
+    let cases: [(&str, &Path, bool); 8] = [
         (
             "security-1g (real Security chunks, 4624-heavy)",
             &security,
@@ -99,6 +104,11 @@ fn main() {
         (
             "ntlm-1g (evtx-writer, 8001 from LocalSystem to 200 servers)",
             &ntlm,
+            true,
+        ),
+        (
+            "sql-1g (evtx-writer, 18456 for ANONYMOUS LOGON from 50 clients)",
+            &sql,
             true,
         ),
         ("10,000 small files (evtx-writer)", &small, false),

@@ -411,6 +411,80 @@ fn sql_server_anonymous_login_failure() {
         .any(|f| f.id == "sql-anonymous-login-failure"));
 }
 
+/// An anonymous 18456 on SRV at `t` from `ip` (`reason` tells groups apart).
+fn sql_anon(rid: u64, t: i64, host: &str, ip: &str, reason: &str) -> Event {
+    ev(
+        "target.evtx",
+        rid,
+        t,
+        host,
+        18456,
+        Kind::SqlLoginFailure(SqlLoginFailure {
+            instance: "MSSQLSERVER".into(),
+            target_user: Some("NT AUTHORITY\\ANONYMOUS LOGON".into()),
+            ip: Some(ip.into()),
+            reason: Some(reason.into()),
+            ..Default::default()
+        }),
+    )
+}
+
+#[test]
+fn the_18456_linked_is_the_nearest_of_a_flood_ties_to_the_smallest_reference() {
+    // A middle tier's double hop fails every 7 s (the 18456s are kept grouped, a few bytes
+    // each): the logon at 500 s is nearest to 497 s and to an 18456 of another reason at
+    // 503 s, 3 s each way; the smaller record id wins. The other reason's first, so that the
+    // tie is not settled by the order they came in.
+    const TOKEN: &str = "Token-based server access validation failed";
+    let mut events = vec![sql_anon(
+        1500,
+        503,
+        SRV,
+        "10.0.0.30",
+        "Could not find a login",
+    )];
+    events.extend((0..150).map(|i| sql_anon(1000 + i, 7 * i as i64, SRV, "10.0.0.30", TOKEN)));
+    // The same second again, a larger record id: counted, not linked.
+    events.push(sql_anon(2000, 497, SRV, "10.0.0.30", TOKEN));
+    // Nearer, but from another client, or on another host.
+    events.push(sql_anon(3, 500, SRV, "10.0.0.31", TOKEN));
+    events.push(sql_anon(4, 500, "other01", "10.0.0.30", TOKEN));
+    events.push(anon_logon(
+        41,
+        500,
+        SRV,
+        Some("IIS01"),
+        Some("10.0.0.30"),
+        0x4714,
+        128,
+    ));
+    let check = |o: &Outcome| {
+        let c = o.anonymous_logons.get(0).unwrap();
+        assert_eq!(c.scenario, "sql_server_anonymous");
+        let linked: Vec<u64> = c.linked.iter().map(|r| r.record_id).collect();
+        assert_eq!(linked, [1071], "{c:?}");
+        assert!(c.reasons.iter().any(|r| r.contains("3 s away")), "{c:?}");
+        // Every 18456 counts in its host's finding, the same second's too; the evidence is
+        // the earliest, whatever the group.
+        let f = o
+            .findings
+            .iter()
+            .find(|f| f.id == "sql-anonymous-login-failure" && f.hosts[0].as_ref() == SRV)
+            .unwrap();
+        assert_eq!(f.count, 153);
+        assert_eq!(f.evidence.first().map(|r| r.record_id), Some(1000));
+        assert_eq!(f.sources.len(), 2);
+    };
+    check(&run(&events));
+    // Read as two states merged (the flood split between threads), the same.
+    let (mut a, mut b) = (Analysis::default(), Analysis::default());
+    for (i, e) in events.iter().rev().enumerate() {
+        if i % 3 == 0 { &mut a } else { &mut b }.observe(e);
+    }
+    a.merge(b);
+    check(&a.finish());
+}
+
 #[test]
 fn enumeration_by_pipes_and_by_burst() {
     let o = run(&[

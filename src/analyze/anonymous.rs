@@ -460,7 +460,7 @@ pub(crate) fn classify_all(
     let burst = bursts(st, dups, &mut names);
     let near = Near {
         outgoing: OutgoingNear::new(st.outgoing.groups()),
-        sql: ByTime::new(st.sql_anon.iter().map(|(r, s)| (s.time, r, s))),
+        sql: super::sql_anonymous::SqlNear::new(&st.sql_anon),
     };
     let mut out = super::verdicts::Builder::new(st.cfg.evidence_cap, st.anon.kept());
     st.anon.for_each(&mut names, |r, a| {
@@ -474,7 +474,7 @@ pub(crate) fn classify_all(
 /// a flood of anonymous logons came with the clients' NTLM logs.
 struct Near<'a> {
     outgoing: OutgoingNear<'a>,
-    sql: ByTime<'a, super::state::SqlAnon>,
+    sql: super::sql_anonymous::SqlNear<'a>,
 }
 
 /// The 8001 groups ([`super::outgoing::OutgoingSeen`]), found by their client and by their
@@ -557,26 +557,6 @@ impl<'a> OutgoingNear<'a> {
             (r, &g.who)
         });
         (clients, nearest)
-    }
-}
-
-struct ByTime<'a, T>(Vec<(i64, &'a EventRef, &'a T)>);
-
-impl<'a, T> ByTime<'a, T> {
-    fn new(items: impl Iterator<Item = (i64, &'a EventRef, &'a T)>) -> Self {
-        let mut v: Vec<_> = items.collect();
-        v.sort_by_key(|x| x.0);
-        ByTime(v)
-    }
-
-    /// Those at most `window` seconds from `t`, in time order.
-    fn around(&self, t: i64, window: i64) -> impl Iterator<Item = (&'a EventRef, &'a T)> + '_ {
-        let (lo, hi) = (t.saturating_sub(window), t.saturating_add(window));
-        let start = self.0.partition_point(|x| x.0 < lo);
-        self.0[start..]
-            .iter()
-            .take_while(move |x| x.0 <= hi)
-            .map(|&(_, r, x)| (r, x))
     }
 }
 
@@ -770,13 +750,7 @@ fn classify(
     // would read as an explicit null session.
     let sql = near
         .sql
-        .around(a.time, cfg.sql_window_secs)
-        .filter(|(_, s)| short_host(&s.computer) == host)
-        .filter(|(_, s)| match (&s.ip, &a.ip) {
-            (Some(x), Some(y)) => **x == **y,
-            _ => true,
-        })
-        .min_by_key(|(r, s)| ((s.time - a.time).abs(), (*r).clone()));
+        .nearest(a.time, cfg.sql_window_secs, &host, a.ip.as_deref());
 
     // 3. The client's 8001.
     let ws = a.workstation.as_deref().map(short_host);
@@ -839,7 +813,7 @@ fn classify(
                 }
             }
             _ if sql.is_some() => {
-                let (sr, s) = sql.expect("checked");
+                let (sr, s) = sql.as_ref().expect("checked");
                 out.scenario = sc::SQL_SERVER_ANONYMOUS;
                 out.linked.push(sr.clone());
                 out.findings.push("sql-anonymous-login-failure");
@@ -899,7 +873,7 @@ fn classify(
     }
 
     // 5. SQL Server.
-    if let Some((sr, s)) = sql {
+    if let Some((sr, s)) = &sql {
         out.scenario = sc::SQL_SERVER_ANONYMOUS;
         out.confidence = Confidence::Medium;
         out.linked.push(sr.clone());
@@ -1022,12 +996,12 @@ fn classify(
     out
 }
 
-fn sql_reason(s: &super::state::SqlAnon, a: &AnonLogon) -> String {
+fn sql_reason(s: &super::sql_anonymous::SqlHit<'_>, a: &AnonLogon) -> String {
     format!(
         "SQL Server {} refused 'NT AUTHORITY\\ANONYMOUS LOGON' on this host {} s away (18456, client {}): the caller's Windows identity was lost on a double hop or to NTLM",
-        s.instance,
+        s.key.instance,
         (s.time - a.time).abs(),
-        s.ip.as_deref().unwrap_or("-")
+        s.key.ip.as_deref().unwrap_or("-")
     )
 }
 

@@ -502,19 +502,7 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
     }
 
     // SQL Server ANONYMOUS LOGON.
-    let mut sql: BTreeMap<(String, String), (Sample, BTreeSet<String>, BTreeSet<String>)> =
-        BTreeMap::new();
-    for (r, s) in &st.sql_anon {
-        if dups.contains_key(&r.file) {
-            continue;
-        }
-        let e = sql
-            .entry((s.computer.clone(), s.instance.clone()))
-            .or_default();
-        e.0.add(s.time, r.clone(), cap);
-        e.1.extend(s.ip.clone());
-        e.2.extend(s.reason.clone());
-    }
+    let sql = st.sql_anon.by_instance(dups, cap);
     for ((host, instance), (s, ips, reasons)) in sql {
         let mut f = Finding::new(
             "sql-anonymous-login-failure",
@@ -523,8 +511,8 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
         )
         .with_sample(&s, cap);
         f.scenario = Some(sc::SQL_SERVER_ANONYMOUS);
-        f.hosts = vec![host.into()];
-        f.sources = ips.iter().map(|s| Text::from(s.as_str())).collect();
+        f.hosts = vec![host];
+        f.sources = ips.iter().map(|s| Text::from(&**s)).collect();
         f.accounts = vec!["NT AUTHORITY\\ANONYMOUS LOGON".into()];
         f.reasons.push(
             format!(
@@ -537,7 +525,7 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
             f.reasons.push(
                 format!(
                     "clients (the middle tier whose delegation failed): {}",
-                    ips.into_iter().collect::<Vec<_>>().join(", ")
+                    ips.iter().map(|s| &**s).collect::<Vec<_>>().join(", ")
                 )
                 .into(),
             );

@@ -4,9 +4,10 @@
 //! two states (from other files, hosts or threads), [`Analysis::finish`] into findings.
 //! Memory grows with distinct flows (hosts, accounts, sources, time windows), never with the
 //! event count — with deliberate exceptions: every ANONYMOUS LOGON 4624 (and the few
-//! Zerologon and SQL events) is kept as a compact record, because each one is classified and
-//! annotated on its own; and the 8001s a logon's client may have logged keep their times
-//! (a few bytes per distinct second and content, [`outgoing`]).
+//! Zerologon events) is kept as a compact record, because each one is classified and
+//! annotated on its own; and the 8001s a logon's client may have logged and SQL Server's
+//! anonymous 18456s keep their times (a few bytes per distinct second and content,
+//! [`outgoing`], [`sql_anonymous`], [`times`]).
 //!
 //! Every aggregate is keyed by the file it came from, so that [`Analysis::finish`] can count a
 //! file that holds exactly the same records as another (a copy, a repaired or damaged
@@ -32,6 +33,8 @@ pub mod finding;
 pub mod hosts;
 pub mod inventory;
 mod outgoing;
+mod sql_anonymous;
+mod times;
 mod windows;
 mod state;
 mod verdicts;

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 pub(crate) use super::anon_logons::{AnonLogon, AnonLogons};
 use super::outgoing::{OutgoingFields, OutgoingSeen};
+use super::sql_anonymous::SqlSeen;
 
 /// Per-file fingerprint: how many events and an order-independent digest of their identity
 /// (computer, record id, event id, time). Two files with the same fingerprint hold the same
@@ -106,16 +107,6 @@ pub(crate) struct ZlEvent {
     pub target: Option<String>,
     pub password_last_set: Option<String>,
     pub ip: Option<String>,
-}
-
-/// An 18456 for ANONYMOUS LOGON.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SqlAnon {
-    pub computer: String,
-    pub time: i64,
-    pub ip: Option<String>,
-    pub instance: String,
-    pub reason: Option<String>,
 }
 
 /// Which windowed detection a bucket feeds.
@@ -247,7 +238,8 @@ pub(crate) struct State {
     /// Netlogon 5827–5831 per (file, DC, event id, account).
     pub netlogon: BTreeMap<(Arc<str>, String, u32, String), Sample>,
     pub outgoing: OutgoingSeen,
-    pub sql_anon: BTreeMap<EventRef, SqlAnon>,
+    /// SQL Server's anonymous 18456s, grouped.
+    pub sql_anon: SqlSeen,
     /// Per key, its aggregates by time window (one key for all its windows: a B-tree entry
     /// per window repeated the key).
     pub windows: FastMap<WinKey, Windows<WinAgg>>,
@@ -290,7 +282,7 @@ impl State {
             zerologon: BTreeMap::new(),
             netlogon: BTreeMap::new(),
             outgoing: OutgoingSeen::default(),
-            sql_anon: BTreeMap::new(),
+            sql_anon: SqlSeen::default(),
             windows: FastMap::default(),
             lockouts: BTreeMap::new(),
             inv: inventory::State::default(),
@@ -451,15 +443,16 @@ impl State {
             }
             Kind::SqlLoginFailure(s) => {
                 if e.anonymous {
-                    self.sql_anon.insert(
-                        r,
-                        SqlAnon {
-                            computer: e.computer.to_string(),
-                            time: t,
-                            ip: s.ip.as_deref().map(String::from),
-                            instance: s.instance.to_string(),
-                            reason: s.reason.as_deref().map(String::from),
-                        },
+                    self.sql_anon.add(
+                        &e.file,
+                        &e.computer,
+                        &s.instance,
+                        s.ip.as_deref(),
+                        s.reason.as_deref(),
+                        t,
+                        e.record_id,
+                        cap,
+                        &mut self.names,
                     );
                 } else {
                     let source = s.ip.clone().unwrap_or_else(|| "(unknown)".into());
@@ -602,7 +595,7 @@ impl State {
         self.zerologon.extend(o.zerologon);
         merge_map(&mut self.netlogon, o.netlogon, |a, b| a.merge(b, cap));
         self.outgoing.merge(o.outgoing);
-        self.sql_anon.extend(o.sql_anon);
+        self.sql_anon.merge(o.sql_anon, cap);
         let names = &mut self.names;
         merge_fast_map(&mut self.windows, o.windows, |a, b| a.merge(b, cap, names));
         merge_map(&mut self.lockouts, o.lockouts, |a, b| a.merge(b, cap));
@@ -646,6 +639,7 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     // Which copies of a repeated record the later ones replace.
     st.anon.dedup();
     st.outgoing.settle();
+    st.sql_anon.settle();
     let detected = detections::findings(&st, &dups);
     drop(std::mem::take(&mut st.windows));
     drop(std::mem::take(&mut st.lockouts));

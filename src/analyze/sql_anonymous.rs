@@ -1,0 +1,175 @@
+//! SQL Server's 18456 "Login failed for user 'NT AUTHORITY\ANONYMOUS LOGON'": the detection
+//! `sql-anonymous-login-failure` and the classification's rule 5 (an anonymous logon on the
+//! SQL Server's host near an 18456 from the same client) read them.
+//!
+//! A double hop without delegation refuses every request of the middle tier: millions of
+//! 18456s from a few clients. Kept one entry per event, a 1 GB Application log of them took
+//! the scan to 833 MB. So they are grouped by file and by all they say but their time, and
+//! each group keeps its evidence sample and its (time, record id) pairs, packed.
+
+use super::finding::{FileSample, Sample};
+use super::state::Names;
+use super::times::Times;
+use super::EventRef;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What an anonymous 18456 says, all but its time. Names are shared ([`Names`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct SqlKey {
+    pub file: Arc<str>,
+    pub computer: Arc<str>,
+    /// The event's provider: `MSSQLSERVER`, or `MSSQL$NAME` for a named instance.
+    pub instance: Arc<str>,
+    /// The client address (`[CLIENT: ...]`): the middle tier.
+    pub ip: Option<Arc<str>>,
+    pub reason: Option<Arc<str>>,
+}
+
+/// The 18456s of one key: the evidence (the earliest, capped, and the count), and every
+/// distinct time with its smallest record id, for the nearest one to a logon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SqlGroup {
+    pub sample: FileSample,
+    pub times: Times,
+}
+
+/// The anonymous 18456s, grouped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SqlSeen(BTreeMap<SqlKey, SqlGroup>);
+
+/// What the classification tells of the 18456 it links to a logon.
+pub(crate) struct SqlHit<'a> {
+    pub key: &'a SqlKey,
+    pub time: i64,
+}
+
+impl SqlSeen {
+    #[allow(clippy::too_many_arguments)]
+    pub fn add(
+        &mut self,
+        file: &Arc<str>,
+        computer: &str,
+        instance: &str,
+        ip: Option<&str>,
+        reason: Option<&str>,
+        t: i64,
+        record_id: u64,
+        cap: usize,
+        names: &mut Names,
+    ) {
+        let mut name = |x: &str| names.get(x);
+        let key = SqlKey {
+            file: Arc::clone(file),
+            computer: name(computer),
+            instance: name(instance),
+            ip: ip.map(&mut name),
+            reason: reason.map(&mut name),
+        };
+        let g = self.0.entry(key).or_insert_with(|| SqlGroup {
+            sample: FileSample::default(),
+            times: Times::default(),
+        });
+        g.sample.add(t, record_id, cap);
+        g.times.push(t, record_id);
+    }
+
+    pub fn merge(&mut self, o: SqlSeen, cap: usize) {
+        super::finding::merge_map(&mut self.0, o.0, |a, b| {
+            a.sample.merge(b.sample, cap);
+            a.times.extend(&b.times);
+        });
+    }
+
+    /// Put every group's times in order; before [`SqlNear::nearest`].
+    pub fn settle(&mut self) {
+        self.0.values_mut().for_each(|g| g.times.settle());
+    }
+
+    /// Per (host, instance), skipping the files in `skip`: the evidence of every 18456, the
+    /// client addresses and the reasons.
+    pub fn by_instance(
+        &self,
+        skip: &BTreeMap<Arc<str>, Arc<str>>,
+        cap: usize,
+    ) -> BTreeMap<(Arc<str>, Arc<str>), (Sample, Vec<Arc<str>>, Vec<Arc<str>>)> {
+        let mut out: BTreeMap<_, (Sample, Vec<Arc<str>>, Vec<Arc<str>>)> = BTreeMap::new();
+        for (k, g) in &self.0 {
+            if skip.contains_key(&k.file) {
+                continue;
+            }
+            let e = out
+                .entry((Arc::clone(&k.computer), Arc::clone(&k.instance)))
+                .or_default();
+            g.sample.merge_into(&mut e.0, &k.file, cap);
+            e.1.extend(k.ip.clone());
+            e.2.extend(k.reason.clone());
+        }
+        for (_, ips, reasons) in out.values_mut() {
+            for v in [ips, reasons] {
+                v.sort();
+                v.dedup();
+            }
+        }
+        out
+    }
+}
+
+/// The groups by short host name, for the classification.
+pub(crate) struct SqlNear<'a> {
+    groups: Vec<(&'a SqlKey, &'a SqlGroup)>,
+    by_host: BTreeMap<String, Vec<usize>>,
+}
+
+impl<'a> SqlNear<'a> {
+    /// Of settled groups ([`SqlSeen::settle`]).
+    pub fn new(seen: &'a SqlSeen) -> Self {
+        let groups: Vec<_> = seen.0.iter().collect();
+        let mut by_host: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, (k, _)) in groups.iter().enumerate() {
+            by_host
+                .entry(super::short_host(&k.computer))
+                .or_default()
+                .push(i);
+        }
+        SqlNear { groups, by_host }
+    }
+
+    /// The 18456 on `host` at most `window` seconds from `t` nearest to it (ties to the
+    /// smallest reference), from client `ip` when both name one.
+    pub fn nearest(
+        &self,
+        t: i64,
+        window: i64,
+        host: &str,
+        ip: Option<&str>,
+    ) -> Option<(EventRef, SqlHit<'a>)> {
+        let (lo, hi) = (t.saturating_sub(window), t.saturating_add(window));
+        let mut best: Option<((i64, &'a str, u64), SqlHit<'a>)> = None;
+        for &i in self.by_host.get(host).into_iter().flatten() {
+            let (k, g) = self.groups[i];
+            if let (Some(x), Some(y)) = (k.ip.as_deref(), ip) {
+                if x != y {
+                    continue;
+                }
+            }
+            let (before, from) = g.times.nearest(t);
+            for (when, record_id) in [before, from].into_iter().flatten() {
+                if !(lo..=hi).contains(&when) {
+                    continue;
+                }
+                let rank = ((when - t).abs(), &*k.file, record_id);
+                if best.as_ref().is_none_or(|(b, _)| rank < *b) {
+                    best = Some((rank, SqlHit { key: k, time: when }));
+                }
+            }
+        }
+        best.map(|((_, _, record_id), hit)| {
+            let r = EventRef {
+                file: Arc::clone(&hit.key.file),
+                record_id,
+            };
+            (r, hit)
+        })
+    }
+}
