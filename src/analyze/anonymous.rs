@@ -461,6 +461,7 @@ pub(crate) fn classify_all(
     let near = Near {
         outgoing: OutgoingNear::new(st.outgoing.groups()),
         sql: super::sql_anonymous::SqlNear::new(&st.sql_anon),
+        sessions: st.sessions.lookup(),
     };
     let mut out = super::verdicts::Builder::new(st.cfg.evidence_cap, st.anon.kept());
     st.anon.for_each(&mut names, |r, a| {
@@ -475,6 +476,8 @@ pub(crate) fn classify_all(
 struct Near<'a> {
     outgoing: OutgoingNear<'a>,
     sql: super::sql_anonymous::SqlNear<'a>,
+    /// The anonymous share-access sessions, by host and logon id.
+    sessions: super::sessions::SessionLookup<'a>,
 }
 
 /// The 8001 groups ([`super::outgoing::OutgoingSeen`]), found by their client and by their
@@ -840,8 +843,8 @@ fn classify(
     // 4. Enumeration.
     let session = a
         .logon_id
-        .and_then(|l| st.sessions.get(&(Arc::clone(&a.computer), l)));
-    if let Some(s) = session {
+        .and_then(|l| near.sessions.get(&(Arc::clone(&a.computer), l)));
+    if let Some(s) = &session {
         out.linked.extend(s.refs.iter().map(|(_, r)| r.clone()));
         let recon: Vec<&Arc<str>> = s.pipes.iter().filter(|p| cfg.is_recon_pipe(p)).collect();
         if !recon.is_empty() {
@@ -936,7 +939,7 @@ fn classify(
     }
 
     // 7. IPC$ only.
-    if let Some(s) = session {
+    if let Some(s) = &session {
         if s.shares.iter().any(|x| &**x == "IPC$") {
             out.scenario = sc::EXPLICIT_NULL_SESSION;
             out.confidence = Confidence::Medium;

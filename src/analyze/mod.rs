@@ -33,6 +33,7 @@ pub mod finding;
 pub mod hosts;
 pub mod inventory;
 mod outgoing;
+mod sessions;
 mod sql_anonymous;
 mod times;
 mod windows;

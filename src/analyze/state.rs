@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 pub(crate) use super::anon_logons::{AnonLogon, AnonLogons};
 use super::outgoing::{OutgoingFields, OutgoingSeen};
+use super::sessions::Sessions;
 use super::sql_anonymous::SqlSeen;
 
 /// Per-file fingerprint: how many events and an order-independent digest of their identity
@@ -78,23 +79,6 @@ impl Names {
 impl PartialEq for Names {
     fn eq(&self, _: &Self) -> bool {
         true
-    }
-}
-
-/// What an anonymous session (computer + logon id) touched, from 5140/5145. One is kept per
-/// session: the shares and pipes are sorted lists of shared names (a B-tree set's first node
-/// is about 300 bytes, for the one or two names a session opens).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct AnonSession {
-    pub shares: Vec<Arc<str>>,
-    pub pipes: Vec<Arc<str>>,
-    pub refs: super::finding::Refs,
-}
-
-/// Add `name` to the sorted, distinct `list`.
-fn add_name(list: &mut Vec<Arc<str>>, name: Arc<str>) {
-    if let Err(at) = list.binary_search(&name) {
-        list.insert(at, name);
     }
 }
 
@@ -230,7 +214,7 @@ pub(crate) struct State {
     /// (computer, 5-second bucket) → the earliest service logon of a built-in account in it.
     pub startup: BTreeMap<(String, i64), (i64, EventRef)>,
     /// (computer, logon id) of anonymous 5140/5145.
-    pub sessions: BTreeMap<(Arc<str>, u64), AnonSession>,
+    pub sessions: Sessions,
     /// Anonymous share access aggregated per (file, host, source): null-session enumeration
     /// is visible even when the 4624 is not in the evidence.
     pub anon_shares: BTreeMap<(Arc<str>, String, String), ShareAgg>,
@@ -271,13 +255,14 @@ pub(crate) fn account(domain: Option<&str>, user: Option<&str>) -> Option<String
 
 impl State {
     pub fn new(cfg: Config) -> Self {
+        let cap = cfg.evidence_cap;
         State {
             cfg: Arc::new(cfg),
             files: BTreeMap::new(),
             anon: AnonLogons::default(),
             names: Names::default(),
             startup: BTreeMap::new(),
-            sessions: BTreeMap::new(),
+            sessions: Sessions::new(cap),
             anon_shares: BTreeMap::new(),
             zerologon: BTreeMap::new(),
             netlogon: BTreeMap::new(),
@@ -482,17 +467,12 @@ impl State {
                 let pipe = s.pipe();
                 if let Some(lid) = s.subject.logon_id {
                     let names = &mut self.names;
-                    let sess = self
-                        .sessions
-                        .entry((names.get(&e.computer), lid.0))
-                        .or_default();
-                    if let Some(x) = &share {
-                        add_name(&mut sess.shares, names.get(x));
-                    }
-                    if let Some(x) = &pipe {
-                        add_name(&mut sess.pipes, names.get(x));
-                    }
-                    sess.refs.insert((t, r.clone()), cap);
+                    self.sessions.add(
+                        (names.get(&e.computer), lid.0),
+                        share.as_deref().map(|x| names.get(x)),
+                        pipe.as_deref().map(|x| names.get(x)),
+                        (t, r.clone()),
+                    );
                 }
                 let source = s.network.ip.as_deref().unwrap_or("(unknown)").to_string();
                 let entry = self
@@ -581,13 +561,7 @@ impl State {
                 *a = b;
             }
         });
-        merge_map(&mut self.sessions, o.sessions, |a, b| {
-            b.shares
-                .into_iter()
-                .for_each(|x| add_name(&mut a.shares, x));
-            b.pipes.into_iter().for_each(|x| add_name(&mut a.pipes, x));
-            a.refs.merge(b.refs, cap);
-        });
+        self.sessions.merge(o.sessions);
         merge_map(&mut self.anon_shares, o.anon_shares, |a, b| {
             a.0.merge(b.0, cap);
             a.1.extend(b.1);

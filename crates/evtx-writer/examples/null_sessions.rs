@@ -1,0 +1,185 @@
+//! Writes a large Security log of null-session enumeration for benchmarks: scanners at 500
+//! addresses open a new anonymous session on a DC again and again, each one a 4624 for
+//! ANONYMOUS LOGON, a 5140 for IPC$, 5145s for the samr and lsarpc pipes and a 4634, 20
+//! sessions a second. Every session has its own logon id.
+//!
+//! usage: cargo run --release -p evtx-writer --example null_sessions -- OUT.evtx SIZE_MB
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime, Guid, Sid, Value};
+
+const AUDITING: Guid = Guid::from_fields(
+    0x54849625,
+    0x5478,
+    0x4994,
+    [0xA5, 0xBA, 0x3E, 0x3B, 0x03, 0x28, 0xC3, 0x0D],
+);
+
+fn s(v: &str) -> Value<'static> {
+    Value::String(Cow::Owned(v.to_string()))
+}
+
+fn sid(v: &str) -> Value<'static> {
+    Value::Sid(v.parse::<Sid>().unwrap())
+}
+
+fn record(
+    event_id: u16,
+    version: u8,
+    task: u16,
+    data: Vec<(&'static str, Value<'static>)>,
+) -> EventRecord<'static> {
+    EventRecord {
+        provider_name: "Microsoft-Windows-Security-Auditing".into(),
+        provider_guid: Some(AUDITING),
+        event_id,
+        version,
+        task,
+        keywords: 0x8020_0000_0000_0000,
+        process_id: 4,
+        thread_id: 4108,
+        channel: "Security".into(),
+        computer: "DC01.corp.example".into(),
+        data: EventData::Named(
+            data.into_iter()
+                .map(|(n, v)| (Cow::Borrowed(n), v))
+                .collect(),
+        ),
+        ..EventRecord::default()
+    }
+}
+
+fn anonymous_subject() -> Vec<(&'static str, Value<'static>)> {
+    vec![
+        ("SubjectUserSid", sid("S-1-5-7")),
+        ("SubjectUserName", s("ANONYMOUS LOGON")),
+        ("SubjectDomainName", s("NT AUTHORITY")),
+        ("SubjectLogonId", Value::HexInt64(0)),
+    ]
+}
+
+fn share(event_id: u16, pipe: Option<&str>) -> EventRecord<'static> {
+    let mut data = anonymous_subject();
+    data.extend([
+        ("ObjectType", s("File")),
+        ("IpAddress", s("")),
+        ("IpPort", s("")),
+        ("ShareName", s(r"\\*\IPC$")),
+        ("ShareLocalPath", s("")),
+    ]);
+    if let Some(p) = pipe {
+        data.push(("RelativeTargetName", s(p)));
+    }
+    data.extend([
+        ("AccessMask", Value::HexInt32(0x1)),
+        ("AccessList", s("%%4416\r\n\t\t\t\t")),
+    ]);
+    if pipe.is_some() {
+        data.push(("AccessReason", s("-")));
+    }
+    record(
+        event_id,
+        u8::from(pipe.is_none()),
+        if pipe.is_some() { 12811 } else { 12808 },
+        data,
+    )
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let out = args.get(1).map(String::as_str).unwrap_or("sessions.evtx");
+    let mb: u64 = args.get(2).map(|a| a.parse()).transpose()?.unwrap_or(64);
+    let target = mb * 1024 * 1024;
+    let logon = record(
+        4624,
+        2,
+        12544,
+        vec![
+            ("SubjectUserSid", sid("S-1-0-0")),
+            ("SubjectUserName", s("-")),
+            ("SubjectDomainName", s("-")),
+            ("SubjectLogonId", Value::HexInt64(0)),
+            ("TargetUserSid", sid("S-1-5-7")),
+            ("TargetUserName", s("ANONYMOUS LOGON")),
+            ("TargetDomainName", s("NT AUTHORITY")),
+            ("TargetLogonId", Value::HexInt64(0)),
+            ("LogonType", Value::U32(3)),
+            ("LogonProcessName", s("NtLmSsp ")),
+            ("AuthenticationPackageName", s("NTLM")),
+            ("WorkstationName", s("")),
+            ("LogonGuid", Value::Guid(Guid::default())),
+            ("TransmittedServices", s("-")),
+            ("LmPackageName", s("-")),
+            ("KeyLength", Value::U32(0)),
+            ("ProcessId", Value::SizeT(0)),
+            ("ProcessName", s("-")),
+            ("IpAddress", s("")),
+            ("IpPort", s("")),
+            ("ImpersonationLevel", s("%%1833")),
+            ("RestrictedAdminMode", s("-")),
+            ("TargetOutboundUserName", s("-")),
+            ("TargetOutboundDomainName", s("-")),
+            ("VirtualAccount", s("%%1843")),
+            ("TargetLinkedLogonId", Value::HexInt64(0)),
+            ("ElevatedToken", s("%%1843")),
+        ],
+    );
+    let logoff = record(
+        4634,
+        0,
+        12545,
+        vec![
+            ("TargetUserSid", sid("S-1-5-7")),
+            ("TargetUserName", s("ANONYMOUS LOGON")),
+            ("TargetDomainName", s("NT AUTHORITY")),
+            ("TargetLogonId", Value::HexInt64(0)),
+            ("LogonType", Value::U32(3)),
+        ],
+    );
+    let mut session = [
+        logon,
+        share(5140, None),
+        share(5145, Some("samr")),
+        share(5145, Some("lsarpc")),
+        logoff,
+    ];
+    let file = std::fs::File::create(out)?;
+    let mut w = EvtxWriter::new(file)?;
+    let t0 = FileTime::from_unix(1_700_000_000, 0).0;
+    let mut n: u64 = 0;
+    let mut written = 0u64;
+    let mut ip = String::new();
+    let mut port = String::new();
+    while written < target {
+        let logon_id = 0x1_0000_0000 + n * 0x100;
+        ip.clear();
+        let _ = write!(ip, "10.66.{}.{}", n / 250 % 2, 10 + n % 250);
+        port.clear();
+        let _ = write!(port, "{}", 49152 + n % 16000);
+        for (i, rec) in session.iter_mut().enumerate() {
+            rec.time = FileTime(t0 + n * 500_000 + i as u64 * 10_000);
+            let EventData::Named(items) = &mut rec.data else {
+                continue;
+            };
+            for (name, v) in items.iter_mut() {
+                match (&**name, v) {
+                    ("TargetLogonId", Value::HexInt64(x)) if i != 1 => *x = logon_id,
+                    ("SubjectLogonId", Value::HexInt64(x)) if i != 0 => *x = logon_id,
+                    ("IpAddress", Value::String(x)) => *x = Cow::Owned(ip.clone()),
+                    ("IpPort", Value::String(x)) => *x = Cow::Owned(port.clone()),
+                    _ => {}
+                }
+            }
+            w.write(rec)?;
+        }
+        n += 1;
+        if n.is_multiple_of(256) {
+            written = std::fs::metadata(out)?.len();
+        }
+    }
+    w.finish()?;
+    eprintln!("{n} sessions");
+    Ok(())
+}
