@@ -851,9 +851,10 @@ fn classify(
             out.scenario = sc::ENUMERATION;
             out.confidence = Confidence::High;
             out.findings.push("null-session-enumeration");
+            // The logon id is the logon's own (in its event): left out, a flood of null
+            // sessions shares one reason, not one per logon.
             out.reasons.push(format!(
-                "the session (TargetLogonId {:#x}) opened reconnaissance pipes over IPC$ in 5145: {}",
-                a.logon_id.unwrap_or(0),
+                "its session (the logon's TargetLogonId as 5145's SubjectLogonId) opened reconnaissance pipes over IPC$: {}",
                 recon.iter().map(|s| &***s).collect::<Vec<_>>().join(", ")
             ));
             out.reasons.extend(seen);
@@ -943,10 +944,9 @@ fn classify(
         if s.shares.iter().any(|x| &**x == "IPC$") {
             out.scenario = sc::EXPLICIT_NULL_SESSION;
             out.confidence = Confidence::Medium;
-            out.reasons.push(format!(
-                "the session (TargetLogonId {:#x}) opened \\\\*\\IPC$ (5140) and no reconnaissance pipe, as net use \\\\host\\IPC$ /user:\"\" \"\" does",
-                a.logon_id.unwrap_or(0)
-            ));
+            out.reasons.push(
+                "its session (the logon's TargetLogonId as 5140's SubjectLogonId) opened \\\\*\\IPC$ and no reconnaissance pipe, as net use \\\\host\\IPC$ /user:\"\" \"\" does".to_string(),
+            );
             out.reasons.extend(seen);
             out.to_decide = Some(DECIDE_CLIENT.into());
             return out;

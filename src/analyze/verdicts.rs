@@ -8,10 +8,15 @@
 //! what is per distinct host, client and verdict stays in memory: a flood of millions of
 //! anonymous logons costs disk, not memory. The reason that names a logon's client is kept
 //! as a place in its verdict's reasons, and made again from the logon's [`Who`] when read.
+//! A logon's linked events (its session's share access, the 8001 or 18456 nearest to it) are
+//! its own: they are packed beside the rows ([`LinkedLists`]), not in the verdict, which a
+//! flood of null sessions then shares (each logon's own made 393,472 distinct verdicts,
+//! 170 MB).
 
 use super::anon_logons::{Block, Spill};
 use super::anonymous::{share_text, Classified, Group, Reasons, TextSet};
 use super::finding::{capped_insert, Confidence, Distinct, FastMap};
+use super::windows::{get_u64, put_u64};
 use super::EventRef;
 use serde::Serialize;
 use std::sync::Arc;
@@ -24,6 +29,8 @@ pub struct AnonymousLogons {
     verdicts: Vec<Verdict>,
     whos: Vec<Who>,
     rows: Rows,
+    /// Each row's linked events.
+    linked: LinkedLists,
     /// Each file's rows: a range of `rows`, which are in event order.
     files: FastMap<Arc<str>, (usize, usize)>,
     /// Each name's rank in string order (the rows' order is the files' by name).
@@ -43,11 +50,10 @@ struct Verdict {
     reasons: Reasons,
     client_at: Option<u8>,
     to_decide: Option<Arc<str>>,
-    linked: Vec<EventRef>,
     findings: Vec<&'static str>,
 }
 
-/// One logon: 24 bytes. What it shares with the logons of its host and client that have the
+/// One logon: 32 bytes. What it shares with the logons of its host and client that have the
 /// same verdict is a [`Who`].
 #[derive(Debug, Clone, Copy)]
 struct Row {
@@ -56,6 +62,8 @@ struct Row {
     time: i64,
     file: u32,
     who: u32,
+    /// Where its linked events are in [`LinkedLists`] (`NO_LINKED`: none).
+    linked: u64,
 }
 
 /// The host, the client and the verdict of logons, as indices.
@@ -78,7 +86,7 @@ const NO_TIME: i64 = i64::MIN;
 const RUN_ROWS: usize = 1 << 17;
 /// Rows per block of the temporary file (96 KB): a lookup reads one.
 const BLOCK_ROWS: usize = 4096;
-const ROW_BYTES: usize = 24;
+const ROW_BYTES: usize = 32;
 
 impl Row {
     fn put(&self, out: &mut Vec<u8>) {
@@ -86,6 +94,7 @@ impl Row {
         out.extend_from_slice(&self.time.to_le_bytes());
         out.extend_from_slice(&self.file.to_le_bytes());
         out.extend_from_slice(&self.who.to_le_bytes());
+        out.extend_from_slice(&self.linked.to_le_bytes());
     }
 
     fn get(b: &[u8]) -> Row {
@@ -96,6 +105,7 @@ impl Row {
             time: u64_at(8) as i64,
             file: u32_at(16),
             who: u32_at(20),
+            linked: u64_at(24),
         }
     }
 }
@@ -162,6 +172,76 @@ impl Rows {
             block_start: 0,
             buf: Vec::new(),
         }
+    }
+}
+
+/// No linked events.
+const NO_LINKED: u64 = u64::MAX;
+/// Bytes of a block of [`LinkedLists`].
+const LINKED_BLOCK: usize = 16 * 1024;
+/// Blocks of [`LinkedLists`] a [`LinkedReader`] keeps.
+const LINKED_SLOTS: usize = 8;
+
+/// The logons' linked events, each logon's list packed (its length, then per event its file's
+/// number among the names and its record id) and appended to blocks: in memory until a block
+/// is full, then in the anonymous logons' temporary file. A list is found by its block and
+/// its place in it (`block << 32 | place`).
+#[derive(Debug, Clone, Default)]
+struct LinkedLists {
+    blocks: Vec<Block>,
+    /// The block being filled, after `blocks`.
+    open: Vec<u8>,
+}
+
+impl LinkedLists {
+    /// Append a packed list; where it is.
+    fn push(&mut self, spill: &Arc<Spill>, list: &[u8]) -> u64 {
+        if !self.open.is_empty() && self.open.len() + list.len() > LINKED_BLOCK {
+            let full = std::mem::take(&mut self.open).into_boxed_slice();
+            self.blocks.push(Block::store(spill, full));
+        }
+        let at = (self.blocks.len() as u64) << 32 | self.open.len() as u64;
+        self.open.extend_from_slice(list);
+        at
+    }
+}
+
+/// Reads [`LinkedLists`], keeping the last blocks read (rows read in event order find their
+/// lists in about the order they were written).
+struct LinkedReader<'a> {
+    all: &'a AnonymousLogons,
+    slots: Vec<Option<(usize, Vec<u8>)>>,
+    buf: Vec<u8>,
+}
+
+impl LinkedReader<'_> {
+    fn get(&mut self, at: u64) -> Vec<EventRef> {
+        if at == NO_LINKED {
+            return Vec::new();
+        }
+        let lists = &self.all.linked;
+        let (block, place) = ((at >> 32) as usize, (at & 0xffff_ffff) as usize);
+        let bytes: &[u8] = if block == lists.blocks.len() {
+            &lists.open
+        } else {
+            let slot = &mut self.slots[block % LINKED_SLOTS];
+            if slot.as_ref().is_none_or(|(b, _)| *b != block) {
+                let bytes = lists.blocks[block].bytes(&mut self.buf).to_vec();
+                *slot = Some((block, bytes));
+            }
+            &slot.as_ref().expect("read above").1
+        };
+        let mut r = &bytes[place..];
+        let n = get_u64(&mut r) as usize;
+        (0..n)
+            .map(|_| {
+                let file = Arc::clone(&self.all.names[get_u64(&mut r) as usize]);
+                EventRef {
+                    file,
+                    record_id: get_u64(&mut r),
+                }
+            })
+            .collect()
     }
 }
 
@@ -247,6 +327,8 @@ pub struct Builder {
     block_rows: usize,
     /// Names interned lately, by their address ([`Builder::name`]).
     recent: Vec<Option<(Arc<str>, u32)>>,
+    /// Where a logon's linked events are packed.
+    list: Vec<u8>,
 }
 
 /// Slots of [`Builder::recent`].
@@ -329,8 +411,22 @@ impl Builder {
             reasons,
             client_at,
             to_decide: c.to_decide,
-            linked: c.linked,
             findings: c.findings,
+        };
+        let linked = if c.linked.is_empty() {
+            NO_LINKED
+        } else {
+            let mut list = std::mem::take(&mut self.list);
+            list.clear();
+            put_u64(&mut list, c.linked.len() as u64);
+            for e in &c.linked {
+                put_u64(&mut list, u64::from(self.name(&e.file)));
+                put_u64(&mut list, e.record_id);
+            }
+            let spill = self.spill.get_or_insert_with(Default::default);
+            let at = self.out.linked.push(spill, &list);
+            self.list = list;
+            at
         };
         let texts = &mut self.texts;
         let verdict = self.verdicts.intern_with(&mut self.out.verdicts, v, |v| {
@@ -351,6 +447,7 @@ impl Builder {
             time: c.time.unwrap_or(NO_TIME),
             file: self.name(&c.event.file),
             who,
+            linked,
         };
         self.rows.push(row);
         if self.rows.len() >= self.run_rows {
@@ -572,13 +669,21 @@ impl AnonymousLogons {
         (i != NONE).then(|| Arc::clone(&self.names[i as usize]))
     }
 
-    fn make(&self, r: &Row) -> Classified {
-        self.make_with(r, true)
+    fn linked_reader(&self) -> LinkedReader<'_> {
+        LinkedReader {
+            all: self,
+            slots: vec![None; LINKED_SLOTS],
+            buf: Vec::new(),
+        }
+    }
+
+    fn make(&self, r: &Row, linked: &mut LinkedReader) -> Classified {
+        self.make_with(r, true, linked)
     }
 
     /// [`Self::make`]; without `client`, the reasons lack the one naming the client, and
     /// are the verdict's own list (nothing is made).
-    fn make_with(&self, r: &Row, client: bool) -> Classified {
+    fn make_with(&self, r: &Row, client: bool, linked: &mut LinkedReader) -> Classified {
         let w = self.whos[r.who as usize];
         let v = &self.verdicts[w.verdict as usize];
         Classified {
@@ -595,30 +700,36 @@ impl AnonymousLogons {
                 v.reasons.clone()
             },
             to_decide: v.to_decide.clone(),
-            linked: v.linked.clone(),
+            linked: linked.get(r.linked),
             findings: v.findings.clone(),
         }
     }
 
     /// The `i`th logon in event order.
     pub fn get(&self, i: usize) -> Option<Classified> {
-        self.rows.get(i).map(|r| self.make(&r))
+        let mut linked = self.linked_reader();
+        self.rows.get(i).map(|r| self.make(&r, &mut linked))
     }
 
     /// Every logon's verdict, in event order.
     pub fn iter(&self) -> impl Iterator<Item = Classified> + '_ {
-        self.rows.iter().map(|r| self.make(&r))
+        let mut linked = self.linked_reader();
+        self.rows.iter().map(move |r| self.make(&r, &mut linked))
     }
 
     /// [`Self::iter`] without the reason that names each logon's client: for the findings,
     /// which leave it out, and counts (making it took a string per logon).
     pub(crate) fn iter_without_client(&self) -> impl Iterator<Item = Classified> + '_ {
-        self.rows.iter().map(|r| self.make_with(&r, false))
+        let mut linked = self.linked_reader();
+        self.rows
+            .iter()
+            .map(move |r| self.make_with(&r, false, &mut linked))
     }
 
     /// The verdict of event `e`.
     pub fn find(&self, e: &EventRef) -> Option<Classified> {
-        Some(self.make(&self.of_file(&e.file)?.row(e.record_id)?))
+        let row = self.of_file(&e.file)?.row(e.record_id)?;
+        Some(self.make(&row, &mut self.linked_reader()))
     }
 
     /// The logons grouped by host, client and verdict (scenario, confidence, reasons, to
@@ -680,7 +791,7 @@ impl AnonymousLogons {
     fn group_heads(&self) -> (GroupIndex, Vec<GroupHead>) {
         let cap = self.evidence_cap;
         let class_of = self.class_of();
-        let linked = |&(v, j): &(u32, u32)| &self.verdicts[v as usize].linked[j as usize];
+        let mut linked = self.linked_reader();
         let mut index = GroupIndex {
             class_of,
             groups: FastMap::default(),
@@ -705,11 +816,8 @@ impl AnonymousLogons {
                 g.first_seen = Some(g.first_seen.map_or(r.time, |f| f.min(r.time)));
                 g.last_seen = Some(g.last_seen.map_or(r.time, |l| l.max(r.time)));
             }
-            let v = &self.verdicts[w.verdict as usize];
-            for j in 0..v.linked.len() as u32 {
-                capped_insert(&mut g.linked, (w.verdict, j), cap, |a, b| {
-                    linked(a).cmp(linked(b))
-                });
+            for e in linked.get(r.linked) {
+                capped_insert(&mut g.linked, e, cap, Ord::cmp);
             }
         }
         (index, heads)
@@ -771,11 +879,7 @@ impl AnonymousLogons {
                     record_id: e.record_id,
                 })
                 .collect(),
-            linked: g
-                .linked
-                .iter()
-                .map(|&(v, j)| self.verdicts[v as usize].linked[j as usize].clone())
-                .collect(),
+            linked: g.linked.clone(),
         }
     }
 }
@@ -798,13 +902,13 @@ impl GroupIndex {
 }
 
 /// One group of [`AnonymousLogons::group_heads`]: its first logon's names and verdict (a
-/// [`Who`]), its count and span, its linked events as (verdict, position).
+/// [`Who`]), its count and span, its earliest linked events.
 struct GroupHead {
     who: u32,
     count: u64,
     first_seen: Option<i64>,
     last_seen: Option<i64>,
-    linked: Vec<(u32, u32)>,
+    linked: Vec<EventRef>,
 }
 
 /// Groups in a batch.
@@ -1020,9 +1124,49 @@ mod tests {
         }
     }
 
+    /// A flood of null sessions: each logon links its own session's events. They read back
+    /// as each logon's, from blocks of the linked lists in the temporary file, while the
+    /// logons share one verdict; a group links the earliest of all its logons' events.
     #[test]
-    fn a_row_is_three_words() {
-        assert_eq!(std::mem::size_of::<Row>(), 24);
+    fn each_logon_keeps_its_own_linked_events_and_they_share_a_verdict() {
+        let n = 20_000u64;
+        let all: Vec<Classified> = (0..n)
+            .map(|i| {
+                let mut c = verdict("sec.evtx", 10 * i, Some(i as i64), Some("KALI"));
+                c.scenario = "enumeration";
+                c.linked = (1..=3)
+                    .map(|j| EventRef {
+                        file: Arc::from(if j == 3 { "other.evtx" } else { "sec.evtx" }),
+                        record_id: 10 * i + j,
+                    })
+                    .collect();
+                c
+            })
+            .collect();
+        // Pushed out of order: the rows are sorted, each keeps its own list.
+        let store: AnonymousLogons = all.iter().rev().cloned().collect();
+        assert!(
+            store.linked.blocks.len() > 10,
+            "{}",
+            store.linked.blocks.len()
+        );
+        assert_eq!(store.verdict_count(), 1);
+        assert_eq!(store.iter().collect::<Vec<_>>(), all);
+        let mid = &all[12_345];
+        assert_eq!(store.find(&mid.event).unwrap().linked, mid.linked);
+        assert_eq!(store.get(7).unwrap().linked, all[7].linked);
+        let g = store.groups();
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].count, n);
+        let mut want: Vec<EventRef> = all.iter().flat_map(|c| c.linked.clone()).collect();
+        want.sort();
+        want.truncate(store.evidence_cap);
+        assert_eq!(g[0].linked, want);
+    }
+
+    #[test]
+    fn a_row_is_four_words() {
+        assert_eq!(std::mem::size_of::<Row>(), 32);
     }
 
     #[test]
