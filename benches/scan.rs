@@ -19,6 +19,9 @@
 //! * `sql-1g.evtx`: 1 GiB of SQL Server 18456s for ANONYMOUS LOGON written by `evtx-writer`
 //!   (`examples/sql_anonymous.rs`: a double hop without delegation from 50 web servers, 20 a
 //!   second), each kept for the anonymous logons' SQL Server rule;
+//! * `sessions-1g.evtx`: 1 GiB of null-session enumeration written by `evtx-writer`
+//!   (`examples/null_sessions.rs`: scanners at 500 addresses opening a new anonymous session
+//!   20 times a second, each a 4624, a 5140, two 5145s and a 4634): a session per logon;
 //! * `small/`: 10,000 small logs written by `evtx-writer`;
 //! * `lab/`: a multi-host lab written by `evtx-writer` (40 hosts, Security + NTLM/Operational
 //!   + System each).
@@ -76,6 +79,8 @@ fn main() {
     writer_example(&ntlm, GIB, "ntlm_outgoing", &[]);
     let sql = dir.join("sql-1g.evtx");
     writer_example(&sql, GIB, "sql_anonymous", &[]);
+    let sessions = dir.join("sessions-1g.evtx");
+    writer_example(&sessions, GIB, "null_sessions", &[]);
     let small = dir.join("small");
     small_files(&small, 10_000);
     let lab = dir.join("lab");
@@ -84,7 +89,7 @@ fn main() {
     println!("\n{}\n", machine());
     println!("| input | size | tool | wall (median of {runs}) | MB/s | peak RSS | CPU | evtx_dump / nullsight |");
     println!("|---|---|---|---|---|---|---|---|");
-    let cases: [(&str, &Path, bool); 8] = [
+    let cases: [(&str, &Path, bool); 9] = [
         (
             "security-1g (real Security chunks, 4624-heavy)",
             &security,
@@ -109,6 +114,11 @@ fn main() {
         (
             "sql-1g (evtx-writer, 18456 for ANONYMOUS LOGON from 50 clients)",
             &sql,
+            true,
+        ),
+        (
+            "sessions-1g (evtx-writer, null-session enumeration, a session per logon)",
+            &sessions,
             true,
         ),
         ("10,000 small files (evtx-writer)", &small, false),
