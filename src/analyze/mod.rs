@@ -5,8 +5,10 @@
 //! Memory grows with distinct flows (hosts, accounts, sources, time windows), never with the
 //! event count — with deliberate exceptions: every ANONYMOUS LOGON 4624 (and the few
 //! Zerologon events) is kept as a compact record, because each one is classified and
-//! annotated on its own; and the 8001s a logon's client may have logged and SQL Server's
-//! anonymous 18456s keep their times (a few bytes per distinct second and content,
+//! annotated on its own (past a few thousand, packed in a temporary file, with each one's
+//! linked events); the anonymous share-access sessions, one per logon in a null-session
+//! flood, likewise ([`sessions`]); and the 8001s a logon's client may have logged and SQL
+//! Server's anonymous 18456s keep their times (a few bytes per distinct second and content,
 //! [`outgoing`], [`sql_anonymous`], [`times`]).
 //!
 //! Every aggregate is keyed by the file it came from, so that [`Analysis::finish`] can count a
