@@ -562,6 +562,108 @@ fn zerologon_4742_and_its_anonymous_logons() {
     assert!(z.evidence.iter().any(|r| r.record_id == 81));
 }
 
+/// A 5805 on `dc` naming the DC itself, as Zerologon's attempts log them.
+fn own_5805(file: &str, rid: u64, t: i64, dc: &str) -> Event {
+    ev(
+        file,
+        rid,
+        t,
+        dc,
+        5805,
+        Kind::Netlogon(Netlogon {
+            account: Some("DC01".into()),
+            ..Default::default()
+        }),
+    )
+}
+
+#[test]
+fn a_flood_of_zerologon_attempts_links_the_nearest_and_names_the_first_by_record() {
+    // A tool run again and again: 5805s every 3 s (two a second at times), kept grouped.
+    let dc = "dc01.corp.local";
+    let mut events: Vec<Event> = (0..3000u64)
+        .flat_map(|i| {
+            let t = 3 * i as i64;
+            let mut v = vec![own_5805("system.evtx", 1000 + 2 * i, t, dc)];
+            if i % 7 == 0 {
+                v.push(own_5805("system.evtx", 1001 + 2 * i, t, dc));
+            }
+            v
+        })
+        .collect();
+    // The logon at 4000 s: the 5805s at 3999 and 4002 s are 1 and 2 s away.
+    events.push(anon_logon(
+        80,
+        4000,
+        dc,
+        Some("ATTACKER"),
+        Some("172.16.66.37"),
+        0x31ff6e,
+        128,
+    ));
+    let check = |o: &Outcome, linked: u64| {
+        let c = o.anonymous_logons.get(0).unwrap();
+        assert_eq!(c.scenario, "zerologon");
+        assert_eq!(
+            c.linked.iter().map(|r| r.record_id).collect::<Vec<_>>(),
+            [linked]
+        );
+        let z = o.findings.iter().find(|f| f.id == "zerologon").unwrap();
+        assert_eq!(z.count, 3000 + 429);
+        // The first ten by record, whatever the order they came in.
+        assert!(
+            z.reasons[0].starts_with("5805 record 1000:"),
+            "{:?}",
+            z.reasons
+        );
+        assert!(
+            z.reasons[9].starts_with("5805 record 1015:"),
+            "{:?}",
+            z.reasons
+        );
+        z.severity.as_str().to_string()
+    };
+    // 3999 s is the 1333rd: record 1000 + 2 * 1333.
+    assert_eq!(check(&run(&events), 3666), "high");
+    // A 4742 by ANONYMOUS LOGON, farther but within the window, is taken before any 5805;
+    // it resets the DC's password, which makes the finding critical even past the first
+    // ten events named.
+    events.push(ev(
+        "target.evtx",
+        9_000_000,
+        4400,
+        dc,
+        4742,
+        Kind::ComputerAccountChange(ComputerAccountChange {
+            subject: Subject {
+                sid: Some("S-1-5-7".into()),
+                user: Some("ANONYMOUS LOGON".into()),
+                ..Default::default()
+            },
+            target_user: Some("DC01$".into()),
+            password_last_set: Some("9/15/2020 12:31:04 PM".into()),
+            ..Default::default()
+        }),
+    ));
+    let mut a = Analysis::default();
+    let mut b = Analysis::default();
+    for (i, e) in events.iter().rev().enumerate() {
+        if i % 2 == 0 { &mut a } else { &mut b }.observe(e);
+    }
+    a.merge(b);
+    let o = a.finish();
+    let c = o.anonymous_logons.get(0).unwrap();
+    assert_eq!(c.linked[0].record_id, 9_000_000);
+    let z = o.findings.iter().find(|f| f.id == "zerologon").unwrap();
+    assert_eq!(z.severity.as_str(), "critical");
+    // The 4742 is not among the ten named (system.evtx's 5805s come first by record).
+    assert!(
+        !z.reasons.iter().any(|r| r.starts_with("4742")),
+        "{:?}",
+        z.reasons
+    );
+}
+
 #[test]
 fn loopback() {
     let o = run(&[anon_logon(

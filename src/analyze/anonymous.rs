@@ -461,6 +461,7 @@ pub(crate) fn classify_all(
     let near = Near {
         outgoing: OutgoingNear::new(st.outgoing.groups()),
         sql: super::sql_anonymous::SqlNear::new(&st.sql_anon),
+        zerologon: super::zerologon::ZlNear::new(&st.zerologon),
         sessions: st.sessions.lookup(),
     };
     let mut out = super::verdicts::Builder::new(st.cfg.evidence_cap, st.anon.kept());
@@ -476,6 +477,7 @@ pub(crate) fn classify_all(
 struct Near<'a> {
     outgoing: OutgoingNear<'a>,
     sql: super::sql_anonymous::SqlNear<'a>,
+    zerologon: super::zerologon::ZlNear<'a>,
     /// The anonymous share-access sessions, by host and logon id.
     sessions: super::sessions::SessionLookup<'a>,
 }
@@ -698,18 +700,14 @@ fn classify(
     let seen = describe(a);
 
     // 1. Zerologon.
-    let zl = st
+    let zl = near
         .zerologon
-        .iter()
-        .filter(|(_, z)| {
-            short_host(&z.computer) == host && (z.time - a.time).abs() <= cfg.zerologon_window_secs
-        })
-        .min_by_key(|(zr, z)| (z.event_id != 4742, (z.time - a.time).abs(), (*zr).clone()));
-    if let Some((zr, z)) = zl {
+        .nearest(a.time, cfg.zerologon_window_secs, &host);
+    if let Some((zr, z, when)) = zl {
         out.scenario = sc::ZEROLOGON;
-        out.linked.push(zr.clone());
+        out.linked.push(zr);
         out.findings.push("zerologon");
-        let dt = z.time - a.time;
+        let dt = when - a.time;
         if z.event_id == 4742 {
             out.confidence = if z.password_last_set.is_some() {
                 Confidence::High

@@ -382,35 +382,32 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
         out.push(f);
     }
 
-    // Zerologon.
-    let mut zl: BTreeMap<String, (Sample, Vec<String>, bool)> = BTreeMap::new();
-    for (r, z) in &st.zerologon {
-        if dups.contains_key(&r.file) {
-            continue;
-        }
-        let e = zl
-            .entry(z.computer.clone())
-            .or_insert_with(|| (Sample::default(), vec![], false));
-        e.0.add(z.time, r.clone(), cap);
-        if z.event_id == 4742 {
-            let machine = z.target.as_deref().is_some_and(|t| t.ends_with('$'));
-            let strong = machine && z.password_last_set.is_some();
-            e.2 |= strong;
-            e.1.push(format!(
-                "4742 record {}: SubjectUserSid S-1-5-7 (ANONYMOUS LOGON) changed {}{}, PasswordLastSet {}",
-                r.record_id,
-                z.target.as_deref().unwrap_or("-"),
-                if machine { " (a computer account)" } else { "" },
-                z.password_last_set.as_deref().unwrap_or("- (not changed)")
-            ));
-        } else {
-            e.1.push(format!(
-                "5805 record {}: the DC's own account {} failed to authenticate its secure channel (Zerologon sends zero credentials as the DC)",
-                r.record_id,
-                z.target.as_deref().unwrap_or("-")
-            ));
-        }
-    }
+    // Zerologon: the first events by record named one by one.
+    let zl = st.zerologon.by_host(dups, cap);
+    let zl = zl.into_iter().map(|(host, (s, first, strong))| {
+        let reasons: Vec<String> = first
+            .into_iter()
+            .map(|(r, z)| {
+                if z.event_id == 4742 {
+                    let machine = z.target.as_deref().is_some_and(|t| t.ends_with('$'));
+                    format!(
+                        "4742 record {}: SubjectUserSid S-1-5-7 (ANONYMOUS LOGON) changed {}{}, PasswordLastSet {}",
+                        r.record_id,
+                        z.target.as_deref().unwrap_or("-"),
+                        if machine { " (a computer account)" } else { "" },
+                        z.password_last_set.as_deref().unwrap_or("- (not changed)")
+                    )
+                } else {
+                    format!(
+                        "5805 record {}: the DC's own account {} failed to authenticate its secure channel (Zerologon sends zero credentials as the DC)",
+                        r.record_id,
+                        z.target.as_deref().unwrap_or("-")
+                    )
+                }
+            })
+            .collect();
+        (host, (s, reasons, strong))
+    });
     for (host, (s, mut reasons, strong)) in zl {
         // Anonymous logons on the DC around the attack: the attacker's address.
         let short = super::short_host(&host);
@@ -450,7 +447,7 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
         } else {
             super::Confidence::Medium
         });
-        f.hosts = vec![host.into()];
+        f.hosts = vec![host];
         f.sources = sources
             .into_iter()
             .map(|s: Arc<str>| s.to_string())

@@ -3,13 +3,12 @@
 //! Analysis state is a monoid: [`Analysis::observe`] one event at a time, [`Analysis::merge`]
 //! two states (from other files, hosts or threads), [`Analysis::finish`] into findings.
 //! Memory grows with distinct flows (hosts, accounts, sources, time windows), never with the
-//! event count — with deliberate exceptions: every ANONYMOUS LOGON 4624 (and the few
-//! Zerologon events) is kept as a compact record, because each one is classified and
-//! annotated on its own (past a few thousand, packed in a temporary file, with each one's
+//! event count — with deliberate exceptions: every ANONYMOUS LOGON 4624 is kept as a compact
+//! record, because each one is classified and annotated on its own (past a few thousand, packed in a temporary file, with each one's
 //! linked events); the anonymous share-access sessions, one per logon in a null-session
-//! flood, likewise ([`sessions`]); and the 8001s a logon's client may have logged and SQL
-//! Server's anonymous 18456s keep their times (a few bytes per distinct second and content,
-//! [`outgoing`], [`sql_anonymous`], [`times`]).
+//! flood, likewise ([`sessions`]); and the 8001s a logon's client may have logged, SQL
+//! Server's anonymous 18456s and the Zerologon signatures keep their times (a few bytes per
+//! distinct second and content, [`outgoing`], [`sql_anonymous`], [`zerologon`], [`times`]).
 //!
 //! Every aggregate is keyed by the file it came from, so that [`Analysis::finish`] can count a
 //! file that holds exactly the same records as another (a copy, a repaired or damaged
@@ -39,6 +38,7 @@ mod sessions;
 mod sql_anonymous;
 mod times;
 mod windows;
+mod zerologon;
 mod state;
 mod verdicts;
 

@@ -15,6 +15,7 @@ pub(crate) use super::anon_logons::{AnonLogon, AnonLogons};
 use super::outgoing::{OutgoingFields, OutgoingSeen};
 use super::sessions::Sessions;
 use super::sql_anonymous::SqlSeen;
+use super::zerologon::{ZlFields, ZlSeen};
 
 /// Per-file fingerprint: how many events and an order-independent digest of their identity
 /// (computer, record id, event id, time). Two files with the same fingerprint hold the same
@@ -80,17 +81,6 @@ impl PartialEq for Names {
     fn eq(&self, _: &Self) -> bool {
         true
     }
-}
-
-/// A 4742 changed by ANONYMOUS LOGON, or a 5805 naming the DC itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ZlEvent {
-    pub computer: String,
-    pub time: i64,
-    pub event_id: u32,
-    pub target: Option<String>,
-    pub password_last_set: Option<String>,
-    pub ip: Option<String>,
 }
 
 /// Which windowed detection a bucket feeds.
@@ -218,7 +208,8 @@ pub(crate) struct State {
     /// Anonymous share access aggregated per (file, host, source): null-session enumeration
     /// is visible even when the 4624 is not in the evidence.
     pub anon_shares: BTreeMap<(Arc<str>, String, String), ShareAgg>,
-    pub zerologon: BTreeMap<EventRef, ZlEvent>,
+    /// Zerologon signatures, grouped.
+    pub zerologon: ZlSeen,
     /// Netlogon 5827–5831 per (file, DC, event id, account).
     pub netlogon: BTreeMap<(Arc<str>, String, u32, String), Sample>,
     pub outgoing: OutgoingSeen,
@@ -264,7 +255,7 @@ impl State {
             startup: BTreeMap::new(),
             sessions: Sessions::new(cap),
             anon_shares: BTreeMap::new(),
-            zerologon: BTreeMap::new(),
+            zerologon: ZlSeen::default(),
             netlogon: BTreeMap::new(),
             outgoing: OutgoingSeen::default(),
             sql_anon: SqlSeen::default(),
@@ -484,17 +475,15 @@ impl State {
                 entry.1.extend(pipe.map(|p| format!("pipe {p}")));
             }
             Kind::ComputerAccountChange(c) if e.anonymous => {
-                self.zerologon.insert(
-                    r,
-                    ZlEvent {
-                        computer: e.computer.to_string(),
-                        time: t,
-                        event_id: e.event_id,
-                        target: c.target_user.as_deref().map(String::from),
-                        password_last_set: c.password_last_set.as_deref().map(String::from),
-                        ip: None,
-                    },
-                );
+                let f = ZlFields {
+                    computer: &e.computer,
+                    event_id: e.event_id,
+                    target: c.target_user.as_deref(),
+                    password_last_set: c.password_last_set.as_deref(),
+                    ip: None,
+                };
+                let names = &mut self.names;
+                self.zerologon.add(&e.file, f, t, e.record_id, cap, names);
             }
             Kind::Netlogon(n) => {
                 if e.event_id == 5805 {
@@ -504,17 +493,15 @@ impl State {
                         .as_deref()
                         .is_some_and(|a| super::short_host(a) == super::short_host(&e.computer));
                     if own {
-                        self.zerologon.insert(
-                            r,
-                            ZlEvent {
-                                computer: e.computer.to_string(),
-                                time: t,
-                                event_id: 5805,
-                                target: n.account.as_deref().map(String::from),
-                                password_last_set: None,
-                                ip: n.ip.as_deref().map(String::from),
-                            },
-                        );
+                        let f = ZlFields {
+                            computer: &e.computer,
+                            event_id: 5805,
+                            target: n.account.as_deref(),
+                            password_last_set: None,
+                            ip: n.ip.as_deref(),
+                        };
+                        let names = &mut self.names;
+                        self.zerologon.add(&e.file, f, t, e.record_id, cap, names);
                     }
                 } else if (5827..=5831).contains(&e.event_id) {
                     let acct = n
@@ -566,7 +553,7 @@ impl State {
             a.0.merge(b.0, cap);
             a.1.extend(b.1);
         });
-        self.zerologon.extend(o.zerologon);
+        self.zerologon.merge(o.zerologon, cap);
         merge_map(&mut self.netlogon, o.netlogon, |a, b| a.merge(b, cap));
         self.outgoing.merge(o.outgoing);
         self.sql_anon.merge(o.sql_anon, cap);
@@ -614,6 +601,7 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     st.anon.dedup();
     st.outgoing.settle();
     st.sql_anon.settle();
+    st.zerologon.settle();
     let detected = detections::findings(&st, &dups);
     drop(std::mem::take(&mut st.windows));
     drop(std::mem::take(&mut st.lockouts));
