@@ -7,26 +7,14 @@
 //! 4 % 4672 and 2 % 4776. Records are built once per kind and only their varying fields are
 //! rewritten in place, so that the figure measures the writer, not the generator.
 
+mod common;
+
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime, Guid, Sid, Value};
-
-const AUDITING: Guid = Guid::from_fields(
-    0x54849625,
-    0x5478,
-    0x4994,
-    [0xA5, 0xBA, 0x3E, 0x3B, 0x03, 0x28, 0xC3, 0x0D],
-);
-
-fn s(v: &str) -> Value<'static> {
-    Value::String(Cow::Owned(v.to_string()))
-}
-
-fn sid(v: &str) -> Value<'static> {
-    Value::Sid(v.parse::<Sid>().unwrap())
-}
+use common::{s, sid};
+use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime, Value};
 
 fn base(
     event_id: u16,
@@ -34,61 +22,11 @@ fn base(
     keywords: u64,
     data: Vec<(&'static str, Value<'static>)>,
 ) -> EventRecord<'static> {
-    EventRecord {
-        provider_name: "Microsoft-Windows-Security-Auditing".into(),
-        provider_guid: Some(AUDITING),
-        event_id,
-        version: if event_id == 4624 { 2 } else { 0 },
-        task,
-        keywords,
-        process_id: 636,
-        thread_id: 4108,
-        channel: "Security".into(),
-        computer: "DC01.corp.example".into(),
-        data: EventData::Named(
-            data.into_iter()
-                .map(|(n, v)| (Cow::Borrowed(n), v))
-                .collect(),
-        ),
-        ..EventRecord::default()
-    }
+    common::security(event_id, 0, task, keywords, data)
 }
 
 fn kinds() -> Vec<EventRecord<'static>> {
-    let logon = base(
-        4624,
-        12544,
-        0x8020_0000_0000_0000,
-        vec![
-            ("SubjectUserSid", sid("S-1-0-0")),
-            ("SubjectUserName", s("-")),
-            ("SubjectDomainName", s("-")),
-            ("SubjectLogonId", Value::HexInt64(0)),
-            ("TargetUserSid", sid("S-1-5-7")),
-            ("TargetUserName", s("ANONYMOUS LOGON")),
-            ("TargetDomainName", s("NT AUTHORITY")),
-            ("TargetLogonId", Value::HexInt64(0)),
-            ("LogonType", Value::U32(3)),
-            ("LogonProcessName", s("NtLmSsp ")),
-            ("AuthenticationPackageName", s("NTLM")),
-            ("WorkstationName", s("")),
-            ("LogonGuid", Value::Guid(Guid::default())),
-            ("TransmittedServices", s("-")),
-            ("LmPackageName", s("NTLM V1")),
-            ("KeyLength", Value::U32(0)),
-            ("ProcessId", Value::SizeT(0)),
-            ("ProcessName", s("-")),
-            ("IpAddress", s("")),
-            ("IpPort", s("")),
-            ("ImpersonationLevel", s("%%1833")),
-            ("RestrictedAdminMode", s("-")),
-            ("TargetOutboundUserName", s("-")),
-            ("TargetOutboundDomainName", s("-")),
-            ("VirtualAccount", s("%%1843")),
-            ("TargetLinkedLogonId", Value::HexInt64(0)),
-            ("ElevatedToken", s("%%1843")),
-        ],
-    );
+    let logon = common::anonymous_logon("NTLM V1");
     let failed = base(
         4625,
         12544,

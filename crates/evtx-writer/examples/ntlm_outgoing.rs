@@ -4,9 +4,12 @@
 //!
 //! usage: cargo run --release -p evtx-writer --example ntlm_outgoing -- OUT.evtx SIZE_MB
 
+mod common;
+
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+use common::s;
 use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime, Guid, Sid, Value};
 
 const NTLM: Guid = Guid::from_fields(
@@ -15,10 +18,6 @@ const NTLM: Guid = Guid::from_fields(
     0x4800,
     [0x8E, 0x99, 0x1B, 0xD3, 0xF8, 0x5F, 0x0E, 0x7D],
 );
-
-fn s(v: &str) -> Value<'static> {
-    Value::String(Cow::Owned(v.to_string()))
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();

@@ -5,50 +5,24 @@
 //!
 //! usage: cargo run --release -p evtx-writer --example null_sessions -- OUT.evtx SIZE_MB
 
+mod common;
+
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime, Guid, Sid, Value};
+use common::{s, sid};
+use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime, Value};
 
-const AUDITING: Guid = Guid::from_fields(
-    0x54849625,
-    0x5478,
-    0x4994,
-    [0xA5, 0xBA, 0x3E, 0x3B, 0x03, 0x28, 0xC3, 0x0D],
-);
-
-fn s(v: &str) -> Value<'static> {
-    Value::String(Cow::Owned(v.to_string()))
-}
-
-fn sid(v: &str) -> Value<'static> {
-    Value::Sid(v.parse::<Sid>().unwrap())
-}
-
+/// A Security record of DC01's System process (process 4, where share access is logged).
 fn record(
     event_id: u16,
     version: u8,
     task: u16,
     data: Vec<(&'static str, Value<'static>)>,
 ) -> EventRecord<'static> {
-    EventRecord {
-        provider_name: "Microsoft-Windows-Security-Auditing".into(),
-        provider_guid: Some(AUDITING),
-        event_id,
-        version,
-        task,
-        keywords: 0x8020_0000_0000_0000,
-        process_id: 4,
-        thread_id: 4108,
-        channel: "Security".into(),
-        computer: "DC01.corp.example".into(),
-        data: EventData::Named(
-            data.into_iter()
-                .map(|(n, v)| (Cow::Borrowed(n), v))
-                .collect(),
-        ),
-        ..EventRecord::default()
-    }
+    let mut r = common::security(event_id, version, task, 0x8020_0000_0000_0000, data);
+    r.process_id = 4;
+    r
 }
 
 fn anonymous_subject() -> Vec<(&'static str, Value<'static>)> {
@@ -92,40 +66,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = args.get(1).map(String::as_str).unwrap_or("sessions.evtx");
     let mb: u64 = args.get(2).map(|a| a.parse()).transpose()?.unwrap_or(64);
     let target = mb * 1024 * 1024;
-    let logon = record(
-        4624,
-        2,
-        12544,
-        vec![
-            ("SubjectUserSid", sid("S-1-0-0")),
-            ("SubjectUserName", s("-")),
-            ("SubjectDomainName", s("-")),
-            ("SubjectLogonId", Value::HexInt64(0)),
-            ("TargetUserSid", sid("S-1-5-7")),
-            ("TargetUserName", s("ANONYMOUS LOGON")),
-            ("TargetDomainName", s("NT AUTHORITY")),
-            ("TargetLogonId", Value::HexInt64(0)),
-            ("LogonType", Value::U32(3)),
-            ("LogonProcessName", s("NtLmSsp ")),
-            ("AuthenticationPackageName", s("NTLM")),
-            ("WorkstationName", s("")),
-            ("LogonGuid", Value::Guid(Guid::default())),
-            ("TransmittedServices", s("-")),
-            ("LmPackageName", s("-")),
-            ("KeyLength", Value::U32(0)),
-            ("ProcessId", Value::SizeT(0)),
-            ("ProcessName", s("-")),
-            ("IpAddress", s("")),
-            ("IpPort", s("")),
-            ("ImpersonationLevel", s("%%1833")),
-            ("RestrictedAdminMode", s("-")),
-            ("TargetOutboundUserName", s("-")),
-            ("TargetOutboundDomainName", s("-")),
-            ("VirtualAccount", s("%%1843")),
-            ("TargetLinkedLogonId", Value::HexInt64(0)),
-            ("ElevatedToken", s("%%1843")),
-        ],
-    );
+    let mut logon = common::anonymous_logon("-");
+    logon.process_id = 4;
     let logoff = record(
         4634,
         0,
