@@ -524,13 +524,12 @@ fn enumeration_by_pipes_and_by_burst() {
         .all(|c| c.scenario == "unknown" && c.to_decide.is_some()));
 }
 
-#[test]
-fn zerologon_4742_and_its_anonymous_logons() {
-    let dc = "dc01.corp.local";
-    let change = ev(
+/// A 4742 on `dc` by ANONYMOUS LOGON resetting DC01$'s password, as Zerologon writes it.
+fn dc_reset_by_anonymous(rid: u64, t: i64, dc: &str) -> Event {
+    ev(
         "target.evtx",
-        81,
-        70,
+        rid,
+        t,
         dc,
         4742,
         Kind::ComputerAccountChange(ComputerAccountChange {
@@ -543,7 +542,13 @@ fn zerologon_4742_and_its_anonymous_logons() {
             password_last_set: Some("9/15/2020 12:31:04 PM".into()),
             ..Default::default()
         }),
-    );
+    )
+}
+
+#[test]
+fn zerologon_4742_and_its_anonymous_logons() {
+    let dc = "dc01.corp.local";
+    let change = dc_reset_by_anonymous(81, 70, dc);
     let o = run(&[
         anon_logon(
             80,
@@ -628,23 +633,7 @@ fn a_flood_of_zerologon_attempts_links_the_nearest_and_names_the_first_by_record
     // A 4742 by ANONYMOUS LOGON, farther but within the window, is taken before any 5805;
     // it resets the DC's password, which makes the finding critical even past the first
     // ten events named.
-    events.push(ev(
-        "target.evtx",
-        9_000_000,
-        4400,
-        dc,
-        4742,
-        Kind::ComputerAccountChange(ComputerAccountChange {
-            subject: Subject {
-                sid: Some("S-1-5-7".into()),
-                user: Some("ANONYMOUS LOGON".into()),
-                ..Default::default()
-            },
-            target_user: Some("DC01$".into()),
-            password_last_set: Some("9/15/2020 12:31:04 PM".into()),
-            ..Default::default()
-        }),
-    ));
+    events.push(dc_reset_by_anonymous(9_000_000, 4400, dc));
     let mut a = Analysis::default();
     let mut b = Analysis::default();
     for (i, e) in events.iter().rev().enumerate() {

@@ -518,7 +518,6 @@ impl<'a> OutgoingNear<'a> {
     /// The 8001s at most `window` seconds from `t` that name no target or `host`, logged
     /// on client `ws`; without `ws`, those of any client that name `host`.
     fn around(&self, t: i64, window: i64, host: &str, ws: Option<&str>) -> Nearest<'a> {
-        let (lo, hi) = (t.saturating_sub(window), t.saturating_add(window));
         let candidates = match ws {
             Some(w) => self.by_client.get(w),
             None => self.by_target.get(host),
@@ -537,13 +536,8 @@ impl<'a> OutgoingNear<'a> {
                 continue;
             }
             // The group's nearest: the last before `t` and the first from it.
-            let (before, from) = g.times.nearest(t);
-            let near = [before, from]
-                .into_iter()
-                .flatten()
-                .filter(|x| (lo..=hi).contains(&x.0));
             let mut any = false;
-            for (when, record_id) in near {
+            for (when, record_id) in g.times.around(t, window) {
                 any = true;
                 let key = ((when - t).abs(), &*g.file, record_id);
                 if best.is_none_or(|(d, f, r, _)| key < (d, f, r)) {

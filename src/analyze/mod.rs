@@ -216,6 +216,17 @@ impl Analysis {
 
 /// The short (NetBIOS-like) form of a host name, upper-case: `01566s-win16-ir.threebeesco.com`
 /// → `01566S-WIN16-IR`; `cifs/srv.corp.local:445` → `SRV`; `\\PC01` → `PC01`.
+/// The places of `hosts` by their short names: the groups a rule looks up by host.
+pub(crate) fn by_short_host<'a>(
+    hosts: impl Iterator<Item = &'a str>,
+) -> BTreeMap<String, Vec<usize>> {
+    let mut by: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, h) in hosts.enumerate() {
+        by.entry(short_host(h)).or_default().push(i);
+    }
+    by
+}
+
 pub fn short_host(name: &str) -> String {
     let n = name.trim().trim_start_matches('\\');
     let n = n.rsplit('/').next().unwrap_or(n);

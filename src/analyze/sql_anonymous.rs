@@ -125,13 +125,7 @@ impl<'a> SqlNear<'a> {
     /// Of settled groups ([`SqlSeen::settle`]).
     pub fn new(seen: &'a SqlSeen) -> Self {
         let groups: Vec<_> = seen.0.iter().collect();
-        let mut by_host: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, (k, _)) in groups.iter().enumerate() {
-            by_host
-                .entry(super::short_host(&k.computer))
-                .or_default()
-                .push(i);
-        }
+        let by_host = super::by_short_host(groups.iter().map(|(k, _)| &*k.computer));
         SqlNear { groups, by_host }
     }
 
@@ -144,7 +138,6 @@ impl<'a> SqlNear<'a> {
         host: &str,
         ip: Option<&str>,
     ) -> Option<(EventRef, SqlHit<'a>)> {
-        let (lo, hi) = (t.saturating_sub(window), t.saturating_add(window));
         let mut best: Option<((i64, &'a str, u64), SqlHit<'a>)> = None;
         for &i in self.by_host.get(host).into_iter().flatten() {
             let (k, g) = self.groups[i];
@@ -153,11 +146,7 @@ impl<'a> SqlNear<'a> {
                     continue;
                 }
             }
-            let (before, from) = g.times.nearest(t);
-            for (when, record_id) in [before, from].into_iter().flatten() {
-                if !(lo..=hi).contains(&when) {
-                    continue;
-                }
+            for (when, record_id) in g.times.around(t, window) {
                 let rank = ((when - t).abs(), &*k.file, record_id);
                 if best.as_ref().is_none_or(|(b, _)| rank < *b) {
                     best = Some((rank, SqlHit { key: k, time: when }));

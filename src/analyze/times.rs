@@ -108,6 +108,17 @@ impl Times {
         self.bytes.shrink_to_fit();
     }
 
+    /// Of the last pair before `t` and the first at or after it, those at most `window`
+    /// seconds from `t`: the candidates of a "nearest event" rule. Settled only.
+    pub fn around(&self, t: i64, window: i64) -> impl Iterator<Item = (i64, u64)> {
+        let (lo, hi) = (t.saturating_sub(window), t.saturating_add(window));
+        let (before, from) = self.nearest(t);
+        [before, from]
+            .into_iter()
+            .flatten()
+            .filter(move |x| (lo..=hi).contains(&x.0))
+    }
+
     /// The last pair before `t` and the first at or after it. Settled only (else `None`s).
     pub fn nearest(&self, t: i64) -> (Option<(i64, u64)>, Option<(i64, u64)>) {
         // The last mark before `t`: the pairs from it on hold both answers.

@@ -140,28 +140,17 @@ impl<'a> ZlNear<'a> {
     /// Of settled groups ([`ZlSeen::settle`]).
     pub fn new(seen: &'a ZlSeen) -> Self {
         let groups: Vec<_> = seen.0.iter().collect();
-        let mut by_host: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, (k, _)) in groups.iter().enumerate() {
-            by_host
-                .entry(super::short_host(&k.computer))
-                .or_default()
-                .push(i);
-        }
+        let by_host = super::by_short_host(groups.iter().map(|(k, _)| &*k.computer));
         ZlNear { groups, by_host }
     }
 
     /// The signature on `host` at most `window` seconds from `t` that a logon is linked to:
     /// a 4742 before a 5805, then the nearest, then the smallest reference. Its time too.
     pub fn nearest(&self, t: i64, window: i64, host: &str) -> Option<(EventRef, &'a ZlKey, i64)> {
-        let (lo, hi) = (t.saturating_sub(window), t.saturating_add(window));
         let mut best: Option<((bool, i64, &'a str, u64), &'a ZlKey, i64)> = None;
         for &i in self.by_host.get(host).into_iter().flatten() {
             let (k, g) = self.groups[i];
-            let (before, from) = g.times.nearest(t);
-            for (when, record_id) in [before, from].into_iter().flatten() {
-                if !(lo..=hi).contains(&when) {
-                    continue;
-                }
+            for (when, record_id) in g.times.around(t, window) {
                 let rank = (k.event_id != 4742, (when - t).abs(), &*k.file, record_id);
                 if best.as_ref().is_none_or(|(b, _, _)| rank < *b) {
                     best = Some((rank, k, when));
