@@ -252,8 +252,10 @@ impl Block {
 /// A temporary file (in the system's temporary folder, deleted when closed) that full blocks
 /// are appended to: the anonymous logons are the one part of the reading's state that grows
 /// with the events (writer-1g's 313,960 take 8.5 MB packed; a flood of millions would take
-/// hundreds), and they are read back once, when the analysis finishes. If the file cannot be
-/// made or written, blocks stay in memory.
+/// hundreds), and they are read back once, when the analysis finishes. Their verdicts' rows
+/// and linked events ([`super::verdicts`]) and the share-access sessions of a null-session
+/// flood ([`super::sessions`]) go there too. If the file cannot be made or written, blocks
+/// stay in memory.
 #[derive(Debug, Default)]
 pub(crate) struct Spill(std::sync::Mutex<SpillFile>);
 
@@ -317,7 +319,7 @@ impl Spill {
         file.seek(SeekFrom::Start(at))
             .and_then(|_| file.read_exact(buf))
             .unwrap_or_else(|e| {
-                panic!("cannot read back the anonymous logons' temporary file (their logons or verdicts): {e}")
+                panic!("cannot read back the anonymous logons' temporary file (their logons, verdicts, linked events or sessions): {e}")
             });
     }
 }
