@@ -7,9 +7,9 @@
 //! the scan to 833 MB. So they are grouped by file and by all they say but their time, and
 //! each group keeps its evidence sample and its (time, record id) pairs, packed.
 
-use super::finding::{FileSample, Sample};
+use super::finding::Sample;
 use super::state::Names;
-use super::times::Times;
+use super::times::{GroupKey, NearByHost, TimedGroups};
 use super::EventRef;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,17 +26,19 @@ pub(crate) struct SqlKey {
     pub reason: Option<Arc<str>>,
 }
 
-/// The 18456s of one key: the evidence (the earliest, capped, and the count), and every
-/// distinct time with its smallest record id, for the nearest one to a logon.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SqlGroup {
-    pub sample: FileSample,
-    pub times: Times,
+impl GroupKey for SqlKey {
+    const FIRST_IDS: usize = 0;
+    fn file(&self) -> &Arc<str> {
+        &self.file
+    }
+    fn host(&self) -> &str {
+        &self.computer
+    }
 }
 
 /// The anonymous 18456s, grouped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct SqlSeen(BTreeMap<SqlKey, SqlGroup>);
+pub(crate) struct SqlSeen(TimedGroups<SqlKey>);
 
 /// What the classification tells of the 18456 it links to a logon.
 pub(crate) struct SqlHit<'a> {
@@ -66,24 +68,16 @@ impl SqlSeen {
             ip: ip.map(&mut name),
             reason: reason.map(&mut name),
         };
-        let g = self.0.entry(key).or_insert_with(|| SqlGroup {
-            sample: FileSample::default(),
-            times: Times::default(),
-        });
-        g.sample.add(t, record_id, cap);
-        g.times.push(t, record_id);
+        self.0.add(key, t, record_id, cap);
     }
 
     pub fn merge(&mut self, o: SqlSeen, cap: usize) {
-        super::finding::merge_map(&mut self.0, o.0, |a, b| {
-            a.sample.merge(b.sample, cap);
-            a.times.extend(&b.times);
-        });
+        self.0.merge(o.0, cap);
     }
 
-    /// Put every group's times in order; before [`SqlNear::nearest`].
+    /// Before [`SqlNear::nearest`].
     pub fn settle(&mut self) {
-        self.0.values_mut().for_each(|g| g.times.settle());
+        self.0.settle();
     }
 
     /// Per (host, instance), skipping the files in `skip`: the evidence of every 18456, the
@@ -94,10 +88,7 @@ impl SqlSeen {
         cap: usize,
     ) -> BTreeMap<(Arc<str>, Arc<str>), (Sample, Vec<Arc<str>>, Vec<Arc<str>>)> {
         let mut out: BTreeMap<_, (Sample, Vec<Arc<str>>, Vec<Arc<str>>)> = BTreeMap::new();
-        for (k, g) in &self.0 {
-            if skip.contains_key(&k.file) {
-                continue;
-            }
+        for (k, g) in self.0.iter_except(skip) {
             let e = out
                 .entry((Arc::clone(&k.computer), Arc::clone(&k.instance)))
                 .or_default();
@@ -115,18 +106,13 @@ impl SqlSeen {
     }
 }
 
-/// The groups by short host name, for the classification.
-pub(crate) struct SqlNear<'a> {
-    groups: Vec<(&'a SqlKey, &'a SqlGroup)>,
-    by_host: BTreeMap<String, Vec<usize>>,
-}
+/// The groups by host, for the classification.
+pub(crate) struct SqlNear<'a>(NearByHost<'a, SqlKey>);
 
 impl<'a> SqlNear<'a> {
-    /// Of settled groups ([`SqlSeen::settle`]).
+    /// Of settled groups ([`TimedGroups::settle`]).
     pub fn new(seen: &'a SqlSeen) -> Self {
-        let groups: Vec<_> = seen.0.iter().collect();
-        let by_host = super::by_short_host(groups.iter().map(|(k, _)| &*k.computer));
-        SqlNear { groups, by_host }
+        SqlNear(NearByHost::new(&seen.0))
     }
 
     /// The 18456 on `host` at most `window` seconds from `t` nearest to it (ties to the
@@ -138,27 +124,11 @@ impl<'a> SqlNear<'a> {
         host: &str,
         ip: Option<&str>,
     ) -> Option<(EventRef, SqlHit<'a>)> {
-        let mut best: Option<((i64, &'a str, u64), SqlHit<'a>)> = None;
-        for &i in self.by_host.get(host).into_iter().flatten() {
-            let (k, g) = self.groups[i];
-            if let (Some(x), Some(y)) = (k.ip.as_deref(), ip) {
-                if x != y {
-                    continue;
-                }
-            }
-            for (when, record_id) in g.times.around(t, window) {
-                let rank = ((when - t).abs(), &*k.file, record_id);
-                if best.as_ref().is_none_or(|(b, _)| rank < *b) {
-                    best = Some((rank, SqlHit { key: k, time: when }));
-                }
-            }
-        }
-        best.map(|((_, _, record_id), hit)| {
-            let r = EventRef {
-                file: Arc::clone(&hit.key.file),
-                record_id,
-            };
-            (r, hit)
-        })
+        let same_client = |k: &SqlKey| match (k.ip.as_deref(), ip) {
+            (Some(x), Some(y)) => (x == y).then_some(()),
+            _ => Some(()),
+        };
+        let (r, key, time) = self.0.nearest(t, window, host, same_client)?;
+        Some((r, SqlHit { key, time }))
     }
 }

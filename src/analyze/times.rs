@@ -4,7 +4,11 @@
 //! come with a few hundred distinct contents; kept one entry per event (a few hundred bytes
 //! each), a 1 GB log of them took the scan past 600 MB.
 
+use super::finding::{capped_insert, FileSample};
 use super::windows::{get_i64, put_i64};
+use super::EventRef;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Pairs between two marks of [`Times`]: a lookup decodes at most this many.
 const MARK_EVERY: usize = 64;
@@ -138,6 +142,116 @@ impl Times {
             before = at;
         }
         (Some(before), None)
+    }
+}
+
+/// What a [`TimedGroups`] key tells: the file and host of its events, and how many of their
+/// smallest record ids a group keeps (for a finding that names its first events by record).
+pub(crate) trait GroupKey: Ord {
+    const FIRST_IDS: usize;
+    fn file(&self) -> &Arc<str>;
+    fn host(&self) -> &str;
+}
+
+/// The events of one key: the evidence sample, every distinct time with its smallest record
+/// id, and the key's [`GroupKey::FIRST_IDS`] smallest record ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TimedGroup {
+    pub sample: FileSample,
+    pub times: Times,
+    pub first_ids: Vec<u64>,
+}
+
+/// Events grouped by all they say but their time (the 18456s of
+/// [`super::sql_anonymous`], the Zerologon signatures of [`super::zerologon`]): a flood of
+/// millions costs its distinct contents and a few bytes per distinct second.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TimedGroups<K: GroupKey>(BTreeMap<K, TimedGroup>);
+
+impl<K: GroupKey> Default for TimedGroups<K> {
+    fn default() -> Self {
+        TimedGroups(BTreeMap::new())
+    }
+}
+
+impl<K: GroupKey> TimedGroups<K> {
+    pub fn add(&mut self, key: K, t: i64, record_id: u64, cap: usize) {
+        let g = self.0.entry(key).or_insert_with(|| TimedGroup {
+            sample: FileSample::default(),
+            times: Times::default(),
+            first_ids: Vec::new(),
+        });
+        g.sample.add(t, record_id, cap);
+        g.times.push(t, record_id);
+        capped_insert(&mut g.first_ids, record_id, K::FIRST_IDS, Ord::cmp);
+    }
+
+    pub fn merge(&mut self, o: Self, cap: usize) {
+        super::finding::merge_map(&mut self.0, o.0, |a, b| {
+            a.sample.merge(b.sample, cap);
+            a.times.extend(&b.times);
+            for id in b.first_ids {
+                capped_insert(&mut a.first_ids, id, K::FIRST_IDS, Ord::cmp);
+            }
+        });
+    }
+
+    /// Put every group's times in order; before [`NearByHost::nearest`].
+    pub fn settle(&mut self) {
+        self.0.values_mut().for_each(|g| g.times.settle());
+    }
+
+    /// The groups in key order, skipping the files in `skip` (copies of others).
+    pub fn iter_except<'a: 'b, 'b>(
+        &'a self,
+        skip: &'b BTreeMap<Arc<str>, Arc<str>>,
+    ) -> impl Iterator<Item = (&'a K, &'a TimedGroup)> + 'b {
+        self.0.iter().filter(|(k, _)| !skip.contains_key(k.file()))
+    }
+}
+
+/// Settled groups ([`TimedGroups::settle`]) by the short name of their host, for a rule that
+/// links a logon to the nearest event on its host.
+pub(crate) struct NearByHost<'a, K> {
+    groups: Vec<(&'a K, &'a TimedGroup)>,
+    by_host: BTreeMap<String, Vec<usize>>,
+}
+
+impl<'a, K: GroupKey> NearByHost<'a, K> {
+    pub fn new(seen: &'a TimedGroups<K>) -> Self {
+        let groups: Vec<_> = seen.0.iter().collect();
+        let by_host = super::by_short_host(groups.iter().map(|(k, _)| k.host()));
+        NearByHost { groups, by_host }
+    }
+
+    /// The event on `host` at most `window` seconds from `t` of the groups `rank` takes
+    /// (`None`: not this group), first by its rank, then nearest, then the smallest
+    /// reference; its key and time.
+    pub fn nearest<R: Ord + Clone>(
+        &self,
+        t: i64,
+        window: i64,
+        host: &str,
+        rank: impl Fn(&K) -> Option<R>,
+    ) -> Option<(EventRef, &'a K, i64)> {
+        let mut best: Option<((R, i64, &'a str, u64), &'a K, i64)> = None;
+        for &i in self.by_host.get(host).into_iter().flatten() {
+            let (k, g) = self.groups[i];
+            let Some(r) = rank(k) else { continue };
+            for (when, record_id) in g.times.around(t, window) {
+                let key = (r.clone(), (when - t).abs(), &**k.file(), record_id);
+                if best.as_ref().is_none_or(|(b, _, _)| key < *b) {
+                    best = Some((key, k, when));
+                }
+            }
+        }
+        best.map(|((_, _, _, record_id), k, when)| {
+            let r = EventRef {
+                file: Arc::clone(k.file()),
+                record_id,
+            };
+            (r, k, when)
+        })
     }
 }
 

@@ -8,9 +8,9 @@
 //! sample, its (time, record id) pairs packed, and its smallest record ids (the finding names
 //! the first events by record).
 
-use super::finding::{capped_insert, FileSample, Sample};
+use super::finding::{capped_insert, Sample};
 use super::state::Names;
-use super::times::Times;
+use super::times::{GroupKey, NearByHost, TimedGroups};
 use super::EventRef;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -32,18 +32,19 @@ pub(crate) struct ZlKey {
     pub ip: Option<Arc<str>>,
 }
 
-/// The events of one key: the evidence sample, every distinct time with its smallest record
-/// id, and the [`NAMED`] smallest record ids.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ZlGroup {
-    pub sample: FileSample,
-    pub times: Times,
-    pub first_ids: Vec<u64>,
+impl GroupKey for ZlKey {
+    const FIRST_IDS: usize = NAMED;
+    fn file(&self) -> &Arc<str> {
+        &self.file
+    }
+    fn host(&self) -> &str {
+        &self.computer
+    }
 }
 
 /// The Zerologon signatures, grouped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct ZlSeen(BTreeMap<ZlKey, ZlGroup>);
+pub(crate) struct ZlSeen(TimedGroups<ZlKey>);
 
 /// What [`ZlSeen::add`] is told of an event.
 pub(crate) struct ZlFields<'a> {
@@ -73,29 +74,16 @@ impl ZlSeen {
             password_last_set: f.password_last_set.map(&mut name),
             ip: f.ip.map(&mut name),
         };
-        let g = self.0.entry(key).or_insert_with(|| ZlGroup {
-            sample: FileSample::default(),
-            times: Times::default(),
-            first_ids: Vec::new(),
-        });
-        g.sample.add(t, record_id, cap);
-        g.times.push(t, record_id);
-        capped_insert(&mut g.first_ids, record_id, NAMED, Ord::cmp);
+        self.0.add(key, t, record_id, cap);
     }
 
     pub fn merge(&mut self, o: ZlSeen, cap: usize) {
-        super::finding::merge_map(&mut self.0, o.0, |a, b| {
-            a.sample.merge(b.sample, cap);
-            a.times.extend(&b.times);
-            for id in b.first_ids {
-                capped_insert(&mut a.first_ids, id, NAMED, Ord::cmp);
-            }
-        });
+        self.0.merge(o.0, cap);
     }
 
-    /// Put every group's times in order; before [`ZlNear::nearest`].
+    /// Before [`ZlNear::nearest`].
     pub fn settle(&mut self) {
-        self.0.values_mut().for_each(|g| g.times.settle());
+        self.0.settle();
     }
 
     /// Per host, skipping the files in `skip`: the evidence of every event, the [`NAMED`]
@@ -107,10 +95,7 @@ impl ZlSeen {
         cap: usize,
     ) -> BTreeMap<Arc<str>, Host<'_>> {
         let mut out: BTreeMap<Arc<str>, Host<'_>> = BTreeMap::new();
-        for (k, g) in &self.0 {
-            if skip.contains_key(&k.file) {
-                continue;
-            }
+        for (k, g) in self.0.iter_except(skip) {
             let e = out.entry(Arc::clone(&k.computer)).or_default();
             g.sample.merge_into(&mut e.0, &k.file, cap);
             let machine = k.target.as_deref().is_some_and(|t| t.ends_with('$'));
@@ -130,39 +115,19 @@ impl ZlSeen {
 /// A host's signatures ([`ZlSeen::by_host`]).
 pub(crate) type Host<'a> = (Sample, Vec<(EventRef, &'a ZlKey)>, bool);
 
-/// The groups by short host name, for the classification.
-pub(crate) struct ZlNear<'a> {
-    groups: Vec<(&'a ZlKey, &'a ZlGroup)>,
-    by_host: BTreeMap<String, Vec<usize>>,
-}
+/// The groups by host, for the classification.
+pub(crate) struct ZlNear<'a>(NearByHost<'a, ZlKey>);
 
 impl<'a> ZlNear<'a> {
     /// Of settled groups ([`ZlSeen::settle`]).
     pub fn new(seen: &'a ZlSeen) -> Self {
-        let groups: Vec<_> = seen.0.iter().collect();
-        let by_host = super::by_short_host(groups.iter().map(|(k, _)| &*k.computer));
-        ZlNear { groups, by_host }
+        ZlNear(NearByHost::new(&seen.0))
     }
 
     /// The signature on `host` at most `window` seconds from `t` that a logon is linked to:
     /// a 4742 before a 5805, then the nearest, then the smallest reference. Its time too.
     pub fn nearest(&self, t: i64, window: i64, host: &str) -> Option<(EventRef, &'a ZlKey, i64)> {
-        let mut best: Option<((bool, i64, &'a str, u64), &'a ZlKey, i64)> = None;
-        for &i in self.by_host.get(host).into_iter().flatten() {
-            let (k, g) = self.groups[i];
-            for (when, record_id) in g.times.around(t, window) {
-                let rank = (k.event_id != 4742, (when - t).abs(), &*k.file, record_id);
-                if best.as_ref().is_none_or(|(b, _, _)| rank < *b) {
-                    best = Some((rank, k, when));
-                }
-            }
-        }
-        best.map(|((_, _, _, record_id), k, when)| {
-            let r = EventRef {
-                file: Arc::clone(&k.file),
-                record_id,
-            };
-            (r, k, when)
-        })
+        self.0
+            .nearest(t, window, host, |k: &ZlKey| Some(k.event_id != 4742))
     }
 }
