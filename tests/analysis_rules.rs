@@ -606,6 +606,7 @@ fn a_flood_of_zerologon_attempts_links_the_nearest_and_names_the_first_by_record
         0x31ff6e,
         128,
     ));
+    let first_named_last = "5805 record 1012:";
     let check = |o: &Outcome, linked: u64| {
         let c = o.anonymous_logons.get(0).unwrap();
         assert_eq!(c.scenario, "zerologon");
@@ -615,16 +616,29 @@ fn a_flood_of_zerologon_attempts_links_the_nearest_and_names_the_first_by_record
         );
         let z = o.findings.iter().find(|f| f.id == "zerologon").unwrap();
         assert_eq!(z.count, 3000 + 429);
-        // The first ten by record, whatever the order they came in.
+        // Ten reasons: the first eight by record, whatever the order they came in, a count
+        // of the rest, and the anonymous logon near the DC (the attacker's address).
+        assert_eq!(z.reasons.len(), 10, "{:?}", z.reasons);
         assert!(
             z.reasons[0].starts_with("5805 record 1000:"),
             "{:?}",
             z.reasons
         );
         assert!(
-            z.reasons[9].starts_with("5805 record 1015:"),
+            z.reasons[7].starts_with(first_named_last),
             "{:?}",
             z.reasons
+        );
+        assert_eq!(
+            &*z.reasons[8],
+            format!(
+                "and {} more of these events (each in --events with this finding)",
+                z.count - 8
+            )
+        );
+        assert_eq!(
+            &*z.reasons[9],
+            "1 ANONYMOUS LOGON network logon(s) on the DC within 600 s, from 172.16.66.37, ATTACKER"
         );
         z.severity.as_str().to_string()
     };
@@ -645,9 +659,19 @@ fn a_flood_of_zerologon_attempts_links_the_nearest_and_names_the_first_by_record
     assert_eq!(c.linked[0].record_id, 9_000_000);
     let z = o.findings.iter().find(|f| f.id == "zerologon").unwrap();
     assert_eq!(z.severity.as_str(), "critical");
-    // The 4742 is not among the ten named (system.evtx's 5805s come first by record).
+    // The 4742 is named first, though system.evtx's 5805s come before it by record.
     assert!(
-        !z.reasons.iter().any(|r| r.starts_with("4742")),
+        z.reasons[0].starts_with("4742 record 9000000:"),
+        "{:?}",
+        z.reasons
+    );
+    assert!(
+        z.reasons[1].starts_with("5805 record 1000:"),
+        "{:?}",
+        z.reasons
+    );
+    assert!(
+        z.reasons[9].starts_with("1 ANONYMOUS LOGON"),
         "{:?}",
         z.reasons
     );

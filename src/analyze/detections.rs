@@ -423,13 +423,25 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
                 sources.extend(a.ip.clone());
             }
         });
-        if near > 0 {
-            reasons.push(format!(
+        // Ten reasons at most, and the logons near the DC (the attacker's address) always
+        // among them: on a flood the events named one by one give way to a count.
+        let near_reason = (near > 0).then(|| {
+            format!(
                 "{near} ANONYMOUS LOGON network logon(s) on the DC within {} s, from {}",
                 cfg.zerologon_window_secs,
                 sources.iter().cloned().collect::<Vec<_>>().join(", ")
+            )
+        });
+        let room = 10 - usize::from(near_reason.is_some());
+        let named = reasons.len() as u64;
+        if s.total > named || reasons.len() > room {
+            reasons.truncate(room - 1);
+            let rest = s.total - reasons.len() as u64;
+            reasons.push(format!(
+                "and {rest} more of these events (each in --events with this finding)"
             ));
         }
+        reasons.extend(near_reason);
         let sev = if strong {
             Severity::Critical
         } else {
@@ -454,7 +466,7 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
             .map(Text::from)
             .collect();
         f.accounts = vec!["NT AUTHORITY\\ANONYMOUS LOGON".into()];
-        f.reasons = reasons.into_iter().take(10).map(Text::from).collect();
+        f.reasons = reasons.into_iter().map(Text::from).collect();
         out.push(f);
     }
 

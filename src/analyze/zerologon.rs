@@ -87,7 +87,7 @@ impl ZlSeen {
     }
 
     /// Per host, skipping the files in `skip`: the evidence of every event, the [`NAMED`]
-    /// first events by record with what they say, and whether a 4742 reset a computer
+    /// first events (the 4742s, then the 5805s, each by record) with what they say, and whether a 4742 reset a computer
     /// account's password (the strong signature).
     pub fn by_host(
         &self,
@@ -105,7 +105,13 @@ impl ZlSeen {
                     file: Arc::clone(&k.file),
                     record_id,
                 };
-                capped_insert(&mut e.1, (r, k), NAMED, |a, b| a.0.cmp(&b.0));
+                // The 4742s (the DC's password reset: what makes it critical) before the
+                // 5805s, each kind by record.
+                capped_insert(&mut e.1, (r, k), NAMED, |a, b| {
+                    (a.1.event_id != 4742)
+                        .cmp(&(b.1.event_id != 4742))
+                        .then_with(|| a.0.cmp(&b.0))
+                });
             }
         }
         out
