@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use common::s;
-use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime, Guid, Sid, Value};
+use evtx_writer::{EventData, EventRecord, FileTime, Guid, Sid, Value};
 
 const NTLM: Guid = Guid::from_fields(
     0xAC43300D,
@@ -20,10 +20,7 @@ const NTLM: Guid = Guid::from_fields(
 );
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let out = args.get(1).map(String::as_str).unwrap_or("ntlm.evtx");
-    let mb: u64 = args.get(2).map(|a| a.parse()).transpose()?.unwrap_or(64);
-    let target = mb * 1024 * 1024;
+    let (out, mb) = common::out_and_size("ntlm.evtx")?;
     let mut rec = EventRecord {
         provider_name: "Microsoft-Windows-NTLM".into(),
         provider_guid: Some(NTLM),
@@ -54,12 +51,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
         ..EventRecord::default()
     };
-    let file = std::fs::File::create(out)?;
-    let mut w = EvtxWriter::new(file)?;
     let t0 = FileTime::from_unix(1_700_000_000, 0).0;
-    let mut n: u64 = 0;
-    let mut written = 0u64;
-    while written < target {
+    let n = common::write_until(&out, mb, 1024, |n, w| {
         rec.time = FileTime(t0 + n * 500_000);
         rec.thread_id = 4000 + (n % 64) as u32;
         if let EventData::Named(items) = &mut rec.data {
@@ -68,13 +61,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let _ = write!(t, "cifs/SRV{:03}.corp.example", n % 200);
             }
         }
-        w.write(&rec)?;
-        n += 1;
-        if n.is_multiple_of(1024) {
-            written = std::fs::metadata(out)?.len();
-        }
-    }
-    w.finish()?;
+        w.write(&rec).map(drop)
+    })?;
     eprintln!("{n} records");
     Ok(())
 }

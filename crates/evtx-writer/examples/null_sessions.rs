@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use common::{s, sid};
-use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime, Value};
+use evtx_writer::{EventData, EventRecord, FileTime, Value};
 
 /// A Security record of DC01's System process (process 4, where share access is logged).
 fn record(
@@ -62,10 +62,7 @@ fn share(event_id: u16, pipe: Option<&str>) -> EventRecord<'static> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let out = args.get(1).map(String::as_str).unwrap_or("sessions.evtx");
-    let mb: u64 = args.get(2).map(|a| a.parse()).transpose()?.unwrap_or(64);
-    let target = mb * 1024 * 1024;
+    let (out, mb) = common::out_and_size("sessions.evtx")?;
     let mut logon = common::anonymous_logon("-");
     logon.process_id = 4;
     let logoff = record(
@@ -87,14 +84,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         share(5145, Some("lsarpc")),
         logoff,
     ];
-    let file = std::fs::File::create(out)?;
-    let mut w = EvtxWriter::new(file)?;
     let t0 = FileTime::from_unix(1_700_000_000, 0).0;
-    let mut n: u64 = 0;
-    let mut written = 0u64;
     let mut ip = String::new();
     let mut port = String::new();
-    while written < target {
+    let n = common::write_until(&out, mb, 256, |n, w| {
         let logon_id = 0x1_0000_0000 + n * 0x100;
         ip.clear();
         let _ = write!(ip, "10.66.{}.{}", n / 250 % 2, 10 + n % 250);
@@ -116,12 +109,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             w.write(rec)?;
         }
-        n += 1;
-        if n.is_multiple_of(256) {
-            written = std::fs::metadata(out)?.len();
-        }
-    }
-    w.finish()?;
+        Ok(())
+    })?;
     eprintln!("{n} sessions");
     Ok(())
 }

@@ -5,10 +5,12 @@
 //!
 //! usage: cargo run --release -p evtx-writer --example sql_anonymous -- OUT.evtx SIZE_MB
 
+mod common;
+
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime};
+use evtx_writer::{EventData, EventRecord, FileTime};
 
 /// The 18456 error record in `<Binary>`: the error number, the severity, then the server and
 /// the database as counted UTF-16 strings with their NUL (as SQL Server writes it).
@@ -27,10 +29,7 @@ fn error_record(server: &str, database: &str) -> Vec<u8> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let out = args.get(1).map(String::as_str).unwrap_or("sql.evtx");
-    let mb: u64 = args.get(2).map(|a| a.parse()).transpose()?.unwrap_or(64);
-    let target = mb * 1024 * 1024;
+    let (out, mb) = common::out_and_size("sql.evtx")?;
     let mut rec = EventRecord {
         provider_name: "MSSQLSERVER".into(),
         event_id: 18456,
@@ -52,25 +51,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         ..EventRecord::default()
     };
-    let file = std::fs::File::create(out)?;
-    let mut w = EvtxWriter::new(file)?;
     let t0 = FileTime::from_unix(1_700_000_000, 0).0;
-    let mut n: u64 = 0;
-    let mut written = 0u64;
-    while written < target {
+    let n = common::write_until(&out, mb, 1024, |n, w| {
         rec.time = FileTime(t0 + n * 500_000);
         if let EventData::Positional { strings, .. } = &mut rec.data {
             let ip = strings[2].to_mut();
             ip.clear();
             let _ = write!(ip, " [CLIENT: 10.0.1.{}]", 10 + n % 50);
         }
-        w.write(&rec)?;
-        n += 1;
-        if n.is_multiple_of(1024) {
-            written = std::fs::metadata(out)?.len();
-        }
-    }
-    w.finish()?;
+        w.write(&rec).map(drop)
+    })?;
     eprintln!("{n} records");
     Ok(())
 }

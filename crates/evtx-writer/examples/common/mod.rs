@@ -89,3 +89,40 @@ pub fn anonymous_logon(lm_package: &str) -> EventRecord<'static> {
         ],
     )
 }
+
+/// The output path and size in MiB from the command line (`OUT.evtx SIZE_MB`), with defaults.
+pub fn out_and_size(default_out: &str) -> Result<(String, u64), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let out = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| default_out.to_string());
+    let mb: u64 = args.get(2).map(|a| a.parse()).transpose()?.unwrap_or(64);
+    Ok((out, mb))
+}
+
+/// Writes to `out` what `step(n, writer)` writes for n = 0, 1, 2... until the file holds `mb`
+/// MiB (its size looked at every `every` steps): the number of steps.
+pub fn write_until(
+    out: &str,
+    mb: u64,
+    every: u64,
+    mut step: impl FnMut(
+        u64,
+        &mut evtx_writer::EvtxWriter<std::fs::File>,
+    ) -> Result<(), evtx_writer::Error>,
+) -> Result<u64, Box<dyn std::error::Error>> {
+    let target = mb * 1024 * 1024;
+    let mut w = evtx_writer::EvtxWriter::new(std::fs::File::create(out)?)?;
+    let mut n: u64 = 0;
+    let mut written = 0u64;
+    while written < target {
+        step(n, &mut w)?;
+        n += 1;
+        if n.is_multiple_of(every) {
+            written = std::fs::metadata(out)?.len();
+        }
+    }
+    w.finish()?;
+    Ok(n)
+}
