@@ -14,14 +14,17 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 const MI_OPTION_ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
 
 fn main() -> std::process::ExitCode {
-    // Give freed memory back to the system at once, and commit arena memory as it is used:
-    // a scan frees on one thread what another allocated, and with mimalloc's defaults the
-    // resident size stayed 1.5 to 2 times what was allocated (BENCHMARKS.md). No transparent
-    // huge pages: memory is then given back in 2 MiB pieces only, and a 1 GB scan stayed
-    // 20-40 MB above what it had allocated (16 instead of 43 MB on a 4624-heavy log, no
+    // Give freed memory back to the system after a millisecond, and commit arena memory as
+    // it is used: a scan frees on one thread what another allocated, and with mimalloc's
+    // defaults (10 ms) the resident size stayed 1.5 to 2 times what was allocated
+    // (BENCHMARKS.md). Not at once (0): on a flood of small events the same pages were given
+    // back and faulted in again thousands of times a second, and a 1 GiB log of 5805s spent
+    // 3 of its 6 seconds in the kernel (0.8 with 1 ms, the peaks within a few MB). No
+    // transparent huge pages: memory is then given back in 2 MiB pieces only, and a 1 GB scan
+    // stayed 20-40 MB above what it had allocated (16 instead of 43 MB on a 4624-heavy log, no
     // slower). An explicit MIMALLOC_* environment setting still wins.
     for (option, var, value) in [
-        (MI_OPTION_PURGE_DELAY, "MIMALLOC_PURGE_DELAY", 0),
+        (MI_OPTION_PURGE_DELAY, "MIMALLOC_PURGE_DELAY", 1),
         (
             MI_OPTION_ARENA_EAGER_COMMIT,
             "MIMALLOC_ARENA_EAGER_COMMIT",
