@@ -22,6 +22,9 @@
 //! * `sessions-1g.evtx`: 1 GiB of null-session enumeration written by `evtx-writer`
 //!   (`examples/null_sessions.rs`: scanners at 500 addresses opening a new anonymous session
 //!   20 times a second, each a 4624, a 5140, two 5145s and a 4634): a session per logon;
+//! * `zerologon-1g.evtx`: 1 GiB of NETLOGON 5805 naming the DC itself written by `evtx-writer`
+//!   (`examples/zerologon.rs`: a Zerologon tool run against DC01 again and again, 100 a
+//!   second), each a Zerologon signature;
 //! * `small/`: 10,000 small logs written by `evtx-writer`;
 //! * `lab/`: a multi-host lab written by `evtx-writer` (40 hosts, Security + NTLM/Operational
 //!   + System each).
@@ -81,6 +84,8 @@ fn main() {
     writer_example(&sql, GIB, "sql_anonymous", &[]);
     let sessions = dir.join("sessions-1g.evtx");
     writer_example(&sessions, GIB, "null_sessions", &[]);
+    let zerologon = dir.join("zerologon-1g.evtx");
+    writer_example(&zerologon, GIB, "zerologon", &[]);
     let small = dir.join("small");
     small_files(&small, 10_000);
     let lab = dir.join("lab");
@@ -89,7 +94,7 @@ fn main() {
     println!("\n{}\n", machine());
     println!("| input | size | tool | wall (median of {runs}) | MB/s | peak RSS | CPU | evtx_dump / nullsight |");
     println!("|---|---|---|---|---|---|---|---|");
-    let cases: [(&str, &Path, bool); 9] = [
+    let cases: [(&str, &Path, bool); 10] = [
         (
             "security-1g (real Security chunks, 4624-heavy)",
             &security,
@@ -119,6 +124,11 @@ fn main() {
         (
             "sessions-1g (evtx-writer, null-session enumeration, a session per logon)",
             &sessions,
+            true,
+        ),
+        (
+            "zerologon-1g (evtx-writer, 5805 naming the DC itself, 100 a second)",
+            &zerologon,
             true,
         ),
         ("10,000 small files (evtx-writer)", &small, false),
