@@ -128,6 +128,20 @@ fn manifest(event_id: u16, n: u32, data: Vec<(&'static str, Value<'static>)>) ->
 
 /// Records of every value type, odd strings (controls, markup, non-BMP, lone surrogate
 /// neighbours), NULLs, classic events with strings and binary, over several chunks.
+/// An 18456's `<Binary>`: the error number, the severity, the server and the database as
+/// counted UTF-16 strings.
+fn sql_error_record(n: u32) -> Vec<u8> {
+    let mut bin = [18456u32, 14].map(u32::to_le_bytes).concat();
+    for name in [format!("SQL{}", n % 3), "master".to_string()] {
+        let units: Vec<u16> = name.encode_utf16().chain([0]).collect();
+        bin.extend_from_slice(&(units.len() as u32).to_le_bytes());
+        for u in units {
+            bin.extend_from_slice(&u.to_le_bytes());
+        }
+    }
+    bin
+}
+
 fn writer_records() -> Vec<EventRecord<'static>> {
     let mut out = Vec::new();
     for n in 0..3000u32 {
@@ -209,9 +223,21 @@ fn writer_records() -> Vec<EventRecord<'static>> {
                 time: FileTime::from_unix(1_600_000_000 + i64::from(n), 0),
                 channel: "Application".into(),
                 computer: "SQL01".into(),
-                data: EventData::Positional {
-                    strings: vec![],
-                    binary: None,
+                // Half of them as SQL Server writes them: three strings, the error record.
+                data: if n % 14 == 3 {
+                    EventData::Positional {
+                        strings: vec![],
+                        binary: None,
+                    }
+                } else {
+                    EventData::Positional {
+                        strings: vec![
+                            "NT AUTHORITY\\ANONYMOUS LOGON".into(),
+                            " Reason: Token-based server access validation failed.".into(),
+                            format!(" [CLIENT: 10.0.1.{}]", n % 250).into(),
+                        ],
+                        binary: Some(sql_error_record(n).into()),
+                    }
                 },
                 ..EventRecord::default()
             },

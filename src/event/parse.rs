@@ -59,16 +59,9 @@ pub fn from_fields(r: &mut dyn Fields) -> Option<Event> {
         }
         Family::ShareAccess => Kind::ShareAccess(share(r)),
         Family::ComputerAccountChange => Kind::ComputerAccountChange(computer_change(r)),
-        // Read by position, from the whole raw record (put back for the System values).
-        Family::Netlogon | Family::SqlLoginFailure => {
-            let raw = r.take_raw()?;
-            let kind = match info.family {
-                Family::Netlogon => Kind::Netlogon(netlogon(&raw)),
-                _ => Kind::SqlLoginFailure(sql(&raw)),
-            };
-            *r.head() = raw;
-            kind
-        }
+        // Read by position.
+        Family::Netlogon => Kind::Netlogon(netlogon(r)),
+        Family::SqlLoginFailure => Kind::SqlLoginFailure(sql(r)),
     };
     let anonymous = is_anonymous(&kind);
     let h = r.head();
@@ -303,10 +296,12 @@ fn binary_u32(hex: Option<&str>, index: usize) -> Option<u32> {
     Some(u32::from_le_bytes(bytes))
 }
 
-fn netlogon(r: &RawRecord) -> Netlogon {
-    let p = |i| text(r.positional(i));
-    match r.event_id {
+fn netlogon(r: &mut dyn Fields) -> Netlogon {
+    let event_id = r.head().event_id;
+    let mut p = |i| text(r.positional(i));
+    match event_id {
         5805 => {
+            let account = p(0);
             let error = r.positional(1).map(|e| {
                 let e = e.trim();
                 match crate::knowledge::insertion::parse_token(e).and_then(win32::lookup) {
@@ -314,9 +309,9 @@ fn netlogon(r: &RawRecord) -> Netlogon {
                     None => Text::from(e),
                 }
             });
-            let status = binary_u32(r.binary.as_deref(), 0).map(Status);
+            let status = binary_u32(r.binary(), 0).map(Status);
             Netlogon {
-                account: p(0),
+                account,
                 error,
                 status,
                 status_name: status.and_then(Status::name),
@@ -324,36 +319,29 @@ fn netlogon(r: &RawRecord) -> Netlogon {
                 ..Default::default()
             }
         }
-        5828 | 5831 => Netlogon {
+        id @ (5828 | 5831) => Netlogon {
             account_type: p(0),
             trust_name: p(1),
             trust_target: p(2),
             ip: ip(r.positional(3)),
-            outcome: Some(if r.event_id == 5828 {
-                "denied"
-            } else {
-                "allowed"
-            }),
+            outcome: Some(if id == 5828 { "denied" } else { "allowed" }),
             ..Default::default()
         },
-        _ => Netlogon {
+        id => Netlogon {
             account: p(0),
             domain: p(1),
             account_type: p(2),
             os: p(3),
             os_build: p(4),
             os_service_pack: p(5),
-            outcome: Some(if r.event_id == 5827 {
-                "denied"
-            } else {
-                "allowed"
-            }),
+            outcome: Some(if id == 5827 { "denied" } else { "allowed" }),
             ..Default::default()
         },
     }
 }
 
-fn sql(r: &RawRecord) -> SqlLoginFailure {
+fn sql(r: &mut dyn Fields) -> SqlLoginFailure {
+    let target_user = text(r.positional(0));
     let reason = r
         .positional(1)
         .map(|s| Text::from(s.trim().trim_start_matches("Reason:").trim()))
@@ -365,10 +353,10 @@ fn sql(r: &RawRecord) -> SqlLoginFailure {
     });
     // The binary data is the error number (18456), the severity, then the server and the
     // database as counted UTF-16 strings. The state is not in the event (only in ERRORLOG).
-    let (server, database) = sql_binary(r.binary.as_deref()).unwrap_or_default();
+    let (server, database) = sql_binary(r.binary()).unwrap_or_default();
     SqlLoginFailure {
-        instance: r.provider.clone(),
-        target_user: text(r.positional(0)),
+        instance: r.head().provider.clone(),
+        target_user,
         reason,
         ip: client,
         server,

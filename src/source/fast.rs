@@ -1051,6 +1051,12 @@ pub struct LazyRecord<'a> {
     plan: Option<&'a DataPlan>,
     /// The `<EventData>` children.
     data: &'a [Node],
+    /// The `<EventData>`, read whole ([`LazyRecord::whole`]) for the questions by position
+    /// and for every question when its template has no [`DataPlan`] (classic events: a string
+    /// array and `<Binary>`).
+    elem: Option<&'a Elem>,
+    /// Its items as [`ChunkDecoder::decode`] reads them, once asked for.
+    whole: Option<RawRecord>,
     /// Items taken (bit i: item i), which read as empty afterwards.
     taken: u128,
     scratch: String,
@@ -1072,6 +1078,27 @@ impl<'a> LazyRecord<'a> {
         }
     }
 
+    /// The EventData items read whole, as [`ChunkDecoder::decode`] reads them (`None`, given
+    /// up: what `decode` leaves to the XML reader).
+    fn whole(&mut self) -> Option<&mut RawRecord> {
+        if self.whole.is_none() {
+            let mut rec = RawRecord::default();
+            if let Some(e) = self.elem {
+                if event_data(e, &self.ctx, &mut rec).is_none() || lone_strings(&rec) {
+                    self.gave_up = true;
+                    return None;
+                }
+            }
+            self.whole = Some(rec);
+        }
+        self.whole.as_mut()
+    }
+
+    /// Whether the items are read whole for every question: no [`DataPlan`].
+    fn by_whole(&self) -> bool {
+        self.plan.is_none() && self.elem.is_some()
+    }
+
     /// The text of `content`, in the scratch buffer.
     fn scratch_text(&mut self, content: &[Node]) -> &str {
         let mut s = std::mem::take(&mut self.scratch);
@@ -1090,6 +1117,9 @@ impl super::Fields for LazyRecord<'_> {
     }
 
     fn item(&mut self, name: &'static str) -> Option<&str> {
+        if self.by_whole() {
+            return self.whole()?.get(name);
+        }
         match self.find(name)? {
             (_, Some(content)) => Some(self.scratch_text(content)),
             (_, None) => Some(""),
@@ -1097,6 +1127,9 @@ impl super::Fields for LazyRecord<'_> {
     }
 
     fn take_item(&mut self, name: &'static str) -> Option<Text> {
+        if self.by_whole() {
+            return self.whole()?.take(name);
+        }
         let (i, content) = self.find(name)?;
         let Some(content) = content else {
             return Some(Text::default());
@@ -1123,6 +1156,9 @@ impl super::Fields for LazyRecord<'_> {
     }
 
     fn number(&mut self, name: &'static str) -> Option<u64> {
+        if self.by_whole() {
+            return crate::event::fields::number(self.item(name));
+        }
         let content = match self.find(name)? {
             (_, Some(content)) => content,
             (_, None) => return crate::event::fields::number(Some("")),
@@ -1137,6 +1173,9 @@ impl super::Fields for LazyRecord<'_> {
 
     fn list(&mut self, name: &'static str) -> Vec<Text> {
         use crate::event::fields::list;
+        if self.by_whole() {
+            return list(self.item(name));
+        }
         let Some((_, Some(content))) = self.find(name) else {
             // Missing, or taken (empty).
             return list(self.item(name));
@@ -1155,6 +1194,14 @@ impl super::Fields for LazyRecord<'_> {
         let made = list(Some(self.scratch_text(content)));
         LISTS.with_borrow_mut(|m| m.keep(raw, &made));
         made
+    }
+
+    fn positional(&mut self, index: usize) -> Option<&str> {
+        self.whole()?.positional(index)
+    }
+
+    fn binary(&mut self) -> Option<&str> {
+        self.whole()?.binary.as_deref()
     }
 
     fn take_raw(&mut self) -> Option<RawRecord> {
@@ -1267,11 +1314,8 @@ impl<'a> ChunkDecoder<'a> {
         for child in &event.children {
             self.event_child(child, &ctx, &mut rec, false)?;
         }
-        // What `xml::parse_events` does to a lone unnamed `<Data>` holding `<string>`s.
-        if let [DataItem { name: None, value }] = rec.data.as_slice() {
-            if value.trim().starts_with("<string>") {
-                return None;
-            }
+        if lone_strings(&rec) {
+            return None;
         }
         if rec.record_id == 0 {
             rec.record_id = record_id;
@@ -1412,8 +1456,9 @@ fn typed<T>(
         Some((inst, t)) => (t, &inst.values),
         None => (t, &inst.values),
     };
+    // Without a plan for its items, the EventData is read whole when asked.
     let (data_plan, data_elem) = if nested.is_some() || plan.data.is_some() {
-        (Some(data_t.data.as_ref()?), Some(data_t.data_elem()?))
+        (data_t.data.as_ref(), Some(data_t.data_elem()?))
     } else {
         (None, None)
     };
@@ -1459,6 +1504,8 @@ fn typed<T>(
         ctx: data_ctx,
         plan: data_plan,
         data: data_elem.map_or(&[], |e| &e.children),
+        elem: data_elem,
+        whole: None,
         taken: 0,
         scratch: std::mem::take(scratch),
         gave_up: false,
@@ -1722,6 +1769,12 @@ fn system(
     Some(())
 }
 
+/// Whether `rec`'s EventData is one unnamed item holding `<string>`s, which
+/// `xml::parse_events` splits: left to it.
+fn lone_strings(rec: &RawRecord) -> bool {
+    matches!(rec.data.as_slice(), [DataItem { name: None, value }] if value.trim().starts_with("<string>"))
+}
+
 /// `<EventData>`: `<Data Name="X">value</Data>` items in order, and `<Binary>`.
 fn event_data(e: &Elem, ctx: &Ctx<'_>, rec: &mut RawRecord) -> Option<()> {
     rec.data.reserve(e.children.len());
@@ -1810,6 +1863,95 @@ fn string_array(d: &[u8], v: Val) -> Option<Vec<String>> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Classic events (insertion strings as a string array, the error data in `<Binary>`)
+    /// are typed lazily, by position, not left to [`ChunkDecoder::decode`]: a NETLOGON 5805
+    /// and an 18456 as SQL Server writes it.
+    #[test]
+    fn classic_events_are_typed_lazily_by_position() {
+        use evtx_writer::{EventData, EventRecord, EvtxWriter};
+        use std::borrow::Cow;
+        let mut sql_binary = Vec::new();
+        sql_binary.extend_from_slice(&18456u32.to_le_bytes());
+        sql_binary.extend_from_slice(&14u32.to_le_bytes());
+        for name in ["SQL01", "master"] {
+            let units: Vec<u16> = name.encode_utf16().chain([0]).collect();
+            sql_binary.extend_from_slice(&(units.len() as u32).to_le_bytes());
+            units
+                .iter()
+                .for_each(|u| sql_binary.extend_from_slice(&u.to_le_bytes()));
+        }
+        let records = [
+            EventRecord {
+                provider_name: "NETLOGON".into(),
+                event_id: 5805,
+                qualifiers: Some(0),
+                channel: "System".into(),
+                computer: "DC01.corp.example".into(),
+                data: EventData::Positional {
+                    strings: vec![Cow::Borrowed("DC01"), Cow::Borrowed("%%5")],
+                    binary: Some(Cow::Owned(0xC000_0022u32.to_le_bytes().to_vec())),
+                },
+                ..EventRecord::default()
+            },
+            EventRecord {
+                provider_name: "MSSQLSERVER".into(),
+                event_id: 18456,
+                qualifiers: Some(0xC000),
+                channel: "Application".into(),
+                computer: "SQL01.corp.example".into(),
+                data: EventData::Positional {
+                    strings: vec![
+                        Cow::Borrowed("NT AUTHORITY\\ANONYMOUS LOGON"),
+                        Cow::Borrowed(" Reason: Token-based server access validation failed."),
+                        Cow::Borrowed(" [CLIENT: 10.0.1.10]"),
+                    ],
+                    binary: Some(Cow::Owned(sql_binary)),
+                },
+                ..EventRecord::default()
+            },
+        ];
+        let mut w = EvtxWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
+        for r in &records {
+            w.write(r).unwrap();
+        }
+        let file = w.finish().unwrap().into_inner();
+        let chunk = &file[4096..4096 + 65536];
+        let mut decoder = ChunkDecoder::new(chunk);
+        let mut typed = Vec::new();
+        let mut at = 512;
+        for _ in &records {
+            assert_eq!(u32_at(chunk, at), Some(0x2a2a), "a record at {at}");
+            let size = u32_at(chunk, at + 4).unwrap() as usize;
+            let id = u64_at(chunk, at + 8).unwrap();
+            let t = jiff::Timestamp::UNIX_EPOCH;
+            let e = decoder
+                .decode_typed(at + 24, size - 28, id, t, &super::super::AllRecords, |r| {
+                    crate::event::from_fields(r)
+                })
+                .expect("typed lazily, not left to decode")
+                .expect("typed");
+            typed.push(e);
+            at += size;
+        }
+        assert_eq!(decoder.lazy_typed, 2);
+        let crate::event::Kind::Netlogon(n) = &typed[0].kind else {
+            panic!("{:?}", typed[0].kind)
+        };
+        assert_eq!(n.account.as_deref(), Some("DC01"));
+        assert_eq!(n.status_name, Some("STATUS_ACCESS_DENIED"));
+        let crate::event::Kind::SqlLoginFailure(q) = &typed[1].kind else {
+            panic!("{:?}", typed[1].kind)
+        };
+        assert_eq!(
+            q.target_user.as_deref(),
+            Some("NT AUTHORITY\\ANONYMOUS LOGON")
+        );
+        assert_eq!(q.ip.as_deref(), Some("10.0.1.10"));
+        assert_eq!(q.server.as_deref(), Some("SQL01"));
+        assert_eq!(q.database.as_deref(), Some("master"));
+        assert!(typed[1].anonymous);
+    }
 
     /// Units mostly printable ASCII, with what ends or interrupts a run: tab, LF, CR, other
     /// controls, NUL, DEL, Latin-1, surrogates, U+FFFE/U+FFFF and units with a high byte.

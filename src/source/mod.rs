@@ -84,9 +84,9 @@ impl RawRecord {
 /// number is written out to be parsed again, and the names are matched once per template).
 ///
 /// Both answer every question exactly alike: `tests/fast_path.rs` types every record of the
-/// corpus both ways. A lazy record that cannot answer one (a value it does not format, a
-/// question by position) says so with [`Fields::give_up`], and its reader types the record
-/// again from a raw record.
+/// corpus both ways. A lazy record that cannot answer one (a value it does not format, an
+/// EventData the XML reader reads otherwise) says so with [`Fields::give_up`], and its reader
+/// types the record again from a raw record.
 pub trait Fields {
     /// The System values; its `data` and `binary` are not filled by a lazy record.
     fn head(&mut self) -> &mut RawRecord;
@@ -103,6 +103,11 @@ pub trait Fields {
     fn list(&mut self, name: &'static str) -> Vec<Text> {
         crate::event::fields::list(self.item(name))
     }
+    /// The text of the n-th EventData item, for classic events whose `<Data>` carry no names
+    /// (a string array is an item per string).
+    fn positional(&mut self, index: usize) -> Option<&str>;
+    /// `<Binary>` as upper-case hex, when present.
+    fn binary(&mut self) -> Option<&str>;
     /// The whole raw record, taken out; `None` from a record that has none (the reader then
     /// makes one and asks again).
     fn take_raw(&mut self) -> Option<RawRecord>;
@@ -122,6 +127,12 @@ impl Fields for RawRecord {
     }
     fn take_item(&mut self, name: &'static str) -> Option<Text> {
         self.take(name)
+    }
+    fn positional(&mut self, index: usize) -> Option<&str> {
+        RawRecord::positional(self, index)
+    }
+    fn binary(&mut self) -> Option<&str> {
+        self.binary.as_deref()
     }
     fn take_raw(&mut self) -> Option<RawRecord> {
         Some(std::mem::take(self))
