@@ -410,14 +410,13 @@ pub(crate) fn findings(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>) -> Vec<F
     });
     for (host, (s, mut reasons, strong)) in zl {
         // Anonymous logons on the DC around the attack: the attacker's address.
-        let short = super::short_host(&host);
         let mut sources = BTreeSet::new();
         let mut near = 0u64;
         st.anon.for_each(&mut super::state::Names::default(), |r, a| {
             let close = s.first.zip(s.last).is_some_and(|(f, l)| {
                 a.time >= f - cfg.zerologon_window_secs && a.time <= l + cfg.zerologon_window_secs
             });
-            if !dups.contains_key(&r.file) && super::short_host(&a.computer) == short && close {
+            if !dups.contains_key(&r.file) && super::same_short_host(&a.computer, &host) && close {
                 near += 1;
                 sources.extend(a.workstation.clone());
                 sources.extend(a.ip.clone());

@@ -491,7 +491,7 @@ impl State {
                     let own = n
                         .account
                         .as_deref()
-                        .is_some_and(|a| super::short_host(a) == super::short_host(&e.computer));
+                        .is_some_and(|a| super::same_short_host(a, &e.computer));
                     if own {
                         let f = ZlFields {
                             computer: &e.computer,

@@ -87,8 +87,8 @@ impl ZlSeen {
     }
 
     /// Per host, skipping the files in `skip`: the evidence of every event, the [`NAMED`]
-    /// first events (the 4742s, then the 5805s, each by record) with what they say, and whether a 4742 reset a computer
-    /// account's password (the strong signature).
+    /// first events (the 4742s, then the 5805s, each by record) with what they say, and
+    /// whether a 4742 reset a computer account's password (the strong signature).
     pub fn by_host(
         &self,
         skip: &BTreeMap<Arc<str>, Arc<str>>,
