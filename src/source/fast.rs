@@ -1772,7 +1772,10 @@ fn system(
 /// Whether `rec`'s EventData is one unnamed item holding `<string>`s, which
 /// `xml::parse_events` splits: left to it.
 fn lone_strings(rec: &RawRecord) -> bool {
-    matches!(rec.data.as_slice(), [DataItem { name: None, value }] if value.trim().starts_with("<string>"))
+    matches!(
+        rec.data.as_slice(),
+        [DataItem { name: None, value }] if value.trim().starts_with("<string>")
+    )
 }
 
 /// `<EventData>`: `<Data Name="X">value</Data>` items in order, and `<Binary>`.
