@@ -6,9 +6,10 @@
 //! `observe`, `merge`, `finish`, and what it keeps does not depend on the order the events
 //! came in (files are read in parallel, so that order changes from run to run).
 
+use crate::analyze::finding::FastMap;
 use crate::event::{Event, Family, Kind, Logon, LogonFailure};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -152,7 +153,7 @@ const MAX_ALIASES: usize = 20_000;
 /// copies took some 10 MB of each reading thread.
 #[derive(Debug, Clone, PartialEq)]
 struct Kept<K: Hash + Eq + Ord + Clone, V> {
-    map: HashMap<K, V>,
+    map: FastMap<K, V>,
     /// The kept keys by rank: the last is the first to go.
     order: BTreeSet<(u64, K)>,
     cap: usize,
@@ -161,7 +162,7 @@ struct Kept<K: Hash + Eq + Ord + Clone, V> {
 impl<K: Hash + Eq + Ord + Clone, V> Kept<K, V> {
     fn new(cap: usize) -> Self {
         Kept {
-            map: HashMap::new(),
+            map: FastMap::default(),
             order: BTreeSet::new(),
             cap,
         }
@@ -205,7 +206,7 @@ impl<K: Hash + Eq + Ord + Clone, V> Kept<K, V> {
         Some((out, v))
     }
 
-    fn into_map(self) -> HashMap<K, V> {
+    fn into_map(self) -> FastMap<K, V> {
         self.map
     }
 }
@@ -248,8 +249,9 @@ fn family_index(f: Family) -> usize {
 
 fn is_v1(lm: Option<&str>) -> bool {
     lm.is_some_and(|p| {
-        let p = p.trim().to_ascii_uppercase();
-        p == "LM" || p.contains("V1")
+        // Compared ignoring case without an upper-case copy: asked for every logon.
+        let p = p.trim().as_bytes();
+        p.eq_ignore_ascii_case(b"LM") || p.windows(2).any(|w| w.eq_ignore_ascii_case(b"V1"))
     })
 }
 
@@ -313,6 +315,25 @@ fn host_node(raw: &str) -> String {
     short_host(n).to_ascii_uppercase()
 }
 
+/// [`host_node`] of an edge's target, as last made on this thread: the target is the host
+/// that logged the event, the same for every event of a file, and making its node parsed it
+/// as an IP address three times.
+fn target_node(raw: &str) -> String {
+    thread_local! {
+        static LAST: std::cell::RefCell<(String, String)> = const {
+            std::cell::RefCell::new((String::new(), String::new()))
+        };
+    }
+    LAST.with_borrow_mut(|(last, node)| {
+        if last.is_empty() || last != raw {
+            *node = host_node(raw);
+            last.clear();
+            last.push_str(raw);
+        }
+        node.clone()
+    })
+}
+
 /// A NetBIOS or DNS name (letters, digits, `-`, `_`, `.`), not an IP address.
 fn is_host_name(n: &str) -> bool {
     !n.is_empty()
@@ -362,7 +383,7 @@ fn edge_of(e: &Event) -> Option<Edge> {
             key: EdgeKey {
                 source,
                 account,
-                target: host_node(target),
+                target: target_node(target),
                 package,
                 anonymous: e.anonymous,
                 // Anonymous NTLM logons record "NTLM V1" with no credential at all: the flag is
@@ -597,7 +618,8 @@ impl Aggregator {
             Some(Alias::One(name)) => name.clone(),
             _ => n,
         };
-        let mut merged: HashMap<EdgeKey, EdgeStat> = HashMap::with_capacity(self.edges.len());
+        let mut merged: FastMap<EdgeKey, EdgeStat> =
+            FastMap::with_capacity_and_hasher(self.edges.len(), Default::default());
         for (key, stat) in self.edges.into_map() {
             let mut key = Arc::unwrap_or_clone(key);
             key.source = named(key.source);
@@ -898,6 +920,21 @@ mod tests {
         assert_eq!(host_node("srv-file01"), "SRV-FILE01");
         assert_eq!(host_node("cifs/10.0.0.20"), "10.0.0.20");
         assert_eq!(host_node("<img src=x>"), "<img src=x>");
+        // The target's node as last made, and a new one when the target changes.
+        assert_eq!(target_node("dc01.corp.example"), "DC01");
+        assert_eq!(target_node("dc01.corp.example"), "DC01");
+        assert_eq!(target_node("cifs/10.0.0.20"), "10.0.0.20");
+        assert_eq!(target_node(""), host_node(""));
+        for (lm, v1) in [
+            (" NTLM V1 ", true),
+            ("ntlm v1", true),
+            ("lm", true),
+            ("LMv2", false),
+            ("NTLM V2", false),
+            ("-", false),
+        ] {
+            assert_eq!(is_v1(Some(lm)), v1, "{lm}");
+        }
         let mut a = Aggregator::default();
         // 10.0.0.5 always says WKS1; 10.0.0.6 sends a new name each time (an attack tool);
         // 10.0.0.7 sends a hostile string.
