@@ -12,8 +12,8 @@
 mod background;
 mod config;
 pub mod domain;
-mod records;
-mod rng;
+pub(crate) mod records;
+pub(crate) mod rng;
 mod scenarios;
 mod sidecar;
 

@@ -1872,50 +1872,23 @@ mod tests {
     /// and an 18456 as SQL Server writes it.
     #[test]
     fn classic_events_are_typed_lazily_by_position() {
-        use evtx_writer::{EventData, EventRecord, EvtxWriter};
-        use std::borrow::Cow;
-        let mut sql_binary = Vec::new();
-        sql_binary.extend_from_slice(&18456u32.to_le_bytes());
-        sql_binary.extend_from_slice(&14u32.to_le_bytes());
-        for name in ["SQL01", "master"] {
-            let units: Vec<u16> = name.encode_utf16().chain([0]).collect();
-            sql_binary.extend_from_slice(&(units.len() as u32).to_le_bytes());
-            units
-                .iter()
-                .for_each(|u| sql_binary.extend_from_slice(&u.to_le_bytes()));
-        }
-        let records = [
-            EventRecord {
-                provider_name: "NETLOGON".into(),
-                event_id: 5805,
-                qualifiers: Some(0),
-                channel: "System".into(),
-                computer: "DC01.corp.example".into(),
-                data: EventData::Positional {
-                    strings: vec![Cow::Borrowed("DC01"), Cow::Borrowed("%%5")],
-                    binary: Some(Cow::Owned(0xC000_0022u32.to_le_bytes().to_vec())),
-                },
-                ..EventRecord::default()
-            },
-            EventRecord {
-                provider_name: "MSSQLSERVER".into(),
-                event_id: 18456,
-                qualifiers: Some(0xC000),
-                channel: "Application".into(),
-                computer: "SQL01.corp.example".into(),
-                data: EventData::Positional {
-                    strings: vec![
-                        Cow::Borrowed("NT AUTHORITY\\ANONYMOUS LOGON"),
-                        Cow::Borrowed(" Reason: Token-based server access validation failed."),
-                        Cow::Borrowed(" [CLIENT: 10.0.1.10]"),
-                    ],
-                    binary: Some(Cow::Owned(sql_binary)),
-                },
-                ..EventRecord::default()
-            },
+        use crate::lab::{domain, records, rng::Rng};
+        use evtx_writer::EvtxWriter;
+        // The lab's own: its demo plays Zerologon and the SQL Server double hop with them.
+        let hosts = domain::hosts(&mut Rng::new(1));
+        let sql = &hosts[domain::SQL01];
+        let written = [
+            records::netlogon_5805(&hosts[domain::DC01], "DC01", 0xC000_0022),
+            records::sql_login_failed(
+                sql,
+                "NT AUTHORITY\\ANONYMOUS LOGON",
+                "Token-based server access validation failed.",
+                "10.0.1.10",
+                "master",
+            ),
         ];
         let mut w = EvtxWriter::new(std::io::Cursor::new(Vec::new())).unwrap();
-        for r in &records {
+        for r in &written {
             w.write(r).unwrap();
         }
         let file = w.finish().unwrap().into_inner();
@@ -1923,7 +1896,7 @@ mod tests {
         let mut decoder = ChunkDecoder::new(chunk);
         let mut typed = Vec::new();
         let mut at = 512;
-        for _ in &records {
+        for _ in &written {
             assert_eq!(u32_at(chunk, at), Some(0x2a2a), "a record at {at}");
             let size = u32_at(chunk, at + 4).unwrap() as usize;
             let id = u64_at(chunk, at + 8).unwrap();
@@ -1951,7 +1924,7 @@ mod tests {
             Some("NT AUTHORITY\\ANONYMOUS LOGON")
         );
         assert_eq!(q.ip.as_deref(), Some("10.0.1.10"));
-        assert_eq!(q.server.as_deref(), Some("SQL01"));
+        assert_eq!(q.server.as_deref(), Some(sql.name));
         assert_eq!(q.database.as_deref(), Some("master"));
         assert!(typed[1].anonymous);
     }
