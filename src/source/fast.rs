@@ -1094,9 +1094,14 @@ impl<'a> LazyRecord<'a> {
         self.whole.as_mut()
     }
 
-    /// Whether the items are read whole for every question: no [`DataPlan`].
-    fn by_whole(&self) -> bool {
-        self.plan.is_none() && self.elem.is_some()
+    /// The items read whole, for a question by name when there is an EventData but no
+    /// [`DataPlan`] to place the name (asked only once [`Self::find`] has not placed it, so
+    /// that the records of a plan pay nothing for it).
+    fn unplanned(&mut self) -> Option<&mut RawRecord> {
+        if self.plan.is_some() || self.elem.is_none() {
+            return None;
+        }
+        self.whole()
     }
 
     /// The text of `content`, in the scratch buffer.
@@ -1117,20 +1122,19 @@ impl super::Fields for LazyRecord<'_> {
     }
 
     fn item(&mut self, name: &'static str) -> Option<&str> {
-        if self.by_whole() {
-            return self.whole()?.get(name);
-        }
-        match self.find(name)? {
+        let Some(found) = self.find(name) else {
+            return self.unplanned()?.get(name);
+        };
+        match found {
             (_, Some(content)) => Some(self.scratch_text(content)),
             (_, None) => Some(""),
         }
     }
 
     fn take_item(&mut self, name: &'static str) -> Option<Text> {
-        if self.by_whole() {
-            return self.whole()?.take(name);
-        }
-        let (i, content) = self.find(name)?;
+        let Some((i, content)) = self.find(name) else {
+            return self.unplanned()?.take(name);
+        };
         let Some(content) = content else {
             return Some(Text::default());
         };
@@ -1156,10 +1160,10 @@ impl super::Fields for LazyRecord<'_> {
     }
 
     fn number(&mut self, name: &'static str) -> Option<u64> {
-        if self.by_whole() {
-            return crate::event::fields::number(self.item(name));
-        }
-        let content = match self.find(name)? {
+        let Some(found) = self.find(name) else {
+            return crate::event::fields::number(self.unplanned()?.get(name));
+        };
+        let content = match found {
             (_, Some(content)) => content,
             (_, None) => return crate::event::fields::number(Some("")),
         };
@@ -1173,11 +1177,8 @@ impl super::Fields for LazyRecord<'_> {
 
     fn list(&mut self, name: &'static str) -> Vec<Text> {
         use crate::event::fields::list;
-        if self.by_whole() {
-            return list(self.item(name));
-        }
         let Some((_, Some(content))) = self.find(name) else {
-            // Missing, or taken (empty).
+            // Missing (or without a plan: see `item`), or taken (empty).
             return list(self.item(name));
         };
         // A string value: its list as last made from the same bytes (see [`ListMemo`]).
