@@ -455,6 +455,7 @@ pub(crate) fn classify_all(
     st: &State,
     dups: &BTreeMap<Arc<str>, Arc<str>>,
     hosts: &HostView,
+    threads: usize,
 ) -> AnonymousLogons {
     let mut names = Names::default();
     let burst = bursts(st, dups, &mut names);
@@ -462,12 +463,17 @@ pub(crate) fn classify_all(
         outgoing: OutgoingNear::new(st.outgoing.groups()),
         sql: super::sql_anonymous::SqlNear::new(&st.sql_anon),
         zerologon: super::zerologon::ZlNear::new(&st.zerologon),
-        sessions: st.sessions.lookup(),
     };
+    use super::verdicts::Preparer;
     let mut out = super::verdicts::Builder::new(st.cfg.evidence_cap, st.anon.kept());
-    st.anon.for_each(&mut names, |r, a| {
-        out.push(classify(st, r, a, &burst, hosts, &near))
-    });
+    // Each thread looks sessions up through a lookup of its own (it keeps the last block of
+    // sessions it read), and numbers its verdicts for the builder.
+    st.anon.map_each(
+        threads,
+        |t| (st.sessions.lookup(), Preparer::new(t as u32 + 1)),
+        |(sessions, prep), r, a| prep.prepare(classify(st, r, a, &burst, hosts, &near, sessions)),
+        |p| out.push_prepared(p),
+    );
     out.finish()
 }
 
@@ -478,8 +484,6 @@ struct Near<'a> {
     outgoing: OutgoingNear<'a>,
     sql: super::sql_anonymous::SqlNear<'a>,
     zerologon: super::zerologon::ZlNear<'a>,
-    /// The anonymous share-access sessions, by host and logon id.
-    sessions: super::sessions::SessionLookup<'a>,
 }
 
 /// The 8001 groups ([`super::outgoing::OutgoingSeen`]), found by their client and by their
@@ -675,6 +679,7 @@ fn classify(
     burst: &Bursts,
     hosts: &HostView,
     near: &Near<'_>,
+    sessions: &super::sessions::SessionLookup<'_>,
 ) -> Classified {
     let cfg = &st.cfg;
     let mut out = Classified {
@@ -835,7 +840,7 @@ fn classify(
     // 4. Enumeration.
     let session = a
         .logon_id
-        .and_then(|l| near.sessions.get(&(Arc::clone(&a.computer), l)));
+        .and_then(|l| sessions.get(&(Arc::clone(&a.computer), l)));
     if let Some(s) = &session {
         out.linked.extend(s.refs.iter().map(|(_, r)| r.clone()));
         let recon: Vec<&Arc<str>> = s.pipes.iter().filter(|p| cfg.is_recon_pipe(p)).collect();
@@ -1044,47 +1049,95 @@ pub(crate) fn findings(
         conf: BTreeMap<Confidence, u64>,
         to_decide: BTreeSet<Arc<str>>,
     }
-    let mut groups: BTreeMap<(&'static str, Arc<str>), Group> = BTreeMap::new();
     let mut enum_groups: BTreeMap<(Arc<str>, Arc<str>), (Sample, BTreeSet<Arc<str>>)> =
         BTreeMap::new();
-    // The reason naming a logon's client is left out of the findings' reasons below.
-    for c in classified.iter_without_client() {
-        if dups.contains_key(&c.event.file) {
+    // The logons that share a host, client and verdict share everything but their event and
+    // time: each logon is added to its group's sample, and what the verdict says is counted
+    // once per verdict, times its logons. The verdicts of a group are taken in the order of
+    // their first logon, so its reasons come in the order they first appear, as logon by
+    // logon.
+    let whos = classified.who_count();
+    // Per verdict (`who`): its logons, its group, and its enumeration group if any.
+    let mut count = vec![0u64; whos];
+    let mut group_of: Vec<Option<usize>> = vec![None; whos];
+    let mut enum_of: Vec<Option<(Arc<str>, Arc<str>)>> = vec![None; whos];
+    let mut places: BTreeMap<(&'static str, Arc<str>), usize> = BTreeMap::new();
+    // Each group's sample and its verdicts in the order of their first logon.
+    let mut samples: Vec<(Sample, Vec<usize>)> = Vec::new();
+    for (event, time, w) in classified.logons() {
+        if !dups.is_empty() && dups.contains_key(&event.file) {
             continue;
         }
         // A logon's time, 0 when it has none (as `Classified::time` is made).
-        let t = c.time.unwrap_or(0);
-        let g = groups
-            .entry((c.scenario, c.computer.clone()))
-            .or_insert_with(|| Group {
-                sample: Sample::default(),
-                sources: BTreeSet::new(),
-                reasons: BTreeMap::new(),
-                conf: BTreeMap::new(),
-                to_decide: BTreeSet::new(),
-            });
-        g.sample.add(t, c.event.clone(), cap);
-        g.sources.extend(c.workstation.clone());
-        g.sources.extend(c.ip.clone());
-        for r in &c.reasons {
-            let next = g.reasons.len();
-            g.reasons.entry(r.clone()).or_insert((next, 0)).1 += 1;
+        let t = time.unwrap_or(0);
+        let g = match group_of[w] {
+            Some(g) => g,
+            None => {
+                let who = classified.who(w);
+                let n = samples.len();
+                let g = *places
+                    .entry((who.scenario, Arc::clone(who.computer)))
+                    .or_insert(n);
+                if g == n {
+                    samples.push((Sample::default(), Vec::new()));
+                }
+                samples[g].1.push(w);
+                if who.scenario == sc::ENUMERATION {
+                    let src = who
+                        .ip
+                        .or(who.workstation)
+                        .cloned()
+                        .unwrap_or_else(|| Arc::from("(unknown)"));
+                    enum_of[w] = Some((Arc::clone(who.computer), src));
+                }
+                group_of[w] = Some(g);
+                g
+            }
+        };
+        count[w] += 1;
+        if let Some(key) = &enum_of[w] {
+            if let Some(e) = enum_groups.get_mut(key) {
+                e.0.add(t, event.clone(), cap);
+            } else {
+                let mut e = (Sample::default(), BTreeSet::new());
+                e.0.add(t, event.clone(), cap);
+                enum_groups.insert(key.clone(), e);
+            }
         }
-        *g.conf.entry(c.confidence).or_default() += 1;
-        g.to_decide.extend(c.to_decide.clone());
-        if c.scenario == sc::ENUMERATION {
-            let src =
-                c.ip.clone()
-                    .or_else(|| c.workstation.clone())
-                    .unwrap_or_else(|| Arc::from("(unknown)"));
-            let e = enum_groups.entry((c.computer.clone(), src)).or_default();
-            e.0.add(t, c.event.clone(), cap);
-            for r in &c.reasons {
+        samples[g].0.add(t, event, cap);
+    }
+    for (w, key) in enum_of.iter().enumerate() {
+        if let (Some(key), true) = (key, count[w] > 0) {
+            let e = enum_groups.get_mut(key).expect("added with its logons");
+            for r in classified.who(w).reasons {
                 if r.contains("pipes") || r.contains("burst") {
                     e.1.insert(r.clone());
                 }
             }
         }
+    }
+    let mut groups: BTreeMap<(&'static str, Arc<str>), Group> = BTreeMap::new();
+    for (key, g) in places {
+        let (sample, verdicts) = std::mem::take(&mut samples[g]);
+        let mut group = Group {
+            sample,
+            sources: BTreeSet::new(),
+            reasons: BTreeMap::new(),
+            conf: BTreeMap::new(),
+            to_decide: BTreeSet::new(),
+        };
+        for w in verdicts {
+            let (who, n) = (classified.who(w), count[w]);
+            group.sources.extend(who.workstation.cloned());
+            group.sources.extend(who.ip.cloned());
+            for r in who.reasons {
+                let next = group.reasons.len();
+                group.reasons.entry(r.clone()).or_insert((next, 0)).1 += n;
+            }
+            *group.conf.entry(who.confidence).or_default() += n;
+            group.to_decide.extend(who.to_decide.cloned());
+        }
+        groups.insert(key, group);
     }
     let mut out = vec![];
     // Shared by the findings: one per host repeats its scenario's texts and, for clients

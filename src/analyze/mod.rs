@@ -210,7 +210,13 @@ impl Analysis {
     /// Findings from the events, and from the hosts' configuration where the events leave the
     /// cause open (an anonymous logon from a client whose own NTLM log is missing).
     pub fn finish_with(self, hosts: &HostView) -> Outcome {
-        state::finish(self.counts, self.st, hosts)
+        self.finish_on(hosts, 0)
+    }
+
+    /// [`Self::finish_with`], classifying the anonymous logons on `threads` threads (0: one
+    /// per core).
+    pub fn finish_on(self, hosts: &HostView, threads: usize) -> Outcome {
+        state::finish(self.counts, self.st, hosts, threads)
     }
 }
 

@@ -585,7 +585,12 @@ impl State {
     }
 }
 
-pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostView) -> Outcome {
+pub(crate) fn finish(
+    counts: Counts,
+    mut st: State,
+    hosts: &super::hosts::HostView,
+    threads: usize,
+) -> Outcome {
     let dups = st.duplicates();
     let cfg = (*st.cfg).clone();
     let mut findings = Vec::new();
@@ -607,11 +612,11 @@ pub(crate) fn finish(counts: Counts, mut st: State, hosts: &super::hosts::HostVi
     drop(std::mem::take(&mut st.lockouts));
     let inventories = inventory::finish(&st.inv, &dups, &cfg);
     drop(std::mem::take(&mut st.inv));
-    let classified = anonymous::classify_all(&st, &dups, hosts);
+    let classified = anonymous::classify_all(&st, &dups, hosts, threads);
     let mut scenarios: BTreeMap<&'static str, u64> = BTreeMap::new();
-    for c in classified.iter_without_client() {
-        if !dups.contains_key(&c.event.file) {
-            *scenarios.entry(c.scenario).or_default() += 1;
+    for (event, _, w) in classified.logons() {
+        if dups.is_empty() || !dups.contains_key(&event.file) {
+            *scenarios.entry(classified.who(w).scenario).or_default() += 1;
         }
     }
     findings.extend(anonymous::findings(&st, &classified, &dups));

@@ -309,6 +309,18 @@ impl Iterator for Run<'_> {
     }
 }
 
+/// What logons share ([`AnonymousLogons::who`]): their host, client and verdict.
+pub(crate) struct Shared<'a> {
+    pub computer: &'a Arc<str>,
+    pub workstation: Option<&'a Arc<str>>,
+    pub ip: Option<&'a Arc<str>>,
+    pub scenario: &'static str,
+    pub confidence: Confidence,
+    /// Without the reason naming the client.
+    pub reasons: &'a Reasons,
+    pub to_decide: Option<&'a Arc<str>>,
+}
+
 /// Collects verdicts in any order; [`Builder::finish`] puts them in event order.
 #[derive(Debug, Default)]
 pub struct Builder {
@@ -329,6 +341,73 @@ pub struct Builder {
     recent: Vec<Option<(Arc<str>, u32)>>,
     /// Where a logon's linked events are packed.
     list: Vec<u8>,
+    /// The verdicts of [`Self::push`], numbered as other threads' [`Preparer`]s number theirs.
+    own: Preparer,
+    /// Per preparer ([`Prepared::source`]), the number here of each verdict it numbered.
+    maps: Vec<Vec<u32>>,
+}
+
+/// A logon's verdict made ready on the thread that classified it ([`Preparer::prepare`]),
+/// for [`Builder::push_prepared`]: what the logon shares with others (its verdict) comes as
+/// a number, the verdict itself only with the first logon of it. The verdict's reasons are
+/// then hashed and compared on the classifying threads, not on the one thread that builds:
+/// on a flood of anonymous logons that was a third of the classification (BENCHMARKS.md).
+#[derive(Debug)]
+pub struct Prepared {
+    event: EventRef,
+    time: Option<i64>,
+    computer: Arc<str>,
+    workstation: Option<Arc<str>>,
+    ip: Option<Arc<str>>,
+    linked: Vec<EventRef>,
+    source: u32,
+    /// The verdict's number in its preparer, and the verdict if this is its first logon.
+    verdict: (u32, Option<Verdict>),
+}
+
+/// Numbers the verdicts of one classifying thread ([`Prepared`]).
+#[derive(Debug, Default)]
+pub struct Preparer {
+    source: u32,
+    verdicts: Vec<Verdict>,
+    index: Distinct,
+}
+
+impl Preparer {
+    /// A preparer whose verdicts a [`Builder`] tells apart from other preparers' by
+    /// `source` (0 is the builder's own).
+    pub fn new(source: u32) -> Self {
+        Preparer {
+            source,
+            ..Preparer::default()
+        }
+    }
+
+    pub fn prepare(&mut self, c: Classified) -> Prepared {
+        let mut reasons = c.reasons;
+        let client_at = reasons.take_client(c.workstation.as_deref(), c.ip.as_deref());
+        let v = Verdict {
+            scenario: c.scenario,
+            confidence: c.confidence,
+            reasons,
+            client_at,
+            to_decide: c.to_decide,
+            findings: c.findings,
+        };
+        let known = self.verdicts.len();
+        let local = self.index.intern_with(&mut self.verdicts, v, |_| {});
+        let new = (local as usize == known).then(|| self.verdicts[known].clone());
+        Prepared {
+            event: c.event,
+            time: c.time,
+            computer: c.computer,
+            workstation: c.workstation,
+            ip: c.ip,
+            linked: c.linked,
+            source: self.source,
+            verdict: (local, new),
+        }
+    }
 }
 
 /// Slots of [`Builder::recent`].
@@ -403,23 +482,49 @@ impl Builder {
     }
 
     pub fn push(&mut self, c: Classified) {
-        let mut reasons = c.reasons;
-        let client_at = reasons.take_client(c.workstation.as_deref(), c.ip.as_deref());
-        let v = Verdict {
-            scenario: c.scenario,
-            confidence: c.confidence,
-            reasons,
-            client_at,
-            to_decide: c.to_decide,
-            findings: c.findings,
+        let p = self.own.prepare(c);
+        self.push_prepared(p);
+    }
+
+    /// A verdict made by a [`Preparer`]: each preparer's must come in the order it made
+    /// them (a verdict is given whole only with the first logon it numbers).
+    pub fn push_prepared(&mut self, p: Prepared) {
+        let Prepared {
+            event,
+            time,
+            computer,
+            workstation,
+            ip,
+            linked: linked_events,
+            source,
+            verdict: (local, new),
+        } = p;
+        let source = source as usize;
+        if self.maps.len() <= source {
+            self.maps.resize_with(source + 1, Vec::new);
+        }
+        let verdict = match new {
+            Some(v) => {
+                let texts = &mut self.texts;
+                let global = self.verdicts.intern_with(&mut self.out.verdicts, v, |v| {
+                    v.reasons.share_texts(texts);
+                    if let Some(t) = &mut v.to_decide {
+                        share_text(t, texts);
+                    }
+                });
+                debug_assert_eq!(local as usize, self.maps[source].len());
+                self.maps[source].push(global);
+                global
+            }
+            None => self.maps[source][local as usize],
         };
-        let linked = if c.linked.is_empty() {
+        let linked = if linked_events.is_empty() {
             NO_LINKED
         } else {
             let mut list = std::mem::take(&mut self.list);
             list.clear();
-            put_u64(&mut list, c.linked.len() as u64);
-            for e in &c.linked {
+            put_u64(&mut list, linked_events.len() as u64);
+            for e in &linked_events {
                 put_u64(&mut list, u64::from(self.name(&e.file)));
                 put_u64(&mut list, e.record_id);
             }
@@ -428,24 +533,17 @@ impl Builder {
             self.list = list;
             at
         };
-        let texts = &mut self.texts;
-        let verdict = self.verdicts.intern_with(&mut self.out.verdicts, v, |v| {
-            v.reasons.share_texts(texts);
-            if let Some(t) = &mut v.to_decide {
-                share_text(t, texts);
-            }
-        });
         let who = Who {
-            computer: self.name(&c.computer),
-            workstation: self.opt(&c.workstation),
-            ip: self.opt(&c.ip),
+            computer: self.name(&computer),
+            workstation: self.opt(&workstation),
+            ip: self.opt(&ip),
             verdict,
         };
         let who = self.whos.intern(&mut self.out.whos, who);
         let row = Row {
-            record_id: c.event.record_id,
-            time: c.time.unwrap_or(NO_TIME),
-            file: self.name(&c.event.file),
+            record_id: event.record_id,
+            time: time.unwrap_or(NO_TIME),
+            file: self.name(&event.file),
             who,
             linked,
         };
@@ -678,12 +776,6 @@ impl AnonymousLogons {
     }
 
     fn make(&self, r: &Row, linked: &mut LinkedReader) -> Classified {
-        self.make_with(r, true, linked)
-    }
-
-    /// [`Self::make`]; without `client`, the reasons lack the one naming the client, and
-    /// are the verdict's own list (nothing is made).
-    fn make_with(&self, r: &Row, client: bool, linked: &mut LinkedReader) -> Classified {
         let w = self.whos[r.who as usize];
         let v = &self.verdicts[w.verdict as usize];
         Classified {
@@ -694,11 +786,7 @@ impl AnonymousLogons {
             ip: self.opt(w.ip),
             scenario: v.scenario,
             confidence: v.confidence,
-            reasons: if client {
-                self.reasons(v, w)
-            } else {
-                v.reasons.clone()
-            },
+            reasons: self.reasons(v, w),
             to_decide: v.to_decide.clone(),
             linked: linked.get(r.linked),
             findings: v.findings.clone(),
@@ -717,13 +805,40 @@ impl AnonymousLogons {
         self.rows.iter().map(move |r| self.make(&r, &mut linked))
     }
 
-    /// [`Self::iter`] without the reason that names each logon's client: for the findings,
-    /// which leave it out, and counts (making it took a string per logon).
-    pub(crate) fn iter_without_client(&self) -> impl Iterator<Item = Classified> + '_ {
-        let mut linked = self.linked_reader();
-        self.rows
-            .iter()
-            .map(move |r| self.make_with(&r, false, &mut linked))
+    /// Each logon in event order: its event, its time and the number of its host, client
+    /// and verdict ([`Self::who`]). For the findings, which count the logons of each verdict:
+    /// making every logon's [`Classified`] and comparing its reasons' texts took anon-1g's
+    /// finish half a second.
+    pub(crate) fn logons(&self) -> impl Iterator<Item = (EventRef, Option<i64>, usize)> + '_ {
+        self.rows.iter().map(|r| {
+            (
+                self.event(&r),
+                (r.time != NO_TIME).then_some(r.time),
+                r.who as usize,
+            )
+        })
+    }
+
+    /// How many distinct hosts, clients and verdicts [`Self::logons`] numbers.
+    pub(crate) fn who_count(&self) -> usize {
+        self.whos.len()
+    }
+
+    /// What the logons numbered `w` by [`Self::logons`] share; their reasons without the one
+    /// naming the client (the findings leave it out).
+    pub(crate) fn who(&self, w: usize) -> Shared<'_> {
+        let who = self.whos[w];
+        let v = &self.verdicts[who.verdict as usize];
+        let name = |i: u32| (i != NONE).then(|| &self.names[i as usize]);
+        Shared {
+            computer: &self.names[who.computer as usize],
+            workstation: name(who.workstation),
+            ip: name(who.ip),
+            scenario: v.scenario,
+            confidence: v.confidence,
+            reasons: &v.reasons,
+            to_decide: v.to_decide.as_ref(),
+        }
     }
 
     /// The verdict of event `e`.
@@ -1085,6 +1200,17 @@ mod tests {
             for (i, c) in want.iter().enumerate() {
                 proptest::prop_assert_eq!(store.get(i), Some(c.clone()));
             }
+            // Prepared on three threads' preparers (taking turns, a few logons each), the
+            // verdicts are the same, and so are the groups.
+            let mut b = Builder::new(20, 0);
+            let mut preparers: Vec<Preparer> = (1..=3).map(Preparer::new).collect();
+            for (i, c) in all.iter().cloned().enumerate() {
+                b.push_prepared(preparers[(i / 3) % 3].prepare(c));
+            }
+            let prepared = b.finish();
+            proptest::prop_assert_eq!(prepared.iter().collect::<Vec<_>>(), got.clone());
+            proptest::prop_assert_eq!(prepared.groups(), store.groups());
+            proptest::prop_assert_eq!(prepared.verdict_count(), store.verdict_count());
             // Built with the rows in runs of a few and blocks of fewer (in the temporary file,
             // merged), every way of reading them gives what the rows in memory give.
             for (run_rows, block_rows) in [(1, 1), (3, 2), (7, 3), (64, 5)] {

@@ -98,7 +98,8 @@ pub struct ReportArgs {
 
     /// Threads reading the logs (0: one per core). N files are read at once; the chunks of
     /// large EVTX files (8 MiB or more) are also decoded by up to N - 1 helper threads, shared
-    /// between them.
+    /// between them. The anonymous logons are classified on N threads too once everything is
+    /// read.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 
@@ -398,7 +399,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         };
         let (inputs, (analysis, flows, agg)) =
             scan::scan_observed(&opts, &NoProgress, false, &observer, |_| {});
-        let outcome = analysis.finish_with(&HostView::from_configs(&configs.hosts));
+        let outcome = analysis.finish_on(&HostView::from_configs(&configs.hosts), args.threads);
         for i in &inputs {
             for e in &i.errors {
                 eprintln!(

@@ -139,7 +139,8 @@ pub struct ScanArgs {
 
     /// Threads reading the logs (0: one per core). N files are read at once; the chunks of
     /// large EVTX files (8 MiB or more) are also decoded by up to N - 1 helper threads, shared
-    /// between them. The final pass of --events makes its lines on N threads too.
+    /// between them. The anonymous logons are classified on N threads too once everything is
+    /// read, and the final pass of --events makes its lines on N threads.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 
@@ -305,7 +306,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(err) = write_error {
         return Err(err.context("writing --events"));
     }
-    let outcome = analysis.finish_with(&hosts);
+    let outcome = analysis.finish_on(&hosts, args.threads);
     for i in &inputs {
         for e in &i.errors {
             eprintln!(
