@@ -287,6 +287,8 @@ impl AnonLogons {
                 });
             }
             drop(tx);
+            // `take` panicking stops the threads too, or the scope would wait on them.
+            let _stop = StopOnPanic(&window);
             // Units made out of order wait here for the ones before them.
             let mut ready = std::collections::BTreeMap::new();
             let mut done = 0;
@@ -347,7 +349,8 @@ impl Window {
 }
 
 /// A thread of [`AnonLogons::map_each`] that panics stops the others: the unit it took never
-/// comes, and they would wait for room for ever (the panic is then the scope's).
+/// comes (or, the taking thread's, no unit is taken any more), and they would wait for room
+/// for ever (the panic is then the scope's).
 struct StopOnPanic<'a>(&'a Window);
 
 impl Drop for StopOnPanic<'_> {
@@ -828,6 +831,22 @@ mod tests {
                 |_| (),
                 |_, r, _| assert!(r.record_id != 3 * BLOCK as u64 + 7, "a bug"),
                 |_| {},
+            )
+        }));
+        assert!(panicked.is_err());
+        // Nor when what takes the results panics, the threads waiting for room (the first
+        // results taken slowly, so that they are as far ahead as they may be).
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            a.map_each(
+                2,
+                |_| (),
+                |_, r, _| r.record_id,
+                |id| {
+                    if id == 0 {
+                        std::thread::sleep(std::time::Duration::from_millis(200));
+                    }
+                    assert!(id != BLOCK as u64 + 7, "a bug");
+                },
             )
         }));
         assert!(panicked.is_err());
