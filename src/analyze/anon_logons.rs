@@ -195,19 +195,25 @@ impl AnonLogons {
         self.kept
     }
 
+    /// Whether the logon `seq`th in arrival order is replaced by a later copy of its record
+    /// (after [`Self::dedup`]).
+    fn is_replaced(&self, seq: usize) -> bool {
+        self.replaced
+            .as_deref()
+            .is_some_and(|b| b[seq / 64] & (1 << (seq % 64)) != 0)
+    }
+
     /// Each logon, the last copy of each record only, in arrival order (after
     /// [`Self::dedup`]). Names are shared through `names`.
     pub fn for_each(&self, names: &mut Names, mut f: impl FnMut(&EventRef, &AnonLogon)) {
-        let replaced = self.replaced.as_deref();
         debug_assert!(
-            replaced.is_some() || (self.open.is_empty() && self.packed.is_empty()),
+            self.replaced.is_some() || (self.open.is_empty() && self.packed.is_empty()),
             "AnonLogons read before dedup"
         );
         let mut seq = 0usize;
         self.blocks(names, |v| {
             for (r, a) in v {
-                let gone = replaced.is_some_and(|b| b[seq / 64] & (1 << (seq % 64)) != 0);
-                if !gone {
+                if !self.is_replaced(seq) {
                     f(r, a);
                 }
                 seq += 1;
@@ -239,8 +245,7 @@ impl AnonLogons {
             self.for_each(&mut Names::default(), |r, a| take(work(&mut w, r, a)));
             return;
         }
-        let replaced = self.replaced.as_deref();
-        debug_assert!(replaced.is_some(), "AnonLogons read before dedup");
+        debug_assert!(self.replaced.is_some(), "AnonLogons read before dedup");
         // Where each unit's logons start in arrival order (the replaced bits count them so).
         let starts: Vec<usize> = std::iter::once(0)
             .chain(self.counts.iter().scan(0, |at, n| {
@@ -248,7 +253,6 @@ impl AnonLogons {
                 Some(*at)
             }))
             .collect();
-        let gone = |seq: usize| replaced.is_some_and(|b| b[seq / 64] & (1 << (seq % 64)) != 0);
         // Unit `u`: packed block `u`, or the open logons after the last one.
         let make = |u: usize, names: &mut Names, w: &mut W, buf: &mut Vec<u8>| -> Vec<R> {
             let mut unpacked = Vec::new();
@@ -262,7 +266,7 @@ impl AnonLogons {
             logons
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| !gone(starts[u] + i))
+                .filter(|(i, _)| !self.is_replaced(starts[u] + i))
                 .map(|(_, (r, a))| work(w, r, a))
                 .collect()
         };

@@ -1065,7 +1065,7 @@ pub(crate) fn findings(
     // Each group's sample and its verdicts in the order of their first logon.
     let mut samples: Vec<(Sample, Vec<usize>)> = Vec::new();
     for (event, time, w) in classified.logons() {
-        if !dups.is_empty() && dups.contains_key(&event.file) {
+        if dups.contains_key(&event.file) {
             continue;
         }
         // A logon's time, 0 when it has none (as `Classified::time` is made).
@@ -1088,33 +1088,24 @@ pub(crate) fn findings(
                         .or(who.workstation)
                         .cloned()
                         .unwrap_or_else(|| Arc::from("(unknown)"));
-                    enum_of[w] = Some((Arc::clone(who.computer), src));
+                    let key = (Arc::clone(who.computer), src);
+                    let e = enum_groups.entry(key.clone()).or_default();
+                    for r in who.reasons {
+                        if r.contains("pipes") || r.contains("burst") {
+                            e.1.insert(r.clone());
+                        }
+                    }
+                    enum_of[w] = Some(key);
                 }
                 group_of[w] = Some(g);
                 g
             }
         };
         count[w] += 1;
-        if let Some(key) = &enum_of[w] {
-            if let Some(e) = enum_groups.get_mut(key) {
-                e.0.add(t, event.clone(), cap);
-            } else {
-                let mut e = (Sample::default(), BTreeSet::new());
-                e.0.add(t, event.clone(), cap);
-                enum_groups.insert(key.clone(), e);
-            }
+        if let Some(e) = enum_of[w].as_ref().and_then(|key| enum_groups.get_mut(key)) {
+            e.0.add(t, event.clone(), cap);
         }
         samples[g].0.add(t, event, cap);
-    }
-    for (w, key) in enum_of.iter().enumerate() {
-        if let (Some(key), true) = (key, count[w] > 0) {
-            let e = enum_groups.get_mut(key).expect("added with its logons");
-            for r in classified.who(w).reasons {
-                if r.contains("pipes") || r.contains("burst") {
-                    e.1.insert(r.clone());
-                }
-            }
-        }
     }
     let mut groups: BTreeMap<(&'static str, Arc<str>), Group> = BTreeMap::new();
     for (key, g) in places {

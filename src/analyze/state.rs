@@ -615,7 +615,7 @@ pub(crate) fn finish(
     let classified = anonymous::classify_all(&st, &dups, hosts, threads);
     let mut scenarios: BTreeMap<&'static str, u64> = BTreeMap::new();
     for (event, _, w) in classified.logons() {
-        if dups.is_empty() || !dups.contains_key(&event.file) {
+        if !dups.contains_key(&event.file) {
             *scenarios.entry(classified.who(w).scenario).or_default() += 1;
         }
     }

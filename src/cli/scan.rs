@@ -339,18 +339,11 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
                     e.wait()?;
                 }
                 let mut out = report::open_output(dest)?;
-                // serde_json writes the pretty summary a few bytes at a time (a key, a colon,
-                // each level of an indent): into a buffer of a type it knows each is a copy,
-                // into the boxed writer each was a call (a fifth of anon-1g's 478 MB summary).
-                let mut buffered =
-                    std::io::BufWriter::with_capacity(report::OUTPUT_BUFFER, &mut out);
                 serde_json::to_writer_pretty(
-                    &mut buffered,
+                    &mut out,
                     &Summary::new(&inputs, &outcome).with_config(config_summary),
                 )?;
-                writeln!(buffered)?;
-                buffered.flush()?;
-                drop(buffered);
+                writeln!(out)?;
                 out.flush()?;
             }
             if let Some(dir) = &args.csv {
