@@ -1187,14 +1187,8 @@ pub(crate) fn findings(
                 .push(Text::from(format!("clients: {}", f.sources.join(", "))));
         }
         for (c, n) in &g.conf {
-            f.reasons.push(Text::from(format!(
-                "confidence {}: {n}",
-                match c {
-                    Confidence::High => "high",
-                    Confidence::Medium => "medium",
-                    Confidence::Low => "low",
-                }
-            )));
+            f.reasons
+                .push(Text::from(format!("confidence {}: {n}", c.as_str())));
         }
         if let Some(d) = g.to_decide.into_iter().next() {
             let text = to_decide

@@ -37,6 +37,17 @@ pub enum Confidence {
     High,
 }
 
+impl Confidence {
+    /// As it is serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
 /// Records named as evidence: the earliest `cap` (by time, then file and record id, so the
 /// choice does not depend on the order events arrive in or how states were split), with the
 /// total count and the time span of all of them.

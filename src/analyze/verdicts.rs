@@ -860,6 +860,12 @@ impl AnonymousLogons {
         self.groups_in_batches(GROUP_BATCH)
     }
 
+    /// [`Self::groups`] one at a time (what this type's `Serialize` writes), holding a
+    /// batch's evidence only.
+    pub fn each_group(&self) -> impl Iterator<Item = Group> + '_ {
+        self.groups_iter()
+    }
+
     fn groups_in_batches(&self, batch_size: usize) -> GroupsIter<'_> {
         let (index, heads) = self.group_heads();
         GroupsIter {

@@ -339,7 +339,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
                     e.wait()?;
                 }
                 let mut out = report::open_output(dest)?;
-                serde_json::to_writer_pretty(
+                report::summary::write_pretty(
                     &mut out,
                     &Summary::new(&inputs, &outcome).with_config(config_summary),
                 )?;
