@@ -908,30 +908,41 @@ impl AnonymousLogons {
     }
 
     /// Each group's count, span and linked events, in the order of their first logon; and
-    /// the groups by key (host, client, class).
+    /// each who's group (groups by key: host, client, class).
     fn group_heads(&self) -> (GroupIndex, Vec<GroupHead>) {
         let cap = self.evidence_cap;
         let class_of = self.class_of();
         let mut linked = self.linked_reader();
+        let mut groups: FastMap<(u32, u32, u32, u32), u32> = FastMap::default();
         let mut index = GroupIndex {
-            class_of,
-            groups: FastMap::default(),
+            of_who: vec![NO_GROUP; self.whos.len()],
         };
         let mut heads: Vec<GroupHead> = Vec::new();
         for r in self.rows.iter() {
-            let w = self.whos[r.who as usize];
-            let n = heads.len() as u32;
-            let g = *index.groups.entry(index.key(w)).or_insert(n);
-            if g == n {
-                heads.push(GroupHead {
-                    who: r.who,
-                    count: 0,
-                    first_seen: None,
-                    last_seen: None,
-                    linked: Vec::new(),
-                });
+            let Some(of_who) = index.of_who.get_mut(r.who as usize) else {
+                continue;
+            };
+            if *of_who == NO_GROUP {
+                let w = self.whos[r.who as usize];
+                let n = heads.len() as u32;
+                let key = (
+                    w.computer,
+                    w.workstation,
+                    w.ip,
+                    class_of[w.verdict as usize],
+                );
+                *of_who = *groups.entry(key).or_insert(n);
+                if *of_who == n {
+                    heads.push(GroupHead {
+                        who: r.who,
+                        count: 0,
+                        first_seen: None,
+                        last_seen: None,
+                        linked: Vec::new(),
+                    });
+                }
             }
-            let g = &mut heads[g as usize];
+            let g = &mut heads[*of_who as usize];
             g.count += 1;
             if r.time != NO_TIME {
                 g.first_seen = Some(g.first_seen.map_or(r.time, |f| f.min(r.time)));
@@ -953,8 +964,7 @@ impl AnonymousLogons {
         let mut out: Vec<Vec<Evidence>> = vec![Vec::new(); n];
         let end = first as usize + n;
         for r in self.rows.iter() {
-            let w = self.whos[r.who as usize];
-            let Some(&g) = index.groups.get(&index.key(w)) else {
+            let Some(&g) = index.of_who.get(r.who as usize) else {
                 continue;
             };
             if g < first || g as usize >= end {
@@ -1005,22 +1015,15 @@ impl AnonymousLogons {
     }
 }
 
-/// What a batch of groups is made from: each group by its key, and each verdict's class.
+/// What a batch of groups is made from: the group of each [`Who`] (its host, client and
+/// verdict's class make its group's key), found once for all the passes over the rows
+/// instead of hashed for every row in each (on anon-1g, 13 passes of 1.26 M rows).
 struct GroupIndex {
-    class_of: Vec<u32>,
-    groups: FastMap<(u32, u32, u32, u32), u32>,
+    of_who: Vec<u32>,
 }
 
-impl GroupIndex {
-    fn key(&self, w: Who) -> (u32, u32, u32, u32) {
-        (
-            w.computer,
-            w.workstation,
-            w.ip,
-            self.class_of[w.verdict as usize],
-        )
-    }
-}
+/// [`GroupIndex::of_who`] of a who no row names.
+const NO_GROUP: u32 = u32::MAX;
 
 /// One group of [`AnonymousLogons::group_heads`]: its first logon's names and verdict (a
 /// [`Who`]), its count and span, its earliest linked events.
