@@ -3,7 +3,7 @@
 //! events have unnamed `<Data>` and are read by position.
 
 use super::fields::{
-    boolean, code, decoded_owned, guid, ip, port, sid_owned, text, text_owned,
+    boolean, code, decoded_owned, ip, port, sid_owned, text, text_owned,
 };
 use super::*;
 use crate::knowledge::events::{identify, Family};
@@ -166,7 +166,7 @@ fn logon(r: &mut dyn Fields) -> Logon {
         network: network(r),
         process_id: r.number("ProcessId"),
         process_name: text_owned(r.take_item("ProcessName")),
-        logon_guid: guid(r.item("LogonGuid")),
+        logon_guid: r.guid("LogonGuid"),
         transmitted_services: text_owned(r.take_item("TransmittedServices")),
         impersonation_level: decoded_owned(r.take_item("ImpersonationLevel")),
         restricted_admin_mode: decoded_owned(r.take_item("RestrictedAdminMode")),
@@ -219,8 +219,8 @@ fn explicit(r: &mut dyn Fields) -> ExplicitCredentials {
             ip: ip(r.item("IpAddress")),
             port: port(r.item("IpPort")),
         },
-        logon_guid: guid(r.item("LogonGuid")),
-        target_logon_guid: guid(r.item("TargetLogonGuid")),
+        logon_guid: r.guid("LogonGuid"),
+        target_logon_guid: r.guid("TargetLogonGuid"),
     }
 }
 

@@ -106,6 +106,10 @@ pub trait Fields {
     /// The text of the n-th EventData item, for classic events whose `<Data>` carry no names
     /// (a string array is an item per string).
     fn positional(&mut self, index: usize) -> Option<&str>;
+    /// The named item as [`crate::event::fields::guid`] reads its text.
+    fn guid(&mut self, name: &'static str) -> Option<Text> {
+        crate::event::fields::guid(self.item(name))
+    }
     /// `<Binary>` as upper-case hex, when present.
     fn binary(&mut self) -> Option<&str>;
     /// The whole raw record, taken out; `None` from a record that has none (the reader then
