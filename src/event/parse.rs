@@ -2,9 +2,7 @@
 //! schema versions and v3 inserts a field in the middle); classic Netlogon and SQL Server
 //! events have unnamed `<Data>` and are read by position.
 
-use super::fields::{
-    boolean, code, decoded_owned, ip, port, sid_owned, text, text_owned,
-};
+use super::fields::{boolean, code, decoded_owned, ip, sid_owned, text, text_owned};
 use super::*;
 use crate::knowledge::events::{identify, Family};
 use crate::knowledge::{logon_types, luids, secure_channel, sids, win32};
@@ -140,8 +138,8 @@ fn subject(r: &mut dyn Fields) -> Subject {
 fn network(r: &mut dyn Fields) -> Network {
     Network {
         workstation: text_owned(r.take_item("WorkstationName")),
-        ip: ip(r.item("IpAddress")),
-        port: port(r.item("IpPort")),
+        ip: r.ip("IpAddress"),
+        port: r.port("IpPort"),
     }
 }
 
@@ -216,8 +214,8 @@ fn explicit(r: &mut dyn Fields) -> ExplicitCredentials {
         process_name: text_owned(r.take_item("ProcessName")),
         network: Network {
             workstation: None,
-            ip: ip(r.item("IpAddress")),
-            port: port(r.item("IpPort")),
+            ip: r.ip("IpAddress"),
+            port: r.port("IpPort"),
         },
         logon_guid: r.guid("LogonGuid"),
         target_logon_guid: r.guid("TargetLogonGuid"),
@@ -258,8 +256,8 @@ fn share(r: &mut dyn Fields) -> ShareAccess {
         object_type: text_owned(r.take_item("ObjectType")),
         network: Network {
             workstation: None,
-            ip: ip(r.item("IpAddress")),
-            port: port(r.item("IpPort")),
+            ip: r.ip("IpAddress"),
+            port: r.port("IpPort"),
         },
         share: text_owned(r.take_item("ShareName")),
         share_local_path: text_owned(r.take_item("ShareLocalPath")),

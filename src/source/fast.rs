@@ -818,6 +818,19 @@ fn push_value(s: &mut String, d: &[u8], v: Val) -> Option<()> {
     Some(())
 }
 
+/// Bytes [`LazyRecord::short_ascii`] reads at most: an IPv6 address with an IPv4 tail.
+const SHORT: usize = 46;
+
+/// A short printable-ASCII text ([`LazyRecord::short_ascii`]): its bytes and length.
+struct Short([u8; SHORT], usize);
+
+impl Short {
+    fn text(b: &[u8; SHORT], n: usize) -> &str {
+        // Printable ASCII: the default is never taken.
+        std::str::from_utf8(&b[..n]).unwrap_or_default()
+    }
+}
+
 /// What [`crate::event::fields::guid`] makes of a GUID value's text ([`push_value`]): braced,
 /// upper case, none when all zero.
 fn guid_text(b: &[u8; 16]) -> Option<Text> {
@@ -1129,6 +1142,36 @@ impl<'a> LazyRecord<'a> {
         self.whole()
     }
 
+    /// The text of the named item when it is one string value of printable ASCII other than
+    /// a space, at most [`SHORT`] bytes: the text [`Self::item`] makes of it, read on the
+    /// stack (a 4624's IpAddress and IpPort, `-` or a number, cost some 400 instructions
+    /// each through the scratch buffer). `None`: anything else, asked through `item`.
+    fn short_ascii(&self, name: &'static str) -> Option<Short> {
+        let (_, Some([Node::Sub { index }])) = self.find(name)? else {
+            return None;
+        };
+        let (v, b) = self.ctx.raw(*index)?;
+        // An odd length is not a string `item` reads: it gives up there.
+        if v.ty != 0x01 || b.len() % 2 != 0 {
+            return None;
+        }
+        let mut out = [0u8; SHORT];
+        let mut n = 0;
+        for u in b.chunks_exact(2) {
+            let u = u16::from_le_bytes([u[0], u[1]]);
+            // A string value ends at its first NUL.
+            if u == 0 {
+                break;
+            }
+            if !(0x21..0x7f).contains(&u) || n == SHORT {
+                return None;
+            }
+            out[n] = u as u8;
+            n += 1;
+        }
+        Some(Short(out, n))
+    }
+
     /// The text of `content`, in the scratch buffer.
     fn scratch_text(&mut self, content: &[Node]) -> &str {
         let mut s = std::mem::take(&mut self.scratch);
@@ -1233,6 +1276,20 @@ impl super::Fields for LazyRecord<'_> {
             }
         }
         crate::event::fields::guid(self.item(name))
+    }
+
+    fn ip(&mut self, name: &'static str) -> Option<Text> {
+        match self.short_ascii(name) {
+            Some(Short(b, n)) => crate::event::fields::ip(Some(Short::text(&b, n))),
+            None => crate::event::fields::ip(self.item(name)),
+        }
+    }
+
+    fn port(&mut self, name: &'static str) -> Option<u16> {
+        match self.short_ascii(name) {
+            Some(Short(b, n)) => crate::event::fields::port(Some(Short::text(&b, n))),
+            None => crate::event::fields::port(self.item(name)),
+        }
     }
 
     fn positional(&mut self, index: usize) -> Option<&str> {

@@ -110,6 +110,14 @@ pub trait Fields {
     fn guid(&mut self, name: &'static str) -> Option<Text> {
         crate::event::fields::guid(self.item(name))
     }
+    /// The named item as [`crate::event::fields::ip`] reads its text.
+    fn ip(&mut self, name: &'static str) -> Option<Text> {
+        crate::event::fields::ip(self.item(name))
+    }
+    /// The named item as [`crate::event::fields::port`] reads its text.
+    fn port(&mut self, name: &'static str) -> Option<u16> {
+        crate::event::fields::port(self.item(name))
+    }
     /// `<Binary>` as upper-case hex, when present.
     fn binary(&mut self) -> Option<&str>;
     /// The whole raw record, taken out; `None` from a record that has none (the reader then
