@@ -24,9 +24,9 @@ fn main() -> std::process::ExitCode {
     // transparent huge pages: memory is then given back in 2 MiB pieces only, and a 1 GB scan
     // stayed 20-40 MB above what it had allocated (16 instead of 43 MB on a 4624-heavy log, no
     // slower). Arenas purge after the same millisecond, not ten times it (mimalloc's default
-    // multiplier): on writer-1g the scan's peak went past 97 MiB in 3 of 8 runs and up to 108
-    // MiB, 1 of 8 with it (83.6-86.6 MiB in the other 7), no slower there, on security-1g or on
-    // the 5805 flood. An explicit MIMALLOC_* environment setting still wins.
+    // multiplier): on writer-1g the scan's peak went above 93 MiB in 8 of 26 runs (up to 99
+    // MiB, once 108), and in 3 of 18 with it (up to 96 MiB), no slower there, on security-1g
+    // or on the 5805 flood. An explicit MIMALLOC_* environment setting still wins.
     for (option, var, value) in [
         (MI_OPTION_PURGE_DELAY, "MIMALLOC_PURGE_DELAY", 1),
         (MI_OPTION_ARENA_PURGE_MULT, "MIMALLOC_ARENA_PURGE_MULT", 1),

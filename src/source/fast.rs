@@ -682,6 +682,7 @@ fn push_i64(s: &mut String, v: i64) {
 }
 
 const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 fn push_hex_lower(s: &mut String, v: u64) {
     s.push_str(Hex::of(v).as_str());
@@ -764,23 +765,13 @@ fn push_value(s: &mut String, d: &[u8], v: Val) -> Option<()> {
             _ => return None,
         },
         (0x0e, _) => {
-            const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
             for x in b {
-                s.push(DIGITS[usize::from(x >> 4)] as char);
-                s.push(DIGITS[usize::from(x & 0xf)] as char);
+                s.push(HEX_UPPER[usize::from(x >> 4)] as char);
+                s.push(HEX_UPPER[usize::from(x & 0xf)] as char);
             }
         }
         (0x0f, 16) => {
-            const ORDER: [usize; 16] = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
-            s.push('{');
-            for (i, &idx) in ORDER.iter().enumerate() {
-                if matches!(i, 4 | 6 | 8 | 10) {
-                    s.push('-');
-                }
-                s.push(HEX_LOWER[usize::from(b[idx] >> 4)] as char);
-                s.push(HEX_LOWER[usize::from(b[idx] & 0xf)] as char);
-            }
-            s.push('}');
+            s.push_str(std::str::from_utf8(&guid_chars(b.try_into().ok()?, HEX_LOWER)).ok()?)
         }
         (0x10 | 0x14, 4) => push_hex_lower(s, u64::from(u32::from_le_bytes(b.try_into().ok()?))),
         (0x10 | 0x15, 8) => push_hex_lower(s, u64::from_le_bytes(b.try_into().ok()?)),
@@ -825,20 +816,16 @@ const SHORT: usize = 46;
 struct Short([u8; SHORT], usize);
 
 impl Short {
-    fn text(b: &[u8; SHORT], n: usize) -> &str {
+    fn as_str(&self) -> &str {
         // Printable ASCII: the default is never taken.
-        std::str::from_utf8(&b[..n]).unwrap_or_default()
+        std::str::from_utf8(&self.0[..self.1]).unwrap_or_default()
     }
 }
 
-/// What [`crate::event::fields::guid`] makes of a GUID value's text ([`push_value`]): braced,
-/// upper case, none when all zero.
-fn guid_text(b: &[u8; 16]) -> Option<Text> {
+/// A GUID value as the renderer writes it, braced, its digits from `digits` (lower or upper
+/// case): the first three fields little-endian, the last eight bytes in order.
+fn guid_chars(b: &[u8; 16], digits: &[u8; 16]) -> [u8; 38] {
     const ORDER: [usize; 16] = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
-    const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
-    if b.iter().all(|&x| x == 0) {
-        return None;
-    }
     let mut g = [0u8; 38];
     g[0] = b'{';
     let mut at = 1;
@@ -847,13 +834,24 @@ fn guid_text(b: &[u8; 16]) -> Option<Text> {
             g[at] = b'-';
             at += 1;
         }
-        g[at] = HEX_UPPER[usize::from(b[idx] >> 4)];
-        g[at + 1] = HEX_UPPER[usize::from(b[idx] & 0xf)];
+        g[at] = digits[usize::from(b[idx] >> 4)];
+        g[at + 1] = digits[usize::from(b[idx] & 0xf)];
         at += 2;
     }
     g[37] = b'}';
+    g
+}
+
+/// What [`crate::event::fields::guid`] makes of a GUID value's text ([`push_value`]): braced,
+/// upper case, none when all zero.
+fn guid_text(b: &[u8; 16]) -> Option<Text> {
+    if b.iter().all(|&x| x == 0) {
+        return None;
+    }
     // ASCII: the default is never taken.
-    Some(Text::from(std::str::from_utf8(&g).unwrap_or_default()))
+    Some(Text::from(
+        std::str::from_utf8(&guid_chars(b, HEX_UPPER)).unwrap_or_default(),
+    ))
 }
 
 /// Whether [`push_value`] formats `v` (answers `Some`), without formatting it.
@@ -1280,14 +1278,14 @@ impl super::Fields for LazyRecord<'_> {
 
     fn ip(&mut self, name: &'static str) -> Option<Text> {
         match self.short_ascii(name) {
-            Some(Short(b, n)) => crate::event::fields::ip(Some(Short::text(&b, n))),
+            Some(short) => crate::event::fields::ip(Some(short.as_str())),
             None => crate::event::fields::ip(self.item(name)),
         }
     }
 
     fn port(&mut self, name: &'static str) -> Option<u16> {
         match self.short_ascii(name) {
-            Some(Short(b, n)) => crate::event::fields::port(Some(Short::text(&b, n))),
+            Some(short) => crate::event::fields::port(Some(short.as_str())),
             None => crate::event::fields::port(self.item(name)),
         }
     }
