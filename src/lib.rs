@@ -5,6 +5,15 @@
 //! → `report` (terminal, JSON, CSV, HTML). Configuration: `policy` (files → host settings) →
 //! `baseline` (compliance). `knowledge` holds the shared tables.
 
+/// `eprintln!` without its panic when stderr is closed (`nullsight scan … 2>&1 | head`): the
+/// message is lost and the run goes on to write its outputs and exit as it would have.
+macro_rules! to_stderr {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod analyze;
 pub mod baseline;
 pub mod cli;

@@ -69,7 +69,9 @@ fn main() -> std::process::ExitCode {
         // A reader that stopped early (`nullsight ... | head`) is not a failure of ours.
         Err(err) if is_broken_pipe(&err) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("nullsight: error: {err:#}");
+            // Not `eprintln!`, which panics when stderr is closed.
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "nullsight: error: {err:#}");
             std::process::ExitCode::from(nullsight::cli::EXIT_FAILURE)
         }
     }

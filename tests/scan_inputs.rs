@@ -98,6 +98,38 @@ fn broken_inputs_are_reported_and_the_rest_is_read() {
     assert!(input("truncated.evtx")["events"].as_u64().unwrap() > 0);
 }
 
+/// `nullsight scan … 2>&1 | head`: once the reader is gone, the problems written to stderr are
+/// lost, and the scan still writes its outputs and exits with its own code (a write to the
+/// closed stderr made it panic: exit code 101).
+#[test]
+fn a_closed_stderr_loses_the_messages_not_the_run() {
+    let dir = temp_dir("closed_stderr");
+    let ev = dir.join("evidence");
+    std::fs::create_dir(&ev).unwrap();
+    std::fs::write(
+        ev.join("good.evtx"),
+        std::fs::read(sample("post-Security.evtx")).unwrap(),
+    )
+    .unwrap();
+    for i in 0..20 {
+        std::fs::write(ev.join(format!("empty-{i}.evtx")), b"").unwrap();
+    }
+    let summary = dir.join("s.json");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nullsight"))
+        .args([OsStr::new("scan"), ev.as_os_str(), OsStr::new("--json")])
+        .arg(&summary)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader goes away before the scan has written anything to it.
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(3), "{status}");
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(s["totals"]["files_with_errors"], 20);
+}
+
 #[test]
 fn a_named_file_that_is_not_evidence_is_an_error() {
     let dir = temp_dir("named_not_evidence");

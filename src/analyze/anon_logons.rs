@@ -473,7 +473,7 @@ impl Spill {
 fn warn_kept_in_memory(e: &std::io::Error) {
     static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
-        eprintln!(
+        to_stderr!(
             "nullsight: warning: cannot write a temporary file in {}: {e}; the anonymous logons are kept in memory instead (set TMPDIR to a writable folder with room)",
             std::env::temp_dir().display()
         );

@@ -112,10 +112,10 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let read = policy::read_hosts(&args.paths, &opts);
     let (hosts, all_errors, notes) = (read.hosts, read.errors, read.notes);
     for e in &all_errors {
-        eprintln!("nullsight: {}", e.message);
+        to_stderr!("nullsight: {}", e.message);
     }
     for n in &notes {
-        eprintln!("nullsight: note: {}", sanitize(n));
+        to_stderr!("nullsight: note: {}", sanitize(n));
     }
     if hosts.is_empty() {
         anyhow::bail!("no configuration could be read from the inputs");

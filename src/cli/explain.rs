@@ -278,7 +278,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         }
     }
     for p in problems.iter().take(5) {
-        eprintln!("nullsight: {}: {}", esc(&name), esc(&p.to_string()));
+        to_stderr!("nullsight: {}: {}", esc(&name), esc(&p.to_string()));
     }
     Ok(ExitCode::from(super::EXIT_OK))
 }

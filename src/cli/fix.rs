@@ -70,7 +70,7 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
     }
     let (configs, errors) = read_configs(&args.config, args.role);
     for e in &errors {
-        eprintln!("nullsight: {e}");
+        to_stderr!("nullsight: {e}");
     }
     if !args.config.is_empty() && configs.is_empty() {
         anyhow::bail!("no configuration could be read from --config");
@@ -141,7 +141,7 @@ pub fn run(args: FixArgs) -> anyhow::Result<ExitCode> {
         let written = match remediate::write(&args.out, f) {
             Ok(w) => w,
             Err(e) if refused + 1 < to_write => {
-                eprintln!(
+                to_stderr!(
                     "nullsight: {}: no files written: {e:#}",
                     remediate::safe_name(&f.name)
                 );

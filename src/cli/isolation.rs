@@ -66,7 +66,7 @@ pub fn enter(args: &IsolationArgs, spills: &[String]) -> anyhow::Result<Option<E
         // hook, with RUST_BACKTRACE set, symbolises a backtrace, which allocates; a worker
         // that panicked for want of memory (a thread it could not start under --max-memory)
         // then failed to allocate inside the hook and waited forever on the hook's own lock.
-        std::panic::set_hook(Box::new(|info| eprintln!("{info}")));
+        std::panic::set_hook(Box::new(|info| to_stderr!("{info}")));
         isolate::start_worker()?;
         return Ok(None);
     }
@@ -76,7 +76,7 @@ pub fn enter(args: &IsolationArgs, spills: &[String]) -> anyhow::Result<Option<E
     match isolate::supervise(&args.limits(), spills)? {
         Supervised::Done(code) => Ok(Some(code)),
         Supervised::Unavailable(why) => {
-            eprintln!("nullsight: warning: {why}; reading in this process, without --max-memory and --file-timeout");
+            to_stderr!("nullsight: warning: {why}; reading in this process, without --max-memory and --file-timeout");
             Ok(None)
         }
     }

@@ -402,7 +402,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         let outcome = analysis.finish_on(&HostView::from_configs(&configs.hosts), args.threads);
         for i in &inputs {
             for e in &i.errors {
-                eprintln!(
+                to_stderr!(
                     "nullsight: {}: {}: {}",
                     report::escape::terminal(&i.file),
                     e.place,

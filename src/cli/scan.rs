@@ -225,10 +225,10 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let config = analysis_config(&args)?;
     let configs = crate::policy::read_hosts(&args.config, &HostOptions::default());
     for e in &configs.errors {
-        eprintln!("nullsight: {}", report::escape::terminal(&e.message));
+        to_stderr!("nullsight: {}", report::escape::terminal(&e.message));
     }
     if !args.config.is_empty() && configs.hosts.is_empty() {
-        eprintln!(
+        to_stderr!(
             "nullsight: no configuration could be read from --config; the scan goes on without it"
         );
     }
@@ -309,7 +309,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let outcome = analysis.finish_on(&hosts, args.threads);
     for i in &inputs {
         for e in &i.errors {
-            eprintln!(
+            to_stderr!(
                 "nullsight: {}: {}: {}",
                 report::escape::terminal(&i.file),
                 e.place,

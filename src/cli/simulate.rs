@@ -361,7 +361,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         if args.set.is_empty() && fixed.is_none() && configs.is_empty() {
             anyhow::bail!("nothing to simulate: give --set SETTING=VALUE, --baseline NAME, or --config files (see --help)");
         }
-        eprintln!("nullsight: no change to simulate: every rule passes");
+        to_stderr!("nullsight: no change to simulate: every rule passes");
     }
     // Each reading thread observes the traffic it reads; the states are merged (the merge
     // does not depend on how the events were shared out: tests/simulate_models.rs).
@@ -382,7 +382,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         }
     }
     for e in &errors {
-        eprintln!("nullsight: {e}");
+        to_stderr!("nullsight: {e}");
     }
     let (impacts, plan) = simulate_changes(&traffic, &configs, &changes);
     let mut table_to_stdout = true;

@@ -187,7 +187,8 @@ fn what_happened(run: &Run, limits: &Limits) -> String {
 
 fn clear_progress_line() {
     if std::io::stderr().is_terminal() {
-        eprint!("\r\x1b[2K");
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
     }
 }
 
@@ -275,7 +276,7 @@ pub fn supervise(limits: &Limits, spills: &[String]) -> anyhow::Result<Supervise
                     terminal(&String::from_utf8_lossy(&path))
                 );
             }
-            eprintln!(
+            to_stderr!(
                 "nullsight: {}: {why}: reading the other files again without it",
                 terminal(&String::from_utf8_lossy(&path))
             );
@@ -292,7 +293,7 @@ pub fn supervise(limits: &Limits, spills: &[String]) -> anyhow::Result<Supervise
             .map(|p| hex(p))
             .collect();
         if !suspects.is_empty() {
-            eprintln!(
+            to_stderr!(
                 "nullsight: {} while {} file(s) were being read together: reading {} again alone, first",
                 what_happened(&run, limits),
                 run.in_progress.len(),
@@ -304,7 +305,7 @@ pub fn supervise(limits: &Limits, spills: &[String]) -> anyhow::Result<Supervise
         // Nothing to blame: the process failed outside the reading of any one file.
         if run.status.code() == Some(101) {
             if let Some(m) = limits.max_memory {
-                eprintln!(
+                to_stderr!(
                     "nullsight: the worker failed while no file was being read (see above); if it could not start a thread or allocate, its {} (--max-memory) is too small for its threads: raise it, lower --threads, or use --no-isolation",
                     human_bytes(m)
                 );
