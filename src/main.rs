@@ -30,8 +30,8 @@ fn main() -> std::process::ExitCode {
     // or on the 5805 flood. A thread that frees a block of a page another thread gave up
     // takes the page (mimalloc's default: only a page that was its own): the analysis runs
     // on whichever thread takes a chunk's events, and pages freed on one thread and given up
-    // by the other piled up. With it writer-1g's peak went above 90 MiB in 3 of 40 runs (at
-    // most 97), against 5 of 12 without (at most 106), and the scan was no slower there nor
+    // by the other piled up. With it writer-1g's peak went above 90 MiB in 7 of 56 runs (at
+    // most 98), against 7 of 26 without (at most 106), and the scan was no slower there nor
     // on other inputs. An explicit MIMALLOC_* environment setting still wins.
     for (option, var, value) in [
         (MI_OPTION_PURGE_DELAY, "MIMALLOC_PURGE_DELAY", 1),
