@@ -63,6 +63,10 @@ fn main() -> std::process::ExitCode {
             libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
         }
     }
+    // What a long reading calls now and then to give back the pages mimalloc holds free
+    // (`source::evtx`): a forced collection, which purges them at once.
+    // SAFETY: mi_collect may be called from any thread at any time.
+    nullsight::isolate::set_memory_release(|| unsafe { libmimalloc_sys::mi_collect(true) });
     let cli = nullsight::cli::Cli::parse();
     match nullsight::cli::run(cli) {
         Ok(code) => code,

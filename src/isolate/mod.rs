@@ -163,6 +163,23 @@ pub fn note_allocation_failure(_size: usize) {
     }
 }
 
+/// How the binary's allocator gives back what it holds and does not use ([`release_memory`]);
+/// set once by `main` (none in the library's tests, where it does nothing).
+static RELEASE: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Set what [`release_memory`] does. Only the first call counts.
+pub fn set_memory_release(release: fn()) {
+    let _ = RELEASE.set(release);
+}
+
+/// Have the allocator give back the memory it holds but does not use, if the binary said how.
+/// A long reading calls it now and then (see `source::evtx`).
+pub fn release_memory() {
+    if let Some(release) = RELEASE.get() {
+        release();
+    }
+}
+
 /// A global allocator that reports failed allocations to the supervisor before returning
 /// null (after which Rust aborts). The binary wraps its allocator in it.
 pub struct ReportingAlloc<A>(pub A);
