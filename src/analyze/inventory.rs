@@ -277,10 +277,16 @@ impl State {
     }
 
     pub fn merge(&mut self, o: State, cap: usize) {
-        let ids = &mut self.flow_names;
-        let from = &o.flow_names;
+        // The other's numbers as this state's: each of its names looked up once, not once
+        // per flow that names it (its names all come from its flows).
+        let ours: Vec<NameId> = o
+            .flow_names
+            .names
+            .iter()
+            .map(|s| self.flow_names.adopt(s))
+            .collect();
         for (k, smp) in o.flows {
-            let mut id = |n: NameId| ids.adopt(from.name(n));
+            let id = |n: NameId| ours[n as usize];
             let k = FlowKey {
                 file: id(k.file),
                 target: id(k.target),
