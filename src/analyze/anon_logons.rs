@@ -7,6 +7,7 @@
 //! the finish's peak.
 
 use super::finding::FastMap;
+use super::spill::{Block, Spill};
 use super::state::Names;
 use super::windows::{get_i64, get_str, get_u64, put_i64, put_str, put_u64};
 use super::EventRef;
@@ -362,121 +363,6 @@ impl Drop for StopOnPanic<'_> {
         if std::thread::panicking() {
             self.0.stop();
         }
-    }
-}
-
-/// A full block: in memory, or at an offset of a temporary file with its length.
-#[derive(Debug, Clone)]
-pub(crate) enum Block {
-    Memory(Box<[u8]>),
-    Disk(Arc<Spill>, u64, usize),
-}
-
-impl Block {
-    /// `bytes` written to `spill`, or kept in memory if it cannot be written.
-    pub(crate) fn store(spill: &Arc<Spill>, bytes: Box<[u8]>) -> Block {
-        match spill.write(&bytes) {
-            Some(at) => Block::Disk(Arc::clone(spill), at, bytes.len()),
-            None => Block::Memory(bytes),
-        }
-    }
-
-    /// The block's bytes, read into `buf` when on disk.
-    pub(crate) fn bytes<'a>(&'a self, buf: &'a mut Vec<u8>) -> &'a [u8] {
-        match self {
-            Block::Memory(b) => b,
-            Block::Disk(spill, at, len) => {
-                spill.read(*at, *len, buf);
-                buf
-            }
-        }
-    }
-}
-
-/// A temporary file (in the system's temporary folder, deleted when closed) that full blocks
-/// are appended to: the anonymous logons are the one part of the reading's state that grows
-/// with the events (writer-1g's 313,960 take 8.5 MB packed; a flood of millions would take
-/// hundreds), and they are read back once, when the analysis finishes. Their verdicts' rows
-/// and linked events ([`super::verdicts`]) and the share-access sessions of a null-session
-/// flood ([`super::sessions`]) go there too. If the file cannot be made or written, blocks
-/// stay in memory.
-#[derive(Debug, Default)]
-pub(crate) struct Spill(std::sync::Mutex<SpillFile>);
-
-#[derive(Debug, Default)]
-enum SpillFile {
-    #[default]
-    NotYet,
-    /// The file and its length.
-    Open(std::fs::File, u64),
-    /// It could not be made, or a write failed (a full disk): the blocks written before are
-    /// still read back, the next ones stay in memory.
-    Failed(Option<std::fs::File>),
-}
-
-impl Spill {
-    /// Append `block`; where it went, or `None` if it stays in memory.
-    fn write(&self, block: &[u8]) -> Option<u64> {
-        use std::io::{Seek, SeekFrom, Write};
-        let mut f = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if matches!(*f, SpillFile::NotYet) {
-            *f = match tempfile::tempfile() {
-                Ok(file) => SpillFile::Open(file, 0),
-                Err(e) => {
-                    warn_kept_in_memory(&e);
-                    SpillFile::Failed(None)
-                }
-            };
-        }
-        let SpillFile::Open(file, len) = &mut *f else {
-            return None;
-        };
-        let at = *len;
-        match file
-            .seek(SeekFrom::Start(at))
-            .and_then(|_| file.write_all(block))
-        {
-            Ok(()) => {
-                *len += block.len() as u64;
-                Some(at)
-            }
-            Err(e) => {
-                warn_kept_in_memory(&e);
-                let SpillFile::Open(file, _) = std::mem::take(&mut *f) else {
-                    unreachable!("open above")
-                };
-                *f = SpillFile::Failed(Some(file));
-                None
-            }
-        }
-    }
-
-    fn read(&self, at: u64, len: usize, buf: &mut Vec<u8>) {
-        use std::io::{Read, Seek, SeekFrom};
-        let mut f = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let (SpillFile::Open(file, _) | SpillFile::Failed(Some(file))) = &mut *f else {
-            unreachable!("a block was written to the file")
-        };
-        buf.resize(len, 0);
-        // The file is this process's own: one that cannot be read back is gone from under
-        // it, and the analysis cannot go on without its anonymous logons.
-        file.seek(SeekFrom::Start(at))
-            .and_then(|_| file.read_exact(buf))
-            .unwrap_or_else(|e| {
-                panic!("cannot read back the anonymous logons' temporary file (their logons, verdicts, linked events or sessions): {e}")
-            });
-    }
-}
-
-/// Say once, on standard error, that the temporary file failed: the scan goes on with the
-/// anonymous logons (and their verdicts) in memory, which a flood of them can exhaust.
-fn warn_kept_in_memory(e: &std::io::Error) {
-    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-    if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
-        to_stderr!(
-            "nullsight: warning: cannot write a temporary file in {}: {e}; the anonymous logons are kept in memory instead (set TMPDIR to a writable folder with room)",
-            std::env::temp_dir().display()
-        );
     }
 }
 
@@ -872,9 +758,7 @@ mod tests {
             .all(|b| matches!(b, Block::Disk(_, _, _))));
         // A file that cannot be made (or written): the blocks stay in memory.
         let mut in_memory = AnonLogons {
-            spill: Some(Arc::new(Spill(std::sync::Mutex::new(SpillFile::Failed(
-                None,
-            ))))),
+            spill: Some(Arc::new(Spill::failed())),
             ..AnonLogons::default()
         };
         fill(&mut in_memory);

@@ -35,6 +35,7 @@ pub mod hosts;
 pub mod inventory;
 mod outgoing;
 mod sessions;
+mod spill;
 mod sql_anonymous;
 mod times;
 mod windows;

@@ -11,7 +11,7 @@
 //! long-lived session, or states merged): a lookup takes the union of all of them, so the
 //! answer does not depend on when runs were sealed or how the events were split.
 
-use super::anon_logons::{Block, Spill};
+use super::spill::{Block, Spill};
 use super::finding::{merge_map, FastMap, Refs};
 use super::windows::{get_i64, get_str, get_u64, put_i64, put_str, put_u64};
 use super::EventRef;

@@ -13,7 +13,7 @@
 //! flood of null sessions then shares (each logon's own made 393,472 distinct verdicts,
 //! 170 MB).
 
-use super::anon_logons::{Block, Spill};
+use super::spill::{Block, Spill};
 use super::anonymous::{share_text, Classified, Group, Reasons, TextSet};
 use super::finding::{capped_insert, Confidence, Distinct, FastMap};
 use super::windows::{get_u64, put_u64};

@@ -556,7 +556,7 @@ impl Chunks {
 
 /// `buf.len()` bytes of `file` from `offset`: one system call a chunk where the platform has
 /// positioned reads (a seek and a growing `read_to_end` made six).
-fn read_at(file: &std::fs::File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+pub(crate) fn read_at(file: &std::fs::File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileExt;
