@@ -1,7 +1,7 @@
 //! A temporary file that parts of the analysis state move to when they grow with the events
 //! rather than with what is distinct in them: the anonymous logons and their verdicts, the
-//! sessions of a null-session flood. Each is written once, in blocks, and read back when the
-//! analysis finishes.
+//! sessions of a null-session flood, the sealed time windows of a long log. Each is written
+//! once, in blocks, and read back when the analysis finishes.
 
 use std::sync::Arc;
 
@@ -102,7 +102,7 @@ impl Spill {
         // The file is this process's own: one that cannot be read back is gone from under
         // it, and the analysis cannot go on without what it holds.
         crate::source::evtx::read_at(file, at, buf).unwrap_or_else(|e| {
-            panic!("cannot read back the analysis's temporary file (anonymous logons, verdicts or sessions): {e}")
+            panic!("cannot read back the analysis's temporary file (anonymous logons, verdicts, sessions or time windows): {e}")
         });
     }
 }
@@ -114,7 +114,7 @@ fn warn_kept_in_memory(e: &std::io::Error) {
     static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
         to_stderr!(
-            "nullsight: warning: cannot write a temporary file in {}: {e}; what the analysis would have written there (anonymous logons, verdicts, sessions) is kept in memory instead (set TMPDIR to a writable folder with room)",
+            "nullsight: warning: cannot write a temporary file in {}: {e}; what the analysis would have written there (anonymous logons, time windows) is kept in memory instead (set TMPDIR to a writable folder with room)",
             std::env::temp_dir().display()
         );
     }

@@ -7,9 +7,18 @@
 //! merging windows is exact (counts add up, the earliest references and the first names in
 //! order are kept), so what is read is what keeping every window open would give. writer-1g's
 //! 973,275 correlation windows took about 54 MB open, its 251,164 detection windows about 80.
+//!
+//! Sealed, they still grow with the time a log spans (writer-1g's took 17.6 MB, a log twice
+//! as long twice that), so a state moves them to the analysis's temporary file ([`spill`])
+//! once they pass [`IN_MEMORY`]: a block per aggregate, each block saying where the one
+//! before it is, so that an aggregate keeps the place of its last block whatever the log's
+//! length. Merged copies of a window in different blocks are merged when read, like the
+//! others.
 
 use super::finding::{FileSample, VecMap};
+use super::spill::Spill;
 use super::state::Names;
+use std::sync::Arc;
 
 /// What a window holds, and how it is sealed.
 pub(crate) trait Window: Default + Clone + PartialEq {
@@ -39,16 +48,41 @@ impl Window for FileSample {
 /// Windows kept open per path: the current one and the one before (events near a boundary).
 const OPEN: usize = 2;
 
+/// The sealed windows a state keeps in memory, all aggregates together, before it moves them
+/// to its temporary file ([`spill`]): a few MB, so that each move writes blocks of a few
+/// hundred bytes at least and the finish reads few of them.
+pub(crate) const IN_MEMORY: usize = 4 << 20;
+
+/// An aggregate's sealed windows shorter than this stay in memory when the others move:
+/// a block costs a read when the windows are read, and its place in memory.
+pub(crate) const SMALLEST_BLOCK: usize = 128;
+
 #[derive(Debug, Clone)]
 pub(crate) struct Windows<V: Window = FileSample> {
     open: VecMap<i64, V>,
     sealed: Vec<u8>,
     /// What the differences in `sealed` are from: the last sealed window, and the window's
-    /// own bases ([`Window::Base`]).
+    /// own bases ([`Window::Base`]). Reset when `sealed` moves to the temporary file, so
+    /// that each block reads on its own.
     base: (i64, V::Base),
+    /// The last block this aggregate's sealed windows moved to, and the last blocks of
+    /// other states' copies of it merged into this one.
+    spilled: Vec<Chain>,
     /// The evidence cap, to merge copies of a window as the samples were made.
     cap: usize,
 }
+
+/// The last of a chain of blocks in a temporary file: each block begins with where the one
+/// before it is ([`CHAIN_HEAD`] bytes; none: `u64::MAX`), then holds sealed windows written
+/// from the default base.
+#[derive(Debug, Clone)]
+struct Chain {
+    spill: Arc<Spill>,
+    at: u64,
+    len: u32,
+}
+
+const CHAIN_HEAD: usize = 12;
 
 impl<V: Window> Default for Windows<V> {
     fn default() -> Self {
@@ -56,6 +90,7 @@ impl<V: Window> Default for Windows<V> {
             open: VecMap::default(),
             sealed: Vec::new(),
             base: (0, V::Base::default()),
+            spilled: Vec::new(),
             cap: usize::MAX,
         }
     }
@@ -69,10 +104,18 @@ impl Windows<FileSample> {
 }
 
 impl<V: Window> Windows<V> {
-    pub fn merge(&mut self, o: Windows<V>, cap: usize, names: &mut Names) {
-        for (b, s) in o.read(names) {
+    /// Add `o`'s windows: its blocks in the temporary file stay there, and are read with
+    /// this one's; the ones it holds in memory are added here.
+    pub fn merge(&mut self, mut o: Windows<V>, cap: usize, names: &mut Names) {
+        self.spilled.append(&mut o.spilled);
+        for (b, s) in o.read_memory(names) {
             self.window(b, cap).merge(s, cap);
         }
+    }
+
+    /// The bytes of sealed windows held in memory.
+    pub fn sealed_bytes(&self) -> usize {
+        self.sealed.capacity()
     }
 
     /// Window `b`, open (made empty if new), for events kept at most `cap` references.
@@ -96,13 +139,36 @@ impl<V: Window> Windows<V> {
     /// Every window, by window number, copies merged; names shared through `names`.
     pub fn read(&self, names: &mut Names) -> VecMap<i64, V> {
         let mut all: Vec<(i64, V)> = Vec::new();
-        let mut r = &self.sealed[..];
-        let mut base = (0i64, V::Base::default());
-        while !r.is_empty() {
-            base.0 = base.0.wrapping_add(get_i64(&mut r));
-            all.push((base.0, V::unpack(&mut r, &mut base.1, names)));
+        let mut buf = Vec::new();
+        for chain in &self.spilled {
+            let mut at = chain.at;
+            let mut len = chain.len;
+            loop {
+                chain.spill.read(at, len as usize, &mut buf);
+                let (head, windows) = buf.split_at(CHAIN_HEAD);
+                unpack_all(windows, names, &mut all);
+                at = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
+                len = u32::from_le_bytes(head[8..].try_into().expect("4 bytes"));
+                if at == u64::MAX {
+                    break;
+                }
+            }
         }
+        unpack_all(&self.sealed, names, &mut all);
         all.extend(self.open.iter().map(|(&b, s)| (b, s.clone())));
+        self.merged(all)
+    }
+
+    /// The windows held in memory (sealed and open), as [`Self::read`].
+    fn read_memory(&self, names: &mut Names) -> VecMap<i64, V> {
+        let mut all: Vec<(i64, V)> = Vec::new();
+        unpack_all(&self.sealed, names, &mut all);
+        all.extend(self.open.iter().map(|(&b, s)| (b, s.clone())));
+        self.merged(all)
+    }
+
+    /// `all` by window number, copies merged.
+    fn merged(&self, mut all: Vec<(i64, V)>) -> VecMap<i64, V> {
         all.sort_by_key(|x| x.0);
         let mut out: Vec<(i64, V)> = Vec::with_capacity(all.len());
         for (b, s) in all {
@@ -113,6 +179,72 @@ impl<V: Window> Windows<V> {
         }
         VecMap::from_sorted(out)
     }
+}
+
+/// The windows of a string of sealed windows written from the default base, added to `all`.
+fn unpack_all<V: Window>(mut r: &[u8], names: &mut Names, all: &mut Vec<(i64, V)>) {
+    let mut base = (0i64, V::Base::default());
+    while !r.is_empty() {
+        base.0 = base.0.wrapping_add(get_i64(&mut r));
+        all.push((base.0, V::unpack(&mut r, &mut base.1, names)));
+    }
+}
+
+/// Move the sealed windows of `all` to `spill`, the aggregates' blocks together in a few
+/// writes, and free their memory. Those under `smallest` bytes ([`SMALLEST_BLOCK`]) stay; if
+/// the file cannot be written, all stay.
+pub(crate) fn spill<'a, V: Window + 'a>(
+    all: impl Iterator<Item = &'a mut Windows<V>>,
+    spill: &Arc<Spill>,
+    smallest: usize,
+) {
+    // Written a MiB or so at a time: the blocks are copied into one buffer first.
+    const WRITE: usize = 1 << 20;
+    let mut batch: Vec<&mut Windows<V>> = Vec::new();
+    let mut buf: Vec<u8> = Vec::new();
+    let flush = |batch: &mut Vec<&mut Windows<V>>, buf: &mut Vec<u8>| {
+        if batch.is_empty() {
+            return;
+        }
+        if let Some(at) = spill.write(buf) {
+            let mut pos = at;
+            for w in batch.iter_mut() {
+                let len = (CHAIN_HEAD + w.sealed.len()) as u32;
+                let chain = Chain {
+                    spill: Arc::clone(spill),
+                    at: pos,
+                    len,
+                };
+                pos += u64::from(len);
+                match w.spilled.first_mut() {
+                    Some(own) if Arc::ptr_eq(&own.spill, spill) => *own = chain,
+                    _ => w.spilled.insert(0, chain),
+                }
+                w.sealed = Vec::new();
+                w.base = (0, V::Base::default());
+            }
+        }
+        batch.clear();
+        buf.clear();
+    };
+    for w in all {
+        if w.sealed.is_empty() || w.sealed.len() < smallest {
+            continue;
+        }
+        // The block before this one: the last this state wrote for the aggregate.
+        let (at, len) = match w.spilled.first() {
+            Some(own) if Arc::ptr_eq(&own.spill, spill) => (own.at, own.len),
+            _ => (u64::MAX, 0),
+        };
+        buf.extend_from_slice(&at.to_le_bytes());
+        buf.extend_from_slice(&len.to_le_bytes());
+        buf.extend_from_slice(&w.sealed);
+        batch.push(w);
+        if buf.len() >= WRITE {
+            flush(&mut batch, &mut buf);
+        }
+    }
+    flush(&mut batch, &mut buf);
 }
 
 /// Equal when they read the same, whatever was sealed.
@@ -172,6 +304,7 @@ pub(crate) fn get_i64(r: &mut &[u8]) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     proptest::proptest! {
         #[test]
@@ -185,24 +318,36 @@ mod tests {
             proptest::prop_assert!(r.is_empty());
         }
 
-        // Whatever the order the events come in, and however they are split between two
-        // states, the windows read as those of one map where every window stays open.
+        // Whatever the order the events come in, however they are split between two
+        // states, and whenever their sealed windows move to a temporary file (or fail to),
+        // the windows read as those of one map where every window stays open.
         #[test]
         fn windows_read_as_if_all_stayed_open(
             events in proptest::collection::vec(
-                (0i64..40, 0i64..300, proptest::num::u64::ANY, proptest::bool::ANY),
+                (0i64..40, 0i64..300, proptest::num::u64::ANY, proptest::bool::ANY, 0u8..8),
                 0..300,
             ),
             cap in 1usize..5,
+            b_cannot_spill in proptest::bool::ANY,
+            spill_after_merge in proptest::bool::ANY,
         ) {
             let mut want: VecMap<i64, FileSample> = VecMap::default();
             let (mut a, mut b) = (Windows::default(), Windows::default());
-            for &(w, dt, record_id, other) in &events {
+            let spill_a = Arc::new(Spill::default());
+            let spill_b = Arc::new(if b_cannot_spill { Spill::failed() } else { Spill::default() });
+            for &(w, dt, record_id, other, move_now) in &events {
                 let t = w * 300 + dt - 1_700_000_000;
                 want.slot(&w, || w).add(t, record_id, cap);
-                if other { &mut b } else { &mut a }.add(w, t, record_id, cap);
+                let (st, spill_to) = if other { (&mut b, &spill_b) } else { (&mut a, &spill_a) };
+                st.add(w, t, record_id, cap);
+                if move_now == 0 {
+                    spill(std::iter::once(st), spill_to, 1);
+                }
             }
             a.merge(b, cap, &mut Names::default());
+            if spill_after_merge {
+                spill(std::iter::once(&mut a), &spill_a, 1);
+            }
             proptest::prop_assert_eq!(a.read(&mut Names::default()), want);
         }
     }
@@ -219,5 +364,32 @@ mod tests {
         let read = w.read(&mut Names::default());
         assert_eq!(read.len(), 1000);
         assert_eq!(read.get(&500).and_then(|s| s.first()), Some(500 * 300 + 7));
+    }
+
+    #[test]
+    fn moved_windows_keep_one_place_per_state_however_often_they_move() {
+        let spill_to = Arc::new(Spill::default());
+        let mut w = Windows::default();
+        for i in 0..10_000i64 {
+            w.add(i, i * 300 + 7, 1000 + i as u64, 20);
+            if i % 100 == 99 {
+                spill(std::iter::once(&mut w), &spill_to, SMALLEST_BLOCK);
+                assert!(w.sealed.is_empty());
+            }
+        }
+        // One chain of 100 blocks, known by its last.
+        assert_eq!(w.spilled.len(), 1);
+        let read = w.read(&mut Names::default());
+        assert_eq!(read.len(), 10_000);
+        assert!(read
+            .iter()
+            .all(|(&b, s)| s.total == 1 && s.first() == Some(b * 300 + 7)));
+        // Too little to be worth a block: stays.
+        let mut small = Windows::default();
+        for i in 0..5i64 {
+            small.add(i, i * 300, 1, 20);
+        }
+        spill(std::iter::once(&mut small), &spill_to, SMALLEST_BLOCK);
+        assert!(small.spilled.is_empty() && !small.sealed.is_empty());
     }
 }
