@@ -11,6 +11,9 @@
 //! * `system-1g.evtx`: 1 GiB the same way from a real System log (`evtxrs__system.evtx`),
 //!   where the events nullsight reads are rare;
 //! * `writer-1g.evtx`: 1 GiB written by `evtx-writer` (`examples/big.rs` mix: 80 % 4624);
+//! * `writer-2g.evtx`: the same, 2 GiB: twice the events over twice the time, for the peak
+//!   (what the scan keeps must not grow with a log's length; timed, but without the rows of
+//!   context, whose outputs would take 7 GB);
 //! * `anon-1g.evtx`: the same mix with every 4624 an ANONYMOUS LOGON (a flood of null
 //!   sessions on a DC: the input where the most is kept per event);
 //! * `ntlm-1g.evtx`: 1 GiB of 8001s written by `evtx-writer` (`examples/ntlm_outgoing.rs`:
@@ -76,6 +79,8 @@ fn main() {
     repeat_chunks(&corpus.join("evtxrs__system.evtx"), &system, GIB);
     let writer = dir.join("writer-1g.evtx");
     writer_big(&writer, GIB, 4);
+    let long = dir.join("writer-2g.evtx");
+    writer_big(&long, 2 * GIB, 4);
     let flood = dir.join("anon-1g.evtx");
     writer_big(&flood, GIB, 1);
     let ntlm = dir.join("ntlm-1g.evtx");
@@ -94,51 +99,67 @@ fn main() {
     println!("\n{}\n", machine());
     println!("| input | size | tool | wall (median of {runs}) | MB/s | peak RSS | CPU | evtx_dump / nullsight |");
     println!("|---|---|---|---|---|---|---|---|");
-    let cases: [(&str, &Path, bool); 10] = [
+    // (name, input, a single file, with the rows of context: events to /dev/null, no events,
+    // evtx_dump to a file, the events file copied)
+    let cases: [(&str, &Path, bool, bool); 11] = [
         (
             "security-1g (real Security chunks, 4624-heavy)",
             &security,
+            true,
             true,
         ),
         (
             "system-1g (real System chunks, relevant events rare)",
             &system,
             true,
+            true,
         ),
-        ("writer-1g (evtx-writer, 80 % 4624)", &writer, true),
+        ("writer-1g (evtx-writer, 80 % 4624)", &writer, true, true),
+        (
+            "writer-2g (evtx-writer, 80 % 4624, twice as long)",
+            &long,
+            true,
+            false,
+        ),
         (
             "anon-1g (evtx-writer, 80 % 4624, all ANONYMOUS LOGON)",
             &flood,
+            true,
             true,
         ),
         (
             "ntlm-1g (evtx-writer, 8001 from LocalSystem to 200 servers)",
             &ntlm,
             true,
+            true,
         ),
         (
             "sql-1g (evtx-writer, 18456 for ANONYMOUS LOGON from 50 clients)",
             &sql,
+            true,
             true,
         ),
         (
             "sessions-1g (evtx-writer, null-session enumeration, a session per logon)",
             &sessions,
             true,
+            true,
         ),
         (
             "zerologon-1g (evtx-writer, 5805 naming the DC itself, 100 a second)",
             &zerologon,
             true,
+            true,
         ),
-        ("10,000 small files (evtx-writer)", &small, false),
+        ("10,000 small files (evtx-writer)", &small, false, false),
         (
             "multi-host lab, 40 hosts × 3 logs (evtx-writer)",
             &lab,
             false,
+            false,
         ),
     ];
-    for (name, input, single) in cases {
+    for (name, input, single, context) in cases {
         if only.as_deref().is_some_and(|o| !name.contains(o)) {
             continue;
         }
@@ -198,7 +219,7 @@ fn main() {
         let events_copy = out.join("events-copy.jsonl");
         let cat_cmd = format!("cat {} > {}", events.display(), events_copy.display());
         let mut cmds = vec![dump_cmd.as_str(), ns_cmd.as_str(), ns_html_cmd.as_str()];
-        if single {
+        if context {
             cmds.extend([
                 ns_null_cmd.as_str(),
                 ns_plain_cmd.as_str(),
