@@ -242,9 +242,10 @@ impl PartialEq for WindowsSpill {
     }
 }
 
-/// Events between two looks at the size of the sealed windows: a look goes through every
-/// aggregate, and 65,536 events seal about 0.6 MB on writer-1g, where nearly every event
-/// seals a window.
+/// Events between two looks at the size of the sealed windows: 65,536 events seal about 0.6
+/// MB on writer-1g, where nearly every event seals a window. A look goes through every
+/// aggregate, so with more than four times as many aggregates the looks are that far apart
+/// (a spray of a million names would otherwise go through them all every 65,536 events).
 const WINDOWS_LOOK_EVERY: u32 = 1 << 16;
 
 impl Default for State {
@@ -401,7 +402,10 @@ impl State {
 
     pub fn observe(&mut self, e: &Event) {
         self.windows_spill.events += 1;
-        if self.windows_spill.events >= WINDOWS_LOOK_EVERY {
+        if self.windows_spill.events >= WINDOWS_LOOK_EVERY
+            && self.windows_spill.events as usize
+                >= (self.windows.len() + self.corr.points.len()) / 4
+        {
             self.windows_spill.events = 0;
             self.bound_windows();
         }
