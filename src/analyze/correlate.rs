@@ -161,40 +161,47 @@ pub(crate) fn finish(
             pts.entry(p).or_default().push((file, windows));
         }
     }
-    // The client and DC sides are read (their sealed windows unpacked) once, here; the server
-    // side, most of a long log's windows, one chain at a time below, and only for chains that
-    // have another side.
-    let others: Vec<(&Point, &Arc<str>, VecMap<i64, FileSample>)> = pts
-        .iter()
-        .filter(|(p, _)| p.role != Role::Server)
-        .flat_map(|(&p, ws)| {
-            ws.iter()
-                .map(move |&(file, w)| (p, file, w.read(&mut Names::default())))
-        })
-        .collect();
-    // Index clients by (client, account, server) and DCs by (client, account).
-    type Windows<'a> = (&'a Point, &'a Arc<str>, &'a VecMap<i64, FileSample>);
-    let mut clients: BTreeMap<(&str, &str, &str), Vec<Windows>> = BTreeMap::new();
-    let mut dcs: BTreeMap<(&str, &str), Vec<Windows>> = BTreeMap::new();
+    // Every side, unread: the sealed windows are unpacked only for the paths a server side
+    // joins, one (client, account) at a time. A DC's log of 4776s alone joins nothing, and
+    // unpacking all its windows at once made the finish grow with the log's length.
+    type Unread<'a> = (&'a Point, &'a Arc<str>, &'a PathWindows);
+    let mut clients: BTreeMap<(&str, &str, &str), Vec<Unread>> = BTreeMap::new();
+    let mut dcs: BTreeMap<(&str, &str), Vec<Unread>> = BTreeMap::new();
     // 8001s whose TargetName is an address (`cifs/10.0.0.20`: the server opened by IP, which
     // is what sends a domain client to NTLM): the server is not named, so they join on client
     // and account, like a 4776.
-    let mut by_addr: BTreeMap<(&str, &str), Vec<Windows>> = BTreeMap::new();
-    for (p, file, windows) in &others {
-        let w = (*p, *file, windows);
-        match p.role {
-            Role::Client if p.server.parse::<std::net::IpAddr>().is_ok() => by_addr
-                .entry((&*p.client, &*p.account))
-                .or_default()
-                .push(w),
-            Role::Client => clients
-                .entry((&*p.client, &*p.account, &*p.server))
-                .or_default()
-                .push(w),
-            Role::Dc => dcs.entry((&*p.client, &*p.account)).or_default().push(w),
-            Role::Server => {}
+    let mut by_addr: BTreeMap<(&str, &str), Vec<Unread>> = BTreeMap::new();
+    // The server points of each chain, by (client, account, server): the chains of one
+    // (client, account) come together, and share its DC and by-address sides.
+    let mut servers: BTreeMap<(&str, &str, &str), Vec<Unread>> = BTreeMap::new();
+    for (&p, ws) in &pts {
+        for &(file, w) in ws {
+            let u = (p, file, w);
+            match p.role {
+                Role::Client if p.server.parse::<std::net::IpAddr>().is_ok() => by_addr
+                    .entry((&*p.client, &*p.account))
+                    .or_default()
+                    .push(u),
+                Role::Client => clients
+                    .entry((&*p.client, &*p.account, &*p.server))
+                    .or_default()
+                    .push(u),
+                Role::Dc => dcs.entry((&*p.client, &*p.account)).or_default().push(u),
+                Role::Server => servers
+                    .entry((&*p.client, &*p.account, &*p.server))
+                    .or_default()
+                    .push(u),
+            }
         }
     }
+    type Read<'a> = (&'a Point, &'a Arc<str>, VecMap<i64, FileSample>);
+    fn read<'a>(of: Option<&Vec<Unread<'a>>>) -> Vec<Read<'a>> {
+        of.into_iter()
+            .flatten()
+            .map(|&(p, file, w)| (p, file, w.read(&mut Names::default())))
+            .collect()
+    }
+    type Windows<'a> = (&'a Point, &'a Arc<str>, &'a VecMap<i64, FileSample>);
     // The windows of `of` that match window `b`: itself and its neighbours.
     type Near<'a> = (&'a Point, &'a Arc<str>, i64, &'a FileSample);
     fn near<'a: 's, 's>(of: &'s [Windows<'a>], b: i64) -> impl Iterator<Item = Near<'a>> + 's {
@@ -207,20 +214,6 @@ pub(crate) fn finish(
         server: Sample,
         client: Sample,
         dc: Sample,
-    }
-    // The server points of each chain (client, server, account): a chain is joined as a
-    // whole, so the windows it matched are kept for one chain at a time.
-    let mut servers: BTreeMap<(&str, &str, &str), Vec<(&Point, &Arc<str>, &PathWindows)>> =
-        BTreeMap::new();
-    for (&p, ws) in &pts {
-        if p.role == Role::Server {
-            for &(file, w) in ws {
-                servers
-                    .entry((&*p.client, &*p.server, &*p.account))
-                    .or_default()
-                    .push((p, file, w));
-            }
-        }
     }
     // A matched client or DC window, once per (point, file, window) however many server
     // windows it matched: sorted and deduplicated by its first three.
@@ -235,62 +228,71 @@ pub(crate) fn finish(
     fn hit<'a>((q, qf, qb, qs): Near<'a>) -> Hit<'a> {
         (q as *const Point, Arc::as_ptr(qf), qb, q, qf, qs)
     }
+    let servers: Vec<((&str, &str, &str), Vec<Unread>)> = servers.into_iter().collect();
     let mut chains: Vec<((&str, &str, &str), Acc)> = Vec::new();
-    let mut cl_hits: Vec<Hit> = Vec::new();
-    let mut dc_hits: Vec<Hit> = Vec::new();
-    for (key @ (client, server, account), srv) in servers {
-        let cl_of: Vec<Windows> = clients
-            .get(&(client, account, server))
-            .into_iter()
-            .chain(by_addr.get(&(client, account)))
-            .flatten()
-            .copied()
-            .collect();
-        let dc_of: Vec<Windows> = dcs
-            .get(&(client, account))
-            .into_iter()
-            .flatten()
-            .filter(|(q, _, _)| q.server.is_empty() || &*q.server == server)
-            .copied()
-            .collect();
-        if cl_of.is_empty() && dc_of.is_empty() {
+    for group in servers.chunk_by(|a, b| (a.0 .0, a.0 .1) == (b.0 .0, b.0 .1)) {
+        let (client, account, _) = group[0].0;
+        let wanted = |k: &(&str, &str, &str)| clients.contains_key(k);
+        let (pair_dc, pair_addr) = (dcs.get(&(client, account)), by_addr.get(&(client, account)));
+        if pair_dc.is_none() && pair_addr.is_none() && !group.iter().any(|(k, _)| wanted(k)) {
             continue;
         }
-        let mut acc: Option<Acc> = None;
-        cl_hits.clear();
-        dc_hits.clear();
-        for &(_, file, windows) in &srv {
-            for (&b, s) in windows.read(&mut Names::default()).iter() {
-                let n_cl = cl_hits.len();
-                let n_dc = dc_hits.len();
-                cl_hits.extend(near(&cl_of, b).map(hit));
-                dc_hits.extend(near(&dc_of, b).map(hit));
-                if cl_hits.len() == n_cl && dc_hits.len() == n_dc {
-                    continue;
+        // Read once for the chains of this (client, account).
+        let group_dc = read(pair_dc);
+        let group_addr = read(pair_addr);
+        for &(key @ (_, _, server), ref srv) in group {
+            let chain_cl = read(clients.get(&key));
+            let cl_of: Vec<Windows> = chain_cl
+                .iter()
+                .chain(&group_addr)
+                .map(|(p, f, w)| (*p, *f, w))
+                .collect();
+            let dc_of: Vec<Windows> = group_dc
+                .iter()
+                .filter(|(q, _, _)| q.server.is_empty() || &*q.server == server)
+                .map(|(p, f, w)| (*p, *f, w))
+                .collect();
+            if cl_of.is_empty() && dc_of.is_empty() {
+                continue;
+            }
+            let mut acc: Option<Acc> = None;
+            let mut cl_hits: Vec<Hit> = Vec::new();
+            let mut dc_hits: Vec<Hit> = Vec::new();
+            for &(_, file, windows) in srv {
+                for (&b, s) in windows.read(&mut Names::default()).iter() {
+                    let n_cl = cl_hits.len();
+                    let n_dc = dc_hits.len();
+                    cl_hits.extend(near(&cl_of, b).map(hit));
+                    dc_hits.extend(near(&dc_of, b).map(hit));
+                    if cl_hits.len() == n_cl && dc_hits.len() == n_dc {
+                        continue;
+                    }
+                    let acc = acc.get_or_insert_with(|| Acc {
+                        dcs: BTreeSet::new(),
+                        server: Sample::default(),
+                        client: Sample::default(),
+                        dc: Sample::default(),
+                    });
+                    s.merge_into(&mut acc.server, file, cap);
                 }
-                let acc = acc.get_or_insert_with(|| Acc {
-                    dcs: BTreeSet::new(),
-                    server: Sample::default(),
-                    client: Sample::default(),
-                    dc: Sample::default(),
-                });
-                s.merge_into(&mut acc.server, file, cap);
             }
-        }
-        let Some(mut acc) = acc else { continue };
-        for (hits, side) in [(&mut cl_hits, &mut acc.client), (&mut dc_hits, &mut acc.dc)] {
-            hits.sort_unstable_by_key(|h| (h.0, h.1, h.2));
-            hits.dedup_by_key(|h| (h.0, h.1, h.2));
-            for &(_, _, _, _, qf, qs) in hits.iter() {
-                qs.merge_into(side, qf, cap);
+            let Some(mut acc) = acc else { continue };
+            for (hits, side) in [(&mut cl_hits, &mut acc.client), (&mut dc_hits, &mut acc.dc)] {
+                hits.sort_unstable_by_key(|h| (h.0, h.1, h.2));
+                hits.dedup_by_key(|h| (h.0, h.1, h.2));
+                for &(_, _, _, _, qf, qs) in hits.iter() {
+                    qs.merge_into(side, qf, cap);
+                }
             }
+            acc.dcs.extend(dc_hits.iter().map(|h| h.3.host.to_string()));
+            chains.push((key, acc));
         }
-        acc.dcs.extend(dc_hits.iter().map(|h| h.3.host.to_string()));
-        chains.push((key, acc));
     }
+    // In (client, server, account) order, as listed.
+    chains.sort_unstable_by_key(|((client, account, server), _)| (*client, *server, *account));
     chains
         .into_iter()
-        .map(|((client, server, account), a)| {
+        .map(|((client, account, server), a)| {
             let (client, server, account) =
                 (client.to_string(), server.to_string(), account.to_string());
             let first = [a.server.first, a.client.first, a.dc.first]
