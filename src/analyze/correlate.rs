@@ -153,14 +153,6 @@ pub(crate) fn finish(
     cfg: &Config,
 ) -> Vec<Correlation> {
     let cap = cfg.evidence_cap;
-    // Per point, its windows in each file, borrowed.
-    type FileWindows<'a> = (&'a Arc<str>, &'a PathWindows);
-    let mut pts: BTreeMap<&Point, Vec<FileWindows>> = BTreeMap::new();
-    for ((file, p), windows) in &st.points {
-        if !dups.contains_key(file) {
-            pts.entry(p).or_default().push((file, windows));
-        }
-    }
     // Every side, unread: the sealed windows are unpacked only for the paths a server side
     // joins, one (client, account) at a time. A DC's log of 4776s alone joins nothing, and
     // unpacking all its windows at once made the finish grow with the log's length.
@@ -174,24 +166,25 @@ pub(crate) fn finish(
     // The server points of each chain, by (client, account, server): the chains of one
     // (client, account) come together, and share its DC and by-address sides.
     let mut servers: BTreeMap<(&str, &str, &str), Vec<Unread>> = BTreeMap::new();
-    for (&p, ws) in &pts {
-        for &(file, w) in ws {
-            let u = (p, file, w);
-            match p.role {
-                Role::Client if p.server.parse::<std::net::IpAddr>().is_ok() => by_addr
-                    .entry((&*p.client, &*p.account))
-                    .or_default()
-                    .push(u),
-                Role::Client => clients
-                    .entry((&*p.client, &*p.account, &*p.server))
-                    .or_default()
-                    .push(u),
-                Role::Dc => dcs.entry((&*p.client, &*p.account)).or_default().push(u),
-                Role::Server => servers
-                    .entry((&*p.client, &*p.account, &*p.server))
-                    .or_default()
-                    .push(u),
-            }
+    for ((file, p), w) in &st.points {
+        if dups.contains_key(file) {
+            continue;
+        }
+        let u = (p, file, w);
+        match p.role {
+            Role::Client if p.server.parse::<std::net::IpAddr>().is_ok() => by_addr
+                .entry((&*p.client, &*p.account))
+                .or_default()
+                .push(u),
+            Role::Client => clients
+                .entry((&*p.client, &*p.account, &*p.server))
+                .or_default()
+                .push(u),
+            Role::Dc => dcs.entry((&*p.client, &*p.account)).or_default().push(u),
+            Role::Server => servers
+                .entry((&*p.client, &*p.account, &*p.server))
+                .or_default()
+                .push(u),
         }
     }
     type Read<'a> = (&'a Point, &'a Arc<str>, VecMap<i64, FileSample>);

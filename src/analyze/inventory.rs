@@ -174,7 +174,11 @@ pub(crate) struct State {
     pub flows: FastMap<FlowKey, FileSample>,
     /// What the numbers in `flows` stand for.
     pub flow_names: FlowNames,
-    pub validations: BTreeMap<(Arc<str>, String, String, String, u32), Sample>,
+    /// The file is the key's, so each reference is a time and a record id ([`FileSample`]): a
+    /// DC's log has a key per workstation and account, tens of thousands, each with up to
+    /// `evidence_cap` references.
+    /// The names are shared (the state's [`Names`]).
+    pub validations: BTreeMap<(Arc<str>, Arc<str>, Arc<str>, Arc<str>, u32), FileSample>,
     pub audit: FastMap<(Arc<str>, AuditKey), Sample>,
 }
 
@@ -192,10 +196,6 @@ impl PartialEq for State {
         }
         self.validations == o.validations && self.audit == o.audit && flows(self) == flows(o)
     }
-}
-
-fn s(o: &Option<crate::event::Text>) -> String {
-    o.as_deref().unwrap_or_default().to_string()
 }
 
 /// `o`, or "" when absent, shared.
@@ -237,12 +237,15 @@ impl State {
             Kind::CredentialValidation(c) => {
                 let key = (
                     Arc::clone(&e.file),
-                    e.computer.to_string(),
-                    s(&c.workstation),
-                    s(&c.target_user),
+                    names.get(&e.computer),
+                    name(names, &c.workstation),
+                    name(names, &c.target_user),
                     c.status.map(|x| x.0).unwrap_or(0),
                 );
-                self.validations.entry(key).or_default().add(t, r, cap);
+                self.validations
+                    .entry(key)
+                    .or_default()
+                    .add(t, e.record_id, cap);
             }
             Kind::NtlmOutgoing(n)
             | Kind::NtlmIncoming(n)
@@ -447,19 +450,17 @@ pub(crate) fn finish(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>, cfg: &Conf
             evidence: smp.event_list(),
         });
     }
-    let mut vals: BTreeMap<(&String, &String, &String, u32), Sample> = BTreeMap::new();
+    let mut vals: BTreeMap<(&str, &str, &str, u32), Sample> = BTreeMap::new();
     for ((file, h, w, a, st), smp) in &st.validations {
         if !dups.contains_key(file) {
-            vals.entry((h, w, a, *st))
-                .or_default()
-                .merge(smp.clone(), cap);
+            smp.merge_into(vals.entry((h, w, a, *st)).or_default(), file, cap);
         }
     }
     for ((h, w, a, status), smp) in vals {
         inv.dc_validations.push(DcValidation {
-            host: h.clone(),
-            workstation: w.clone(),
-            account: a.clone(),
+            host: h.to_string(),
+            workstation: w.to_string(),
+            account: a.to_string(),
             status: format!("{status:#x}"),
             status_name: crate::knowledge::ntstatus::lookup(status).map(|c| c.name),
             count: smp.total,
