@@ -357,7 +357,8 @@ pub struct DcValidation {
     pub count: u64,
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
-    pub evidence: Vec<EventRef>,
+    /// Compact: a DC's log has a row per workstation and account, tens of thousands.
+    pub evidence: EventList,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -466,7 +467,7 @@ pub(crate) fn finish(st: &State, dups: &BTreeMap<Arc<str>, Arc<str>>, cfg: &Conf
             count: smp.total,
             first_seen: rfc3339(smp.first),
             last_seen: rfc3339(smp.last),
-            evidence: smp.refs(),
+            evidence: smp.event_list(),
         });
     }
     // In the order of (event, host, server, client, account, process, identity), as rows.

@@ -169,7 +169,7 @@ pub fn write_all(dir: &Path, o: &Outcome) -> anyhow::Result<()> {
                 v.count.to_string(),
                 opt(&v.first_seen),
                 opt(&v.last_seen),
-                refs(&v.evidence),
+                refs(v.evidence.iter()),
             ]
         }),
     )?;

@@ -89,7 +89,12 @@ impl<'a> Summary<'a> {
             findings: shown,
             findings_in_full,
             inventories: ReportInventories::of(&o.inventories),
-            correlations: &o.correlations,
+            // The report shows none of them; the first rows stand for the rest. A DC's log
+            // can join tens of thousands of paths, each with up to three lists of evidence,
+            // and as a JSON value they took more than the analysis.
+            correlations: &o.correlations[..o.correlations.len().min(super::html::MAX_ROWS)],
+            correlations_in_full: (o.correlations.len() > super::html::MAX_ROWS)
+                .then_some(o.correlations.len()),
         })
     }
 }
@@ -156,6 +161,9 @@ struct ReportView<'a> {
     findings_in_full: BTreeMap<&'static str, usize>,
     inventories: ReportInventories<'a>,
     correlations: &'a [crate::analyze::correlate::Correlation],
+    /// How many correlations there were, when more than `correlations` holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correlations_in_full: Option<usize>,
 }
 
 /// `--json`: the summary as `serde_json::to_writer_pretty` writes it, byte for byte (the tests
@@ -618,7 +626,7 @@ mod tests {
                 count: 1,
                 first_seen: None,
                 last_seen: None,
-                evidence: vec![],
+                evidence: Default::default(),
             })
             .collect();
         let v = Summary::new(&[], &outcome).for_report().unwrap();
