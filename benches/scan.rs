@@ -28,6 +28,10 @@
 //! * `zerologon-1g.evtx`: 1 GiB of NETLOGON 5805 naming the DC itself written by `evtx-writer`
 //!   (`examples/zerologon.rs`: a Zerologon tool run against DC01 again and again, 100 a
 //!   second), each a Zerologon signature;
+//! * `dc-1g.evtx`: 1 GiB of a domain controller's NTLM validations written by `evtx-writer`
+//!   (`examples/dc_validations.rs`: 4776s for 60,000 workstation-account pairs, 40 a
+//!   second, and the DC's own NTLM logons of one pair in twenty): what a DC's log holds,
+//!   a correlation path per pair;
 //! * `small/`: 10,000 small logs written by `evtx-writer`;
 //! * `lab/`: a multi-host lab written by `evtx-writer` (40 hosts, Security + NTLM/Operational
 //!   + System each).
@@ -91,6 +95,8 @@ fn main() {
     writer_example(&sessions, GIB, "null_sessions", &[]);
     let zerologon = dir.join("zerologon-1g.evtx");
     writer_example(&zerologon, GIB, "zerologon", &[]);
+    let dc = dir.join("dc-1g.evtx");
+    writer_example(&dc, GIB, "dc_validations", &[]);
     let small = dir.join("small");
     small_files(&small, 10_000);
     let lab = dir.join("lab");
@@ -101,7 +107,7 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|");
     // (name, input, a single file, with the rows of context: events to /dev/null, no events,
     // evtx_dump to a file, the events file copied)
-    let cases: [(&str, &Path, bool, bool); 11] = [
+    let cases: [(&str, &Path, bool, bool); 12] = [
         (
             "security-1g (real Security chunks, 4624-heavy)",
             &security,
@@ -148,6 +154,12 @@ fn main() {
         (
             "zerologon-1g (evtx-writer, 5805 naming the DC itself, 100 a second)",
             &zerologon,
+            true,
+            true,
+        ),
+        (
+            "dc-1g (evtx-writer, 4776 for 60,000 workstation-account pairs)",
+            &dc,
             true,
             true,
         ),
