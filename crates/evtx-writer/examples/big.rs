@@ -9,12 +9,11 @@
 
 mod common;
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::time::Instant;
 
-use common::{s, sid};
-use evtx_writer::{EventData, EventRecord, EvtxWriter, FileTime, Value};
+use common::{s, set, set_value, sid};
+use evtx_writer::{EventRecord, EvtxWriter, FileTime, Value};
 
 fn base(
     event_id: u16,
@@ -84,22 +83,6 @@ fn kinds() -> Vec<EventRecord<'static>> {
         ],
     );
     vec![logon, failed, logoff, special, validate]
-}
-
-/// Rewrites a string value in place (no allocation once the buffer is large enough).
-fn set(rec: &mut EventRecord<'_>, idx: usize, f: impl FnOnce(&mut String)) {
-    if let EventData::Named(items) = &mut rec.data {
-        if let Value::String(Cow::Owned(st)) = &mut items[idx].1 {
-            st.clear();
-            f(st);
-        }
-    }
-}
-
-fn set_value(rec: &mut EventRecord<'_>, idx: usize, v: Value<'static>) {
-    if let EventData::Named(items) = &mut rec.data {
-        items[idx].1 = v;
-    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -8,27 +8,10 @@
 
 mod common;
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use common::{s, sid};
-use evtx_writer::{EventData, EventRecord, FileTime, Value};
-
-/// Rewrites the string value at `idx` in place.
-fn set(rec: &mut EventRecord<'_>, idx: usize, f: impl FnOnce(&mut String)) {
-    if let EventData::Named(items) = &mut rec.data {
-        if let Value::String(Cow::Owned(st)) = &mut items[idx].1 {
-            st.clear();
-            f(st);
-        }
-    }
-}
-
-fn set_value(rec: &mut EventRecord<'_>, idx: usize, v: Value<'static>) {
-    if let EventData::Named(items) = &mut rec.data {
-        items[idx].1 = v;
-    }
-}
+use common::{s, set, set_value, sid};
+use evtx_writer::{FileTime, Value};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (out, mb) = common::out_and_size("dc_validations.evtx")?;

@@ -126,3 +126,20 @@ pub fn write_until(
     w.finish()?;
     Ok(n)
 }
+
+/// Rewrites a string value in place (no allocation once the buffer is large enough).
+pub fn set(rec: &mut EventRecord<'_>, idx: usize, f: impl FnOnce(&mut String)) {
+    if let EventData::Named(items) = &mut rec.data {
+        if let Value::String(Cow::Owned(st)) = &mut items[idx].1 {
+            st.clear();
+            f(st);
+        }
+    }
+}
+
+/// Replaces the value at `idx`.
+pub fn set_value(rec: &mut EventRecord<'_>, idx: usize, v: Value<'static>) {
+    if let EventData::Named(items) = &mut rec.data {
+        items[idx].1 = v;
+    }
+}
