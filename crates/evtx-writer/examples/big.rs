@@ -71,17 +71,7 @@ fn kinds() -> Vec<EventRecord<'static>> {
         ("SubjectDomainName", s("NT AUTHORITY")), ("SubjectLogonId", Value::HexInt64(0x3e7)),
         ("PrivilegeList", s("SeAssignPrimaryTokenPrivilege\r\n\t\t\tSeTcbPrivilege\r\n\t\t\tSeSecurityPrivilege")),
     ]);
-    let validate = base(
-        4776,
-        14336,
-        0x8020_0000_0000_0000,
-        vec![
-            ("PackageName", s("MICROSOFT_AUTHENTICATION_PACKAGE_V1_0")),
-            ("TargetUserName", s("")),
-            ("Workstation", s("")),
-            ("Status", Value::HexInt32(0)),
-        ],
-    );
+    let validate = common::credential_validation();
     vec![logon, failed, logoff, special, validate]
 }
 

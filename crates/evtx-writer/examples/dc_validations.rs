@@ -15,18 +15,7 @@ use evtx_writer::{FileTime, Value};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (out, mb) = common::out_and_size("dc_validations.evtx")?;
-    let mut validate = common::security(
-        4776,
-        0,
-        14336,
-        0x8020_0000_0000_0000,
-        vec![
-            ("PackageName", s("MICROSOFT_AUTHENTICATION_PACKAGE_V1_0")),
-            ("TargetUserName", s("")),
-            ("Workstation", s("")),
-            ("Status", Value::HexInt32(0)),
-        ],
-    );
+    let mut validate = common::credential_validation();
     // A named NTLMv2 network logon on the DC itself (SYSVOL, NETLOGON shares).
     let mut logon = common::anonymous_logon("NTLM V2");
     set_value(

@@ -90,6 +90,22 @@ pub fn anonymous_logon(lm_package: &str) -> EventRecord<'static> {
     )
 }
 
+/// A successful 4776 of DC01, its account and workstation empty (examples set them).
+pub fn credential_validation() -> EventRecord<'static> {
+    security(
+        4776,
+        0,
+        14336,
+        0x8020_0000_0000_0000,
+        vec![
+            ("PackageName", s("MICROSOFT_AUTHENTICATION_PACKAGE_V1_0")),
+            ("TargetUserName", s("")),
+            ("Workstation", s("")),
+            ("Status", Value::HexInt32(0)),
+        ],
+    )
+}
+
 /// The output path and size in MiB from the command line (`OUT.evtx SIZE_MB`), with defaults.
 pub fn out_and_size(default_out: &str) -> Result<(String, u64), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
