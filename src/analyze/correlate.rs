@@ -225,14 +225,9 @@ pub(crate) fn finish(
     let mut chains: Vec<((&str, &str, &str), Acc)> = Vec::new();
     for group in servers.chunk_by(|a, b| (a.0 .0, a.0 .1) == (b.0 .0, b.0 .1)) {
         let (client, account, _) = group[0].0;
-        let wanted = |k: &(&str, &str, &str)| clients.contains_key(k);
-        let (pair_dc, pair_addr) = (dcs.get(&(client, account)), by_addr.get(&(client, account)));
-        if pair_dc.is_none() && pair_addr.is_none() && !group.iter().any(|(k, _)| wanted(k)) {
-            continue;
-        }
         // Read once for the chains of this (client, account).
-        let group_dc = read(pair_dc);
-        let group_addr = read(pair_addr);
+        let group_dc = read(dcs.get(&(client, account)));
+        let group_addr = read(by_addr.get(&(client, account)));
         for &(key @ (_, _, server), ref srv) in group {
             let chain_cl = read(clients.get(&key));
             let cl_of: Vec<Windows> = chain_cl

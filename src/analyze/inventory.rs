@@ -174,10 +174,10 @@ pub(crate) struct State {
     pub flows: FastMap<FlowKey, FileSample>,
     /// What the numbers in `flows` stand for.
     pub flow_names: FlowNames,
-    /// The file is the key's, so each reference is a time and a record id ([`FileSample`]): a
-    /// DC's log has a key per workstation and account, tens of thousands, each with up to
-    /// `evidence_cap` references.
-    /// The names are shared (the state's [`Names`]).
+    /// The file is the key's, so each reference is a time and a record id ([`FileSample`]),
+    /// and the names are the state's shared ones ([`Names`]): a DC's log has a key per
+    /// workstation and account, tens of thousands, each with up to `evidence_cap`
+    /// references.
     pub validations: BTreeMap<(Arc<str>, Arc<str>, Arc<str>, Arc<str>, u32), FileSample>,
     pub audit: FastMap<(Arc<str>, AuditKey), Sample>,
 }

@@ -113,6 +113,14 @@ impl<V: Window> Windows<V> {
         }
     }
 
+    /// The chain this aggregate's windows moved to in `spill`, which a next move extends:
+    /// the first of `spilled` (the others came with merges).
+    fn own_chain(&self, spill: &Arc<Spill>) -> Option<&Chain> {
+        self.spilled
+            .first()
+            .filter(|c| Arc::ptr_eq(&c.spill, spill))
+    }
+
     /// The bytes of sealed windows held in memory.
     pub fn sealed_bytes(&self) -> usize {
         self.sealed.capacity()
@@ -154,21 +162,19 @@ impl<V: Window> Windows<V> {
                 }
             }
         }
-        unpack_all(&self.sealed, names, &mut all);
-        all.extend(self.open.iter().map(|(&b, s)| (b, s.clone())));
-        self.merged(all)
+        self.merged(all, names)
     }
 
     /// The windows held in memory (sealed and open), as [`Self::read`].
     fn read_memory(&self, names: &mut Names) -> VecMap<i64, V> {
-        let mut all: Vec<(i64, V)> = Vec::new();
-        unpack_all(&self.sealed, names, &mut all);
-        all.extend(self.open.iter().map(|(&b, s)| (b, s.clone())));
-        self.merged(all)
+        self.merged(Vec::new(), names)
     }
 
-    /// `all` by window number, copies merged.
-    fn merged(&self, mut all: Vec<(i64, V)>) -> VecMap<i64, V> {
+    /// `all` with the windows held in memory (sealed and open), by window number, copies
+    /// merged.
+    fn merged(&self, mut all: Vec<(i64, V)>, names: &mut Names) -> VecMap<i64, V> {
+        unpack_all(&self.sealed, names, &mut all);
+        all.extend(self.open.iter().map(|(&b, s)| (b, s.clone())));
         all.sort_by_key(|x| x.0);
         let mut out: Vec<(i64, V)> = Vec::with_capacity(all.len());
         for (b, s) in all {
@@ -216,9 +222,10 @@ pub(crate) fn spill<'a, V: Window + 'a>(
                     len,
                 };
                 pos += u64::from(len);
-                match w.spilled.first_mut() {
-                    Some(own) if Arc::ptr_eq(&own.spill, spill) => *own = chain,
-                    _ => w.spilled.insert(0, chain),
+                if w.own_chain(spill).is_some() {
+                    w.spilled[0] = chain;
+                } else {
+                    w.spilled.insert(0, chain);
                 }
                 w.sealed = Vec::new();
                 w.base = (0, V::Base::default());
@@ -232,10 +239,7 @@ pub(crate) fn spill<'a, V: Window + 'a>(
             continue;
         }
         // The block before this one: the last this state wrote for the aggregate.
-        let (at, len) = match w.spilled.first() {
-            Some(own) if Arc::ptr_eq(&own.spill, spill) => (own.at, own.len),
-            _ => (u64::MAX, 0),
-        };
+        let (at, len) = w.own_chain(spill).map_or((u64::MAX, 0), |c| (c.at, c.len));
         buf.extend_from_slice(&at.to_le_bytes());
         buf.extend_from_slice(&len.to_le_bytes());
         buf.extend_from_slice(&w.sealed);
