@@ -802,6 +802,71 @@ fn one_authentication_is_linked_across_client_server_and_dc() {
     assert_eq!(c.dcs, vec!["dc01.corp.local".to_string()]);
 }
 
+/// The sides of a chain are those of its client, account and (where the event names it)
+/// server; the others, and every side no server logon joins, are left out.
+#[test]
+fn only_the_sides_a_server_logon_joins_are_linked() {
+    let outgoing = |rid: u64, target: &str, user: &str| {
+        ev(
+            "client.evtx",
+            rid,
+            0,
+            "wks01.corp.local",
+            8001,
+            Kind::NtlmOutgoing(NtlmAudit {
+                target_name: Some(target.into()),
+                target_user: Some(user.into()),
+                target_domain: Some("CORP".into()),
+                ..Default::default()
+            }),
+        )
+    };
+    let validation = |rid: u64, ws: &str, user: &str| {
+        ev(
+            "dc.evtx",
+            rid,
+            0,
+            "dc01.corp.local",
+            4776,
+            Kind::CredentialValidation(CredentialValidation {
+                target_user: Some(user.into()),
+                workstation: Some(ws.into()),
+                status: Some(Status(0)),
+                ..Default::default()
+            }),
+        )
+    };
+    let mut events = vec![
+        named_logon(1, 0, "srv01.corp.local", "WKS01", "alice", "NTLM V2", 128),
+        // Joined: the client's 8001 to this server, one to its address, the DC's 4776.
+        outgoing(2, "cifs/SRV01", "alice"),
+        outgoing(3, "cifs/10.0.0.20", "alice"),
+        validation(4, "WKS01", "alice"),
+        // Not joined: another server, another account, another client.
+        outgoing(5, "cifs/SRV02", "alice"),
+        outgoing(6, "cifs/SRV01", "bob"),
+        validation(7, "WKS01", "bob"),
+        validation(8, "WKS02", "alice"),
+        // A server logon that nothing else saw: no chain.
+        named_logon(9, 0, "srv01.corp.local", "WKS03", "carol", "NTLM V2", 128),
+    ];
+    // Thousands of validations of pairs no server logon names, as a DC's log holds.
+    events.extend((0..2000).map(|i| validation(100 + i, &format!("WKS9{i}"), "dave")));
+    let o = run(&events);
+    assert_eq!(o.correlations.len(), 1, "{:?}", o.correlations);
+    let c = &o.correlations[0];
+    assert_eq!(
+        (c.client.as_str(), c.server.as_str(), c.account.as_str()),
+        ("WKS01", "SRV01", "alice")
+    );
+    assert_eq!((c.client_events, c.server_events, c.dc_events), (2, 1, 1));
+    let ids = |refs: &[EventRef]| -> Vec<u64> {
+        refs.iter().map(|r| r.record_id).collect()
+    };
+    assert_eq!(ids(&c.client_evidence), [2, 3]);
+    assert_eq!(ids(&c.dc_evidence), [4]);
+}
+
 fn failure(rid: u64, t: i64, user: &str, sub: u32) -> Event {
     ev(
         "fail.evtx",

@@ -157,34 +157,50 @@ pub(crate) fn finish(
     // joins, one (client, account) at a time. A DC's log of 4776s alone joins nothing, and
     // unpacking all its windows at once made the finish grow with the log's length.
     type Unread<'a> = (&'a Point, &'a Arc<str>, &'a PathWindows);
+    // The server points of each chain, by (client, account, server): the chains of one
+    // (client, account) come together, and share its DC and by-address sides.
+    let mut servers: BTreeMap<(&str, &str, &str), Vec<Unread>> = BTreeMap::new();
+    let points = || {
+        st.points
+            .iter()
+            .filter(|((file, _), _)| !dups.contains_key(file))
+    };
+    for ((file, p), w) in points() {
+        if p.role == Role::Server {
+            servers
+                .entry((&*p.client, &*p.account, &*p.server))
+                .or_default()
+                .push((p, file, w));
+        }
+    }
+    // The other sides are indexed only where a server side can join them: on a DC's log of
+    // 4776s, indexing every (client, account) it saw took more memory than anything else of
+    // the finish.
+    let joined: BTreeSet<(&str, &str)> = servers.keys().map(|&(c, a, _)| (c, a)).collect();
     let mut clients: BTreeMap<(&str, &str, &str), Vec<Unread>> = BTreeMap::new();
     let mut dcs: BTreeMap<(&str, &str), Vec<Unread>> = BTreeMap::new();
     // 8001s whose TargetName is an address (`cifs/10.0.0.20`: the server opened by IP, which
     // is what sends a domain client to NTLM): the server is not named, so they join on client
     // and account, like a 4776.
     let mut by_addr: BTreeMap<(&str, &str), Vec<Unread>> = BTreeMap::new();
-    // The server points of each chain, by (client, account, server): the chains of one
-    // (client, account) come together, and share its DC and by-address sides.
-    let mut servers: BTreeMap<(&str, &str, &str), Vec<Unread>> = BTreeMap::new();
-    for ((file, p), w) in &st.points {
-        if dups.contains_key(file) {
+    for ((file, p), w) in points() {
+        let pair = (&*p.client, &*p.account);
+        if p.role == Role::Server || !joined.contains(&pair) {
             continue;
         }
         let u = (p, file, w);
         match p.role {
-            Role::Client if p.server.parse::<std::net::IpAddr>().is_ok() => by_addr
-                .entry((&*p.client, &*p.account))
-                .or_default()
-                .push(u),
-            Role::Client => clients
-                .entry((&*p.client, &*p.account, &*p.server))
-                .or_default()
-                .push(u),
-            Role::Dc => dcs.entry((&*p.client, &*p.account)).or_default().push(u),
-            Role::Server => servers
-                .entry((&*p.client, &*p.account, &*p.server))
-                .or_default()
-                .push(u),
+            Role::Client if p.server.parse::<std::net::IpAddr>().is_ok() => {
+                by_addr.entry(pair).or_default().push(u)
+            }
+            Role::Client => {
+                let key = (pair.0, pair.1, &*p.server);
+                if servers.contains_key(&key) {
+                    clients.entry(key).or_default().push(u)
+                }
+            }
+            Role::Dc => dcs.entry(pair).or_default().push(u),
+            Role::Server => {}
         }
     }
     type Read<'a> = (&'a Point, &'a Arc<str>, VecMap<i64, FileSample>);
