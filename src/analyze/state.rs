@@ -379,7 +379,7 @@ impl State {
                 .corr
                 .points
                 .values()
-                .map(Windows::sealed_bytes)
+                .map(|w| w.sealed_bytes())
                 .sum::<usize>();
         if held > windows::IN_MEMORY {
             self.spill_windows();
@@ -394,7 +394,7 @@ impl State {
             .get_or_insert_with(|| Arc::new(Spill::default()));
         windows::spill(self.windows.values_mut(), spill, windows::SMALLEST_BLOCK);
         windows::spill(
-            self.corr.points.values_mut(),
+            self.corr.points.values_mut().map(|w| &mut **w),
             spill,
             windows::SMALLEST_BLOCK,
         );
@@ -889,7 +889,7 @@ mod tests {
                 + st.corr
                     .points
                     .values()
-                    .map(Windows::sealed_bytes)
+                    .map(|w| w.sealed_bytes())
                     .sum::<usize>()
         };
         assert!(
