@@ -367,11 +367,9 @@ impl State {
         }
     }
 
-    /// Move the sealed windows to the temporary file if they take more than
-    /// [`windows::IN_MEMORY`] (the windows of a long log grow with its time span).
-    fn bound_windows(&mut self) {
-        let held: usize = self
-            .windows
+    /// The bytes of sealed windows held in memory, detection and correlation windows together.
+    fn sealed_window_bytes(&self) -> usize {
+        self.windows
             .values()
             .map(Windows::sealed_bytes)
             .sum::<usize>()
@@ -380,8 +378,13 @@ impl State {
                 .points
                 .values()
                 .map(|w| w.sealed_bytes())
-                .sum::<usize>();
-        if held > windows::IN_MEMORY {
+                .sum::<usize>()
+    }
+
+    /// Move the sealed windows to the temporary file if they take more than
+    /// [`windows::IN_MEMORY`] (the windows of a long log grow with its time span).
+    fn bound_windows(&mut self) {
+        if self.sealed_window_bytes() > windows::IN_MEMORY {
             self.spill_windows();
         }
     }
@@ -881,17 +884,7 @@ mod tests {
         for e in &events {
             whole.observe(e);
         }
-        let held = |st: &State| -> usize {
-            st.windows
-                .values()
-                .map(Windows::sealed_bytes)
-                .sum::<usize>()
-                + st.corr
-                    .points
-                    .values()
-                    .map(|w| w.sealed_bytes())
-                    .sum::<usize>()
-        };
+        let held = State::sealed_window_bytes;
         assert!(
             held(&whole) > 20_000,
             "the windows to move: {}",
